@@ -1,0 +1,731 @@
+//! The metric catalog: the one table that defines all 56 `autobot_*` metrics.
+//!
+//! Every other part of the crate reads this table: the OpenTelemetry instruments are
+//! built from it, label keys come from it, the health endpoint groups its output by
+//! it, and the README reference, dashboards and conformance tests are generated from
+//! it or checked against it. A metric name is written nowhere else.
+//!
+//! Each entry gives the Prometheus name (the contract from the usage guide), the
+//! kind, the OpenTelemetry unit, the exact label keys in order, the help text, the
+//! category, histogram bucket boundaries, and the series limit (cardinality limit)
+//! of the metric.
+//!
+//! ```
+//! use autobot_otel::catalog::{self, Category, Kind, MetricId};
+//!
+//! let def = MetricId::WorkflowExecutionsTotal.def();
+//! assert_eq!(def.name, "autobot_workflow_executions_total");
+//! assert_eq!(def.kind, Kind::Counter);
+//! assert_eq!(def.labels, ["workflow_type", "status"]);
+//! assert_eq!(def.otel_name(), "autobot_workflow_executions");
+//! assert_eq!(catalog::CATALOG.len(), 56);
+//! assert_eq!(catalog::in_category(Category::Llm).count(), 7);
+//! ```
+
+use std::fmt;
+
+/// What kind of instrument a metric is, in Prometheus terms.
+///
+/// ```
+/// use autobot_otel::catalog::Kind;
+/// assert_eq!(Kind::Histogram.as_str(), "histogram");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A monotonic counter of whole events (OTel `Counter<u64>`).
+    Counter,
+    /// A monotonic counter of a fractional amount, e.g. dollars (OTel `Counter<f64>`).
+    FloatCounter,
+    /// A histogram with explicit bucket boundaries (OTel `Histogram<f64>`).
+    Histogram,
+    /// A value that goes up and down (OTel `Gauge<f64>`, or an observable gauge for
+    /// the rolling-window rates).
+    Gauge,
+}
+
+impl Kind {
+    /// The Prometheus `# TYPE` of the metric.
+    ///
+    /// ```
+    /// use autobot_otel::catalog::Kind;
+    /// assert_eq!(Kind::FloatCounter.as_str(), "counter");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Kind::Counter | Kind::FloatCounter => "counter",
+            Kind::Histogram => "histogram",
+            Kind::Gauge => "gauge",
+        }
+    }
+
+    /// Whether the metric is a monotonic counter (gets `_total` in Prometheus).
+    ///
+    /// ```
+    /// use autobot_otel::catalog::Kind;
+    /// assert!(Kind::Counter.is_counter());
+    /// assert!(!Kind::Gauge.is_counter());
+    /// ```
+    pub const fn is_counter(self) -> bool {
+        matches!(self, Kind::Counter | Kind::FloatCounter)
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The eight metric categories of the usage guide, in the guide's numbering.
+///
+/// ```
+/// use autobot_otel::catalog::Category;
+/// assert_eq!(Category::Performance.title(), "Redis & Performance Metrics");
+/// assert_eq!(Category::ALL.len(), 8);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Category {
+    /// 1. Workflow Metrics.
+    Workflow,
+    /// 2. GitHub Integration Metrics.
+    Github,
+    /// 3. Task Execution Metrics.
+    Task,
+    /// 4. Redis & Performance Metrics (timeouts, pool, circuit breaker).
+    Performance,
+    /// 5. Knowledge Base Metrics.
+    Knowledge,
+    /// 6. LLM Provider Metrics.
+    Llm,
+    /// 7. WebSocket Metrics.
+    Websocket,
+    /// 8. Redis Metrics.
+    Redis,
+}
+
+impl Category {
+    /// All categories in the guide's order.
+    pub const ALL: [Category; 8] = [
+        Category::Workflow,
+        Category::Github,
+        Category::Task,
+        Category::Performance,
+        Category::Knowledge,
+        Category::Llm,
+        Category::Websocket,
+        Category::Redis,
+    ];
+
+    /// Short machine name, used in the health endpoint and file names.
+    ///
+    /// ```
+    /// use autobot_otel::catalog::Category;
+    /// assert_eq!(Category::Knowledge.key(), "knowledge");
+    /// ```
+    pub const fn key(self) -> &'static str {
+        match self {
+            Category::Workflow => "workflow",
+            Category::Github => "github",
+            Category::Task => "task",
+            Category::Performance => "performance",
+            Category::Knowledge => "knowledge",
+            Category::Llm => "llm",
+            Category::Websocket => "websocket",
+            Category::Redis => "redis",
+        }
+    }
+
+    /// The section title used by the usage guide.
+    ///
+    /// ```
+    /// use autobot_otel::catalog::Category;
+    /// assert_eq!(Category::Llm.title(), "LLM Provider Metrics");
+    /// ```
+    pub const fn title(self) -> &'static str {
+        match self {
+            Category::Workflow => "Workflow Metrics",
+            Category::Github => "GitHub Integration Metrics",
+            Category::Task => "Task Execution Metrics",
+            Category::Performance => "Redis & Performance Metrics",
+            Category::Knowledge => "Knowledge Base Metrics",
+            Category::Llm => "LLM Provider Metrics",
+            Category::Websocket => "WebSocket Metrics",
+            Category::Redis => "Redis Metrics",
+        }
+    }
+}
+
+/// One metric of the catalog.
+///
+/// ```
+/// use autobot_otel::catalog::MetricId;
+/// let def = MetricId::RedisOperationLatencySeconds.def();
+/// assert_eq!(def.unit, "s");
+/// assert_eq!(def.buckets.first(), Some(&0.0001));
+/// ```
+#[derive(Debug, PartialEq)]
+pub struct MetricDef {
+    /// The typed identifier of the metric.
+    pub id: MetricId,
+    /// The exact Prometheus family name (the contract of the usage guide).
+    pub name: &'static str,
+    /// Counter, histogram or gauge.
+    pub kind: Kind,
+    /// The OpenTelemetry (UCUM) unit. `s`, `By` and `1` map to the Prometheus
+    /// suffixes `_seconds`, `_bytes` and `_ratio`; units in braces are annotations
+    /// that add no suffix.
+    pub unit: &'static str,
+    /// The label keys, in the guide's order.
+    pub labels: &'static [&'static str],
+    /// The help text (`# HELP` line and OTel description).
+    pub help: &'static str,
+    /// The guide category the metric belongs to.
+    pub category: Category,
+    /// Explicit histogram bucket upper bounds (empty for non-histograms).
+    pub buckets: &'static [f64],
+    /// The series limit: at most this many label sets are kept; further label sets
+    /// are folded into one overflow series (`otel_metric_overflow="true"`).
+    pub max_series: usize,
+}
+
+/// The Prometheus name suffix that an OpenTelemetry unit adds, if any.
+///
+/// This is the mapping of the OpenTelemetry-to-Prometheus compatibility
+/// specification for the units this catalog uses (annotations in braces add none).
+///
+/// ```
+/// use autobot_otel::catalog::unit_suffix;
+/// assert_eq!(unit_suffix("s"), Some("seconds"));
+/// assert_eq!(unit_suffix("{request}"), None);
+/// ```
+pub fn unit_suffix(unit: &str) -> Option<&'static str> {
+    match unit {
+        "s" => Some("seconds"),
+        "ms" => Some("milliseconds"),
+        "By" => Some("bytes"),
+        "1" => Some("ratio"),
+        "%" => Some("percent"),
+        _ => None,
+    }
+}
+
+impl MetricDef {
+    /// The OpenTelemetry instrument name, derived from the Prometheus name by the
+    /// standard translation run backwards: drop `_total` from counters, then drop
+    /// the unit suffix that [`unit_suffix`] adds back. Exporting this name with
+    /// [`MetricDef::unit`] through the standard OTLP-to-Prometheus translation
+    /// yields [`MetricDef::name`] again.
+    ///
+    /// ```
+    /// use autobot_otel::catalog::MetricId;
+    /// assert_eq!(MetricId::WorkflowDurationSeconds.def().otel_name(), "autobot_workflow_duration");
+    /// assert_eq!(MetricId::RedisPoolSaturationRatio.def().otel_name(), "autobot_redis_pool_saturation");
+    /// // Gauges keep a `_total` that is part of their documented name.
+    /// assert_eq!(MetricId::RedisKeysTotal.def().otel_name(), "autobot_redis_keys_total");
+    /// ```
+    pub fn otel_name(&self) -> &'static str {
+        let mut name = self.name;
+        if self.kind.is_counter() {
+            name = name.strip_suffix("_total").unwrap_or(name);
+        }
+        if let Some(suffix) = unit_suffix(self.unit) {
+            if let Some(stripped) = name.strip_suffix(suffix) {
+                name = stripped.strip_suffix('_').unwrap_or(stripped);
+            }
+        }
+        name
+    }
+
+    /// The Prometheus name that the standard translation gives for
+    /// [`MetricDef::otel_name`] and [`MetricDef::unit`]. Equal to [`MetricDef::name`]
+    /// for every entry (a test proves it).
+    ///
+    /// ```
+    /// use autobot_otel::catalog::CATALOG;
+    /// assert!(CATALOG.iter().all(|d| d.translated_name() == d.name));
+    /// ```
+    pub fn translated_name(&self) -> String {
+        let mut name = self.otel_name().to_string();
+        if let Some(suffix) = unit_suffix(self.unit) {
+            name.push('_');
+            name.push_str(suffix);
+        }
+        if self.kind.is_counter() {
+            name.push_str("_total");
+        }
+        name
+    }
+
+    /// Position of a label key in [`MetricDef::labels`].
+    ///
+    /// ```
+    /// use autobot_otel::catalog::MetricId;
+    /// assert_eq!(MetricId::TasksExecutedTotal.def().label_index("status"), Some(2));
+    /// ```
+    pub fn label_index(&self, key: &str) -> Option<usize> {
+        self.labels.iter().position(|l| *l == key)
+    }
+}
+
+macro_rules! catalog {
+    ($(
+        $id:ident {
+            name: $name:literal,
+            kind: $kind:ident,
+            unit: $unit:literal,
+            labels: [$($label:literal),* $(,)?],
+            help: $help:literal,
+            category: $cat:ident,
+            buckets: [$($b:expr),* $(,)?],
+            max_series: $max:literal $(,)?
+        }
+    ),* $(,)?) => {
+        /// Typed identifier of every catalog metric; `id.def()` gives its definition.
+        ///
+        /// ```
+        /// use autobot_otel::catalog::MetricId;
+        /// assert_eq!(MetricId::LlmTokensTotal.def().name, "autobot_llm_tokens_total");
+        /// ```
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[repr(usize)]
+        pub enum MetricId {
+            $(
+                #[doc = concat!("`", $name, "`: ", $help, ".")]
+                $id,
+            )*
+        }
+
+        /// The catalog: every documented metric, in the guide's order.
+        pub static CATALOG: &[MetricDef] = &[
+            $(
+                MetricDef {
+                    id: MetricId::$id,
+                    name: $name,
+                    kind: Kind::$kind,
+                    unit: $unit,
+                    labels: &[$($label),*],
+                    help: $help,
+                    category: Category::$cat,
+                    buckets: &[$($b as f64),*],
+                    max_series: $max,
+                },
+            )*
+        ];
+    };
+}
+
+impl MetricId {
+    /// The catalog entry of this metric.
+    ///
+    /// ```
+    /// use autobot_otel::catalog::{Category, MetricId};
+    /// assert_eq!(MetricId::ActiveWorkflows.def().category, Category::Workflow);
+    /// ```
+    pub fn def(self) -> &'static MetricDef {
+        &CATALOG[self as usize]
+    }
+
+    /// Looks a metric up by its Prometheus family name.
+    ///
+    /// ```
+    /// use autobot_otel::catalog::MetricId;
+    /// assert_eq!(MetricId::from_name("autobot_active_tasks"), Some(MetricId::ActiveTasks));
+    /// assert_eq!(MetricId::from_name("nope"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<MetricId> {
+        CATALOG.iter().find(|d| d.name == name).map(|d| d.id)
+    }
+}
+
+/// The catalog entries of one category, in order.
+///
+/// ```
+/// use autobot_otel::catalog::{in_category, Category};
+/// assert_eq!(in_category(Category::Redis).count(), 8);
+/// ```
+pub fn in_category(category: Category) -> impl Iterator<Item = &'static MetricDef> {
+    CATALOG.iter().filter(move |d| d.category == category)
+}
+
+catalog! {
+    // ---- 1. Workflow ---------------------------------------------------------------
+    WorkflowExecutionsTotal {
+        name: "autobot_workflow_executions_total", kind: Counter, unit: "{execution}",
+        labels: ["workflow_type", "status"],
+        help: "Total workflow executions", category: Workflow, buckets: [], max_series: 600,
+    },
+    WorkflowDurationSeconds {
+        name: "autobot_workflow_duration_seconds", kind: Histogram, unit: "s",
+        labels: ["workflow_type"],
+        help: "Workflow execution duration", category: Workflow,
+        buckets: [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600], max_series: 200,
+    },
+    WorkflowStepsExecutedTotal {
+        name: "autobot_workflow_steps_executed_total", kind: Counter, unit: "{step}",
+        labels: ["workflow_type", "step_type", "status"],
+        help: "Total workflow steps executed", category: Workflow, buckets: [], max_series: 1000,
+    },
+    ActiveWorkflows {
+        name: "autobot_active_workflows", kind: Gauge, unit: "{workflow}",
+        labels: ["workflow_type"],
+        help: "Currently active workflows", category: Workflow, buckets: [], max_series: 200,
+    },
+    WorkflowApprovalsTotal {
+        name: "autobot_workflow_approvals_total", kind: Counter, unit: "{approval}",
+        labels: ["workflow_type", "decision"],
+        help: "Total workflow approval requests", category: Workflow, buckets: [], max_series: 600,
+    },
+
+    // ---- 2. GitHub -----------------------------------------------------------------
+    GithubOperationsTotal {
+        name: "autobot_github_operations_total", kind: Counter, unit: "{operation}",
+        labels: ["operation", "status"],
+        help: "Total GitHub API operations", category: Github, buckets: [], max_series: 300,
+    },
+    GithubApiDurationSeconds {
+        name: "autobot_github_api_duration_seconds", kind: Histogram, unit: "s",
+        labels: ["operation"],
+        help: "GitHub API call duration", category: Github,
+        buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], max_series: 100,
+    },
+    GithubRateLimitRemaining {
+        name: "autobot_github_rate_limit_remaining", kind: Gauge, unit: "{request}",
+        labels: ["resource_type"],
+        help: "GitHub API rate limit remaining", category: Github, buckets: [], max_series: 20,
+    },
+    GithubCommitsTotal {
+        name: "autobot_github_commits_total", kind: Counter, unit: "{commit}",
+        labels: ["repository", "status"],
+        help: "Total GitHub commits created", category: Github, buckets: [], max_series: 400,
+    },
+    GithubPullRequestsTotal {
+        name: "autobot_github_pull_requests_total", kind: Counter, unit: "{pull_request}",
+        labels: ["repository", "action", "status"],
+        help: "Total GitHub pull request operations", category: Github, buckets: [], max_series: 1000,
+    },
+    GithubIssuesTotal {
+        name: "autobot_github_issues_total", kind: Counter, unit: "{issue}",
+        labels: ["repository", "action", "status"],
+        help: "Total GitHub issue operations", category: Github, buckets: [], max_series: 1000,
+    },
+
+    // ---- 3. Tasks ------------------------------------------------------------------
+    TasksExecutedTotal {
+        name: "autobot_tasks_executed_total", kind: Counter, unit: "{task}",
+        labels: ["task_type", "agent_type", "status"],
+        help: "Total tasks executed", category: Task, buckets: [], max_series: 1000,
+    },
+    TaskDurationSeconds {
+        name: "autobot_task_duration_seconds", kind: Histogram, unit: "s",
+        labels: ["task_type", "agent_type"],
+        help: "Task execution duration", category: Task,
+        buckets: [0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900], max_series: 300,
+    },
+    ActiveTasks {
+        name: "autobot_active_tasks", kind: Gauge, unit: "{task}",
+        labels: ["task_type", "agent_type"],
+        help: "Currently active tasks", category: Task, buckets: [], max_series: 300,
+    },
+    TaskQueueSize {
+        name: "autobot_task_queue_size", kind: Gauge, unit: "{task}",
+        labels: ["priority"],
+        help: "Tasks waiting in the queue", category: Task, buckets: [], max_series: 10,
+    },
+    TaskRetriesTotal {
+        name: "autobot_task_retries_total", kind: Counter, unit: "{retry}",
+        labels: ["task_type", "reason"],
+        help: "Total task retry attempts", category: Task, buckets: [], max_series: 500,
+    },
+
+    // ---- 4. Redis & performance ----------------------------------------------------
+    TimeoutTotal {
+        name: "autobot_timeout_total", kind: Counter, unit: "{operation}",
+        labels: ["operation_type", "database", "status"],
+        help: "Total operations checked for timeout, by outcome (status=timeout|success)",
+        category: Performance, buckets: [], max_series: 400,
+    },
+    OperationDurationSeconds {
+        name: "autobot_operation_duration_seconds", kind: Histogram, unit: "s",
+        labels: ["operation_type", "database"],
+        help: "Operation duration", category: Performance,
+        buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60], max_series: 200,
+    },
+    TimeoutRate {
+        name: "autobot_timeout_rate", kind: Gauge, unit: "{percent}",
+        labels: ["operation_type", "database", "time_window"],
+        help: "Percentage (0-100) of operations timing out over the rolling time_window",
+        category: Performance, buckets: [], max_series: 600,
+    },
+    RedisPoolConnections {
+        name: "autobot_redis_pool_connections", kind: Gauge, unit: "{connection}",
+        labels: ["database", "state"],
+        help: "Redis connection pool connections by state (active, idle, total)",
+        category: Performance, buckets: [], max_series: 60,
+    },
+    RedisPoolSaturationRatio {
+        name: "autobot_redis_pool_saturation_ratio", kind: Gauge, unit: "1",
+        labels: ["database"],
+        help: "Redis connection pool saturation (active / max connections, 0-1)",
+        category: Performance, buckets: [], max_series: 20,
+    },
+    CircuitBreakerEventsTotal {
+        name: "autobot_circuit_breaker_events_total", kind: Counter, unit: "{event}",
+        labels: ["database", "event", "reason"],
+        help: "Circuit breaker events", category: Performance, buckets: [], max_series: 200,
+    },
+    CircuitBreakerState {
+        name: "autobot_circuit_breaker_state", kind: Gauge, unit: "{state}",
+        labels: ["database"],
+        help: "Circuit breaker state (0=closed, 1=open, 2=half_open)",
+        category: Performance, buckets: [], max_series: 20,
+    },
+    CircuitBreakerFailureCount {
+        name: "autobot_circuit_breaker_failure_count", kind: Gauge, unit: "{failure}",
+        labels: ["database"],
+        help: "Consecutive failures counted by the circuit breaker (it opens at its threshold)",
+        category: Performance, buckets: [], max_series: 20,
+    },
+    RedisRequestsTotal {
+        name: "autobot_redis_requests_total", kind: Counter, unit: "{request}",
+        labels: ["database", "operation", "status"],
+        help: "Total Redis requests", category: Performance, buckets: [], max_series: 600,
+    },
+    RedisSuccessRate {
+        name: "autobot_redis_success_rate", kind: Gauge, unit: "{percent}",
+        labels: ["database", "time_window"],
+        help: "Percentage (0-100) of Redis requests that succeeded over the rolling time_window",
+        category: Performance, buckets: [], max_series: 60,
+    },
+
+    // ---- 5. Knowledge base ---------------------------------------------------------
+    KnowledgeDocumentsTotal {
+        name: "autobot_knowledge_documents_total", kind: Gauge, unit: "{document}",
+        labels: ["collection", "document_type"],
+        help: "Documents in the knowledge base", category: Knowledge, buckets: [], max_series: 300,
+    },
+    KnowledgeVectorsTotal {
+        name: "autobot_knowledge_vectors_total", kind: Gauge, unit: "{vector}",
+        labels: ["collection"],
+        help: "Vector embeddings in the knowledge base", category: Knowledge, buckets: [], max_series: 100,
+    },
+    KnowledgeSearchRequestsTotal {
+        name: "autobot_knowledge_search_requests_total", kind: Counter, unit: "{request}",
+        labels: ["search_type", "collection"],
+        help: "Total search requests", category: Knowledge, buckets: [], max_series: 300,
+    },
+    KnowledgeSearchLatencySeconds {
+        name: "autobot_knowledge_search_latency_seconds", kind: Histogram, unit: "s",
+        labels: ["search_type", "collection"],
+        help: "Search latency", category: Knowledge,
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], max_series: 300,
+    },
+    KnowledgeSearchResultsCount {
+        name: "autobot_knowledge_search_results_count", kind: Histogram, unit: "{result}",
+        labels: ["search_type"],
+        help: "Number of results returned per search", category: Knowledge,
+        buckets: [0, 1, 5, 10, 25, 50, 100, 250, 500], max_series: 10,
+    },
+    KnowledgeCacheHitsTotal {
+        name: "autobot_knowledge_cache_hits_total", kind: Counter, unit: "{hit}",
+        labels: ["cache_type"],
+        help: "Knowledge cache hits", category: Knowledge, buckets: [], max_series: 50,
+    },
+    KnowledgeCacheMissesTotal {
+        name: "autobot_knowledge_cache_misses_total", kind: Counter, unit: "{miss}",
+        labels: ["cache_type"],
+        help: "Knowledge cache misses", category: Knowledge, buckets: [], max_series: 50,
+    },
+    KnowledgeEmbeddingLatencySeconds {
+        name: "autobot_knowledge_embedding_latency_seconds", kind: Histogram, unit: "s",
+        labels: ["model"],
+        help: "Embedding generation time", category: Knowledge,
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], max_series: 50,
+    },
+
+    // ---- 6. LLM providers ----------------------------------------------------------
+    LlmRequestsTotal {
+        name: "autobot_llm_requests_total", kind: Counter, unit: "{request}",
+        labels: ["provider", "model", "request_type"],
+        help: "Total LLM requests", category: Llm, buckets: [], max_series: 500,
+    },
+    LlmTokensTotal {
+        name: "autobot_llm_tokens_total", kind: Counter, unit: "{token}",
+        labels: ["provider", "model", "token_type"],
+        help: "LLM token usage", category: Llm, buckets: [], max_series: 300,
+    },
+    LlmCostDollarsTotal {
+        name: "autobot_llm_cost_dollars_total", kind: FloatCounter, unit: "{USD}",
+        labels: ["provider", "model", "cost_type"],
+        help: "Estimated LLM cost in US dollars", category: Llm, buckets: [], max_series: 300,
+    },
+    LlmRequestLatencySeconds {
+        name: "autobot_llm_request_latency_seconds", kind: Histogram, unit: "s",
+        labels: ["provider", "model"],
+        help: "LLM request latency", category: Llm,
+        buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300], max_series: 100,
+    },
+    LlmErrorsTotal {
+        name: "autobot_llm_errors_total", kind: Counter, unit: "{error}",
+        labels: ["provider", "error_type"],
+        help: "LLM errors", category: Llm, buckets: [], max_series: 200,
+    },
+    LlmRateLimitRemaining {
+        name: "autobot_llm_rate_limit_remaining", kind: Gauge, unit: "{request}",
+        labels: ["provider"],
+        help: "LLM rate limit remaining", category: Llm, buckets: [], max_series: 20,
+    },
+    LlmProviderAvailability {
+        name: "autobot_llm_provider_availability", kind: Gauge, unit: "{status}",
+        labels: ["provider"],
+        help: "LLM provider status (1=available, 0=unavailable)", category: Llm, buckets: [], max_series: 20,
+    },
+
+    // ---- 7. WebSocket --------------------------------------------------------------
+    WebsocketConnectionsActive {
+        name: "autobot_websocket_connections_active", kind: Gauge, unit: "{connection}",
+        labels: ["namespace"],
+        help: "Active WebSocket connections", category: Websocket, buckets: [], max_series: 50,
+    },
+    WebsocketConnectionsTotal {
+        name: "autobot_websocket_connections_total", kind: Counter, unit: "{connection}",
+        labels: ["namespace", "status"],
+        help: "Total WebSocket connection events", category: Websocket, buckets: [], max_series: 200,
+    },
+    WebsocketMessagesSentTotal {
+        name: "autobot_websocket_messages_sent_total", kind: Counter, unit: "{message}",
+        labels: ["namespace", "event_type"],
+        help: "WebSocket messages sent", category: Websocket, buckets: [], max_series: 500,
+    },
+    WebsocketMessagesReceivedTotal {
+        name: "autobot_websocket_messages_received_total", kind: Counter, unit: "{message}",
+        labels: ["namespace", "event_type"],
+        help: "WebSocket messages received", category: Websocket, buckets: [], max_series: 500,
+    },
+    WebsocketMessageLatencySeconds {
+        name: "autobot_websocket_message_latency_seconds", kind: Histogram, unit: "s",
+        labels: ["namespace"],
+        help: "WebSocket message latency", category: Websocket,
+        buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], max_series: 50,
+    },
+    WebsocketErrorsTotal {
+        name: "autobot_websocket_errors_total", kind: Counter, unit: "{error}",
+        labels: ["namespace", "error_type"],
+        help: "WebSocket connection errors", category: Websocket, buckets: [], max_series: 200,
+    },
+    WebsocketRoomsActive {
+        name: "autobot_websocket_rooms_active", kind: Gauge, unit: "{room}",
+        labels: ["namespace"],
+        help: "Active WebSocket rooms", category: Websocket, buckets: [], max_series: 50,
+    },
+
+    // ---- 8. Redis ------------------------------------------------------------------
+    RedisOperationsTotal {
+        name: "autobot_redis_operations_total", kind: Counter, unit: "{operation}",
+        labels: ["database", "operation", "status"],
+        help: "Total Redis operations", category: Redis, buckets: [], max_series: 600,
+    },
+    RedisOperationLatencySeconds {
+        name: "autobot_redis_operation_latency_seconds", kind: Histogram, unit: "s",
+        labels: ["database", "operation"],
+        help: "Redis operation latency", category: Redis,
+        buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+        max_series: 200,
+    },
+    RedisConnectionsActive {
+        name: "autobot_redis_connections_active", kind: Gauge, unit: "{connection}",
+        labels: ["database"],
+        help: "Active Redis connections", category: Redis, buckets: [], max_series: 20,
+    },
+    RedisPoolSize {
+        name: "autobot_redis_pool_size", kind: Gauge, unit: "{connection}",
+        labels: ["database"],
+        help: "Redis connection pool size", category: Redis, buckets: [], max_series: 20,
+    },
+    RedisPoolAvailable {
+        name: "autobot_redis_pool_available", kind: Gauge, unit: "{connection}",
+        labels: ["database"],
+        help: "Available Redis pool connections", category: Redis, buckets: [], max_series: 20,
+    },
+    RedisMemoryUsedBytes {
+        name: "autobot_redis_memory_used_bytes", kind: Gauge, unit: "By",
+        labels: ["database"],
+        help: "Redis memory usage", category: Redis, buckets: [], max_series: 20,
+    },
+    RedisKeysTotal {
+        name: "autobot_redis_keys_total", kind: Gauge, unit: "{key}",
+        labels: ["database"],
+        help: "Keys in the Redis database", category: Redis, buckets: [], max_series: 20,
+    },
+    RedisPubsubMessagesTotal {
+        name: "autobot_redis_pubsub_messages_total", kind: Counter, unit: "{message}",
+        labels: ["database", "direction"],
+        help: "Redis pub/sub messages", category: Redis, buckets: [], max_series: 40,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_index_their_own_entries() {
+        for (i, def) in CATALOG.iter().enumerate() {
+            assert_eq!(def.id as usize, i, "{}", def.name);
+            assert_eq!(def.id.def().name, def.name);
+        }
+    }
+
+    #[test]
+    fn names_are_unique_and_valid() {
+        let mut names: Vec<_> = CATALOG.iter().map(|d| d.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), 56);
+        for def in CATALOG {
+            assert!(def.name.starts_with("autobot_"));
+            assert!(def
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
+            for label in def.labels {
+                assert!(label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_'));
+                assert!(!label.starts_with("__"));
+                assert_ne!(*label, "le");
+            }
+        }
+    }
+
+    #[test]
+    fn otel_names_translate_back_to_the_documented_names() {
+        for def in CATALOG {
+            assert_eq!(def.translated_name(), def.name, "{}", def.name);
+            if let Some(suffix) = unit_suffix(def.unit) {
+                assert!(!def.otel_name().ends_with(suffix), "{}", def.name);
+            }
+        }
+    }
+
+    #[test]
+    fn histograms_have_sorted_buckets_and_others_none() {
+        for def in CATALOG {
+            if def.kind == Kind::Histogram {
+                assert!(def.buckets.len() >= 5, "{}", def.name);
+                assert!(def.buckets.windows(2).all(|w| w[0] < w[1]), "{}", def.name);
+            } else {
+                assert!(def.buckets.is_empty(), "{}", def.name);
+            }
+            assert!(def.max_series > 0);
+        }
+    }
+
+    #[test]
+    fn every_category_is_populated() {
+        let counts: Vec<usize> = Category::ALL
+            .iter()
+            .map(|c| in_category(*c).count())
+            .collect();
+        assert_eq!(counts, [5, 6, 5, 10, 8, 7, 7, 8]);
+    }
+}

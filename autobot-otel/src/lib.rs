@@ -1,0 +1,60 @@
+//! # autobot-otel
+//!
+//! The AutoBot metrics of the Prometheus usage guide, built on OpenTelemetry: all
+//! 56 `autobot_*` metrics with their exact names and label sets, a typed recording
+//! API, a Prometheus endpoint pulled over HTTP and an OTLP push to a collector,
+//! configured by the standard `OTEL_*` variables.
+//!
+//! ```
+//! use autobot_otel::labels::{Outcome, Priority, TokenType};
+//!
+//! // The guide's get_metrics_manager(): the global recording API.
+//! let metrics = autobot_otel::get_metrics_manager();
+//! metrics.record_workflow_execution("code_review", Outcome::Success, 12.5);
+//! metrics.update_task_queue_size(Priority::High, 10);
+//! metrics.record_llm_tokens("openai", "gpt-4", 1200, 350);
+//!
+//! let scrape = autobot_otel::global().render_prometheus();
+//! assert!(scrape.contains(r#"autobot_task_queue_size{priority="high"} 10"#));
+//! assert!(scrape.contains(r#"autobot_llm_tokens_total{model="gpt-4",provider="openai",token_type="output"} 350"#));
+//! ```
+//!
+//! In a service, call [`init`] once at start-up (it reads `OTEL_EXPORTER_OTLP_ENDPOINT`
+//! and friends and returns a guard that flushes on drop), and serve the endpoints
+//! with [`http::router`] or [`http::MetricsServer`].
+//!
+//! ## Modules
+//! - [`catalog`]: the table of all metrics; everything else derives from it.
+//! - [`labels`]: enums for label values from a fixed vocabulary.
+//! - [`MetricsManager`]: the recording methods, one module per category
+//!   (`workflow`, `github`, `task`, `performance`, `knowledge`, `llm`,
+//!   `websocket`, `redis`).
+//! - [`pipeline`]: [`Telemetry`], its builder and guard; [`otlp`]: push settings.
+//! - [`http`]: the endpoints; [`health`]: the health report.
+//! - [`rolling`]: the rolling-window rates; [`scrape`]: a parser of the text format.
+
+pub mod catalog;
+mod error;
+mod global;
+pub mod health;
+pub mod http;
+pub mod labels;
+mod manager;
+pub mod otlp;
+pub mod pipeline;
+pub mod rolling;
+pub mod scrape;
+
+mod github;
+mod knowledge;
+mod llm;
+mod performance;
+mod redis;
+mod task;
+mod websocket;
+mod workflow;
+
+pub use error::{InitError, ShutdownError};
+pub use global::{get_metrics_manager, global, init};
+pub use manager::{IntoSeconds, MetricsManager, EMPTY_LABEL_VALUE, MAX_LABEL_VALUE_BYTES};
+pub use pipeline::{Telemetry, TelemetryBuilder, TelemetryGuard};

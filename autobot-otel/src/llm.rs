@@ -1,0 +1,107 @@
+//! Category 6, LLM providers: requests and latency, tokens, cost, errors, rate
+//! limit, availability.
+//!
+//! `autobot_llm_requests_total` has no status label, so [`MetricsManager::record_llm_request`]
+//! takes none: it counts every request whatever its outcome, and failures are
+//! counted once, by [`MetricsManager::record_llm_error`] with their `error_type`.
+
+use crate::catalog::MetricId;
+use crate::labels::{CostType, TokenType};
+use crate::manager::{IntoSeconds, MetricsManager};
+
+impl MetricsManager {
+    /// Records one LLM request (`request_type`: `completion`, `chat`, `embedding`, ...).
+    ///
+    /// Series: `autobot_llm_requests_total{provider, model, request_type}` += 1 and
+    /// `autobot_llm_request_latency_seconds{provider, model}` observes `latency`.
+    ///
+    /// ```
+    /// autobot_otel::get_metrics_manager().record_llm_request("openai", "gpt-4", "completion", 2.4);
+    /// ```
+    pub fn record_llm_request(&self, provider: &str, model: &str, request_type: &str, latency: impl IntoSeconds) {
+        self.count(MetricId::LlmRequestsTotal, 1, [provider, model, request_type]);
+        self.observe(MetricId::LlmRequestLatencySeconds, latency.into_seconds(), [provider, model]);
+    }
+
+    /// Records the tokens of one request.
+    ///
+    /// Series: `autobot_llm_tokens_total{provider, model, token_type}` += `input_tokens`
+    /// (`token_type="input"`) and += `output_tokens` (`token_type="output"`).
+    ///
+    /// ```
+    /// autobot_otel::get_metrics_manager().record_llm_tokens("openai", "gpt-4", 1200, 350);
+    /// ```
+    pub fn record_llm_tokens(&self, provider: &str, model: &str, input_tokens: u64, output_tokens: u64) {
+        self.record_llm_token_count(provider, model, TokenType::Input, input_tokens);
+        self.record_llm_token_count(provider, model, TokenType::Output, output_tokens);
+    }
+
+    /// Records tokens of one direction.
+    ///
+    /// Series: `autobot_llm_tokens_total{provider, model, token_type}` += `tokens`.
+    ///
+    /// ```
+    /// use autobot_otel::labels::TokenType;
+    /// autobot_otel::get_metrics_manager().record_llm_token_count("anthropic", "claude-3", TokenType::Input, 800);
+    /// ```
+    pub fn record_llm_token_count(&self, provider: &str, model: &str, token_type: TokenType, tokens: u64) {
+        self.count(MetricId::LlmTokensTotal, tokens, [provider, model, token_type.as_str()]);
+    }
+
+    /// Records the estimated cost of a request, not split by direction.
+    ///
+    /// Series: `autobot_llm_cost_dollars_total{provider, model, cost_type="total"}` += `cost_dollars`
+    /// (NaN, infinite or negative amounts are dropped).
+    ///
+    /// ```
+    /// autobot_otel::get_metrics_manager().record_llm_cost("openai", "gpt-4", 0.03);
+    /// ```
+    pub fn record_llm_cost(&self, provider: &str, model: &str, cost_dollars: f64) {
+        self.record_llm_cost_by_type(provider, model, CostType::Total, cost_dollars);
+    }
+
+    /// Records an estimated cost of one kind (see [`CostType`] on summing).
+    ///
+    /// Series: `autobot_llm_cost_dollars_total{provider, model, cost_type}` += `cost_dollars`.
+    ///
+    /// ```
+    /// use autobot_otel::labels::CostType;
+    /// autobot_otel::get_metrics_manager().record_llm_cost_by_type("openai", "gpt-4", CostType::Input, 0.012);
+    /// ```
+    pub fn record_llm_cost_by_type(&self, provider: &str, model: &str, cost_type: CostType, cost_dollars: f64) {
+        self.count_f64(MetricId::LlmCostDollarsTotal, cost_dollars, [provider, model, cost_type.as_str()]);
+    }
+
+    /// Records a failed LLM call (`error_type`: `rate_limit`, `timeout`, `server_error`, ...).
+    ///
+    /// Series: `autobot_llm_errors_total{provider, error_type}` += 1.
+    ///
+    /// ```
+    /// autobot_otel::get_metrics_manager().record_llm_error("openai", "rate_limit");
+    /// ```
+    pub fn record_llm_error(&self, provider: &str, error_type: &str) {
+        self.count(MetricId::LlmErrorsTotal, 1, [provider, error_type]);
+    }
+
+    /// Sets the remaining requests of a provider's rate limit.
+    ///
+    /// Series: `autobot_llm_rate_limit_remaining{provider}` = `remaining`.
+    ///
+    /// ```
+    /// autobot_otel::get_metrics_manager().set_llm_rate_limit("openai", 450);
+    /// ```
+    pub fn set_llm_rate_limit(&self, provider: &str, remaining: u64) {
+        self.set(MetricId::LlmRateLimitRemaining, remaining as f64, [provider]);
+    }
+
+    /// Marks a provider available (1) or not (0).
+    ///
+    /// Series: `autobot_llm_provider_availability{provider}` = 1 or 0.
+    ///
+    /// ```
+    /// autobot_otel::get_metrics_manager().set_llm_provider_availability("openai", true);
+    /// ```
+    pub fn set_llm_provider_availability(&self, provider: &str, available: bool) {
+        self.set(MetricId::LlmProviderAvailability, f64::from(u8::from(available)), [provider]);
+    }
+}

@@ -1,0 +1,339 @@
+//! The [`MetricsManager`]: one OpenTelemetry instrument per catalog entry, and the
+//! shared recording primitives that the per-category methods use.
+//!
+//! The recording methods themselves live in the module of their category
+//! (`workflow.rs`, `github.rs`, `task.rs`, `performance.rs`, `knowledge.rs`,
+//! `llm.rs`, `websocket.rs`, `redis.rs`).
+//!
+//! # Input that is not valid
+//!
+//! Recording never panics and never blocks on I/O. What happens to bad input is
+//! fixed and documented here:
+//!
+//! | input | outcome |
+//! |---|---|
+//! | empty label value | recorded as `unknown` (an empty Prometheus label would change the label set) |
+//! | label value longer than [`MAX_LABEL_VALUE_BYTES`] | truncated at a character boundary |
+//! | NaN, infinite or negative duration / amount / gauge value | that measurement is dropped and counted in [`MetricsManager::dropped_measurements`]; the other series of the same call (e.g. the execution counter) are still recorded |
+//!
+//! ```
+//! use autobot_otel::{labels::Outcome, Telemetry};
+//!
+//! let telemetry = Telemetry::builder().without_otlp().build().unwrap();
+//! let m = telemetry.metrics();
+//! m.record_workflow_execution("code_review", Outcome::Success, f64::NAN);
+//! assert_eq!(m.dropped_measurements(), 1);
+//! let text = telemetry.render_prometheus();
+//! assert!(text.contains(r#"autobot_workflow_executions_total{status="success",workflow_type="code_review"} 1"#));
+//! ```
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter, ObservableGauge};
+use opentelemetry::KeyValue;
+
+use crate::catalog::{Kind, MetricDef, MetricId, CATALOG};
+use crate::rolling::{Clock, RollingRates};
+
+/// Longest label value kept; longer values are truncated at a character boundary.
+pub const MAX_LABEL_VALUE_BYTES: usize = 256;
+
+/// Label value written in place of an empty one.
+pub const EMPTY_LABEL_VALUE: &str = "unknown";
+
+/// A duration or amount in seconds: `f64`/`f32` seconds, or a [`std::time::Duration`].
+///
+/// ```
+/// use autobot_otel::IntoSeconds;
+/// use std::time::Duration;
+/// assert_eq!(Duration::from_millis(1500).into_seconds(), 1.5);
+/// assert_eq!(2.0_f64.into_seconds(), 2.0);
+/// ```
+pub trait IntoSeconds {
+    /// The value in seconds.
+    fn into_seconds(self) -> f64;
+}
+
+impl IntoSeconds for f64 {
+    fn into_seconds(self) -> f64 {
+        self
+    }
+}
+
+impl IntoSeconds for f32 {
+    fn into_seconds(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+impl IntoSeconds for std::time::Duration {
+    fn into_seconds(self) -> f64 {
+        self.as_secs_f64()
+    }
+}
+
+enum Instrument {
+    Counter(Counter<u64>),
+    FloatCounter(Counter<f64>),
+    Histogram(Histogram<f64>),
+    Gauge(Gauge<f64>),
+    Observed(#[allow(dead_code)] ObservableGauge<f64>),
+}
+
+type LabelKey = Box<[Box<str>]>;
+
+/// The recording API: a method for every recording call of the usage guide, plus
+/// methods for the metrics the guide shows none for.
+///
+/// Get the process-wide one with [`crate::get_metrics_manager`], or the one of a
+/// [`crate::Telemetry`] you built with [`crate::Telemetry::metrics`].
+///
+/// ```
+/// use autobot_otel::labels::{Outcome, Priority};
+///
+/// let metrics = autobot_otel::get_metrics_manager();
+/// metrics.record_workflow_execution("code_review", Outcome::Success, 4.2);
+/// metrics.update_task_queue_size(Priority::High, 10);
+/// ```
+pub struct MetricsManager {
+    instruments: Vec<Instrument>,
+    /// Last value of each gauge series, so that increments and absolute sets mix.
+    gauge_values: Vec<Mutex<HashMap<LabelKey, f64>>>,
+    pub(crate) timeout_rates: Arc<RollingRates>,
+    pub(crate) success_rates: Arc<RollingRates>,
+    dropped: AtomicU64,
+}
+
+impl std::fmt::Debug for MetricsManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsManager")
+            .field("instruments", &self.instruments.len())
+            .field("dropped_measurements", &self.dropped_measurements())
+            .finish()
+    }
+}
+
+impl MetricsManager {
+    /// Builds every catalog instrument on `meter`. The two rolling-rate gauges are
+    /// observable gauges computed at collection time from `clock`.
+    pub(crate) fn new(meter: &Meter, clock: Arc<dyn Clock>) -> Self {
+        let timeout_rates = Arc::new(RollingRates::new(clock.clone()));
+        let success_rates = Arc::new(RollingRates::new(clock));
+        let instruments = CATALOG
+            .iter()
+            .map(|def| build_instrument(meter, def, &timeout_rates, &success_rates))
+            .collect();
+        MetricsManager {
+            instruments,
+            gauge_values: CATALOG.iter().map(|_| Mutex::default()).collect(),
+            timeout_rates,
+            success_rates,
+            dropped: AtomicU64::new(0),
+        }
+    }
+
+    /// Measurements dropped because their value was NaN, infinite or negative
+    /// (see the module docs). Also shown by the health endpoint.
+    ///
+    /// ```
+    /// let m = autobot_otel::get_metrics_manager();
+    /// let before = m.dropped_measurements();
+    /// m.record_github_operation("get_repo", autobot_otel::labels::Outcome::Success, -1.0);
+    /// assert_eq!(m.dropped_measurements(), before + 1);
+    /// ```
+    pub fn dropped_measurements(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn drop_measurement(&self) {
+        self.dropped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Adds `n` to a counter.
+    pub(crate) fn count<const N: usize>(&self, id: MetricId, n: u64, values: [&str; N]) {
+        if let Instrument::Counter(c) = &self.instruments[id as usize] {
+            c.add(n, &attributes(id.def(), values));
+        }
+    }
+
+    /// Adds a non-negative, finite amount to a float counter.
+    pub(crate) fn count_f64<const N: usize>(&self, id: MetricId, amount: f64, values: [&str; N]) {
+        if !(amount.is_finite() && amount >= 0.0) {
+            return self.drop_measurement();
+        }
+        if let Instrument::FloatCounter(c) = &self.instruments[id as usize] {
+            c.add(amount, &attributes(id.def(), values));
+        }
+    }
+
+    /// Records a non-negative, finite value into a histogram.
+    pub(crate) fn observe<const N: usize>(&self, id: MetricId, value: f64, values: [&str; N]) {
+        if !(value.is_finite() && value >= 0.0) {
+            return self.drop_measurement();
+        }
+        if let Instrument::Histogram(h) = &self.instruments[id as usize] {
+            h.record(value, &attributes(id.def(), values));
+        }
+    }
+
+    /// Sets a gauge series to an absolute, finite value.
+    pub(crate) fn set<const N: usize>(&self, id: MetricId, value: f64, values: [&str; N]) {
+        self.update_gauge(id, values, |_| value);
+    }
+
+    /// Moves a gauge series by `delta` from its last value (0 if never set).
+    pub(crate) fn adjust<const N: usize>(&self, id: MetricId, delta: f64, values: [&str; N]) {
+        self.update_gauge(id, values, |old| old + delta);
+    }
+
+    fn update_gauge<const N: usize>(
+        &self,
+        id: MetricId,
+        values: [&str; N],
+        next: impl FnOnce(f64) -> f64,
+    ) {
+        let Instrument::Gauge(gauge) = &self.instruments[id as usize] else {
+            return;
+        };
+        let def = id.def();
+        let clean: [Cow<'_, str>; N] = std::array::from_fn(|i| clean_label_value(values[i]));
+        let key: LabelKey = clean.iter().map(|v| Box::<str>::from(v.as_ref())).collect();
+        // The lock spans the read, the write and the record, so concurrent
+        // increments can neither be lost nor reach the SDK out of order.
+        let mut cells = match self.gauge_values[id as usize].lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let old = cells.get(&key).copied().unwrap_or(0.0);
+        let new = next(old);
+        if !new.is_finite() {
+            drop(cells);
+            return self.drop_measurement();
+        }
+        cells.insert(key, new);
+        let attrs: [KeyValue; N] =
+            std::array::from_fn(|i| KeyValue::new(def.labels[i], clean[i].to_string()));
+        gauge.record(new, &attrs);
+    }
+}
+
+/// Label value as written: empty becomes [`EMPTY_LABEL_VALUE`], long values are
+/// truncated to [`MAX_LABEL_VALUE_BYTES`] at a character boundary.
+pub(crate) fn clean_label_value(value: &str) -> Cow<'_, str> {
+    if value.is_empty() {
+        return Cow::Borrowed(EMPTY_LABEL_VALUE);
+    }
+    if value.len() <= MAX_LABEL_VALUE_BYTES {
+        return Cow::Borrowed(value);
+    }
+    let mut end = MAX_LABEL_VALUE_BYTES;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    Cow::Borrowed(&value[..end])
+}
+
+fn attributes<const N: usize>(def: &MetricDef, values: [&str; N]) -> [KeyValue; N] {
+    debug_assert_eq!(N, def.labels.len(), "label count of {}", def.name);
+    std::array::from_fn(|i| {
+        KeyValue::new(def.labels[i], clean_label_value(values[i]).into_owned())
+    })
+}
+
+fn build_instrument(
+    meter: &Meter,
+    def: &'static MetricDef,
+    timeout_rates: &Arc<RollingRates>,
+    success_rates: &Arc<RollingRates>,
+) -> Instrument {
+    let name = def.otel_name();
+    match def.kind {
+        Kind::Counter => Instrument::Counter(
+            meter
+                .u64_counter(name)
+                .with_unit(def.unit)
+                .with_description(def.help)
+                .build(),
+        ),
+        Kind::FloatCounter => Instrument::FloatCounter(
+            meter
+                .f64_counter(name)
+                .with_unit(def.unit)
+                .with_description(def.help)
+                .build(),
+        ),
+        Kind::Histogram => Instrument::Histogram(
+            meter
+                .f64_histogram(name)
+                .with_unit(def.unit)
+                .with_description(def.help)
+                .with_boundaries(def.buckets.to_vec())
+                .build(),
+        ),
+        Kind::Gauge => {
+            let rates = match def.id {
+                MetricId::TimeoutRate => Some(timeout_rates.clone()),
+                MetricId::RedisSuccessRate => Some(success_rates.clone()),
+                _ => None,
+            };
+            match rates {
+                Some(rates) => Instrument::Observed(
+                    meter
+                        .f64_observable_gauge(name)
+                        .with_unit(def.unit)
+                        .with_description(def.help)
+                        .with_callback(move |observer| {
+                            for (values, windows) in rates.snapshot() {
+                                for (window, rate) in windows {
+                                    let Some(rate) = rate else { continue };
+                                    let mut attrs: Vec<KeyValue> = def.labels
+                                        [..def.labels.len() - 1]
+                                        .iter()
+                                        .zip(&values)
+                                        .map(|(k, v)| KeyValue::new(*k, v.clone()))
+                                        .collect();
+                                    attrs.push(KeyValue::new("time_window", window));
+                                    observer.observe(rate, &attrs);
+                                }
+                            }
+                        })
+                        .build(),
+                ),
+                None => Instrument::Gauge(
+                    meter
+                        .f64_gauge(name)
+                        .with_unit(def.unit)
+                        .with_description(def.help)
+                        .build(),
+                ),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_values_are_cleaned() {
+        assert_eq!(clean_label_value(""), "unknown");
+        assert_eq!(clean_label_value("ok"), "ok");
+        let long = "é".repeat(200); // 400 bytes
+        let cleaned = clean_label_value(&long);
+        assert!(cleaned.len() <= MAX_LABEL_VALUE_BYTES);
+        assert_eq!(cleaned.len(), 256);
+        let odd = format!("a{}", "é".repeat(200)); // boundary falls inside a char
+        assert_eq!(clean_label_value(&odd).len(), 255);
+    }
+
+    #[test]
+    fn rolling_gauges_end_with_time_window() {
+        for id in [MetricId::TimeoutRate, MetricId::RedisSuccessRate] {
+            assert_eq!(id.def().labels.last(), Some(&"time_window"));
+        }
+    }
+}

@@ -1,0 +1,534 @@
+//! The telemetry pipeline: one meter provider with the Prometheus reader and, when
+//! a collector is configured, an OTLP metric push and OTLP span export for
+//! `tracing` spans.
+//!
+//! [`Telemetry::builder`] configures it in code; [`TelemetryBuilder::from_env`]
+//! starts from the standard `OTEL_*` variables (see [`crate::otlp`]), plus
+//! `OTEL_SDK_DISABLED` (`true`: nothing is exported, recording is a no-op) and
+//! `OTEL_SERVICE_NAME` / `OTEL_RESOURCE_ATTRIBUTES` (the resource; the service
+//! name defaults to `autobot`).
+//!
+//! ```
+//! use autobot_otel::{labels::Outcome, Telemetry};
+//!
+//! let telemetry = Telemetry::builder().without_otlp().build()?;
+//! telemetry.metrics().record_workflow_execution("deploy", Outcome::Success, 3.0);
+//! let text = telemetry.render_prometheus();
+//! assert!(text.contains("# TYPE autobot_workflow_duration_seconds histogram"));
+//! telemetry.shutdown()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use opentelemetry::metrics::MeterProvider as _;
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry::KeyValue;
+use opentelemetry_sdk::metrics::{Instrument, PeriodicReader, SdkMeterProvider, Stream};
+use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider};
+use opentelemetry_sdk::Resource;
+use prometheus::Encoder as _;
+
+use crate::catalog::CATALOG;
+use crate::error::{InitError, ShutdownError};
+use crate::manager::MetricsManager;
+use crate::otlp::{self, env_nonempty, ExportStatus, OtlpProtocol, OtlpSettings};
+use crate::rolling::{Clock, SystemClock};
+
+/// The instrumentation scope name of every catalog instrument.
+pub const SCOPE_NAME: &str = "autobot-otel";
+
+/// Default bound on [`Telemetry::shutdown`] and [`Telemetry::force_flush`].
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Content type of the Prometheus text exposition format served by the endpoint.
+pub const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+#[derive(Clone, Debug, PartialEq)]
+enum OtlpChoice {
+    FromEnv,
+    Off,
+    On(OtlpSettings),
+}
+
+/// Configures a [`Telemetry`] pipeline.
+///
+/// ```
+/// use autobot_otel::otlp::{OtlpProtocol, OtlpSettings};
+/// use autobot_otel::Telemetry;
+/// use std::time::Duration;
+///
+/// let builder = Telemetry::builder()
+///     .with_service_name("autobot-backend")
+///     .with_otlp(OtlpSettings::new("http://127.0.0.1:4317", OtlpProtocol::Grpc)
+///         .with_export_interval(Duration::from_secs(15)))
+///     .with_shutdown_timeout(Duration::from_secs(3));
+/// # drop(builder);
+/// ```
+#[derive(Clone)]
+pub struct TelemetryBuilder {
+    service_name: Option<String>,
+    resource_attributes: Vec<KeyValue>,
+    otlp: OtlpChoice,
+    disabled: Option<bool>,
+    shutdown_timeout: Duration,
+    clock: Option<Arc<dyn Clock>>,
+}
+
+impl std::fmt::Debug for TelemetryBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TelemetryBuilder")
+            .field("service_name", &self.service_name)
+            .field("otlp", &self.otlp)
+            .field("disabled", &self.disabled)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for TelemetryBuilder {
+    fn default() -> Self {
+        Self::from_env()
+    }
+}
+
+impl TelemetryBuilder {
+    /// A builder that reads the `OTEL_*` variables when built (OTLP on only if an
+    /// endpoint variable is set).
+    pub fn from_env() -> Self {
+        TelemetryBuilder {
+            service_name: None,
+            resource_attributes: Vec::new(),
+            otlp: OtlpChoice::FromEnv,
+            disabled: None,
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            clock: None,
+        }
+    }
+
+    /// Sets `service.name`, overriding `OTEL_SERVICE_NAME`.
+    pub fn with_service_name(mut self, name: impl Into<String>) -> Self {
+        self.service_name = Some(name.into());
+        self
+    }
+
+    /// Adds a resource attribute (exported on OTLP and in `target_info`).
+    pub fn with_resource_attribute(mut self, kv: KeyValue) -> Self {
+        self.resource_attributes.push(kv);
+        self
+    }
+
+    /// Pushes OTLP with these settings, whatever the environment says.
+    pub fn with_otlp(mut self, settings: OtlpSettings) -> Self {
+        self.otlp = OtlpChoice::On(settings);
+        self
+    }
+
+    /// No OTLP push, whatever the environment says (Prometheus pull only).
+    pub fn without_otlp(mut self) -> Self {
+        self.otlp = OtlpChoice::Off;
+        self
+    }
+
+    /// Disables the SDK (as `OTEL_SDK_DISABLED=true`): recording becomes a no-op.
+    pub fn disabled(mut self, disabled: bool) -> Self {
+        self.disabled = Some(disabled);
+        self
+    }
+
+    /// Bounds [`Telemetry::shutdown`] and [`Telemetry::force_flush`].
+    pub fn with_shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// Uses `clock` for the rolling-window rates (tests drive it by hand).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Builds the pipeline without installing anything globally.
+    pub fn build(self) -> Result<Telemetry, InitError> {
+        let disabled = match self.disabled {
+            Some(d) => d,
+            None => env_nonempty("OTEL_SDK_DISABLED")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+        };
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock::new()));
+        if disabled {
+            return Ok(Telemetry::disabled_with_clock(clock));
+        }
+        let otlp_settings = match self.otlp {
+            OtlpChoice::Off => None,
+            OtlpChoice::On(settings) => Some(settings),
+            OtlpChoice::FromEnv => OtlpSettings::from_env()?,
+        };
+        let resource = build_resource(self.service_name, self.resource_attributes);
+
+        let registry = prometheus::Registry::new();
+        let prometheus_reader = opentelemetry_prometheus::exporter()
+            .with_registry(registry.clone())
+            .scope_info_enabled(false)
+            .build()
+            .map_err(|e| InitError::Prometheus(e.to_string()))?;
+
+        let mut meter_builder = SdkMeterProvider::builder()
+            .with_resource(resource.clone())
+            .with_reader(prometheus_reader)
+            .with_view(catalog_view);
+
+        let mut otlp_state = None;
+        let mut runtime = None;
+        let mut tracer_provider = None;
+        if let Some(settings) = otlp_settings.filter(|s| s.metrics || s.traces) {
+            let rt = if settings.protocol == OtlpProtocol::Grpc {
+                Some(export_runtime()?)
+            } else {
+                None
+            };
+            let _entered = rt.as_ref().map(|rt| rt.enter());
+            let metrics_status = Arc::new(ExportStatus::default());
+            let traces_status = Arc::new(ExportStatus::default());
+            if settings.metrics {
+                let exporter = otlp::StatusMetricExporter {
+                    inner: otlp::metric_exporter(&settings)?,
+                    status: metrics_status.clone(),
+                };
+                let reader = PeriodicReader::builder(exporter)
+                    .with_interval(settings.export_interval)
+                    .build();
+                meter_builder = meter_builder.with_reader(reader);
+            }
+            if settings.traces {
+                let exporter = otlp::StatusSpanExporter {
+                    inner: otlp::span_exporter(&settings)?,
+                    status: traces_status.clone(),
+                };
+                tracer_provider = Some(
+                    SdkTracerProvider::builder()
+                        .with_resource(resource.clone())
+                        .with_span_processor(BatchSpanProcessor::builder(exporter).build())
+                        .build(),
+                );
+            }
+            drop(_entered);
+            runtime = rt;
+            otlp_state = Some(OtlpState {
+                settings,
+                metrics_status,
+                traces_status,
+            });
+        }
+
+        let meter_provider = meter_builder.build();
+        let meter = meter_provider.meter(SCOPE_NAME);
+        let metrics = MetricsManager::new(&meter, clock);
+        Ok(Telemetry {
+            inner: Arc::new(Inner {
+                meter_provider: Some(meter_provider),
+                tracer_provider,
+                registry,
+                metrics,
+                otlp: otlp_state,
+                runtime: Mutex::new(runtime),
+                shutdown_started: AtomicBool::new(false),
+                shutdown_timeout: self.shutdown_timeout,
+            }),
+        })
+    }
+}
+
+fn build_resource(service_name: Option<String>, attributes: Vec<KeyValue>) -> Resource {
+    let mut builder = Resource::builder();
+    let env_names_service = env_nonempty("OTEL_SERVICE_NAME").is_some()
+        || env_nonempty("OTEL_RESOURCE_ATTRIBUTES").is_some_and(|a| a.contains("service.name="));
+    match service_name {
+        Some(name) => builder = builder.with_service_name(name),
+        None if !env_names_service => builder = builder.with_service_name("autobot"),
+        None => {}
+    }
+    builder.with_attributes(attributes).build()
+}
+
+/// Gives every catalog instrument its own series limit instead of the SDK's
+/// global default of 2000.
+fn catalog_view(instrument: &Instrument) -> Option<Stream> {
+    let def = CATALOG
+        .iter()
+        .find(|d| d.otel_name() == instrument.name())?;
+    Stream::builder()
+        .with_cardinality_limit(def.max_series)
+        .build()
+        .ok()
+}
+
+fn export_runtime() -> Result<tokio::runtime::Runtime, InitError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("autobot-otel-export")
+        .enable_all()
+        .build()
+        .map_err(|e| InitError::Runtime(e.to_string()))
+}
+
+pub(crate) struct OtlpState {
+    pub(crate) settings: OtlpSettings,
+    pub(crate) metrics_status: Arc<ExportStatus>,
+    pub(crate) traces_status: Arc<ExportStatus>,
+}
+
+struct Inner {
+    meter_provider: Option<SdkMeterProvider>,
+    tracer_provider: Option<SdkTracerProvider>,
+    registry: prometheus::Registry,
+    metrics: MetricsManager,
+    otlp: Option<OtlpState>,
+    runtime: Mutex<Option<tokio::runtime::Runtime>>,
+    shutdown_started: AtomicBool,
+    shutdown_timeout: Duration,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Dropping a runtime inside async code panics; shut it down in the background.
+        if let Some(rt) = self.runtime.get_mut().ok().and_then(Option::take) {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// A built pipeline: the meter provider with its readers, the recording API and the
+/// Prometheus text rendering. Cheap to clone (shared).
+///
+/// ```
+/// use autobot_otel::Telemetry;
+/// let telemetry = Telemetry::builder().without_otlp().build().unwrap();
+/// telemetry.metrics().set_llm_provider_availability("openai", true);
+/// assert!(telemetry
+///     .render_prometheus()
+///     .contains(r#"autobot_llm_provider_availability{provider="openai"} 1"#));
+/// ```
+#[derive(Clone)]
+pub struct Telemetry {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Telemetry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Telemetry")
+            .field("enabled", &self.is_enabled())
+            .field("otlp", &self.inner.otlp.as_ref().map(|o| o.settings.protocol))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Telemetry {
+    /// A builder starting from the environment (see [`TelemetryBuilder::from_env`]).
+    pub fn builder() -> TelemetryBuilder {
+        TelemetryBuilder::from_env()
+    }
+
+    /// A pipeline that records nothing and exports nothing (`OTEL_SDK_DISABLED`).
+    ///
+    /// ```
+    /// let t = autobot_otel::Telemetry::disabled();
+    /// t.metrics().record_cache_hit("embedding");
+    /// assert_eq!(t.render_prometheus(), "");
+    /// ```
+    pub fn disabled() -> Telemetry {
+        Telemetry::disabled_with_clock(Arc::new(SystemClock::new()))
+    }
+
+    fn disabled_with_clock(clock: Arc<dyn Clock>) -> Telemetry {
+        let meter = opentelemetry::metrics::MeterProvider::meter(
+            &SdkMeterProvider::builder().build(),
+            SCOPE_NAME,
+        );
+        Telemetry {
+            inner: Arc::new(Inner {
+                meter_provider: None,
+                tracer_provider: None,
+                registry: prometheus::Registry::new(),
+                metrics: MetricsManager::new(&meter, clock),
+                otlp: None,
+                runtime: Mutex::new(None),
+                shutdown_started: AtomicBool::new(false),
+                shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            }),
+        }
+    }
+
+    /// Whether the SDK is enabled (false under `OTEL_SDK_DISABLED=true`).
+    pub fn is_enabled(&self) -> bool {
+        self.inner.meter_provider.is_some()
+    }
+
+    /// The recording API of this pipeline.
+    pub fn metrics(&self) -> &MetricsManager {
+        &self.inner.metrics
+    }
+
+    /// The meter provider, for instruments of your own next to the catalog's.
+    pub fn meter_provider(&self) -> Option<&SdkMeterProvider> {
+        self.inner.meter_provider.as_ref()
+    }
+
+    /// The tracer provider, present when spans are pushed over OTLP.
+    pub fn tracer_provider(&self) -> Option<&SdkTracerProvider> {
+        self.inner.tracer_provider.as_ref()
+    }
+
+    /// The OTLP settings in force, if OTLP push is on.
+    pub fn otlp_settings(&self) -> Option<&OtlpSettings> {
+        self.inner.otlp.as_ref().map(|o| &o.settings)
+    }
+
+    pub(crate) fn otlp_state(&self) -> Option<&OtlpState> {
+        self.inner.otlp.as_ref()
+    }
+
+    /// Collects every metric family from the Prometheus reader.
+    pub(crate) fn gather(&self) -> Vec<prometheus::proto::MetricFamily> {
+        if self.inner.shutdown_started.load(Ordering::Acquire) {
+            return Vec::new();
+        }
+        self.inner.registry.gather()
+    }
+
+    /// The current values in the Prometheus text exposition format
+    /// ([`PROMETHEUS_CONTENT_TYPE`]), as `GET /api/monitoring/metrics` serves them.
+    pub fn render_prometheus(&self) -> String {
+        let families = self.gather();
+        let mut buf = Vec::with_capacity(families.len() * 512);
+        if let Err(err) = prometheus::TextEncoder::new().encode(&families, &mut buf) {
+            tracing::error!(target: otlp::LOG_TARGET, error = %err, "cannot encode the Prometheus scrape");
+            return String::new();
+        }
+        String::from_utf8(buf).unwrap_or_default()
+    }
+
+    /// A `tracing` layer that exports spans through this pipeline's tracer
+    /// provider, or `None` when spans are not exported. Add it to your own
+    /// subscriber when you do not let [`crate::init`] install one.
+    pub fn tracing_layer<S>(&self) -> Option<impl tracing_subscriber::Layer<S> + use<S>>
+    where
+        S: tracing::Subscriber + Send + Sync + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
+    {
+        let provider = self.inner.tracer_provider.as_ref()?;
+        Some(tracing_opentelemetry::layer().with_tracer(provider.tracer(SCOPE_NAME)))
+    }
+
+    /// Exports what has been recorded now, within the shutdown timeout.
+    pub fn force_flush(&self) -> Result<(), ShutdownError> {
+        let inner = self.inner.clone();
+        run_bounded(self.inner.shutdown_timeout, move || {
+            let mut errors = Vec::new();
+            if let Some(tp) = &inner.tracer_provider {
+                if let Err(e) = tp.force_flush() {
+                    errors.push(e.to_string());
+                }
+            }
+            if let Some(mp) = &inner.meter_provider {
+                if let Err(e) = mp.force_flush() {
+                    errors.push(e.to_string());
+                }
+            }
+            errors
+        })
+    }
+
+    /// Flushes and stops every exporter, within the shutdown timeout (default
+    /// [`DEFAULT_SHUTDOWN_TIMEOUT`]). Values recorded before the call are pushed.
+    /// Later calls return `Ok(())` at once; recording afterwards is a no-op.
+    pub fn shutdown(&self) -> Result<(), ShutdownError> {
+        if self.inner.shutdown_started.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let inner = self.inner.clone();
+        let result = run_bounded(self.inner.shutdown_timeout, move || {
+            let mut errors = Vec::new();
+            if let Some(tp) = &inner.tracer_provider {
+                if let Err(e) = tp.shutdown() {
+                    errors.push(e.to_string());
+                }
+            }
+            if let Some(mp) = &inner.meter_provider {
+                if let Err(e) = mp.shutdown() {
+                    errors.push(e.to_string());
+                }
+            }
+            errors
+        });
+        let runtime = self.inner.runtime.lock().ok().and_then(|mut rt| rt.take());
+        if let Some(rt) = runtime {
+            rt.shutdown_background();
+        }
+        result
+    }
+}
+
+/// Runs `work` on its own thread and waits at most `timeout` for it.
+fn run_bounded(
+    timeout: Duration,
+    work: impl FnOnce() -> Vec<String> + Send + 'static,
+) -> Result<(), ShutdownError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("autobot-otel-shutdown".into())
+        .spawn(move || {
+            let _ = tx.send(work());
+        });
+    if let Err(e) = spawned {
+        return Err(ShutdownError::Export(format!("cannot spawn thread: {e}")));
+    }
+    match rx.recv_timeout(timeout) {
+        Ok(errors) if errors.is_empty() => Ok(()),
+        Ok(errors) => Err(ShutdownError::Export(errors.join("; "))),
+        Err(_) => Err(ShutdownError::Timeout(timeout)),
+    }
+}
+
+/// Keeps the global pipeline alive; dropping it (or calling
+/// [`TelemetryGuard::shutdown`]) flushes and stops the exporters.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let guard = autobot_otel::Telemetry::builder().without_otlp().install()?;
+/// autobot_otel::get_metrics_manager().record_cache_miss("embedding");
+/// guard.shutdown()?;
+/// # Ok(()) }
+/// ```
+#[must_use = "dropping the guard shuts the telemetry pipeline down"]
+#[derive(Debug)]
+pub struct TelemetryGuard {
+    telemetry: Telemetry,
+}
+
+impl TelemetryGuard {
+    pub(crate) fn new(telemetry: Telemetry) -> Self {
+        TelemetryGuard { telemetry }
+    }
+
+    /// Flushes and stops the exporters now (see [`Telemetry::shutdown`]).
+    pub fn shutdown(self) -> Result<(), ShutdownError> {
+        self.telemetry.shutdown()
+    }
+}
+
+impl std::ops::Deref for TelemetryGuard {
+    type Target = Telemetry;
+    fn deref(&self) -> &Telemetry {
+        &self.telemetry
+    }
+}
+
+impl Drop for TelemetryGuard {
+    fn drop(&mut self) {
+        if let Err(err) = self.telemetry.shutdown() {
+            tracing::warn!(target: otlp::LOG_TARGET, error = %err, "telemetry shutdown incomplete");
+        }
+    }
+}

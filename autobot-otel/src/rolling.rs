@@ -1,0 +1,321 @@
+//! Rolling-window rates behind `autobot_timeout_rate` and `autobot_redis_success_rate`.
+//!
+//! Each label set keeps one slot per second for the longest window (15 minutes):
+//! how many operations were counted and how many of them were "hits" (timeouts, or
+//! successes). When the gauge is collected, the rate over each window
+//! ([`WINDOWS`]: `1m`, `5m`, `15m`) is `100 * hits / total` over the slots of the
+//! last `window` seconds, the current second included. A window in which nothing
+//! was counted has no rate, so its series is absent rather than a made-up 0 or 100.
+//!
+//! Time comes from a [`Clock`], so tests drive the windows without sleeping.
+//!
+//! ```
+//! use autobot_otel::rolling::{ManualClock, RollingRates};
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//!
+//! let clock = Arc::new(ManualClock::new());
+//! let rates = RollingRates::new(clock.clone());
+//! rates.record(&["redis_get", "main"], true);
+//! rates.record(&["redis_get", "main"], false);
+//! clock.advance(Duration::from_secs(90)); // the 1m window no longer sees them
+//! rates.record(&["redis_get", "main"], false);
+//! let snapshot = rates.snapshot();
+//! let (_, per_window) = &snapshot[0];
+//! assert_eq!(per_window[0], ("1m", Some(0.0)));
+//! assert_eq!(per_window[1].1, Some(100.0 / 3.0));
+//! ```
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The rolling windows reported, as `time_window` label value and length in seconds.
+pub const WINDOWS: [(&str, u64); 3] = [("1m", 60), ("5m", 300), ("15m", 900)];
+
+const SLOTS: usize = 900;
+
+/// A source of monotonic time, in whole seconds since an arbitrary origin.
+///
+/// ```
+/// use autobot_otel::rolling::{Clock, SystemClock};
+/// let clock = SystemClock::new();
+/// assert!(clock.now_secs() < 5);
+/// ```
+pub trait Clock: Send + Sync + 'static {
+    /// Seconds elapsed since the clock's origin.
+    fn now_secs(&self) -> u64;
+}
+
+/// The real monotonic clock ([`Instant`]).
+///
+/// ```
+/// use autobot_otel::rolling::{Clock, SystemClock};
+/// assert_eq!(SystemClock::new().now_secs(), 0);
+/// ```
+#[derive(Debug)]
+pub struct SystemClock {
+    origin: Instant,
+}
+
+impl SystemClock {
+    /// A clock whose origin is now.
+    pub fn new() -> Self {
+        SystemClock {
+            origin: Instant::now(),
+        }
+    }
+}
+
+impl Default for SystemClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clock for SystemClock {
+    fn now_secs(&self) -> u64 {
+        self.origin.elapsed().as_secs()
+    }
+}
+
+/// A clock that only moves when told to, for tests.
+///
+/// ```
+/// use autobot_otel::rolling::{Clock, ManualClock};
+/// use std::time::Duration;
+/// let clock = ManualClock::new();
+/// clock.advance(Duration::from_secs(61));
+/// assert_eq!(clock.now_secs(), 61);
+/// ```
+#[derive(Debug, Default)]
+pub struct ManualClock {
+    secs: std::sync::atomic::AtomicU64,
+}
+
+impl ManualClock {
+    /// A clock at second 0.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Moves the clock forward (whole seconds; the fraction is dropped).
+    pub fn advance(&self, by: Duration) {
+        self.secs
+            .fetch_add(by.as_secs(), std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_secs(&self) -> u64 {
+        self.secs.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    second: u64,
+    hits: u32,
+    total: u32,
+}
+
+struct Ring {
+    slots: Box<[Slot]>,
+}
+
+impl Ring {
+    fn new() -> Self {
+        Ring {
+            // `second: u64::MAX` marks a slot that was never written.
+            slots: vec![
+                Slot {
+                    second: u64::MAX,
+                    hits: 0,
+                    total: 0
+                };
+                SLOTS
+            ]
+            .into_boxed_slice(),
+        }
+    }
+
+    fn record(&mut self, now: u64, hit: bool) {
+        let slot = &mut self.slots[(now % SLOTS as u64) as usize];
+        if slot.second != now {
+            *slot = Slot {
+                second: now,
+                hits: 0,
+                total: 0,
+            };
+        }
+        slot.total = slot.total.saturating_add(1);
+        slot.hits = slot.hits.saturating_add(u32::from(hit));
+    }
+
+    fn rate(&self, now: u64, window_secs: u64) -> Option<f64> {
+        let (mut hits, mut total) = (0u64, 0u64);
+        for slot in self.slots.iter() {
+            if slot.second != u64::MAX && slot.second <= now && now - slot.second < window_secs {
+                hits += u64::from(slot.hits);
+                total += u64::from(slot.total);
+            }
+        }
+        (total > 0).then(|| 100.0 * hits as f64 / total as f64)
+    }
+
+    fn is_idle(&self, now: u64) -> bool {
+        self.rate(now, SLOTS as u64).is_none()
+    }
+}
+
+/// Per-label-set rolling hit rates over the [`WINDOWS`].
+///
+/// ```
+/// use autobot_otel::rolling::{RollingRates, SystemClock};
+/// use std::sync::Arc;
+/// let rates = RollingRates::new(Arc::new(SystemClock::new()));
+/// rates.record(&["main"], true);
+/// assert_eq!(rates.snapshot()[0].1[0], ("1m", Some(100.0)));
+/// ```
+pub struct RollingRates {
+    clock: Arc<dyn Clock>,
+    rings: Mutex<HashMap<Box<[Box<str>]>, Ring>>,
+}
+
+impl std::fmt::Debug for RollingRates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RollingRates").finish_non_exhaustive()
+    }
+}
+
+/// Label values of one rolling series, and its rate per window (`None`: no events).
+pub type RateSnapshot = (Vec<String>, Vec<(&'static str, Option<f64>)>);
+
+impl RollingRates {
+    /// Empty rates driven by `clock`.
+    pub fn new(clock: Arc<dyn Clock>) -> Self {
+        RollingRates {
+            clock,
+            rings: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts one event for the label set `labels`; `hit` marks it as a timeout
+    /// (for the timeout rate) or a success (for the success rate).
+    pub fn record(&self, labels: &[&str], hit: bool) {
+        let now = self.clock.now_secs();
+        let mut rings = match self.rings.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        rings
+            .entry(labels_key(labels))
+            .or_insert_with(Ring::new)
+            .record(now, hit);
+    }
+
+    /// The current rate of every label set over every window. Label sets idle for
+    /// longer than the longest window are forgotten here.
+    pub fn snapshot(&self) -> Vec<RateSnapshot> {
+        let now = self.clock.now_secs();
+        let mut rings = match self.rings.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        rings.retain(|_, ring| !ring.is_idle(now));
+        let mut out: Vec<RateSnapshot> = rings
+            .iter()
+            .map(|(labels, ring)| {
+                let values = labels.iter().map(|l| l.to_string()).collect();
+                let rates = WINDOWS
+                    .iter()
+                    .map(|(name, secs)| (*name, ring.rate(now, *secs)))
+                    .collect();
+                (values, rates)
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+}
+
+fn labels_key(labels: &[&str]) -> Box<[Box<str>]> {
+    labels.iter().map(|l| Box::<str>::from(*l)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rates() -> (Arc<ManualClock>, RollingRates) {
+        let clock = Arc::new(ManualClock::new());
+        (clock.clone(), RollingRates::new(clock))
+    }
+
+    fn window(rates: &RollingRates, name: &str) -> Option<f64> {
+        let snap = rates.snapshot();
+        snap[0].1.iter().find(|(n, _)| *n == name).unwrap().1
+    }
+
+    #[test]
+    fn empty_rates_have_no_series() {
+        let (_, r) = rates();
+        assert!(r.snapshot().is_empty());
+    }
+
+    #[test]
+    fn rate_is_percentage_of_hits() {
+        let (_, r) = rates();
+        for i in 0..4 {
+            r.record(&["op", "db"], i == 0);
+        }
+        assert_eq!(window(&r, "1m"), Some(25.0));
+        assert_eq!(window(&r, "15m"), Some(25.0));
+    }
+
+    #[test]
+    fn events_leave_each_window_after_its_length() {
+        let (clock, r) = rates();
+        r.record(&["db"], true);
+        clock.advance(Duration::from_secs(59));
+        r.record(&["db"], false);
+        assert_eq!(window(&r, "1m"), Some(50.0));
+        clock.advance(Duration::from_secs(1)); // first event is now 60 s old
+        assert_eq!(window(&r, "1m"), Some(0.0));
+        assert_eq!(window(&r, "5m"), Some(50.0));
+        clock.advance(Duration::from_secs(60)); // both older than 1m
+        assert_eq!(window(&r, "1m"), None);
+        assert_eq!(window(&r, "5m"), Some(50.0));
+        clock.advance(Duration::from_secs(240)); // first is 360 s old, second 301 s
+        assert_eq!(window(&r, "5m"), None);
+        assert_eq!(window(&r, "15m"), Some(50.0));
+    }
+
+    #[test]
+    fn slots_are_reused_after_a_full_cycle() {
+        let (clock, r) = rates();
+        r.record(&["db"], true);
+        clock.advance(Duration::from_secs(900)); // same slot index, new second
+        r.record(&["db"], false);
+        assert_eq!(window(&r, "15m"), Some(0.0));
+    }
+
+    #[test]
+    fn idle_label_sets_are_forgotten() {
+        let (clock, r) = rates();
+        r.record(&["a"], true);
+        clock.advance(Duration::from_secs(900));
+        assert!(r.snapshot().is_empty());
+    }
+
+    #[test]
+    fn label_sets_are_independent() {
+        let (_, r) = rates();
+        r.record(&["a"], true);
+        r.record(&["b"], false);
+        let snap = r.snapshot();
+        assert_eq!(snap[0].0, ["a"]);
+        assert_eq!(snap[0].1[0].1, Some(100.0));
+        assert_eq!(snap[1].1[0].1, Some(0.0));
+    }
+}
