@@ -683,14 +683,13 @@ mod tests {
         assert_eq!(names.len(), 56);
         for def in CATALOG {
             assert!(def.name.starts_with("autobot_"));
-            assert!(def
-                .name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
-            for label in def.labels {
-                assert!(label
+            assert!(
+                def.name
                     .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b == b'_'));
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            );
+            for label in def.labels {
+                assert!(label.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
                 assert!(!label.starts_with("__"));
                 assert_ne!(*label, "le");
             }

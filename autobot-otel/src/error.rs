@@ -31,7 +31,9 @@ impl fmt::Display for InitError {
         match self {
             InitError::Config(msg) => write!(f, "invalid telemetry configuration: {msg}"),
             InitError::Exporter(msg) => write!(f, "cannot build the OTLP exporter: {msg}"),
-            InitError::Prometheus(msg) => write!(f, "cannot register the Prometheus exporter: {msg}"),
+            InitError::Prometheus(msg) => {
+                write!(f, "cannot register the Prometheus exporter: {msg}")
+            }
             InitError::Runtime(msg) => write!(f, "cannot start the export runtime: {msg}"),
             InitError::AlreadyInitialized => f.write_str(
                 "autobot-otel is already initialised: call autobot_otel::init() once, \
@@ -58,7 +60,9 @@ pub enum ShutdownError {
 impl fmt::Display for ShutdownError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ShutdownError::Timeout(t) => write!(f, "telemetry flush/shutdown timed out after {t:?}"),
+            ShutdownError::Timeout(t) => {
+                write!(f, "telemetry flush/shutdown timed out after {t:?}")
+            }
             ShutdownError::Export(msg) => write!(f, "telemetry flush/shutdown failed: {msg}"),
         }
     }

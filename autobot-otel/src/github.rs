@@ -15,9 +15,22 @@ impl MetricsManager {
     /// use autobot_otel::labels::Outcome;
     /// autobot_otel::get_metrics_manager().record_github_operation("create_commit", Outcome::Success, 0.42);
     /// ```
-    pub fn record_github_operation(&self, operation: &str, status: Outcome, duration: impl IntoSeconds) {
-        self.count(MetricId::GithubOperationsTotal, 1, [operation, status.as_str()]);
-        self.observe(MetricId::GithubApiDurationSeconds, duration.into_seconds(), [operation]);
+    pub fn record_github_operation(
+        &self,
+        operation: &str,
+        status: Outcome,
+        duration: impl IntoSeconds,
+    ) {
+        self.count(
+            MetricId::GithubOperationsTotal,
+            1,
+            [operation, status.as_str()],
+        );
+        self.observe(
+            MetricId::GithubApiDurationSeconds,
+            duration.into_seconds(),
+            [operation],
+        );
     }
 
     /// Sets the remaining GitHub API calls of a rate-limit resource (`core`, `search`, ...).
@@ -28,7 +41,11 @@ impl MetricsManager {
     /// autobot_otel::get_metrics_manager().update_github_rate_limit("core", 4990);
     /// ```
     pub fn update_github_rate_limit(&self, resource_type: &str, remaining: u64) {
-        self.set(MetricId::GithubRateLimitRemaining, remaining as f64, [resource_type]);
+        self.set(
+            MetricId::GithubRateLimitRemaining,
+            remaining as f64,
+            [resource_type],
+        );
     }
 
     /// Records a commit.
@@ -40,7 +57,11 @@ impl MetricsManager {
     /// autobot_otel::get_metrics_manager().record_github_commit("owner/repo", CommitStatus::Created);
     /// ```
     pub fn record_github_commit(&self, repository: &str, status: CommitStatus) {
-        self.count(MetricId::GithubCommitsTotal, 1, [repository, status.as_str()]);
+        self.count(
+            MetricId::GithubCommitsTotal,
+            1,
+            [repository, status.as_str()],
+        );
     }
 
     /// Records a pull-request operation (`action`: `create`, `merge`, `close`, ...).
@@ -52,7 +73,11 @@ impl MetricsManager {
     /// autobot_otel::get_metrics_manager().record_github_pull_request("owner/repo", "create", Outcome::Success);
     /// ```
     pub fn record_github_pull_request(&self, repository: &str, action: &str, status: Outcome) {
-        self.count(MetricId::GithubPullRequestsTotal, 1, [repository, action, status.as_str()]);
+        self.count(
+            MetricId::GithubPullRequestsTotal,
+            1,
+            [repository, action, status.as_str()],
+        );
     }
 
     /// Records an issue operation (`action`: `create`, `update`, `close`, ...).
@@ -64,6 +89,10 @@ impl MetricsManager {
     /// autobot_otel::get_metrics_manager().record_github_issue("owner/repo", "update", Outcome::Success);
     /// ```
     pub fn record_github_issue(&self, repository: &str, action: &str, status: Outcome) {
-        self.count(MetricId::GithubIssuesTotal, 1, [repository, action, status.as_str()]);
+        self.count(
+            MetricId::GithubIssuesTotal,
+            1,
+            [repository, action, status.as_str()],
+        );
     }
 }

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::catalog::{in_category, Category};
+use crate::catalog::{Category, in_category};
 use crate::otlp::{ExportStatusSnapshot, OtlpProtocol};
 use crate::pipeline::Telemetry;
 

@@ -24,13 +24,13 @@ use std::future::Future;
 use std::net::SocketAddr;
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 
 use crate::health::{HEALTH_PATH, METRICS_PATH};
-use crate::pipeline::{Telemetry, PROMETHEUS_CONTENT_TYPE};
+use crate::pipeline::{PROMETHEUS_CONTENT_TYPE, Telemetry};
 
 /// Default listen address of the standalone server (loopback only).
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8001";
@@ -98,7 +98,10 @@ impl MetricsServer {
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         axum::serve(self.listener, router(self.telemetry))
             .with_graceful_shutdown(shutdown)
             .await

@@ -25,8 +25,16 @@ impl MetricsManager {
     ) {
         let st = search_type.as_str();
         self.count(MetricId::KnowledgeSearchRequestsTotal, 1, [st, collection]);
-        self.observe(MetricId::KnowledgeSearchLatencySeconds, latency_seconds.into_seconds(), [st, collection]);
-        self.observe(MetricId::KnowledgeSearchResultsCount, results_count as f64, [st]);
+        self.observe(
+            MetricId::KnowledgeSearchLatencySeconds,
+            latency_seconds.into_seconds(),
+            [st, collection],
+        );
+        self.observe(
+            MetricId::KnowledgeSearchResultsCount,
+            results_count as f64,
+            [st],
+        );
     }
 
     /// Records a cache hit.
@@ -60,7 +68,11 @@ impl MetricsManager {
     /// autobot_otel::get_metrics_manager().set_document_count(1500, "docs", "markdown");
     /// ```
     pub fn set_document_count(&self, count: u64, collection: &str, document_type: &str) {
-        self.set(MetricId::KnowledgeDocumentsTotal, count as f64, [collection, document_type]);
+        self.set(
+            MetricId::KnowledgeDocumentsTotal,
+            count as f64,
+            [collection, document_type],
+        );
     }
 
     /// Sets the number of vector embeddings in a collection.
@@ -82,6 +94,10 @@ impl MetricsManager {
     /// autobot_otel::get_metrics_manager().record_embedding_latency("all-minilm-l6-v2", 0.012);
     /// ```
     pub fn record_embedding_latency(&self, model: &str, latency: impl IntoSeconds) {
-        self.observe(MetricId::KnowledgeEmbeddingLatencySeconds, latency.into_seconds(), [model]);
+        self.observe(
+            MetricId::KnowledgeEmbeddingLatencySeconds,
+            latency.into_seconds(),
+            [model],
+        );
     }
 }

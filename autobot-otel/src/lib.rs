@@ -56,5 +56,10 @@ mod workflow;
 
 pub use error::{InitError, ShutdownError};
 pub use global::{get_metrics_manager, global, init};
-pub use manager::{IntoSeconds, MetricsManager, EMPTY_LABEL_VALUE, MAX_LABEL_VALUE_BYTES};
+pub use manager::{EMPTY_LABEL_VALUE, IntoSeconds, MAX_LABEL_VALUE_BYTES, MetricsManager};
 pub use pipeline::{Telemetry, TelemetryBuilder, TelemetryGuard};
+
+/// The README's Rust examples, compiled as doctests so they stay correct.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -18,9 +18,23 @@ impl MetricsManager {
     /// ```
     /// autobot_otel::get_metrics_manager().record_llm_request("openai", "gpt-4", "completion", 2.4);
     /// ```
-    pub fn record_llm_request(&self, provider: &str, model: &str, request_type: &str, latency: impl IntoSeconds) {
-        self.count(MetricId::LlmRequestsTotal, 1, [provider, model, request_type]);
-        self.observe(MetricId::LlmRequestLatencySeconds, latency.into_seconds(), [provider, model]);
+    pub fn record_llm_request(
+        &self,
+        provider: &str,
+        model: &str,
+        request_type: &str,
+        latency: impl IntoSeconds,
+    ) {
+        self.count(
+            MetricId::LlmRequestsTotal,
+            1,
+            [provider, model, request_type],
+        );
+        self.observe(
+            MetricId::LlmRequestLatencySeconds,
+            latency.into_seconds(),
+            [provider, model],
+        );
     }
 
     /// Records the tokens of one request.
@@ -31,7 +45,13 @@ impl MetricsManager {
     /// ```
     /// autobot_otel::get_metrics_manager().record_llm_tokens("openai", "gpt-4", 1200, 350);
     /// ```
-    pub fn record_llm_tokens(&self, provider: &str, model: &str, input_tokens: u64, output_tokens: u64) {
+    pub fn record_llm_tokens(
+        &self,
+        provider: &str,
+        model: &str,
+        input_tokens: u64,
+        output_tokens: u64,
+    ) {
         self.record_llm_token_count(provider, model, TokenType::Input, input_tokens);
         self.record_llm_token_count(provider, model, TokenType::Output, output_tokens);
     }
@@ -44,8 +64,18 @@ impl MetricsManager {
     /// use autobot_otel::labels::TokenType;
     /// autobot_otel::get_metrics_manager().record_llm_token_count("anthropic", "claude-3", TokenType::Input, 800);
     /// ```
-    pub fn record_llm_token_count(&self, provider: &str, model: &str, token_type: TokenType, tokens: u64) {
-        self.count(MetricId::LlmTokensTotal, tokens, [provider, model, token_type.as_str()]);
+    pub fn record_llm_token_count(
+        &self,
+        provider: &str,
+        model: &str,
+        token_type: TokenType,
+        tokens: u64,
+    ) {
+        self.count(
+            MetricId::LlmTokensTotal,
+            tokens,
+            [provider, model, token_type.as_str()],
+        );
     }
 
     /// Records the estimated cost of a request, not split by direction.
@@ -68,8 +98,18 @@ impl MetricsManager {
     /// use autobot_otel::labels::CostType;
     /// autobot_otel::get_metrics_manager().record_llm_cost_by_type("openai", "gpt-4", CostType::Input, 0.012);
     /// ```
-    pub fn record_llm_cost_by_type(&self, provider: &str, model: &str, cost_type: CostType, cost_dollars: f64) {
-        self.count_f64(MetricId::LlmCostDollarsTotal, cost_dollars, [provider, model, cost_type.as_str()]);
+    pub fn record_llm_cost_by_type(
+        &self,
+        provider: &str,
+        model: &str,
+        cost_type: CostType,
+        cost_dollars: f64,
+    ) {
+        self.count_f64(
+            MetricId::LlmCostDollarsTotal,
+            cost_dollars,
+            [provider, model, cost_type.as_str()],
+        );
     }
 
     /// Records a failed LLM call (`error_type`: `rate_limit`, `timeout`, `server_error`, ...).
@@ -91,7 +131,11 @@ impl MetricsManager {
     /// autobot_otel::get_metrics_manager().set_llm_rate_limit("openai", 450);
     /// ```
     pub fn set_llm_rate_limit(&self, provider: &str, remaining: u64) {
-        self.set(MetricId::LlmRateLimitRemaining, remaining as f64, [provider]);
+        self.set(
+            MetricId::LlmRateLimitRemaining,
+            remaining as f64,
+            [provider],
+        );
     }
 
     /// Marks a provider available (1) or not (0).
@@ -102,6 +146,10 @@ impl MetricsManager {
     /// autobot_otel::get_metrics_manager().set_llm_provider_availability("openai", true);
     /// ```
     pub fn set_llm_provider_availability(&self, provider: &str, available: bool) {
-        self.set(MetricId::LlmProviderAvailability, f64::from(u8::from(available)), [provider]);
+        self.set(
+            MetricId::LlmProviderAvailability,
+            f64::from(u8::from(available)),
+            [provider],
+        );
     }
 }

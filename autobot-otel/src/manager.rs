@@ -32,10 +32,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter, ObservableGauge};
 use opentelemetry::KeyValue;
+use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter, ObservableGauge};
 
-use crate::catalog::{Kind, MetricDef, MetricId, CATALOG};
+use crate::catalog::{CATALOG, Kind, MetricDef, MetricId};
 use crate::rolling::{Clock, RollingRates};
 
 /// Longest label value kept; longer values are truncated at a character boundary.
@@ -238,9 +238,7 @@ pub(crate) fn clean_label_value(value: &str) -> Cow<'_, str> {
 
 fn attributes<const N: usize>(def: &MetricDef, values: [&str; N]) -> [KeyValue; N] {
     debug_assert_eq!(N, def.labels.len(), "label count of {}", def.name);
-    std::array::from_fn(|i| {
-        KeyValue::new(def.labels[i], clean_label_value(values[i]).into_owned())
-    })
+    std::array::from_fn(|i| KeyValue::new(def.labels[i], clean_label_value(values[i]).into_owned()))
 }
 
 fn build_instrument(

@@ -30,9 +30,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use opentelemetry_otlp::{Protocol, WithExportConfig};
 use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::metrics::Temporality;
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
-use opentelemetry_sdk::metrics::Temporality;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use serde::Serialize;
 
@@ -163,7 +163,8 @@ impl OtlpSettings {
         Ok(Some(OtlpSettings {
             metrics: enabled("OTEL_METRICS_EXPORTER")
                 && (base.is_some() || metrics_endpoint.is_some()),
-            traces: enabled("OTEL_TRACES_EXPORTER") && (base.is_some() || traces_endpoint.is_some()),
+            traces: enabled("OTEL_TRACES_EXPORTER")
+                && (base.is_some() || traces_endpoint.is_some()),
             endpoint: base.unwrap_or_else(|| default_base.to_string()),
             metrics_endpoint,
             traces_endpoint,

@@ -19,7 +19,7 @@
 
 use crate::catalog::MetricId;
 use crate::labels::{CircuitEvent, CircuitState, PoolState, RequestStatus, TimeoutStatus};
-use crate::manager::{clean_label_value, IntoSeconds, MetricsManager};
+use crate::manager::{IntoSeconds, MetricsManager, clean_label_value};
 
 impl MetricsManager {
     /// Records how long an operation took.
@@ -29,8 +29,17 @@ impl MetricsManager {
     /// ```
     /// autobot_otel::get_metrics_manager().record_operation_duration("redis_get", "main", 0.0021);
     /// ```
-    pub fn record_operation_duration(&self, operation_type: &str, database: &str, duration: impl IntoSeconds) {
-        self.observe(MetricId::OperationDurationSeconds, duration.into_seconds(), [operation_type, database]);
+    pub fn record_operation_duration(
+        &self,
+        operation_type: &str,
+        database: &str,
+        duration: impl IntoSeconds,
+    ) {
+        self.observe(
+            MetricId::OperationDurationSeconds,
+            duration.into_seconds(),
+            [operation_type, database],
+        );
     }
 
     /// Records whether one operation timed out. Call it for every operation (not
@@ -44,10 +53,22 @@ impl MetricsManager {
     /// autobot_otel::get_metrics_manager().record_timeout("redis_get", "main", false);
     /// ```
     pub fn record_timeout(&self, operation_type: &str, database: &str, timed_out: bool) {
-        let status = if timed_out { TimeoutStatus::Timeout } else { TimeoutStatus::Success };
-        self.count(MetricId::TimeoutTotal, 1, [operation_type, database, status.as_str()]);
-        let (op, db) = (clean_label_value(operation_type), clean_label_value(database));
-        self.timeout_rates.record(&[op.as_ref(), db.as_ref()], timed_out);
+        let status = if timed_out {
+            TimeoutStatus::Timeout
+        } else {
+            TimeoutStatus::Success
+        };
+        self.count(
+            MetricId::TimeoutTotal,
+            1,
+            [operation_type, database, status.as_str()],
+        );
+        let (op, db) = (
+            clean_label_value(operation_type),
+            clean_label_value(database),
+        );
+        self.timeout_rates
+            .record(&[op.as_ref(), db.as_ref()], timed_out);
     }
 
     /// Records one Redis request as succeeded or failed.
@@ -60,7 +81,11 @@ impl MetricsManager {
     /// autobot_otel::get_metrics_manager().record_request("main", "get", true);
     /// ```
     pub fn record_request(&self, database: &str, operation: &str, success: bool) {
-        let status = if success { RequestStatus::Success } else { RequestStatus::Failure };
+        let status = if success {
+            RequestStatus::Success
+        } else {
+            RequestStatus::Failure
+        };
         self.record_request_status(database, operation, status);
     }
 
@@ -74,9 +99,14 @@ impl MetricsManager {
     /// autobot_otel::get_metrics_manager().record_request_status("main", "get", RequestStatus::Timeout);
     /// ```
     pub fn record_request_status(&self, database: &str, operation: &str, status: RequestStatus) {
-        self.count(MetricId::RedisRequestsTotal, 1, [database, operation, status.as_str()]);
+        self.count(
+            MetricId::RedisRequestsTotal,
+            1,
+            [database, operation, status.as_str()],
+        );
         let database = clean_label_value(database);
-        self.success_rates.record(&[database.as_ref()], status == RequestStatus::Success);
+        self.success_rates
+            .record(&[database.as_ref()], status == RequestStatus::Success);
     }
 
     /// Sets the connection pool state of a database.
@@ -89,11 +119,21 @@ impl MetricsManager {
     /// ```
     /// autobot_otel::get_metrics_manager().update_connection_pool("main", 10, 5, 20);
     /// ```
-    pub fn update_connection_pool(&self, database: &str, active: u64, idle: u64, max_connections: u64) {
+    pub fn update_connection_pool(
+        &self,
+        database: &str,
+        active: u64,
+        idle: u64,
+        max_connections: u64,
+    ) {
         let pool = MetricId::RedisPoolConnections;
         self.set(pool, active as f64, [database, PoolState::Active.as_str()]);
         self.set(pool, idle as f64, [database, PoolState::Idle.as_str()]);
-        self.set(pool, active.saturating_add(idle) as f64, [database, PoolState::Total.as_str()]);
+        self.set(
+            pool,
+            active.saturating_add(idle) as f64,
+            [database, PoolState::Total.as_str()],
+        );
         if max_connections == 0 {
             self.drop_measurement();
         } else {
@@ -112,7 +152,11 @@ impl MetricsManager {
     ///     .record_circuit_breaker_event("main", CircuitEvent::Opened, "too_many_failures");
     /// ```
     pub fn record_circuit_breaker_event(&self, database: &str, event: CircuitEvent, reason: &str) {
-        self.count(MetricId::CircuitBreakerEventsTotal, 1, [database, event.as_str(), reason]);
+        self.count(
+            MetricId::CircuitBreakerEventsTotal,
+            1,
+            [database, event.as_str(), reason],
+        );
     }
 
     /// Sets the circuit breaker state and its consecutive failure count.
@@ -125,8 +169,21 @@ impl MetricsManager {
     /// use autobot_otel::labels::CircuitState;
     /// autobot_otel::get_metrics_manager().update_circuit_breaker_state("main", CircuitState::Open, 5);
     /// ```
-    pub fn update_circuit_breaker_state(&self, database: &str, state: CircuitState, failure_count: u64) {
-        self.set(MetricId::CircuitBreakerState, f64::from(state.code()), [database]);
-        self.set(MetricId::CircuitBreakerFailureCount, failure_count as f64, [database]);
+    pub fn update_circuit_breaker_state(
+        &self,
+        database: &str,
+        state: CircuitState,
+        failure_count: u64,
+    ) {
+        self.set(
+            MetricId::CircuitBreakerState,
+            f64::from(state.code()),
+            [database],
+        );
+        self.set(
+            MetricId::CircuitBreakerFailureCount,
+            failure_count as f64,
+            [database],
+        );
     }
 }

@@ -23,18 +23,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use opentelemetry::KeyValue;
 use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry::KeyValue;
+use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::metrics::{Instrument, PeriodicReader, SdkMeterProvider, Stream};
 use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider};
-use opentelemetry_sdk::Resource;
 use prometheus::Encoder as _;
 
 use crate::catalog::CATALOG;
 use crate::error::{InitError, ShutdownError};
 use crate::manager::MetricsManager;
-use crate::otlp::{self, env_nonempty, ExportStatus, OtlpProtocol, OtlpSettings};
+use crate::otlp::{self, ExportStatus, OtlpProtocol, OtlpSettings, env_nonempty};
 use crate::rolling::{Clock, SystemClock};
 
 /// The instrumentation scope name of every catalog instrument.
@@ -320,7 +320,10 @@ impl std::fmt::Debug for Telemetry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Telemetry")
             .field("enabled", &self.is_enabled())
-            .field("otlp", &self.inner.otlp.as_ref().map(|o| o.settings.protocol))
+            .field(
+                "otlp",
+                &self.inner.otlp.as_ref().map(|o| o.settings.protocol),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -415,7 +418,10 @@ impl Telemetry {
     /// subscriber when you do not let [`crate::init`] install one.
     pub fn tracing_layer<S>(&self) -> Option<impl tracing_subscriber::Layer<S> + use<S>>
     where
-        S: tracing::Subscriber + Send + Sync + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
+        S: tracing::Subscriber
+            + Send
+            + Sync
+            + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
     {
         let provider = self.inner.tracer_provider.as_ref()?;
         Some(tracing_opentelemetry::layer().with_tracer(provider.tracer(SCOPE_NAME)))

@@ -14,9 +14,23 @@ impl MetricsManager {
     /// use autobot_otel::labels::RedisStatus;
     /// autobot_otel::get_metrics_manager().record_redis_operation("main", "get", RedisStatus::Success, 0.0004);
     /// ```
-    pub fn record_redis_operation(&self, database: &str, operation: &str, status: RedisStatus, latency: impl IntoSeconds) {
-        self.count(MetricId::RedisOperationsTotal, 1, [database, operation, status.as_str()]);
-        self.observe(MetricId::RedisOperationLatencySeconds, latency.into_seconds(), [database, operation]);
+    pub fn record_redis_operation(
+        &self,
+        database: &str,
+        operation: &str,
+        status: RedisStatus,
+        latency: impl IntoSeconds,
+    ) {
+        self.count(
+            MetricId::RedisOperationsTotal,
+            1,
+            [database, operation, status.as_str()],
+        );
+        self.observe(
+            MetricId::RedisOperationLatencySeconds,
+            latency.into_seconds(),
+            [database, operation],
+        );
     }
 
     /// Sets the pool statistics of a database.
@@ -28,7 +42,13 @@ impl MetricsManager {
     /// ```
     /// autobot_otel::get_metrics_manager().set_redis_pool_stats("main", 10, 5, 15);
     /// ```
-    pub fn set_redis_pool_stats(&self, database: &str, active: u64, available: u64, pool_size: u64) {
+    pub fn set_redis_pool_stats(
+        &self,
+        database: &str,
+        active: u64,
+        available: u64,
+        pool_size: u64,
+    ) {
         self.set(MetricId::RedisConnectionsActive, active as f64, [database]);
         self.set(MetricId::RedisPoolAvailable, available as f64, [database]);
         self.set(MetricId::RedisPoolSize, pool_size as f64, [database]);
@@ -42,7 +62,11 @@ impl MetricsManager {
     /// autobot_otel::get_metrics_manager().set_redis_memory("main", 104_857_600);
     /// ```
     pub fn set_redis_memory(&self, database: &str, bytes_used: u64) {
-        self.set(MetricId::RedisMemoryUsedBytes, bytes_used as f64, [database]);
+        self.set(
+            MetricId::RedisMemoryUsedBytes,
+            bytes_used as f64,
+            [database],
+        );
     }
 
     /// Sets the number of keys in a database.
@@ -65,6 +89,10 @@ impl MetricsManager {
     /// autobot_otel::get_metrics_manager().record_redis_pubsub("main", PubSubDirection::Published);
     /// ```
     pub fn record_redis_pubsub(&self, database: &str, direction: PubSubDirection) {
-        self.count(MetricId::RedisPubsubMessagesTotal, 1, [database, direction.as_str()]);
+        self.count(
+            MetricId::RedisPubsubMessagesTotal,
+            1,
+            [database, direction.as_str()],
+        );
     }
 }

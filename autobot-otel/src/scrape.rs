@@ -92,7 +92,10 @@ impl Scrape {
         let mut current: Option<String> = None;
         let mut seen = BTreeSet::new();
         for (i, line) in text.lines().enumerate() {
-            let err = |message: String| ParseError { line: i + 1, message };
+            let err = |message: String| ParseError {
+                line: i + 1,
+                message,
+            };
             if line.trim().is_empty() {
                 continue;
             }
@@ -102,8 +105,9 @@ impl Scrape {
                 let value = parts.next().unwrap_or("");
                 match directive {
                     "HELP" => {
-                        scrape.families.entry(name.to_string()).or_default().help = unescape_help(value);
-                        scrape.families.get_mut(name).map(|f| f.name = name.to_string());
+                        let fam = scrape.families.entry(name.to_string()).or_default();
+                        fam.name = name.to_string();
+                        fam.help = unescape_help(value);
                         current = Some(name.to_string());
                     }
                     "TYPE" => {
@@ -159,7 +163,10 @@ impl Scrape {
 
     /// The sum of all samples named `name` (e.g. a counter over all its series).
     pub fn sum(&self, name: &str) -> f64 {
-        self.samples().filter(|s| s.name == name).map(|s| s.value).sum()
+        self.samples()
+            .filter(|s| s.name == name)
+            .map(|s| s.value)
+            .sum()
     }
 
     /// Every sample of every family.
@@ -170,9 +177,9 @@ impl Scrape {
 
 fn belongs_to(sample: &str, family: &str) -> bool {
     sample == family
-        || sample
-            .strip_prefix(family)
-            .is_some_and(|rest| matches!(rest, "_bucket" | "_sum" | "_count" | "_total" | "_created"))
+        || sample.strip_prefix(family).is_some_and(|rest| {
+            matches!(rest, "_bucket" | "_sum" | "_count" | "_total" | "_created")
+        })
 }
 
 fn unescape_help(s: &str) -> String {
@@ -181,14 +188,13 @@ fn unescape_help(s: &str) -> String {
 
 fn parse_sample(line: &str) -> Result<Sample, String> {
     let name_end = line
-        .find(|c: char| c == '{' || c == ' ')
+        .find(['{', ' '])
         .ok_or_else(|| format!("no value in `{line}`"))?;
     let name = &line[..name_end];
     if name.is_empty()
-        || !name
-            .chars()
-            .enumerate()
-            .all(|(i, c)| c.is_ascii_alphabetic() || c == '_' || c == ':' || (i > 0 && c.is_ascii_digit()))
+        || !name.chars().enumerate().all(|(i, c)| {
+            c.is_ascii_alphabetic() || c == '_' || c == ':' || (i > 0 && c.is_ascii_digit())
+        })
     {
         return Err(format!("invalid metric name `{name}`"));
     }
@@ -216,7 +222,9 @@ fn parse_sample(line: &str) -> Result<Sample, String> {
             }
             let key = &body[start..key_end];
             if key.is_empty()
-                || !key.chars().enumerate().all(|(i, c)| c.is_ascii_alphabetic() || c == '_' || (i > 0 && c.is_ascii_digit()))
+                || !key.chars().enumerate().all(|(i, c)| {
+                    c.is_ascii_alphabetic() || c == '_' || (i > 0 && c.is_ascii_digit())
+                })
             {
                 return Err(format!("invalid label name `{key}`"));
             }
@@ -263,7 +271,8 @@ fn parse_sample(line: &str) -> Result<Sample, String> {
         v => v.parse().map_err(|_| format!("invalid value `{v}`"))?,
     };
     if let Some(ts) = fields.next() {
-        ts.parse::<i64>().map_err(|_| format!("invalid timestamp `{ts}`"))?;
+        ts.parse::<i64>()
+            .map_err(|_| format!("invalid timestamp `{ts}`"))?;
     }
     if fields.next().is_some() {
         return Err("trailing fields".into());
@@ -290,7 +299,10 @@ mod tests {
         assert_eq!(f.series_count(), 1);
         assert_eq!(f.label_keys().into_iter().collect::<Vec<_>>(), ["a"]);
         assert_eq!(s.value("h_seconds_count", &[("a", "x\\y\n")]), Some(2.0));
-        assert_eq!(s.value("h_seconds_bucket", &[("a", "x\\y\n"), ("le", "+Inf")]), Some(2.0));
+        assert_eq!(
+            s.value("h_seconds_bucket", &[("a", "x\\y\n"), ("le", "+Inf")]),
+            Some(2.0)
+        );
     }
 
     #[test]

@@ -22,8 +22,16 @@ impl MetricsManager {
         status: Outcome,
         duration: impl IntoSeconds,
     ) {
-        self.count(MetricId::TasksExecutedTotal, 1, [task_type, agent_type, status.as_str()]);
-        self.observe(MetricId::TaskDurationSeconds, duration.into_seconds(), [task_type, agent_type]);
+        self.count(
+            MetricId::TasksExecutedTotal,
+            1,
+            [task_type, agent_type, status.as_str()],
+        );
+        self.observe(
+            MetricId::TaskDurationSeconds,
+            duration.into_seconds(),
+            [task_type, agent_type],
+        );
     }
 
     /// Sets the number of running tasks of a type on an agent type.

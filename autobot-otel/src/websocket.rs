@@ -16,7 +16,11 @@ impl MetricsManager {
     /// autobot_otel::get_metrics_manager().record_websocket_connection("/chat", ConnectionStatus::Connected);
     /// ```
     pub fn record_websocket_connection(&self, namespace: &str, status: ConnectionStatus) {
-        self.count(MetricId::WebsocketConnectionsTotal, 1, [namespace, status.as_str()]);
+        self.count(
+            MetricId::WebsocketConnectionsTotal,
+            1,
+            [namespace, status.as_str()],
+        );
     }
 
     /// Sets the number of open connections of a namespace.
@@ -27,7 +31,11 @@ impl MetricsManager {
     /// autobot_otel::get_metrics_manager().set_websocket_active_connections("/chat", 45);
     /// ```
     pub fn set_websocket_active_connections(&self, namespace: &str, count: u64) {
-        self.set(MetricId::WebsocketConnectionsActive, count as f64, [namespace]);
+        self.set(
+            MetricId::WebsocketConnectionsActive,
+            count as f64,
+            [namespace],
+        );
     }
 
     /// One more open connection.
@@ -74,7 +82,11 @@ impl MetricsManager {
         latency_seconds: impl IntoSeconds,
     ) {
         self.count_websocket_message(namespace, event_type, direction);
-        self.observe(MetricId::WebsocketMessageLatencySeconds, latency_seconds.into_seconds(), [namespace]);
+        self.observe(
+            MetricId::WebsocketMessageLatencySeconds,
+            latency_seconds.into_seconds(),
+            [namespace],
+        );
     }
 
     /// Records one message whose latency is not known.
@@ -85,7 +97,12 @@ impl MetricsManager {
     /// use autobot_otel::labels::MessageDirection;
     /// autobot_otel::get_metrics_manager().count_websocket_message("/chat", "typing", MessageDirection::Received);
     /// ```
-    pub fn count_websocket_message(&self, namespace: &str, event_type: &str, direction: MessageDirection) {
+    pub fn count_websocket_message(
+        &self,
+        namespace: &str,
+        event_type: &str,
+        direction: MessageDirection,
+    ) {
         let id = match direction {
             MessageDirection::Sent => MetricId::WebsocketMessagesSentTotal,
             MessageDirection::Received => MetricId::WebsocketMessagesReceivedTotal,

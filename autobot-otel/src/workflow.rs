@@ -16,9 +16,22 @@ impl MetricsManager {
     /// metrics.record_workflow_execution("code_review", Outcome::Success, 12.5);
     /// metrics.record_workflow_execution("code_review", Outcome::Failed, std::time::Duration::from_secs(3));
     /// ```
-    pub fn record_workflow_execution(&self, workflow_type: &str, status: Outcome, duration: impl IntoSeconds) {
-        self.count(MetricId::WorkflowExecutionsTotal, 1, [workflow_type, status.as_str()]);
-        self.observe(MetricId::WorkflowDurationSeconds, duration.into_seconds(), [workflow_type]);
+    pub fn record_workflow_execution(
+        &self,
+        workflow_type: &str,
+        status: Outcome,
+        duration: impl IntoSeconds,
+    ) {
+        self.count(
+            MetricId::WorkflowExecutionsTotal,
+            1,
+            [workflow_type, status.as_str()],
+        );
+        self.observe(
+            MetricId::WorkflowDurationSeconds,
+            duration.into_seconds(),
+            [workflow_type],
+        );
     }
 
     /// Records one executed workflow step.
@@ -30,7 +43,11 @@ impl MetricsManager {
     /// autobot_otel::get_metrics_manager().record_workflow_step("code_review", "analysis", StepStatus::Completed);
     /// ```
     pub fn record_workflow_step(&self, workflow_type: &str, step_type: &str, status: StepStatus) {
-        self.count(MetricId::WorkflowStepsExecutedTotal, 1, [workflow_type, step_type, status.as_str()]);
+        self.count(
+            MetricId::WorkflowStepsExecutedTotal,
+            1,
+            [workflow_type, step_type, status.as_str()],
+        );
     }
 
     /// Sets the number of running workflows of a type.
@@ -79,6 +96,10 @@ impl MetricsManager {
     /// autobot_otel::get_metrics_manager().record_workflow_approval("code_review", ApprovalDecision::Approved);
     /// ```
     pub fn record_workflow_approval(&self, workflow_type: &str, decision: ApprovalDecision) {
-        self.count(MetricId::WorkflowApprovalsTotal, 1, [workflow_type, decision.as_str()]);
+        self.count(
+            MetricId::WorkflowApprovalsTotal,
+            1,
+            [workflow_type, decision.as_str()],
+        );
     }
 }

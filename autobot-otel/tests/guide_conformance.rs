@@ -16,8 +16,13 @@ fn guide_metrics() -> Vec<(String, String, Vec<String>)> {
             section = title.split_once(". ").map_or(title, |(_, t)| t).to_string();
             continue;
         }
-        let Some(rest) = line.strip_prefix("- `autobot_") else { continue };
-        let name = format!("autobot_{}", &rest[..rest.find('`').expect("closing backtick")]);
+        let Some(rest) = line.strip_prefix("- `autobot_") else {
+            continue;
+        };
+        let name = format!(
+            "autobot_{}",
+            &rest[..rest.find('`').expect("closing backtick")]
+        );
         let labels = rest
             .rsplit_once("(labels: ")
             .and_then(|(_, l)| l.strip_suffix(')'))

@@ -40,18 +40,46 @@ fn workflow_methods() {
     let ok = [("workflow_type", "code_review"), ("status", "success")];
     assert_eq!(s.value("autobot_workflow_executions_total", &ok), Some(2.0));
     let failed = [("workflow_type", "code_review"), ("status", "failed")];
-    assert_eq!(s.value("autobot_workflow_executions_total", &failed), Some(1.0));
+    assert_eq!(
+        s.value("autobot_workflow_executions_total", &failed),
+        Some(1.0)
+    );
     let wf = [("workflow_type", "code_review")];
-    assert_eq!(s.value("autobot_workflow_duration_seconds_count", &wf), Some(3.0));
-    assert_eq!(s.value("autobot_workflow_duration_seconds_sum", &wf), Some(52.7));
+    assert_eq!(
+        s.value("autobot_workflow_duration_seconds_count", &wf),
+        Some(3.0)
+    );
+    assert_eq!(
+        s.value("autobot_workflow_duration_seconds_sum", &wf),
+        Some(52.7)
+    );
     let le = |b: &'static str| [("workflow_type", "code_review"), ("le", b)];
-    assert_eq!(s.value("autobot_workflow_duration_seconds_bucket", &le("0.5")), Some(1.0));
-    assert_eq!(s.value("autobot_workflow_duration_seconds_bucket", &le("30")), Some(2.0));
-    assert_eq!(s.value("autobot_workflow_duration_seconds_bucket", &le("60")), Some(3.0));
-    let step = [("workflow_type", "code_review"), ("step_type", "analysis"), ("status", "completed")];
-    assert_eq!(s.value("autobot_workflow_steps_executed_total", &step), Some(1.0));
+    assert_eq!(
+        s.value("autobot_workflow_duration_seconds_bucket", &le("0.5")),
+        Some(1.0)
+    );
+    assert_eq!(
+        s.value("autobot_workflow_duration_seconds_bucket", &le("30")),
+        Some(2.0)
+    );
+    assert_eq!(
+        s.value("autobot_workflow_duration_seconds_bucket", &le("60")),
+        Some(3.0)
+    );
+    let step = [
+        ("workflow_type", "code_review"),
+        ("step_type", "analysis"),
+        ("status", "completed"),
+    ];
+    assert_eq!(
+        s.value("autobot_workflow_steps_executed_total", &step),
+        Some(1.0)
+    );
     let approval = [("workflow_type", "code_review"), ("decision", "rejected")];
-    assert_eq!(s.value("autobot_workflow_approvals_total", &approval), Some(1.0));
+    assert_eq!(
+        s.value("autobot_workflow_approvals_total", &approval),
+        Some(1.0)
+    );
 }
 
 #[test]
@@ -66,7 +94,10 @@ fn gauges_mix_absolute_sets_and_increments() {
     assert_eq!(scrape(&t).value("autobot_active_workflows", &wf), Some(6.0));
     m(&t).update_active_workflows("deploy", 0);
     m(&t).dec_active_workflows("deploy");
-    assert_eq!(scrape(&t).value("autobot_active_workflows", &wf), Some(-1.0));
+    assert_eq!(
+        scrape(&t).value("autobot_active_workflows", &wf),
+        Some(-1.0)
+    );
 
     let task = [("task_type", "lint"), ("agent_type", "linter")];
     m(&t).update_active_tasks("lint", "linter", 5);
@@ -80,7 +111,10 @@ fn gauges_mix_absolute_sets_and_increments() {
     m(&t).inc_websocket_connections("/chat");
     m(&t).inc_websocket_connections("/chat");
     m(&t).dec_websocket_connections("/chat");
-    assert_eq!(scrape(&t).value("autobot_websocket_connections_active", &ns), Some(46.0));
+    assert_eq!(
+        scrape(&t).value("autobot_websocket_connections_active", &ns),
+        Some(46.0)
+    );
 }
 
 #[test]
@@ -99,7 +133,10 @@ fn concurrent_increments_are_not_lost() {
         }
     });
     let s = scrape(&t);
-    assert_eq!(s.value("autobot_active_workflows", &[("workflow_type", "race")]), Some(2400.0));
+    assert_eq!(
+        s.value("autobot_active_workflows", &[("workflow_type", "race")]),
+        Some(2400.0)
+    );
 }
 
 #[test]
@@ -114,17 +151,46 @@ fn github_methods() {
     m(&t).record_github_issue("owner/repo", "update", Outcome::Failed);
     let s = scrape(&t);
     let op = |st| [("operation", "create_commit"), ("status", st)];
-    assert_eq!(s.value("autobot_github_operations_total", &op("success")), Some(1.0));
-    assert_eq!(s.value("autobot_github_operations_total", &op("failed")), Some(1.0));
+    assert_eq!(
+        s.value("autobot_github_operations_total", &op("success")),
+        Some(1.0)
+    );
+    assert_eq!(
+        s.value("autobot_github_operations_total", &op("failed")),
+        Some(1.0)
+    );
     let c = [("operation", "create_commit")];
-    assert_eq!(s.value("autobot_github_api_duration_seconds_count", &c), Some(2.0));
-    assert_eq!(s.value("autobot_github_api_duration_seconds_sum", &c), Some(2.3));
-    assert_eq!(s.value("autobot_github_rate_limit_remaining", &[("resource_type", "core")]), Some(4998.0));
+    assert_eq!(
+        s.value("autobot_github_api_duration_seconds_count", &c),
+        Some(2.0)
+    );
+    assert_eq!(
+        s.value("autobot_github_api_duration_seconds_sum", &c),
+        Some(2.3)
+    );
+    assert_eq!(
+        s.value(
+            "autobot_github_rate_limit_remaining",
+            &[("resource_type", "core")]
+        ),
+        Some(4998.0)
+    );
     let commit = [("repository", "owner/repo"), ("status", "created")];
     assert_eq!(s.value("autobot_github_commits_total", &commit), Some(1.0));
-    let pr = [("repository", "owner/repo"), ("action", "create"), ("status", "success")];
-    assert_eq!(s.value("autobot_github_pull_requests_total", &pr), Some(1.0));
-    let issue = [("repository", "owner/repo"), ("action", "update"), ("status", "failed")];
+    let pr = [
+        ("repository", "owner/repo"),
+        ("action", "create"),
+        ("status", "success"),
+    ];
+    assert_eq!(
+        s.value("autobot_github_pull_requests_total", &pr),
+        Some(1.0)
+    );
+    let issue = [
+        ("repository", "owner/repo"),
+        ("action", "update"),
+        ("status", "failed"),
+    ];
     assert_eq!(s.value("autobot_github_issues_total", &issue), Some(1.0));
 }
 
@@ -134,19 +200,42 @@ fn task_methods() {
     m(&t).record_task_execution("code_analysis", "code-reviewer", Outcome::Success, 8.0);
     m(&t).record_task_retry("code_analysis", "timeout");
     m(&t).record_task_retry("code_analysis", "timeout");
-    for (p, n) in [(Priority::High, 10), (Priority::Normal, 25), (Priority::Low, 5)] {
+    for (p, n) in [
+        (Priority::High, 10),
+        (Priority::Normal, 25),
+        (Priority::Low, 5),
+    ] {
         m(&t).update_task_queue_size(p, n);
     }
     let s = scrape(&t);
-    let exec = [("task_type", "code_analysis"), ("agent_type", "code-reviewer"), ("status", "success")];
+    let exec = [
+        ("task_type", "code_analysis"),
+        ("agent_type", "code-reviewer"),
+        ("status", "success"),
+    ];
     assert_eq!(s.value("autobot_tasks_executed_total", &exec), Some(1.0));
-    let dur = [("task_type", "code_analysis"), ("agent_type", "code-reviewer")];
-    assert_eq!(s.value("autobot_task_duration_seconds_sum", &dur), Some(8.0));
+    let dur = [
+        ("task_type", "code_analysis"),
+        ("agent_type", "code-reviewer"),
+    ];
+    assert_eq!(
+        s.value("autobot_task_duration_seconds_sum", &dur),
+        Some(8.0)
+    );
     let retry = [("task_type", "code_analysis"), ("reason", "timeout")];
     assert_eq!(s.value("autobot_task_retries_total", &retry), Some(2.0));
-    assert_eq!(s.value("autobot_task_queue_size", &[("priority", "high")]), Some(10.0));
-    assert_eq!(s.value("autobot_task_queue_size", &[("priority", "normal")]), Some(25.0));
-    assert_eq!(s.value("autobot_task_queue_size", &[("priority", "low")]), Some(5.0));
+    assert_eq!(
+        s.value("autobot_task_queue_size", &[("priority", "high")]),
+        Some(10.0)
+    );
+    assert_eq!(
+        s.value("autobot_task_queue_size", &[("priority", "normal")]),
+        Some(25.0)
+    );
+    assert_eq!(
+        s.value("autobot_task_queue_size", &[("priority", "low")]),
+        Some(5.0)
+    );
 }
 
 #[test]
@@ -163,45 +252,109 @@ fn performance_methods() {
     m(&t).update_circuit_breaker_state("main", CircuitState::HalfOpen, 5);
     let s = scrape(&t);
     let od = [("operation_type", "redis_get"), ("database", "main")];
-    assert_eq!(s.value("autobot_operation_duration_seconds_count", &od), Some(1.0));
-    let to = |st| [("operation_type", "redis_get"), ("database", "main"), ("status", st)];
+    assert_eq!(
+        s.value("autobot_operation_duration_seconds_count", &od),
+        Some(1.0)
+    );
+    let to = |st| {
+        [
+            ("operation_type", "redis_get"),
+            ("database", "main"),
+            ("status", st),
+        ]
+    };
     assert_eq!(s.value("autobot_timeout_total", &to("timeout")), Some(1.0));
     assert_eq!(s.value("autobot_timeout_total", &to("success")), Some(1.0));
     let req = |st| [("database", "main"), ("operation", "get"), ("status", st)];
-    assert_eq!(s.value("autobot_redis_requests_total", &req("success")), Some(1.0));
-    assert_eq!(s.value("autobot_redis_requests_total", &req("failure")), Some(1.0));
-    assert_eq!(s.value("autobot_redis_requests_total", &req("timeout")), Some(1.0));
+    assert_eq!(
+        s.value("autobot_redis_requests_total", &req("success")),
+        Some(1.0)
+    );
+    assert_eq!(
+        s.value("autobot_redis_requests_total", &req("failure")),
+        Some(1.0)
+    );
+    assert_eq!(
+        s.value("autobot_redis_requests_total", &req("timeout")),
+        Some(1.0)
+    );
     let pool = |st| [("database", "main"), ("state", st)];
-    assert_eq!(s.value("autobot_redis_pool_connections", &pool("active")), Some(10.0));
-    assert_eq!(s.value("autobot_redis_pool_connections", &pool("idle")), Some(5.0));
-    assert_eq!(s.value("autobot_redis_pool_connections", &pool("total")), Some(15.0));
+    assert_eq!(
+        s.value("autobot_redis_pool_connections", &pool("active")),
+        Some(10.0)
+    );
+    assert_eq!(
+        s.value("autobot_redis_pool_connections", &pool("idle")),
+        Some(5.0)
+    );
+    assert_eq!(
+        s.value("autobot_redis_pool_connections", &pool("total")),
+        Some(15.0)
+    );
     let db = [("database", "main")];
-    assert_eq!(s.value("autobot_redis_pool_saturation_ratio", &db), Some(0.5));
-    let ev = [("database", "main"), ("event", "opened"), ("reason", "too_many_failures")];
-    assert_eq!(s.value("autobot_circuit_breaker_events_total", &ev), Some(1.0));
+    assert_eq!(
+        s.value("autobot_redis_pool_saturation_ratio", &db),
+        Some(0.5)
+    );
+    let ev = [
+        ("database", "main"),
+        ("event", "opened"),
+        ("reason", "too_many_failures"),
+    ];
+    assert_eq!(
+        s.value("autobot_circuit_breaker_events_total", &ev),
+        Some(1.0)
+    );
     assert_eq!(s.value("autobot_circuit_breaker_state", &db), Some(2.0));
-    assert_eq!(s.value("autobot_circuit_breaker_failure_count", &db), Some(5.0));
-    let rate = |w| [("operation_type", "redis_get"), ("database", "main"), ("time_window", w)];
+    assert_eq!(
+        s.value("autobot_circuit_breaker_failure_count", &db),
+        Some(5.0)
+    );
+    let rate = |w| {
+        [
+            ("operation_type", "redis_get"),
+            ("database", "main"),
+            ("time_window", w),
+        ]
+    };
     assert_eq!(s.value("autobot_timeout_rate", &rate("1m")), Some(50.0));
     let success = |w| [("database", "main"), ("time_window", w)];
-    let third = s.value("autobot_redis_success_rate", &success("5m")).unwrap();
+    let third = s
+        .value("autobot_redis_success_rate", &success("5m"))
+        .unwrap();
     assert!((third - 100.0 / 3.0).abs() < 1e-9, "{third}");
 }
 
 #[test]
 fn circuit_states_encode_as_documented() {
     let (t, _) = setup();
-    for (state, code) in [(CircuitState::Closed, 0.0), (CircuitState::Open, 1.0), (CircuitState::HalfOpen, 2.0)] {
+    for (state, code) in [
+        (CircuitState::Closed, 0.0),
+        (CircuitState::Open, 1.0),
+        (CircuitState::HalfOpen, 2.0),
+    ] {
         m(&t).update_circuit_breaker_state("db", state, 0);
         let s = scrape(&t);
-        assert_eq!(s.value("autobot_circuit_breaker_state", &[("database", "db")]), Some(code));
+        assert_eq!(
+            s.value("autobot_circuit_breaker_state", &[("database", "db")]),
+            Some(code)
+        );
     }
 }
 
 #[test]
 fn rolling_rates_follow_the_clock_without_sleeping() {
     let (t, clock) = setup();
-    let rate = |s: &Scrape, w| s.value("autobot_timeout_rate", &[("operation_type", "q"), ("database", "kb"), ("time_window", w)]);
+    let rate = |s: &Scrape, w| {
+        s.value(
+            "autobot_timeout_rate",
+            &[
+                ("operation_type", "q"),
+                ("database", "kb"),
+                ("time_window", w),
+            ],
+        )
+    };
     // minute 0: 1 timeout out of 4
     m(&t).record_timeout("q", "kb", true);
     for _ in 0..3 {
@@ -223,7 +376,10 @@ fn rolling_rates_follow_the_clock_without_sleeping() {
     assert_eq!(rate(&s, "15m"), Some(50.0));
     clock.advance(Duration::from_secs(900));
     let s = scrape(&t);
-    assert!(s.family("autobot_timeout_rate").is_none_or(|f| f.samples.is_empty()));
+    assert!(
+        s.family("autobot_timeout_rate")
+            .is_none_or(|f| f.samples.is_empty())
+    );
     // The counter is cumulative and unaffected by windows.
     assert_eq!(s.sum("autobot_timeout_total"), 8.0);
 }
@@ -231,7 +387,12 @@ fn rolling_rates_follow_the_clock_without_sleeping() {
 #[test]
 fn success_rate_windows() {
     let (t, clock) = setup();
-    let rate = |s: &Scrape, w| s.value("autobot_redis_success_rate", &[("database", "main"), ("time_window", w)]);
+    let rate = |s: &Scrape, w| {
+        s.value(
+            "autobot_redis_success_rate",
+            &[("database", "main"), ("time_window", w)],
+        )
+    };
     for i in 0..10 {
         m(&t).record_request("main", "get", i < 9);
     }
@@ -256,20 +417,47 @@ fn knowledge_methods() {
     m(&t).record_embedding_latency("minilm", Duration::from_millis(12));
     let s = scrape(&t);
     let sc = [("search_type", "semantic"), ("collection", "docs")];
-    assert_eq!(s.value("autobot_knowledge_search_requests_total", &sc), Some(2.0));
-    assert_eq!(s.value("autobot_knowledge_search_latency_seconds_count", &sc), Some(2.0));
+    assert_eq!(
+        s.value("autobot_knowledge_search_requests_total", &sc),
+        Some(2.0)
+    );
+    assert_eq!(
+        s.value("autobot_knowledge_search_latency_seconds_count", &sc),
+        Some(2.0)
+    );
     let st = [("search_type", "semantic")];
-    assert_eq!(s.value("autobot_knowledge_search_results_count_sum", &st), Some(12.0));
+    assert_eq!(
+        s.value("autobot_knowledge_search_results_count_sum", &st),
+        Some(12.0)
+    );
     let zero = [("search_type", "semantic"), ("le", "0")];
-    assert_eq!(s.value("autobot_knowledge_search_results_count_bucket", &zero), Some(1.0));
+    assert_eq!(
+        s.value("autobot_knowledge_search_results_count_bucket", &zero),
+        Some(1.0)
+    );
     let ct = [("cache_type", "embedding")];
-    assert_eq!(s.value("autobot_knowledge_cache_hits_total", &ct), Some(1.0));
-    assert_eq!(s.value("autobot_knowledge_cache_misses_total", &ct), Some(2.0));
+    assert_eq!(
+        s.value("autobot_knowledge_cache_hits_total", &ct),
+        Some(1.0)
+    );
+    assert_eq!(
+        s.value("autobot_knowledge_cache_misses_total", &ct),
+        Some(2.0)
+    );
     let docs = [("collection", "docs"), ("document_type", "markdown")];
-    assert_eq!(s.value("autobot_knowledge_documents_total", &docs), Some(1500.0));
-    assert_eq!(s.value("autobot_knowledge_vectors_total", &[("collection", "docs")]), Some(18000.0));
+    assert_eq!(
+        s.value("autobot_knowledge_documents_total", &docs),
+        Some(1500.0)
+    );
+    assert_eq!(
+        s.value("autobot_knowledge_vectors_total", &[("collection", "docs")]),
+        Some(18000.0)
+    );
     let model = [("model", "minilm")];
-    assert_eq!(s.value("autobot_knowledge_embedding_latency_seconds_sum", &model), Some(0.012));
+    assert_eq!(
+        s.value("autobot_knowledge_embedding_latency_seconds_sum", &model),
+        Some(0.012)
+    );
 }
 
 #[test]
@@ -285,21 +473,70 @@ fn llm_methods() {
     m(&t).set_llm_provider_availability("openai", true);
     m(&t).set_llm_provider_availability("ollama", false);
     let s = scrape(&t);
-    let req = [("provider", "openai"), ("model", "gpt-4"), ("request_type", "completion")];
+    let req = [
+        ("provider", "openai"),
+        ("model", "gpt-4"),
+        ("request_type", "completion"),
+    ];
     assert_eq!(s.value("autobot_llm_requests_total", &req), Some(1.0));
     let pm = [("provider", "openai"), ("model", "gpt-4")];
-    assert_eq!(s.value("autobot_llm_request_latency_seconds_sum", &pm), Some(2.5));
-    let tok = |tt| [("provider", "openai"), ("model", "gpt-4"), ("token_type", tt)];
-    assert_eq!(s.value("autobot_llm_tokens_total", &tok("input")), Some(2000.0));
-    assert_eq!(s.value("autobot_llm_tokens_total", &tok("output")), Some(350.0));
-    let cost = |ct| [("provider", "openai"), ("model", "gpt-4"), ("cost_type", ct)];
-    assert_eq!(s.value("autobot_llm_cost_dollars_total", &cost("total")), Some(0.03));
-    assert_eq!(s.value("autobot_llm_cost_dollars_total", &cost("input")), Some(0.01));
+    assert_eq!(
+        s.value("autobot_llm_request_latency_seconds_sum", &pm),
+        Some(2.5)
+    );
+    let tok = |tt| {
+        [
+            ("provider", "openai"),
+            ("model", "gpt-4"),
+            ("token_type", tt),
+        ]
+    };
+    assert_eq!(
+        s.value("autobot_llm_tokens_total", &tok("input")),
+        Some(2000.0)
+    );
+    assert_eq!(
+        s.value("autobot_llm_tokens_total", &tok("output")),
+        Some(350.0)
+    );
+    let cost = |ct| {
+        [
+            ("provider", "openai"),
+            ("model", "gpt-4"),
+            ("cost_type", ct),
+        ]
+    };
+    assert_eq!(
+        s.value("autobot_llm_cost_dollars_total", &cost("total")),
+        Some(0.03)
+    );
+    assert_eq!(
+        s.value("autobot_llm_cost_dollars_total", &cost("input")),
+        Some(0.01)
+    );
     let err = [("provider", "openai"), ("error_type", "rate_limit")];
     assert_eq!(s.value("autobot_llm_errors_total", &err), Some(1.0));
-    assert_eq!(s.value("autobot_llm_rate_limit_remaining", &[("provider", "openai")]), Some(450.0));
-    assert_eq!(s.value("autobot_llm_provider_availability", &[("provider", "openai")]), Some(1.0));
-    assert_eq!(s.value("autobot_llm_provider_availability", &[("provider", "ollama")]), Some(0.0));
+    assert_eq!(
+        s.value(
+            "autobot_llm_rate_limit_remaining",
+            &[("provider", "openai")]
+        ),
+        Some(450.0)
+    );
+    assert_eq!(
+        s.value(
+            "autobot_llm_provider_availability",
+            &[("provider", "openai")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        s.value(
+            "autobot_llm_provider_availability",
+            &[("provider", "ollama")]
+        ),
+        Some(0.0)
+    );
 }
 
 #[test]
@@ -313,13 +550,31 @@ fn websocket_methods() {
     m(&t).set_websocket_rooms("/chat", 12);
     let s = scrape(&t);
     let conn = [("namespace", "/chat"), ("status", "connected")];
-    assert_eq!(s.value("autobot_websocket_connections_total", &conn), Some(1.0));
+    assert_eq!(
+        s.value("autobot_websocket_connections_total", &conn),
+        Some(1.0)
+    );
     let ev = |e| [("namespace", "/chat"), ("event_type", e)];
-    assert_eq!(s.value("autobot_websocket_messages_sent_total", &ev("chat_message")), Some(1.0));
-    assert_eq!(s.value("autobot_websocket_messages_received_total", &ev("chat_message")), Some(1.0));
-    assert_eq!(s.value("autobot_websocket_messages_received_total", &ev("typing")), Some(1.0));
+    assert_eq!(
+        s.value("autobot_websocket_messages_sent_total", &ev("chat_message")),
+        Some(1.0)
+    );
+    assert_eq!(
+        s.value(
+            "autobot_websocket_messages_received_total",
+            &ev("chat_message")
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        s.value("autobot_websocket_messages_received_total", &ev("typing")),
+        Some(1.0)
+    );
     let ns = [("namespace", "/chat")];
-    assert_eq!(s.value("autobot_websocket_message_latency_seconds_count", &ns), Some(2.0));
+    assert_eq!(
+        s.value("autobot_websocket_message_latency_seconds_count", &ns),
+        Some(2.0)
+    );
     let e = [("namespace", "/chat"), ("error_type", "disconnect")];
     assert_eq!(s.value("autobot_websocket_errors_total", &e), Some(1.0));
     assert_eq!(s.value("autobot_websocket_rooms_active", &ns), Some(12.0));
@@ -336,18 +591,33 @@ fn redis_methods() {
     m(&t).record_redis_pubsub("main", PubSubDirection::Published);
     let s = scrape(&t);
     let op = |st| [("database", "main"), ("operation", "get"), ("status", st)];
-    assert_eq!(s.value("autobot_redis_operations_total", &op("success")), Some(1.0));
-    assert_eq!(s.value("autobot_redis_operations_total", &op("error")), Some(1.0));
+    assert_eq!(
+        s.value("autobot_redis_operations_total", &op("success")),
+        Some(1.0)
+    );
+    assert_eq!(
+        s.value("autobot_redis_operations_total", &op("error")),
+        Some(1.0)
+    );
     let lat = [("database", "main"), ("operation", "get"), ("le", "0.0005")];
-    assert_eq!(s.value("autobot_redis_operation_latency_seconds_bucket", &lat), Some(1.0));
+    assert_eq!(
+        s.value("autobot_redis_operation_latency_seconds_bucket", &lat),
+        Some(1.0)
+    );
     let db = [("database", "main")];
     assert_eq!(s.value("autobot_redis_connections_active", &db), Some(10.0));
     assert_eq!(s.value("autobot_redis_pool_available", &db), Some(5.0));
     assert_eq!(s.value("autobot_redis_pool_size", &db), Some(15.0));
-    assert_eq!(s.value("autobot_redis_memory_used_bytes", &db), Some(104_857_600.0));
+    assert_eq!(
+        s.value("autobot_redis_memory_used_bytes", &db),
+        Some(104_857_600.0)
+    );
     assert_eq!(s.value("autobot_redis_keys_total", &db), Some(52_000.0));
     let ps = [("database", "main"), ("direction", "published")];
-    assert_eq!(s.value("autobot_redis_pubsub_messages_total", &ps), Some(1.0));
+    assert_eq!(
+        s.value("autobot_redis_pubsub_messages_total", &ps),
+        Some(1.0)
+    );
 }
 
 #[test]
@@ -378,10 +648,28 @@ fn label_values_are_escaped_truncated_and_never_empty() {
     m(&t).record_cache_hit("");
     m(&t).record_cache_hit(&"x".repeat(10_000));
     let s = scrape(&t);
-    assert_eq!(s.value("autobot_knowledge_cache_hits_total", &[("cache_type", weird)]), Some(1.0));
-    assert_eq!(s.value("autobot_knowledge_cache_hits_total", &[("cache_type", "unknown")]), Some(1.0));
+    assert_eq!(
+        s.value(
+            "autobot_knowledge_cache_hits_total",
+            &[("cache_type", weird)]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        s.value(
+            "autobot_knowledge_cache_hits_total",
+            &[("cache_type", "unknown")]
+        ),
+        Some(1.0)
+    );
     let long = "x".repeat(autobot_otel::MAX_LABEL_VALUE_BYTES);
-    assert_eq!(s.value("autobot_knowledge_cache_hits_total", &[("cache_type", &long)]), Some(1.0));
+    assert_eq!(
+        s.value(
+            "autobot_knowledge_cache_hits_total",
+            &[("cache_type", &long)]
+        ),
+        Some(1.0)
+    );
 }
 
 #[test]
@@ -393,16 +681,24 @@ fn series_limit_folds_new_label_sets_into_overflow() {
     }
     let s = scrape(&t);
     let family = s.family(def.name).unwrap();
-    assert!(family.samples.len() <= def.max_series + 1, "{}", family.samples.len());
+    assert!(
+        family.samples.len() <= def.max_series + 1,
+        "{}",
+        family.samples.len()
+    );
     assert_eq!(s.sum(def.name), (def.max_series * 3) as f64);
-    assert!(family.samples.iter().any(|x| x.labels.get("otel_metric_overflow").map(String::as_str) == Some("true")));
+    assert!(
+        family
+            .samples
+            .iter()
+            .any(|x| x.labels.get("otel_metric_overflow").map(String::as_str) == Some("true"))
+    );
 }
 
 #[test]
 fn histograms_use_catalog_buckets() {
     let (t, _) = setup();
-    let mut w = RecordAll::default();
-    w.record(m(&t));
+    record_all(m(&t));
     let s = scrape(&t);
     for def in CATALOG.iter().filter(|d| d.kind == Kind::Histogram) {
         let bucket = format!("{}_bucket", def.name);
@@ -421,8 +717,12 @@ fn histograms_use_catalog_buckets() {
 
 #[test]
 fn disabled_sdk_records_nothing() {
-    let t = Telemetry::builder().without_otlp().disabled(true).build().unwrap();
-    RecordAll::default().record(t.metrics());
+    let t = Telemetry::builder()
+        .without_otlp()
+        .disabled(true)
+        .build()
+        .unwrap();
+    record_all(t.metrics());
     assert_eq!(t.render_prometheus(), "");
     assert_eq!(t.health().status, "disabled");
     assert!(!t.is_enabled());
@@ -439,11 +739,8 @@ fn shutdown_is_bounded_idempotent_and_recording_after_it_is_harmless() {
 }
 
 /// Calls every public recording method once.
-#[derive(Default)]
-struct RecordAll;
-
-impl RecordAll {
-    fn record(&mut self, m: &MetricsManager) {
+fn record_all(m: &MetricsManager) {
+    {
         m.record_workflow_execution("wf", Outcome::Success, 1.0);
         m.record_workflow_step("wf", "s", StepStatus::Completed);
         m.update_active_workflows("wf", 1);
@@ -492,10 +789,12 @@ impl RecordAll {
 #[test]
 fn recording_every_method_once_touches_all_56_metrics_with_their_exact_labels() {
     let (t, _) = setup();
-    RecordAll.record(m(&t));
+    record_all(m(&t));
     let s = scrape(&t);
     for def in CATALOG {
-        let family = s.family(def.name).unwrap_or_else(|| panic!("{} missing", def.name));
+        let family = s
+            .family(def.name)
+            .unwrap_or_else(|| panic!("{} missing", def.name));
         assert_eq!(family.kind, def.kind.as_str(), "{}", def.name);
         assert_eq!(family.help, def.help, "{}", def.name);
         let keys: Vec<&str> = family.label_keys().into_iter().collect();
@@ -503,7 +802,11 @@ fn recording_every_method_once_touches_all_56_metrics_with_their_exact_labels() 
         want.sort_unstable();
         assert_eq!(keys, want, "{}", def.name);
     }
-    let extra: Vec<&String> = s.families.keys().filter(|n| autobot_otel::catalog::MetricId::from_name(n).is_none()).collect();
+    let extra: Vec<&String> = s
+        .families
+        .keys()
+        .filter(|n| autobot_otel::catalog::MetricId::from_name(n).is_none())
+        .collect();
     assert_eq!(extra, ["target_info"]);
     assert_eq!(t.health().metrics_with_data, 56);
 }

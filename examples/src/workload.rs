@@ -97,7 +97,11 @@ impl Workload {
     }
 
     fn outcome(&mut self, failure: f64) -> Outcome {
-        if self.chance(failure) { Outcome::Failed } else { Outcome::Success }
+        if self.chance(failure) {
+            Outcome::Failed
+        } else {
+            Outcome::Success
+        }
     }
 
     /// Plays one slice of activity, touching all 56 metrics.
@@ -119,7 +123,11 @@ impl Workload {
         self.active_workflows[i] += 1;
         m.inc_active_workflows(wf);
         for step in ["analysis", "execution", "report"] {
-            let status = if self.chance(0.05) { StepStatus::Failed } else { StepStatus::Completed };
+            let status = if self.chance(0.05) {
+                StepStatus::Failed
+            } else {
+                StepStatus::Completed
+            };
             m.record_workflow_step(wf, step, status);
         }
         let status = self.outcome(0.05);
@@ -137,12 +145,21 @@ impl Workload {
     }
 
     fn github(&mut self, m: &MetricsManager) {
-        let op = self.pick(&["create_commit", "get_repo", "create_pull_request", "list_issues"]);
+        let op = self.pick(&[
+            "create_commit",
+            "get_repo",
+            "create_pull_request",
+            "list_issues",
+        ]);
         let status = self.outcome(0.03);
         let duration = self.between(0.08, 1.5);
         m.record_github_operation(op, status, duration);
         let repo = self.pick(&REPOS);
-        let commit = if status == Outcome::Success { CommitStatus::Created } else { CommitStatus::Failed };
+        let commit = if status == Outcome::Success {
+            CommitStatus::Created
+        } else {
+            CommitStatus::Failed
+        };
         m.record_github_commit(repo, commit);
         let action = self.pick(&["create", "merge", "close"]);
         let pr_status = self.outcome(0.02);
@@ -150,7 +167,11 @@ impl Workload {
         let action = self.pick(&["create", "update", "close"]);
         let issue_status = self.outcome(0.02);
         m.record_github_issue(repo, action, issue_status);
-        self.rate_limit = if self.rate_limit < 200 { 5000 } else { self.rate_limit - (self.next() % 40) };
+        self.rate_limit = if self.rate_limit < 200 {
+            5000
+        } else {
+            self.rate_limit - (self.next() % 40)
+        };
         m.update_github_rate_limit("core", self.rate_limit);
         m.update_github_rate_limit("search", 30 - self.next() % 10);
     }
@@ -158,7 +179,11 @@ impl Workload {
     fn tasks(&mut self, m: &MetricsManager) {
         let (task, agent) = self.pick(&AGENTS);
         m.inc_active_tasks(task, agent);
-        let status = if self.rare(0.08) { Outcome::Failed } else { Outcome::Success };
+        let status = if self.rare(0.08) {
+            Outcome::Failed
+        } else {
+            Outcome::Success
+        };
         if status == Outcome::Failed {
             let reason = self.pick(&["timeout", "rate_limited", "agent_error"]);
             m.record_task_retry(task, reason);
@@ -168,7 +193,12 @@ impl Workload {
         m.dec_active_tasks(task, agent);
         let running = self.next() % 6;
         m.update_active_tasks(task, agent, running);
-        for (priority, base) in [(Priority::Critical, 0), (Priority::High, 5), (Priority::Normal, 20), (Priority::Low, 3)] {
+        for (priority, base) in [
+            (Priority::Critical, 0),
+            (Priority::High, 5),
+            (Priority::Normal, 20),
+            (Priority::Low, 3),
+        ] {
             let size = base + self.next() % 10;
             m.update_task_queue_size(priority, size);
         }
@@ -178,7 +208,11 @@ impl Workload {
         for db in DATABASES {
             let op = self.pick(&["redis_get", "redis_set", "llamaindex_query"]);
             let timed_out = self.chance(0.02);
-            let duration = if timed_out { 5.0 } else { self.between(0.0005, 0.08) };
+            let duration = if timed_out {
+                5.0
+            } else {
+                self.between(0.0005, 0.08)
+            };
             m.record_operation_duration(op, db, duration);
             m.record_timeout(op, db, timed_out);
             let success = self.chance(0.98);
@@ -191,7 +225,11 @@ impl Workload {
             } else {
                 self.circuit_failures += 1;
             }
-            let state = if self.circuit_failures >= 3 { CircuitState::Open } else { CircuitState::Closed };
+            let state = if self.circuit_failures >= 3 {
+                CircuitState::Open
+            } else {
+                CircuitState::Closed
+            };
             m.update_circuit_breaker_state(db, state, self.circuit_failures);
             if self.circuit_failures == 3 {
                 m.record_circuit_breaker_event(db, CircuitEvent::Opened, "too_many_failures");
@@ -242,8 +280,18 @@ impl Workload {
             if provider == "ollama" {
                 m.record_llm_cost(provider, model, 0.0);
             } else {
-                m.record_llm_cost_by_type(provider, model, CostType::Input, input as f64 * 0.000_01);
-                m.record_llm_cost_by_type(provider, model, CostType::Output, output as f64 * 0.000_03);
+                m.record_llm_cost_by_type(
+                    provider,
+                    model,
+                    CostType::Input,
+                    input as f64 * 0.000_01,
+                );
+                m.record_llm_cost_by_type(
+                    provider,
+                    model,
+                    CostType::Output,
+                    output as f64 * 0.000_03,
+                );
             }
         }
         for (provider, _) in PROVIDERS {
@@ -276,28 +324,46 @@ impl Workload {
     fn redis(&mut self, m: &MetricsManager) {
         for db in DATABASES {
             let op = self.pick(&["get", "set", "hgetall", "publish"]);
-            let status = if self.chance(0.01) { RedisStatus::Error } else { RedisStatus::Success };
+            let status = if self.chance(0.01) {
+                RedisStatus::Error
+            } else {
+                RedisStatus::Success
+            };
             let latency = self.between(0.0001, 0.004);
             m.record_redis_operation(db, op, status, latency);
             let active = self.next() % 10;
             m.set_redis_pool_stats(db, active, 15 - active, 15);
             m.set_redis_memory(db, 100 * 1024 * 1024 + self.ticks * 4096);
             m.set_redis_keys(db, 50_000 + self.ticks * 3);
-            let direction = if self.chance(0.5) { PubSubDirection::Published } else { PubSubDirection::Received };
+            let direction = if self.chance(0.5) {
+                PubSubDirection::Published
+            } else {
+                PubSubDirection::Received
+            };
             m.record_redis_pubsub(db, direction);
         }
     }
 }
 
 /// Plays the workload every `period` until `stop` resolves.
-pub async fn run(metrics: &MetricsManager, seed: u64, period: Duration, stop: impl std::future::Future<Output = ()>) -> u64 {
+pub async fn run(
+    metrics: &MetricsManager,
+    seed: u64,
+    period: Duration,
+    stop: impl std::future::Future<Output = ()>,
+) -> u64 {
     let mut workload = Workload::new(seed);
     let mut interval = tokio::time::interval(period);
     tokio::pin!(stop);
     loop {
         tokio::select! {
             _ = &mut stop => return workload.ticks(),
-            _ = interval.tick() => workload.tick(metrics),
+            _ = interval.tick() => {
+                // One span per tick, exported over OTLP when a collector is configured.
+                let span = tracing::info_span!("autobot.workload.tick", tick = workload.ticks() + 1);
+                let _entered = span.enter();
+                workload.tick(metrics);
+            }
         }
     }
 }

@@ -1,0 +1,117 @@
+//! Generators of the files derived from the metric catalog.
+//!
+//! Every generated file (or generated block inside a hand-written file) is listed
+//! by [`generated_files`]; `cargo xtask gen` writes them and `cargo xtask check`
+//! (and the test `generated_files_are_current`) fails when a committed file differs.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use autobot_otel::catalog::{CATALOG, Category, Kind, in_category, unit_suffix};
+
+/// Start marker of the generated metric reference inside `README.md`.
+pub const REFERENCE_BEGIN: &str =
+    "<!-- BEGIN GENERATED: metric reference (cargo xtask gen; do not edit) -->";
+/// End marker of the generated metric reference inside `README.md`.
+pub const REFERENCE_END: &str = "<!-- END GENERATED: metric reference -->";
+
+/// A file the catalog determines, in whole or between markers.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// Path relative to the workspace root.
+    pub path: PathBuf,
+    /// The expected full content of the file.
+    pub content: String,
+}
+
+/// The workspace root (parent of this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+/// The metric reference: one table per category.
+pub fn metric_reference() -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} metrics in {} categories. OTel name and unit are what OTLP carries; the standard \
+         OTLP-to-Prometheus translation turns them into the Prometheus name (unit suffix \
+         for `s`, `By`, `1`; `_total` for counters; units in braces add nothing).\n",
+        CATALOG.len(),
+        Category::ALL.len()
+    );
+    for (i, cat) in Category::ALL.iter().enumerate() {
+        let _ = writeln!(out, "#### {}. {}\n", i + 1, cat.title());
+        out.push_str(
+            "| Prometheus name | Type | Labels | OTel name | Unit | Series limit | Help |\n",
+        );
+        out.push_str("|---|---|---|---|---|---|---|\n");
+        for def in in_category(*cat) {
+            let labels: Vec<String> = def.labels.iter().map(|l| format!("`{l}`")).collect();
+            let mut help = def.help.to_string();
+            if def.kind == Kind::Histogram {
+                let buckets: Vec<String> = def.buckets.iter().map(|b| b.to_string()).collect();
+                let _ = write!(help, "; buckets: {}", buckets.join(", "));
+            }
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | `{}` | `{}`{} | {} | {} |",
+                def.name,
+                def.kind,
+                labels.join(", "),
+                def.otel_name(),
+                def.unit,
+                unit_suffix(def.unit)
+                    .map(|s| format!(" (`_{s}`)"))
+                    .unwrap_or_default(),
+                def.max_series,
+                help.replace('|', "\\|"),
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Replaces the text between `begin` and `end` in `text`.
+pub fn splice(text: &str, begin: &str, end: &str, body: &str) -> Result<String, String> {
+    let start = text
+        .find(begin)
+        .ok_or_else(|| format!("marker `{begin}` not found"))?;
+    let stop = text
+        .find(end)
+        .ok_or_else(|| format!("marker `{end}` not found"))?;
+    if stop < start {
+        return Err("end marker before begin marker".into());
+    }
+    Ok(format!(
+        "{}{begin}\n{body}{}",
+        &text[..start],
+        &text[stop..]
+    ))
+}
+
+/// Every generated file with its expected content, computed from the current tree.
+pub fn generated_files(root: &Path) -> Result<Vec<Generated>, String> {
+    let readme_path = root.join("README.md");
+    let readme = std::fs::read_to_string(&readme_path).map_err(|e| format!("README.md: {e}"))?;
+    Ok(vec![Generated {
+        path: PathBuf::from("README.md"),
+        content: splice(&readme, REFERENCE_BEGIN, REFERENCE_END, &metric_reference())?,
+    }])
+}
+
+/// The generated files whose committed content differs.
+pub fn stale_files(root: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut stale = Vec::new();
+    for file in generated_files(root)? {
+        let current = std::fs::read_to_string(root.join(&file.path)).unwrap_or_default();
+        if current != file.content {
+            stale.push(file.path);
+        }
+    }
+    Ok(stale)
+}
