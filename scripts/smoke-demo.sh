@@ -26,4 +26,4 @@ echo "smoke: content-type=${ctype} autobot families=${families} health=${status}
 [[ "$ctype" == "text/plain; version=0.0.4; charset=utf-8" ]] || { echo "smoke: wrong content type" >&2; exit 1; }
 [[ "$families" == 56 ]] || { echo "smoke: expected 56 autobot families, got $families" >&2; exit 1; }
 [[ "$status" == "healthy 56" ]] || { echo "smoke: health is '$status'" >&2; exit 1; }
-echo "1 passed, 0 failed"
+echo "smoke: ok"

@@ -2,7 +2,8 @@
 # Runs the whole test suite on a fresh machine: installs the real external
 # components the tests use (Prometheus + promtool from Debian, the rotel OTLP
 # collector from PyPI) when missing, then runs every test of the workspace and a
-# smoke test of the demo service exactly as the README starts it.
+# smoke test of the demo service exactly as the README starts it. Ends with one
+# line totalling every test run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,5 +11,22 @@ scripts/install-tools.sh
 # shellcheck disable=SC1091
 source .tools/env
 
-cargo test --workspace --locked
-scripts/smoke-demo.sh
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --workspace --locked 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+smoke=0
+if [[ $status -eq 0 ]]; then
+  scripts/smoke-demo.sh || smoke=1
+fi
+
+passed=$(awk '/^test result:/ {for (i = 1; i <= NF; i++) if ($(i+1) ~ /^passed;?$/) s += $i} END {print s + 0}' "$log")
+failed=$(awk '/^test result:/ {for (i = 1; i <= NF; i++) if ($(i+1) ~ /^failed;?$/) s += $i} END {print s + 0}' "$log")
+if [[ $status -eq 0 ]]; then
+  if [[ $smoke -eq 0 ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+fi
+echo
+echo "${passed} passed, ${failed} failed"
+[[ $status -eq 0 && $smoke -eq 0 ]]

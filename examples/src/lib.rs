@@ -1,4 +1,5 @@
-//! Examples for autobot-otel, and the simulated AutoBot workload that the demo
-//! service (`cargo run -p autobot-otel-examples --bin autobot-demo`) runs.
+//! Examples for autobot-otel: the demo service (`cargo run -p autobot-otel-examples
+//! --bin autobot-demo`) and the simulated AutoBot workload it runs.
 
+pub mod demo;
 pub mod workload;

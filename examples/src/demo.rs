@@ -1,0 +1,66 @@
+//! The demo service behind `cargo run -p autobot-otel-examples --bin autobot-demo`:
+//! serves both monitoring endpoints and runs the simulated [`crate::workload`]. With
+//! `OTEL_EXPORTER_OTLP_ENDPOINT` set it also pushes metrics and spans to that collector.
+//!
+//! Options (environment):
+//! - `AUTOBOT_DEMO_ADDR`: listen address (default `127.0.0.1:8001`)
+//! - `AUTOBOT_DEMO_DURATION_SECS`: stop after this many seconds (default: run until Ctrl-C)
+//! - `AUTOBOT_DEMO_TICK_MS`: workload period in ms (default 200)
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! autobot_otel_examples::demo::run_from_env().await?;
+//! # Ok(()) }
+//! ```
+
+use std::time::Duration;
+
+use autobot_otel::http::{DEFAULT_ADDR, MetricsServer};
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
+}
+
+/// Runs the demo as configured by the environment until its duration elapses or
+/// Ctrl-C, then shuts the telemetry down (flushing to the collector).
+pub async fn run_from_env() -> Result<(), Box<dyn std::error::Error>> {
+    let guard = autobot_otel::init()?;
+    let addr = std::env::var("AUTOBOT_DEMO_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_string());
+    let server = MetricsServer::bind(&addr, (*guard).clone()).await?;
+    let local = server.local_addr();
+    tracing::info!(
+        metrics = %format!("http://{local}{}", autobot_otel::health::METRICS_PATH),
+        health = %format!("http://{local}{}", autobot_otel::health::HEALTH_PATH),
+        otlp = ?guard.otlp_settings().map(|s| (s.protocol.as_str(), s.metrics_endpoint())),
+        "autobot demo serving"
+    );
+
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let stop = async move {
+        let _ = stop_rx.wait_for(|stop| *stop).await;
+    };
+    let server_task = tokio::spawn(server.run_until(stop));
+
+    let period = Duration::from_millis(env_u64("AUTOBOT_DEMO_TICK_MS").unwrap_or(200).max(1));
+    let deadline = env_u64("AUTOBOT_DEMO_DURATION_SECS").map(Duration::from_secs);
+    let until = async move {
+        match deadline {
+            Some(d) => tokio::time::sleep(d).await,
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    };
+    let ticks = crate::workload::run(guard.metrics(), 42, period, until).await;
+    tracing::info!(ticks, "workload stopped; shutting down");
+
+    let _ = stop_tx.send(true);
+    let _ = server_task.await;
+    // Shutdown flushes the last values to the collector, bounded by its timeout. A
+    // collector that is down makes it report an error; the demo still exits cleanly.
+    match tokio::task::spawn_blocking(move || guard.shutdown()).await? {
+        Ok(()) => tracing::info!("telemetry flushed"),
+        Err(err) => tracing::warn!(error = %err, "telemetry shutdown incomplete"),
+    }
+    Ok(())
+}

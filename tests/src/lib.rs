@@ -1,0 +1,51 @@
+//! Test-support harness for `autobot-otel` integration tests.
+//!
+//! It drives **real** external components, installed by
+//! `scripts/install-tools.sh`:
+//!
+//! * [`PrometheusServer`]: a throw-away Prometheus server that scrapes a
+//!   target you name (job `autobot`, path `/api/monitoring/metrics`) and
+//!   answers PromQL queries;
+//! * [`promtool_check_metrics`] and friends: `promtool` checks of exposition
+//!   text, configs and rule files;
+//! * [`Rotel`]: the rotel OTLP collector with its debug exporter, whose
+//!   printed output can be parsed with [`parse_metrics`] / [`parse_spans`];
+//! * [`http_get`] / [`http_post`]: tiny blocking HTTP helpers;
+//! * [`free_port`]: a free TCP port on 127.0.0.1.
+//!
+//! Every process is started on loopback only, every wait is bounded, and
+//! every process is killed when its handle is dropped (also when a test
+//! panics). A watchdog additionally kills it if the test binary itself dies.
+//! Missing tools are an error (never a skip) that says to run
+//! `scripts/install-tools.sh`.
+//!
+//! See `tests/README.md` for the format rotel prints.
+
+mod demo;
+mod error;
+mod http;
+mod ports;
+mod process;
+mod prometheus;
+mod promtool;
+mod rotel;
+mod rotel_output;
+mod tempdir;
+mod tools;
+
+pub use demo::{DEMO_CHILD_ENV, DemoProcess, demo_child_main};
+pub use error::{HarnessError, Result};
+pub use http::{HttpResponse, http_get, http_post};
+pub use ports::free_port;
+pub use prometheus::{PrometheusOptions, PrometheusServer, SCRAPE_JOB, Sample, TargetStatus};
+pub use promtool::{
+    ToolOutput, promtool_check_config, promtool_check_metrics, promtool_check_rules,
+    promtool_test_rules,
+};
+pub use rotel::{Rotel, RotelOptions};
+pub use rotel_output::{
+    AttrValue, Attributes, RotelDataPoint, RotelMetric, RotelSpan, RotelSpanEvent, RotelSpanLink,
+    find_metric, find_span, metric_names, parse_metrics, parse_spans, span_names,
+};
+pub use tempdir::TempDir;
+pub use tools::{Tool, prometheus_bin, promtool_bin, repo_root, rotel_bin, tool_path};

@@ -1,0 +1,505 @@
+//! A throw-away Prometheus server.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::error::{HarnessError, Result, err};
+use crate::http::http_get;
+use crate::ports::free_port;
+use crate::process::{ManagedProcess, poll};
+use crate::tempdir::TempDir;
+use crate::tools::prometheus_bin;
+
+/// The scrape job name used in the generated `prometheus.yml`.
+pub const SCRAPE_JOB: &str = "autobot";
+
+/// How [`PrometheusServer::start`] configures Prometheus.
+#[derive(Debug, Clone)]
+pub struct PrometheusOptions {
+    /// Scrape targets as `host:port`, e.g. `127.0.0.1:8080` (job `autobot`).
+    pub targets: Vec<String>,
+    /// The path scraped on every target. Default `/api/monitoring/metrics`.
+    pub metrics_path: String,
+    /// Scrape (and rule evaluation) interval. Default 1 s. The scrape
+    /// timeout is set to the same value.
+    pub scrape_interval: Duration,
+    /// Rule files to load (`rule_files:`); made absolute.
+    pub rule_files: Vec<PathBuf>,
+    /// How long to wait for `/-/ready`. Default 30 s.
+    pub startup_timeout: Duration,
+    /// Extra command-line flags for `prometheus`.
+    pub extra_args: Vec<String>,
+}
+
+impl Default for PrometheusOptions {
+    fn default() -> Self {
+        PrometheusOptions {
+            targets: Vec::new(),
+            metrics_path: "/api/monitoring/metrics".to_string(),
+            scrape_interval: Duration::from_secs(1),
+            rule_files: Vec::new(),
+            startup_timeout: Duration::from_secs(30),
+            extra_args: Vec::new(),
+        }
+    }
+}
+
+impl PrometheusOptions {
+    /// Defaults, scraping one target (`host:port`).
+    pub fn new(target: impl Into<String>) -> Self {
+        PrometheusOptions {
+            targets: vec![target.into()],
+            ..Default::default()
+        }
+    }
+
+    /// Sets the scrape interval.
+    pub fn scrape_interval(mut self, interval: Duration) -> Self {
+        self.scrape_interval = interval;
+        self
+    }
+
+    /// Sets the scraped path.
+    pub fn metrics_path(mut self, path: impl Into<String>) -> Self {
+        self.metrics_path = path.into();
+        self
+    }
+
+    /// Adds a rule file.
+    pub fn rule_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.rule_files.push(path.into());
+        self
+    }
+
+    /// Adds a scrape target.
+    pub fn target(mut self, target: impl Into<String>) -> Self {
+        self.targets.push(target.into());
+        self
+    }
+
+    /// Renders the `prometheus.yml` these options describe.
+    pub fn config_yaml(&self) -> Result<String> {
+        let interval = prom_duration(self.scrape_interval);
+        let q = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"));
+        let mut y = String::new();
+        let _ = writeln!(y, "global:");
+        let _ = writeln!(y, "  scrape_interval: {interval}");
+        let _ = writeln!(y, "  scrape_timeout: {interval}");
+        let _ = writeln!(y, "  evaluation_interval: {interval}");
+        if !self.rule_files.is_empty() {
+            let _ = writeln!(y, "rule_files:");
+            for f in &self.rule_files {
+                let abs = std::path::absolute(f)
+                    .map_err(|e| err!("bad rule file path {}: {e}", f.display()))?;
+                let _ = writeln!(y, "  - {}", q(&abs.to_string_lossy()));
+            }
+        }
+        let _ = writeln!(y, "scrape_configs:");
+        let _ = writeln!(y, "  - job_name: {}", q(SCRAPE_JOB));
+        let _ = writeln!(y, "    metrics_path: {}", q(&self.metrics_path));
+        let _ = writeln!(y, "    scrape_interval: {interval}");
+        let _ = writeln!(y, "    scrape_timeout: {interval}");
+        let _ = writeln!(y, "    static_configs:");
+        let targets: Vec<String> = self.targets.iter().map(|t| q(t)).collect();
+        let _ = writeln!(y, "      - targets: [{}]", targets.join(", "));
+        Ok(y)
+    }
+}
+
+fn prom_duration(d: Duration) -> String {
+    let ms = d.as_millis().max(1);
+    if ms % 1000 == 0 {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
+/// One element of an instant-vector query result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// The series' labels, including `__name__` when present.
+    pub labels: BTreeMap<String, String>,
+    /// The sample value (`NaN`/`±Inf` parsed as such).
+    pub value: f64,
+}
+
+impl Sample {
+    /// A label's value.
+    pub fn label(&self, name: &str) -> Option<&str> {
+        self.labels.get(name).map(String::as_str)
+    }
+}
+
+/// One entry of `/api/v1/targets`' `activeTargets`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetStatus {
+    /// The URL Prometheus scrapes.
+    pub scrape_url: String,
+    /// `"up"`, `"down"` or `"unknown"` (not scraped yet).
+    pub health: String,
+    /// The last scrape's error, empty if none.
+    pub last_error: String,
+    /// The target's labels (`job`, `instance`).
+    pub labels: BTreeMap<String, String>,
+}
+
+/// A Prometheus server on `127.0.0.1:<free port>` with its own config and
+/// TSDB in a temp dir. Killed, and the temp dir removed, on drop.
+#[derive(Debug)]
+pub struct PrometheusServer {
+    // Field order matters: the process is killed before its dir is removed.
+    process: ManagedProcess,
+    port: u16,
+    config_path: PathBuf,
+    options: PrometheusOptions,
+    dir: TempDir,
+}
+
+impl PrometheusServer {
+    /// Writes `prometheus.yml`, starts Prometheus and waits for `/-/ready`.
+    /// Retries on a fresh port if the listen address was taken meanwhile.
+    pub fn start(options: PrometheusOptions) -> Result<PrometheusServer> {
+        let bin = prometheus_bin()?;
+        let mut last_err = None;
+        for _attempt in 0..3 {
+            let dir = TempDir::new("prometheus")?;
+            let config_path = dir.path().join("prometheus.yml");
+            std::fs::write(&config_path, options.config_yaml()?)
+                .map_err(|e| err!("cannot write {}: {e}", config_path.display()))?;
+            let data = dir.path().join("data");
+            let port = free_port()?;
+            let mut cmd = Command::new(&bin);
+            cmd.arg(format!("--config.file={}", config_path.display()))
+                .arg(format!("--storage.tsdb.path={}", data.display()))
+                .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+                .args(&options.extra_args)
+                .current_dir(dir.path());
+            let log = dir.path().join("prometheus.log");
+            let process = ManagedProcess::spawn("prometheus", cmd, &log)?;
+            let server = PrometheusServer {
+                process,
+                port,
+                config_path,
+                options: options.clone(),
+                dir,
+            };
+            match server.wait_ready(options.startup_timeout) {
+                Ok(()) => return Ok(server),
+                Err(e) => {
+                    let retry = server.process.log().contains("address already in use");
+                    last_err = Some(e);
+                    if !retry {
+                        break;
+                    }
+                }
+            }
+        }
+        Err(last_err.unwrap_or_else(|| err!("prometheus did not start")))
+    }
+
+    fn wait_ready(&self, timeout: Duration) -> Result<()> {
+        let url = format!("{}/-/ready", self.base_url());
+        let mut last = String::from("no response yet");
+        let r = poll(
+            timeout,
+            Duration::from_millis(100),
+            || {
+                self.process.ensure_running()?;
+                match http_get(&url) {
+                    Ok(r) if r.status == 200 => return Ok(Some(())),
+                    Ok(r) => last = format!("HTTP {}: {}", r.status, r.body.trim()),
+                    Err(e) => last = e.to_string(),
+                }
+                Ok(None)
+            },
+            String::new,
+        );
+        r.map_err(|e| {
+            err!(
+                "prometheus at {} not ready ({}; last /-/ready: {last}); log tail:\n{}",
+                self.base_url(),
+                e.message().trim_end_matches(": "),
+                self.log_tail(40)
+            )
+        })
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The port Prometheus listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The generated `prometheus.yml`.
+    pub fn config_path(&self) -> &std::path::Path {
+        &self.config_path
+    }
+
+    /// The temp dir holding config, TSDB and log.
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// Everything Prometheus logged so far (stdout + stderr).
+    pub fn log(&self) -> String {
+        self.process.log()
+    }
+
+    /// The last `n` lines of [`Self::log`].
+    pub fn log_tail(&self, n: usize) -> String {
+        self.process.log_tail(n)
+    }
+
+    /// An instant query (`/api/v1/query`); returns the response's `data`
+    /// object (`{"resultType": ..., "result": ...}`). A non-`success`
+    /// response is an error carrying Prometheus' `errorType` and `error`.
+    pub fn query(&self, expr: &str) -> Result<Value> {
+        self.api("/api/v1/query", &[("query", expr)])
+    }
+
+    /// Like [`Self::query`], for expressions that return an instant vector.
+    pub fn query_vector(&self, expr: &str) -> Result<Vec<Sample>> {
+        let data = self.query(expr)?;
+        parse_vector(&data).map_err(|e| err!("query {expr:?}: {e}"))
+    }
+
+    /// Polls `expr` until it returns a non-empty vector, then returns it.
+    pub fn wait_for_vector(&self, expr: &str, timeout: Duration) -> Result<Vec<Sample>> {
+        poll(
+            timeout,
+            Duration::from_millis(200),
+            || {
+                let v = self.query_vector(expr)?;
+                Ok((!v.is_empty()).then_some(v))
+            },
+            || {
+                format!(
+                    "query {expr:?} stayed empty; targets: {}",
+                    self.targets_summary()
+                )
+            },
+        )
+    }
+
+    /// `/api/v1/targets` active targets.
+    pub fn targets(&self) -> Result<Vec<TargetStatus>> {
+        let data = self.api("/api/v1/targets", &[("state", "active")])?;
+        let list = data
+            .get("activeTargets")
+            .and_then(Value::as_array)
+            .ok_or_else(|| err!("no activeTargets in /api/v1/targets: {data}"))?;
+        Ok(list
+            .iter()
+            .map(|t| TargetStatus {
+                scrape_url: str_field(t, "scrapeUrl"),
+                health: str_field(t, "health"),
+                last_error: str_field(t, "lastError"),
+                labels: t
+                    .get("labels")
+                    .and_then(Value::as_object)
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// Waits until every configured target's health is `"up"`; the error
+    /// on timeout includes each target's `lastError`.
+    pub fn wait_for_target_up(&self, timeout: Duration) -> Result<Vec<TargetStatus>> {
+        let want = self.options.targets.len().max(1);
+        poll(
+            timeout,
+            Duration::from_millis(200),
+            || {
+                let t = self.targets()?;
+                Ok((t.len() >= want && t.iter().all(|t| t.health == "up")).then_some(t))
+            },
+            || format!("targets not all up: {}", self.targets_summary()),
+        )
+    }
+
+    /// Waits until every configured target has been scraped at least once,
+    /// successfully or not (health no longer `"unknown"`), and returns the
+    /// targets. Note Prometheus applies target updates at most every 5 s, so
+    /// the first scrape can take up to ~5 s plus one scrape interval.
+    pub fn wait_for_first_scrape(&self, timeout: Duration) -> Result<Vec<TargetStatus>> {
+        let want = self.options.targets.len().max(1);
+        poll(
+            timeout,
+            Duration::from_millis(200),
+            || {
+                let t = self.targets()?;
+                Ok((t.len() >= want && t.iter().all(|t| t.health != "unknown")).then_some(t))
+            },
+            || format!("targets not scraped yet: {}", self.targets_summary()),
+        )
+    }
+
+    /// Waits until every configured target has been scraped successfully
+    /// at least `n` times (counted via `sum_over_time(up[1h])`).
+    pub fn wait_for_scrapes(&self, n: u64, timeout: Duration) -> Result<()> {
+        let expr = format!("sum_over_time(up{{job=\"{SCRAPE_JOB}\"}}[1h])");
+        poll(
+            timeout,
+            Duration::from_millis(200),
+            || {
+                let v = self.query_vector(&expr)?;
+                let all = self.options.targets.iter().all(|t| {
+                    v.iter()
+                        .any(|s| s.label("instance") == Some(t.as_str()) && s.value >= n as f64)
+                });
+                Ok(all.then_some(()))
+            },
+            || {
+                format!(
+                    "fewer than {n} successful scrapes per target; targets: {}",
+                    self.targets_summary()
+                )
+            },
+        )
+    }
+
+    fn targets_summary(&self) -> String {
+        match self.targets() {
+            Ok(ts) if ts.is_empty() => "(no active targets yet)".to_string(),
+            Ok(ts) => ts
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{} health={} lastError={:?}",
+                        t.scrape_url, t.health, t.last_error
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+            Err(e) => format!("(cannot list targets: {e})"),
+        }
+    }
+
+    fn api(&self, path: &str, params: &[(&str, &str)]) -> Result<Value> {
+        let url = reqwest::Url::parse_with_params(&format!("{}{path}", self.base_url()), params)
+            .map_err(|e| err!("bad URL for {path}: {e}"))?;
+        let r = http_get(url.as_str()).map_err(|e| self.with_log(e))?;
+        let v: Value = serde_json::from_str(&r.body).map_err(|e| {
+            err!(
+                "{path}: HTTP {} with non-JSON body ({e}): {}",
+                r.status,
+                r.body
+            )
+        })?;
+        if v.get("status").and_then(Value::as_str) != Some("success") {
+            return Err(err!(
+                "{path} {params:?}: HTTP {} status={} errorType={} error={}",
+                r.status,
+                v.get("status").unwrap_or(&Value::Null),
+                v.get("errorType").unwrap_or(&Value::Null),
+                v.get("error").unwrap_or(&Value::Null)
+            ));
+        }
+        Ok(v.get("data").cloned().unwrap_or(Value::Null))
+    }
+
+    fn with_log(&self, e: HarnessError) -> HarnessError {
+        err!("{e}; prometheus log tail:\n{}", self.log_tail(20))
+    }
+}
+
+fn str_field(v: &Value, key: &str) -> String {
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Parses a query `data` object of `resultType` `vector`.
+fn parse_vector(data: &Value) -> Result<Vec<Sample>> {
+    let rt = data.get("resultType").and_then(Value::as_str);
+    if rt != Some("vector") {
+        return Err(err!("expected a vector result, got {data}"));
+    }
+    let result = data
+        .get("result")
+        .and_then(Value::as_array)
+        .ok_or_else(|| err!("no result array in {data}"))?;
+    result
+        .iter()
+        .map(|item| {
+            let labels = item
+                .get("metric")
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let raw = item
+                .get("value")
+                .and_then(|v| v.get(1))
+                .and_then(Value::as_str)
+                .ok_or_else(|| err!("no value in {item}"))?;
+            let value = raw
+                .parse::<f64>()
+                .map_err(|e| err!("bad sample value {raw:?}: {e}"))?;
+            Ok(Sample { labels, value })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_yaml_shape() {
+        let y = PrometheusOptions::new("127.0.0.1:1234")
+            .scrape_interval(Duration::from_millis(500))
+            .rule_file("/abs/rules.yml")
+            .config_yaml()
+            .unwrap();
+        assert!(y.contains("scrape_interval: 500ms"), "{y}");
+        assert!(y.contains("scrape_timeout: 500ms"), "{y}");
+        assert!(y.contains("- job_name: \"autobot\""), "{y}");
+        assert!(
+            y.contains("metrics_path: \"/api/monitoring/metrics\""),
+            "{y}"
+        );
+        assert!(y.contains("- targets: [\"127.0.0.1:1234\"]"), "{y}");
+        assert!(y.contains("rule_files:\n  - \"/abs/rules.yml\""), "{y}");
+        assert_eq!(prom_duration(Duration::from_secs(2)), "2s");
+    }
+
+    #[test]
+    fn vector_parsing() {
+        let data = serde_json::json!({
+            "resultType": "vector",
+            "result": [
+                {"metric": {"__name__": "up", "job": "autobot"}, "value": [1.5, "1"]},
+                {"metric": {}, "value": [1.5, "NaN"]},
+                {"metric": {}, "value": [1.5, "+Inf"]}
+            ]
+        });
+        let v = parse_vector(&data).unwrap();
+        assert_eq!(v[0].label("job"), Some("autobot"));
+        assert_eq!(v[0].value, 1.0);
+        assert!(v[1].value.is_nan());
+        assert_eq!(v[2].value, f64::INFINITY);
+        assert!(
+            parse_vector(&serde_json::json!({"resultType": "scalar", "result": [1, "2"]})).is_err()
+        );
+    }
+}

@@ -1,0 +1,180 @@
+//! The live endpoints of the demo service: every family with its exact type, help
+//! and label set; the health report agrees with the scrape; promtool accepts it.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use autobot_otel::catalog::{CATALOG, Category, MetricId};
+use autobot_otel::scrape::Scrape;
+use autobot_otel_tests::{DemoProcess, http_get, promtool_check_metrics};
+
+#[test]
+fn demo_child() {
+    autobot_otel_tests::demo_child_main();
+}
+
+fn demo() -> DemoProcess {
+    let demo = DemoProcess::spawn(
+        "demo_child",
+        &[
+            ("AUTOBOT_DEMO_TICK_MS", "20"),
+            ("AUTOBOT_DEMO_DURATION_SECS", "60"),
+        ],
+    )
+    .expect("demo starts");
+    // The workload forces its rare events on the first tick; give it a few.
+    std::thread::sleep(Duration::from_millis(300));
+    demo
+}
+
+fn scrape(demo: &DemoProcess) -> (String, Scrape) {
+    let resp = http_get(&format!("{}/api/monitoring/metrics", demo.base_url())).unwrap();
+    assert_eq!(resp.status, 200);
+    assert_eq!(
+        resp.header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    let parsed = Scrape::parse(&resp.body).unwrap_or_else(|e| panic!("{e}\n{}", resp.body));
+    (resp.body, parsed)
+}
+
+#[test]
+fn live_scrape_has_exactly_the_56_families_with_their_label_sets() {
+    let demo = demo();
+    let (_, s) = scrape(&demo);
+    for def in CATALOG {
+        let family = s
+            .family(def.name)
+            .unwrap_or_else(|| panic!("{} missing", def.name));
+        assert_eq!(family.kind, def.kind.as_str(), "type of {}", def.name);
+        assert_eq!(family.help, def.help, "help of {}", def.name);
+        let mut want: Vec<&str> = def.labels.to_vec();
+        want.sort_unstable();
+        for sample in &family.samples {
+            let mut keys: Vec<&str> = sample
+                .labels
+                .keys()
+                .map(String::as_str)
+                .filter(|k| *k != "le")
+                .collect();
+            keys.sort_unstable();
+            assert_eq!(keys, want, "labels of {} in {sample:?}", def.name);
+            if sample.name.ends_with("_bucket") {
+                assert!(sample.labels.contains_key("le"));
+            }
+        }
+    }
+    let extra: Vec<&str> = s
+        .families
+        .keys()
+        .map(String::as_str)
+        .filter(|n| MetricId::from_name(n).is_none())
+        .collect();
+    assert_eq!(extra, ["target_info"], "families besides the catalog");
+    let target = &s.family("target_info").unwrap().samples[0];
+    assert_eq!(
+        target.labels.get("service_name").map(String::as_str),
+        Some("autobot")
+    );
+    assert!(
+        s.samples()
+            .all(|x| x.labels.keys().all(|k| !k.starts_with("otel_scope"))),
+        "no otel_scope_* labels"
+    );
+}
+
+#[test]
+fn health_report_matches_the_scrape() {
+    let demo = demo();
+    let resp = http_get(&format!(
+        "{}/api/monitoring/health/metrics",
+        demo.base_url()
+    ))
+    .unwrap();
+    assert_eq!(resp.status, 200);
+    assert!(
+        resp.header("content-type")
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let health: serde_json::Value = serde_json::from_str(&resp.body).unwrap();
+    let (_, s) = scrape(&demo);
+    assert_eq!(health["status"], "healthy");
+    assert_eq!(health["endpoint"], "/api/monitoring/metrics");
+    assert_eq!(health["metrics_count"], 56);
+    assert_eq!(health["metrics_with_data"], 56);
+    assert_eq!(health["exporters"]["prometheus"]["enabled"], true);
+    assert!(
+        health["exporters"]["otlp_metrics"].is_null(),
+        "no collector configured"
+    );
+    let categories = health["categories"].as_array().unwrap();
+    let keys: Vec<&str> = categories
+        .iter()
+        .map(|c| c["key"].as_str().unwrap())
+        .collect();
+    let want: Vec<&str> = Category::ALL.iter().map(|c| c.key()).collect();
+    assert_eq!(keys, want);
+    let mut reported = BTreeMap::new();
+    for cat in categories {
+        for metric in cat["metrics"].as_array().unwrap() {
+            reported.insert(
+                metric["name"].as_str().unwrap().to_string(),
+                metric["series"].as_u64().unwrap(),
+            );
+        }
+    }
+    assert_eq!(reported.len(), 56);
+    // Series only grow in this workload, so the later scrape has at least as many.
+    for (name, series) in reported {
+        let live = s.family(&name).unwrap().series_count() as u64;
+        assert!(
+            series >= 1 && series <= live,
+            "{name}: health {series}, scrape {live}"
+        );
+    }
+}
+
+/// Findings that the guide's own metric names force on `promtool check metrics`,
+/// with the reason they stay.
+const EXPECTED_PROMTOOL_FINDINGS: &[(&str, &str)] = &[
+    (
+        "autobot_knowledge_documents_total non-counter metrics should not have \"_total\" suffix",
+        "the guide names this gauge (set via set_document_count) with _total",
+    ),
+    (
+        "autobot_knowledge_vectors_total non-counter metrics should not have \"_total\" suffix",
+        "the guide names this gauge with _total",
+    ),
+    (
+        "autobot_redis_keys_total non-counter metrics should not have \"_total\" suffix",
+        "the guide names this gauge (\"Total keys gauge\") with _total",
+    ),
+    (
+        "autobot_circuit_breaker_failure_count non-histogram and non-summary metrics should not have \"_count\" suffix",
+        "the guide names this gauge with _count",
+    ),
+];
+
+#[test]
+fn promtool_check_metrics_reports_only_what_the_guide_names_force() {
+    let demo = demo();
+    let (text, _) = scrape(&demo);
+    let out = promtool_check_metrics(&text).expect("promtool runs");
+    let mut findings: Vec<String> = out
+        .combined()
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    findings.sort();
+    findings.dedup();
+    let mut expected: Vec<String> = EXPECTED_PROMTOOL_FINDINGS
+        .iter()
+        .map(|(f, _)| f.to_string())
+        .collect();
+    expected.sort();
+    assert_eq!(findings, expected, "promtool output:\n{}", out.combined());
+    // Exit 3 means lint findings only; 1 would be a parse error.
+    assert_eq!(out.code(), Some(3), "{}", out.combined());
+}
