@@ -33,11 +33,11 @@
 //! - [`http`]: the endpoints; [`health`]: the health report.
 //! - [`rolling`]: the rolling-window rates; [`scrape`]: a parser of the text format.
 
-pub mod catalog;
 mod error;
 mod global;
 pub mod health;
 pub mod http;
+pub mod instrument;
 pub mod labels;
 mod manager;
 pub mod otlp;
@@ -54,6 +54,15 @@ mod task;
 mod websocket;
 mod workflow;
 
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use autobot_otel_catalog as catalog;
+pub use instrument::{
+    instrument_github, instrument_knowledge, instrument_llm, instrument_redis, instrument_task,
+    instrument_workflow,
+};
 pub use error::{InitError, ShutdownError};
 pub use global::{get_metrics_manager, global, init};
 pub use manager::{EMPTY_LABEL_VALUE, IntoSeconds, MAX_LABEL_VALUE_BYTES, MetricsManager};

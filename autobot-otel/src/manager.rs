@@ -33,7 +33,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use opentelemetry::KeyValue;
-use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter, ObservableGauge};
+use opentelemetry::metrics::{
+    BoundCounter, BoundHistogram, Counter, Gauge, Histogram, Meter, ObservableGauge,
+};
 
 use crate::catalog::{CATALOG, Kind, MetricDef, MetricId};
 use crate::rolling::{Clock, RollingRates};
@@ -181,26 +183,24 @@ impl MetricsManager {
 
     /// Sets a gauge series to an absolute, finite value.
     pub(crate) fn set<const N: usize>(&self, id: MetricId, value: f64, values: [&str; N]) {
-        self.update_gauge(id, values, |_| value);
+        self.update_gauge(id, &values, |_| value);
     }
 
     /// Moves a gauge series by `delta` from its last value (0 if never set).
-    pub(crate) fn adjust<const N: usize>(&self, id: MetricId, delta: f64, values: [&str; N]) {
+    pub(crate) fn adjust(&self, id: MetricId, delta: f64, values: &[&str]) {
         self.update_gauge(id, values, |old| old + delta);
     }
 
-    fn update_gauge<const N: usize>(
-        &self,
-        id: MetricId,
-        values: [&str; N],
-        next: impl FnOnce(f64) -> f64,
-    ) {
+    fn update_gauge(&self, id: MetricId, values: &[&str], next: impl FnOnce(f64) -> f64) {
         let Instrument::Gauge(gauge) = &self.instruments[id as usize] else {
             return;
         };
         let def = id.def();
-        let clean: [Cow<'_, str>; N] = std::array::from_fn(|i| clean_label_value(values[i]));
-        let key: LabelKey = clean.iter().map(|v| Box::<str>::from(v.as_ref())).collect();
+        debug_assert_eq!(values.len(), def.labels.len(), "label count of {}", def.name);
+        let key: LabelKey = values
+            .iter()
+            .map(|v| Box::<str>::from(clean_label_value(v).as_ref()))
+            .collect();
         // The lock spans the read, the write and the record, so concurrent
         // increments can neither be lost nor reach the SDK out of order.
         let mut cells = match self.gauge_values[id as usize].lock() {
@@ -213,11 +213,63 @@ impl MetricsManager {
             drop(cells);
             return self.drop_measurement();
         }
+        let attrs: Vec<KeyValue> = def
+            .labels
+            .iter()
+            .zip(key.iter())
+            .map(|(k, v)| KeyValue::new(*k, v.to_string()))
+            .collect();
         cells.insert(key, new);
-        let attrs: [KeyValue; N] =
-            std::array::from_fn(|i| KeyValue::new(def.labels[i], clean[i].to_string()));
         gauge.record(new, &attrs);
     }
+
+    /// Adds `n` to a counter with prebuilt attributes (see [`attributes_of`]).
+    pub(crate) fn count_with(&self, id: MetricId, n: u64, attrs: &[KeyValue]) {
+        if let Instrument::Counter(c) = &self.instruments[id as usize] {
+            c.add(n, attrs);
+        }
+    }
+
+    /// Records a non-negative, finite value with prebuilt attributes.
+    pub(crate) fn observe_with(&self, id: MetricId, value: f64, attrs: &[KeyValue]) {
+        if !(value.is_finite() && value >= 0.0) {
+            return self.drop_measurement();
+        }
+        if let Instrument::Histogram(h) = &self.instruments[id as usize] {
+            h.record(value, attrs);
+        }
+    }
+
+    /// A counter handle with its attributes resolved once.
+    pub(crate) fn bind_counter(&self, id: MetricId, attrs: &[KeyValue]) -> Option<BoundCounter<u64>> {
+        match &self.instruments[id as usize] {
+            Instrument::Counter(c) => Some(c.bind(attrs)),
+            _ => None,
+        }
+    }
+
+    /// A histogram handle with its attributes resolved once.
+    pub(crate) fn bind_histogram(
+        &self,
+        id: MetricId,
+        attrs: &[KeyValue],
+    ) -> Option<BoundHistogram<f64>> {
+        match &self.instruments[id as usize] {
+            Instrument::Histogram(h) => Some(h.bind(attrs)),
+            _ => None,
+        }
+    }
+}
+
+/// Cleaned attributes of metric `id` for label `values` in catalog order.
+pub(crate) fn attributes_of(id: MetricId, values: &[&str]) -> Vec<KeyValue> {
+    let def = id.def();
+    debug_assert_eq!(values.len(), def.labels.len(), "label count of {}", def.name);
+    def.labels
+        .iter()
+        .zip(values)
+        .map(|(k, v)| KeyValue::new(*k, clean_label_value(v).into_owned()))
+        .collect()
 }
 
 /// Label value as written: empty becomes [`EMPTY_LABEL_VALUE`], long values are

@@ -55,7 +55,7 @@ impl MetricsManager {
     /// m.dec_active_tasks("lint", "linter");
     /// ```
     pub fn inc_active_tasks(&self, task_type: &str, agent_type: &str) {
-        self.adjust(MetricId::ActiveTasks, 1.0, [task_type, agent_type]);
+        self.adjust(MetricId::ActiveTasks, 1.0, &[task_type, agent_type]);
     }
 
     /// One fewer running task (not clamped at 0).
@@ -66,7 +66,7 @@ impl MetricsManager {
     /// autobot_otel::get_metrics_manager().dec_active_tasks("lint", "linter");
     /// ```
     pub fn dec_active_tasks(&self, task_type: &str, agent_type: &str) {
-        self.adjust(MetricId::ActiveTasks, -1.0, [task_type, agent_type]);
+        self.adjust(MetricId::ActiveTasks, -1.0, &[task_type, agent_type]);
     }
 
     /// Sets the number of queued tasks of a priority.

@@ -48,7 +48,7 @@ impl MetricsManager {
     /// m.dec_websocket_connections("/chat");
     /// ```
     pub fn inc_websocket_connections(&self, namespace: &str) {
-        self.adjust(MetricId::WebsocketConnectionsActive, 1.0, [namespace]);
+        self.adjust(MetricId::WebsocketConnectionsActive, 1.0, &[namespace]);
     }
 
     /// One fewer open connection (not clamped at 0).
@@ -59,7 +59,7 @@ impl MetricsManager {
     /// autobot_otel::get_metrics_manager().dec_websocket_connections("/chat");
     /// ```
     pub fn dec_websocket_connections(&self, namespace: &str) {
-        self.adjust(MetricId::WebsocketConnectionsActive, -1.0, [namespace]);
+        self.adjust(MetricId::WebsocketConnectionsActive, -1.0, &[namespace]);
     }
 
     /// Records one message and its latency.

@@ -72,7 +72,7 @@ impl MetricsManager {
     /// m.dec_active_workflows("deploy");
     /// ```
     pub fn inc_active_workflows(&self, workflow_type: &str) {
-        self.adjust(MetricId::ActiveWorkflows, 1.0, [workflow_type]);
+        self.adjust(MetricId::ActiveWorkflows, 1.0, &[workflow_type]);
     }
 
     /// One fewer running workflow of a type. Not clamped: a negative value shows
@@ -84,7 +84,7 @@ impl MetricsManager {
     /// autobot_otel::get_metrics_manager().dec_active_workflows("deploy");
     /// ```
     pub fn dec_active_workflows(&self, workflow_type: &str) {
-        self.adjust(MetricId::ActiveWorkflows, -1.0, [workflow_type]);
+        self.adjust(MetricId::ActiveWorkflows, -1.0, &[workflow_type]);
     }
 
     /// Records an approval decision.

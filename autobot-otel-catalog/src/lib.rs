@@ -1,6 +1,11 @@
-//! The metric catalog: the one table that defines all 56 `autobot_*` metrics.
+//! The metric catalog: the one table that defines all 56 `autobot_*` metrics, and
+//! the table of the instrumentation attributes built on them ([`instrument`]).
 //!
-//! Every other part of the crate reads this table: the OpenTelemetry instruments are
+//! Re-exported by `autobot-otel` as `autobot_otel::catalog`; the proc macros of
+//! `autobot-otel-macros` read it too, so label names are checked at compile time
+//! against the same table.
+//!
+//! Everything else reads this table: the OpenTelemetry instruments are
 //! built from it, label keys come from it, the health endpoint groups its output by
 //! it, and the README reference, dashboards and conformance tests are generated from
 //! it or checked against it. A metric name is written nowhere else.
@@ -11,7 +16,7 @@
 //! of the metric.
 //!
 //! ```
-//! use autobot_otel::catalog::{self, Category, Kind, MetricId};
+//! use autobot_otel_catalog::{self as catalog, Category, Kind, MetricId};
 //!
 //! let def = MetricId::WorkflowExecutionsTotal.def();
 //! assert_eq!(def.name, "autobot_workflow_executions_total");
@@ -24,10 +29,12 @@
 
 use std::fmt;
 
+pub mod instrument;
+
 /// What kind of instrument a metric is, in Prometheus terms.
 ///
 /// ```
-/// use autobot_otel::catalog::Kind;
+/// use autobot_otel_catalog::Kind;
 /// assert_eq!(Kind::Histogram.as_str(), "histogram");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -47,7 +54,7 @@ impl Kind {
     /// The Prometheus `# TYPE` of the metric.
     ///
     /// ```
-    /// use autobot_otel::catalog::Kind;
+    /// use autobot_otel_catalog::Kind;
     /// assert_eq!(Kind::FloatCounter.as_str(), "counter");
     /// ```
     pub const fn as_str(self) -> &'static str {
@@ -61,7 +68,7 @@ impl Kind {
     /// Whether the metric is a monotonic counter (gets `_total` in Prometheus).
     ///
     /// ```
-    /// use autobot_otel::catalog::Kind;
+    /// use autobot_otel_catalog::Kind;
     /// assert!(Kind::Counter.is_counter());
     /// assert!(!Kind::Gauge.is_counter());
     /// ```
@@ -79,7 +86,7 @@ impl fmt::Display for Kind {
 /// The eight metric categories of the usage guide, in the guide's numbering.
 ///
 /// ```
-/// use autobot_otel::catalog::Category;
+/// use autobot_otel_catalog::Category;
 /// assert_eq!(Category::Performance.title(), "Redis & Performance Metrics");
 /// assert_eq!(Category::ALL.len(), 8);
 /// ```
@@ -119,7 +126,7 @@ impl Category {
     /// Short machine name, used in the health endpoint and file names.
     ///
     /// ```
-    /// use autobot_otel::catalog::Category;
+    /// use autobot_otel_catalog::Category;
     /// assert_eq!(Category::Knowledge.key(), "knowledge");
     /// ```
     pub const fn key(self) -> &'static str {
@@ -138,7 +145,7 @@ impl Category {
     /// The section title used by the usage guide.
     ///
     /// ```
-    /// use autobot_otel::catalog::Category;
+    /// use autobot_otel_catalog::Category;
     /// assert_eq!(Category::Llm.title(), "LLM Provider Metrics");
     /// ```
     pub const fn title(self) -> &'static str {
@@ -158,7 +165,7 @@ impl Category {
 /// One metric of the catalog.
 ///
 /// ```
-/// use autobot_otel::catalog::MetricId;
+/// use autobot_otel_catalog::MetricId;
 /// let def = MetricId::RedisOperationLatencySeconds.def();
 /// assert_eq!(def.unit, "s");
 /// assert_eq!(def.buckets.first(), Some(&0.0001));
@@ -194,7 +201,7 @@ pub struct MetricDef {
 /// specification for the units this catalog uses (annotations in braces add none).
 ///
 /// ```
-/// use autobot_otel::catalog::unit_suffix;
+/// use autobot_otel_catalog::unit_suffix;
 /// assert_eq!(unit_suffix("s"), Some("seconds"));
 /// assert_eq!(unit_suffix("{request}"), None);
 /// ```
@@ -217,7 +224,7 @@ impl MetricDef {
     /// yields [`MetricDef::name`] again.
     ///
     /// ```
-    /// use autobot_otel::catalog::MetricId;
+    /// use autobot_otel_catalog::MetricId;
     /// assert_eq!(MetricId::WorkflowDurationSeconds.def().otel_name(), "autobot_workflow_duration");
     /// assert_eq!(MetricId::RedisPoolSaturationRatio.def().otel_name(), "autobot_redis_pool_saturation");
     /// // Gauges keep a `_total` that is part of their documented name.
@@ -241,7 +248,7 @@ impl MetricDef {
     /// for every entry (a test proves it).
     ///
     /// ```
-    /// use autobot_otel::catalog::CATALOG;
+    /// use autobot_otel_catalog::CATALOG;
     /// assert!(CATALOG.iter().all(|d| d.translated_name() == d.name));
     /// ```
     pub fn translated_name(&self) -> String {
@@ -259,7 +266,7 @@ impl MetricDef {
     /// Position of a label key in [`MetricDef::labels`].
     ///
     /// ```
-    /// use autobot_otel::catalog::MetricId;
+    /// use autobot_otel_catalog::MetricId;
     /// assert_eq!(MetricId::TasksExecutedTotal.def().label_index("status"), Some(2));
     /// ```
     pub fn label_index(&self, key: &str) -> Option<usize> {
@@ -283,7 +290,7 @@ macro_rules! catalog {
         /// Typed identifier of every catalog metric; `id.def()` gives its definition.
         ///
         /// ```
-        /// use autobot_otel::catalog::MetricId;
+        /// use autobot_otel_catalog::MetricId;
         /// assert_eq!(MetricId::LlmTokensTotal.def().name, "autobot_llm_tokens_total");
         /// ```
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -318,7 +325,7 @@ impl MetricId {
     /// The catalog entry of this metric.
     ///
     /// ```
-    /// use autobot_otel::catalog::{Category, MetricId};
+    /// use autobot_otel_catalog::{Category, MetricId};
     /// assert_eq!(MetricId::ActiveWorkflows.def().category, Category::Workflow);
     /// ```
     pub fn def(self) -> &'static MetricDef {
@@ -328,7 +335,7 @@ impl MetricId {
     /// Looks a metric up by its Prometheus family name.
     ///
     /// ```
-    /// use autobot_otel::catalog::MetricId;
+    /// use autobot_otel_catalog::MetricId;
     /// assert_eq!(MetricId::from_name("autobot_active_tasks"), Some(MetricId::ActiveTasks));
     /// assert_eq!(MetricId::from_name("nope"), None);
     /// ```
@@ -340,7 +347,7 @@ impl MetricId {
 /// The catalog entries of one category, in order.
 ///
 /// ```
-/// use autobot_otel::catalog::{in_category, Category};
+/// use autobot_otel_catalog::{in_category, Category};
 /// assert_eq!(in_category(Category::Redis).count(), 8);
 /// ```
 pub fn in_category(category: Category) -> impl Iterator<Item = &'static MetricDef> {

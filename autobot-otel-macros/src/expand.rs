@@ -1,0 +1,196 @@
+//! Expansion: the instrumented function.
+//!
+//! The body runs unchanged inside a closure (sync) or an `async move` block, so
+//! `return` and `?` keep their meaning; its result decides the outcome. A guard
+//! created before the body records exactly once: from the result when the body
+//! completes, as a failure when it panics, and as cancelled when a future is
+//! dropped before it completes. Generated names start with `__autobot_` and every
+//! path is absolute, so user code cannot shadow them.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Block, Expr, ExprCall, ItemFn, LitStr, Stmt};
+
+use crate::valid::{LabelValue, Plan};
+
+/// Writes the instrumented function.
+pub(crate) fn expand(plan: Plan) -> TokenStream {
+    let Plan {
+        spec_index,
+        spec,
+        mut func,
+        labels,
+        span,
+    } = plan;
+    let private = quote!(::autobot_otel::__private);
+    let fn_name = func.sig.ident.to_string();
+    let block_span = func.block.span();
+
+    // The recorder: cached at the call site when every label is constant.
+    let recorder = if labels.iter().all(|l| matches!(l, LabelValue::Const(_))) {
+        let values = labels.iter().map(|l| match l {
+            LabelValue::Const(v) => v.as_str(),
+            LabelValue::Expr(_) => unreachable!("all labels are constant"),
+        });
+        quote! {
+            static __AUTOBOT_SITE: #private::Site = #private::Site::new(#spec_index, &[#(#values),*]);
+            let __autobot_recorder = #private::RecorderRef::Static(__AUTOBOT_SITE.recorder());
+        }
+    } else {
+        let values = labels.iter().map(|l| match l {
+            LabelValue::Const(v) => quote!(::std::string::String::from(#v)),
+            LabelValue::Expr(e) => quote_spanned!(e.span()=> ::std::string::ToString::to_string(&(#e))),
+        });
+        quote! {
+            let __autobot_recorder = #private::RecorderRef::Owned(
+                #private::Recorder::dynamic(#spec_index, ::std::vec![#(#values),*]),
+            );
+        }
+    };
+
+    let span_expr = if span {
+        let name = LitStr::new(&fn_name, Span::call_site());
+        let fields = spec.args.iter().enumerate().map(|(i, arg)| {
+            let field: TokenStream = arg.span_field.parse().unwrap_or_else(|_| quote!(label));
+            quote!(#field = __autobot_recorder.label(#i))
+        });
+        let kind = if spec.active.is_some() || spec.attribute == "instrument_knowledge" {
+            "internal"
+        } else {
+            "client"
+        };
+        let usage = spec.errors.map(|_| {
+            quote!(gen_ai.usage.input_tokens = #private::tracing::field::Empty,
+                   gen_ai.usage.output_tokens = #private::tracing::field::Empty,)
+        });
+        quote! {
+            #private::tracing::info_span!(
+                target: ::core::module_path!(),
+                #name,
+                #(#fields,)*
+                otel.kind = #kind,
+                autobot.status = #private::tracing::field::Empty,
+                error.type = #private::tracing::field::Empty,
+                otel.status_code = #private::tracing::field::Empty,
+                #usage
+            )
+        }
+    } else {
+        quote!(#private::tracing::Span::none())
+    };
+
+    let usage_probe = if spec.errors.is_some() {
+        quote! {{
+            #[allow(unused_imports)]
+            use #private::probe::{NoUsage as _, UsageInResult as _, UsageInValue as _};
+            (&&&#private::probe::Wrap(&__autobot_ret)).__autobot_usage()
+        }}
+    } else {
+        quote!(::core::option::Option::None)
+    };
+    let finish = quote! {
+        let __autobot_outcome = {
+            #[allow(unused_imports)]
+            use #private::probe::{ErrWithType as _, ErrWithoutType as _, NotAResult as _};
+            (&&&#private::probe::Wrap(&__autobot_ret)).__autobot_outcome()
+        };
+        __autobot_call.finish(__autobot_outcome, #usage_probe);
+    };
+    // Fixing the result's type before the probes lets them see through `Result`
+    // (otherwise its error type may still be an inference variable there).
+    let ret_ty = return_type(&func.sig);
+    let start = quote! {
+        #recorder
+        let __autobot_span = #span_expr;
+        let __autobot_call = #private::Call::start(__autobot_recorder, __autobot_span);
+    };
+    if func.sig.asyncness.is_some() {
+        let block = &func.block;
+        let body: Block = syn::parse_quote_spanned! {block_span=> {
+            #start
+            let __autobot_ret #ret_ty = #private::Instrument::instrument(
+                async move #block,
+                ::core::clone::Clone::clone(__autobot_call.span()),
+            )
+            .await;
+            #finish
+            __autobot_ret
+        }};
+        func.block = Box::new(body);
+    } else if let Some(future) = async_trait_future(&mut func.block) {
+        // `#[async_trait]` turned `async fn` into `fn .. -> Pin<Box<dyn Future>>`
+        // whose body is `Box::pin(async move { .. })`: instrument that future.
+        let inner = future.clone();
+        *future = syn::parse_quote_spanned! {block_span=> async move {
+            #start
+            let __autobot_ret = #private::Instrument::instrument(
+                #inner,
+                ::core::clone::Clone::clone(__autobot_call.span()),
+            )
+            .await;
+            #finish
+            __autobot_ret
+        }};
+    } else {
+        let block = &func.block;
+        let body: Block = syn::parse_quote_spanned! {block_span=> {
+            #start
+            let __autobot_ret #ret_ty = {
+                let __autobot_entered = __autobot_call.span().enter();
+                #[allow(clippy::redundant_closure_call)]
+                (move || #block)()
+            };
+            #finish
+            __autobot_ret
+        }};
+        func.block = Box::new(body);
+    }
+    with_lint_allowances(&mut func);
+    quote!(#func)
+}
+
+/// `: Type` for the result binding, unless the return type is `impl Trait`
+/// (which a binding cannot name; its concrete type is known from the body).
+fn return_type(sig: &syn::Signature) -> Option<TokenStream> {
+    match &sig.output {
+        syn::ReturnType::Default => Some(quote!(: ())),
+        syn::ReturnType::Type(_, ty) if !mentions_impl(quote!(#ty)) => Some(quote!(: #ty)),
+        syn::ReturnType::Type(..) => None,
+    }
+}
+
+fn mentions_impl(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => i == "impl",
+        proc_macro2::TokenTree::Group(g) => mentions_impl(g.stream()),
+        _ => false,
+    })
+}
+
+/// Generated code must not trip the user's lints.
+fn with_lint_allowances(func: &mut ItemFn) {
+    func.attrs.push(syn::parse_quote!(#[allow(clippy::used_underscore_binding, clippy::let_and_return)]));
+}
+
+/// The future argument of a trailing `Box::pin(..)` in a non-async function whose
+/// return type is a pinned boxed future (the shape `#[async_trait]` produces).
+fn async_trait_future(block: &mut Block) -> Option<&mut Expr> {
+    let Some(Stmt::Expr(Expr::Call(ExprCall { func, args, .. }), None)) = block.stmts.last_mut() else {
+        return None;
+    };
+    let Expr::Path(path) = func.as_ref() else {
+        return None;
+    };
+    let segments: Vec<String> = path.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let is_box_pin = segments.ends_with(&["Box".to_string(), "pin".to_string()]);
+    if !is_box_pin || args.len() != 1 {
+        return None;
+    }
+    match args.first_mut() {
+        Some(expr @ Expr::Async(_)) => Some(expr),
+        // #[tracing::instrument] already wrapped the async block.
+        Some(expr @ Expr::MethodCall(_)) | Some(expr @ Expr::Call(_)) => Some(expr),
+        _ => None,
+    }
+}

@@ -1,0 +1,118 @@
+//! Attributes that time and trace functions, and the traits that let the
+//! instrumented function's return value tell them more.
+//!
+//! | attribute | records | label arguments (default) |
+//! |---|---|---|
+//! | `#[instrument_workflow]` | `autobot_workflow_executions_total`, `autobot_workflow_duration_seconds`, `autobot_active_workflows` while running | `workflow_type` (fn name) |
+//! | `#[instrument_task]` | `autobot_tasks_executed_total`, `autobot_task_duration_seconds`, `autobot_active_tasks` while running | `task_type` (fn name), `agent_type` (required) |
+//! | `#[instrument_github]` | `autobot_github_operations_total`, `autobot_github_api_duration_seconds` | `operation` (fn name) |
+//! | `#[instrument_redis]` | `autobot_redis_operations_total`, `autobot_redis_operation_latency_seconds` | `database` (required), `operation` (fn name) |
+//! | `#[instrument_knowledge]` | `autobot_knowledge_search_requests_total`, `autobot_knowledge_search_latency_seconds` | `search_type`, `collection` (required) |
+//! | `#[instrument_llm]` | `autobot_llm_requests_total`, `autobot_llm_request_latency_seconds`, `autobot_llm_errors_total` on failure, tokens and cost via [`LlmUsage`] | `provider`, `model` (required), `request_type` (`chat`) |
+//!
+//! A label argument is a string literal or any expression over the function's
+//! parameters that implements `Display` (`model = self.model`, `provider =
+//! provider`), evaluated when the call starts. With only literal labels the
+//! attribute set is built once per call site and cached (bound instruments).
+//! `span = false` turns the `tracing` span off (metrics only).
+//!
+//! **Outcome.** `Ok` (or any value that is not a `Result`) is a success; `Err` is
+//! a failure whose `error_type` is [`ErrorType::error_type`] when the error type
+//! implements it, and otherwise the error type's name (`std::io::Error` →
+//! `Error`); a panic is a failure (`error_type` `panic`) and the panic goes on; a
+//! future dropped before it completes is `cancelled` (for LLM calls, an
+//! `autobot_llm_errors_total{error_type="cancelled"}`). Every call that started
+//! records exactly once. A future that is never polled never started.
+//!
+//! **Spans.** Each call opens an `INFO` span named after the function, with the
+//! labels as attributes (OpenTelemetry GenAI names for LLM calls:
+//! `gen_ai.provider.name`, `gen_ai.request.model`, `gen_ai.operation.name`,
+//! `gen_ai.usage.input_tokens`, `gen_ai.usage.output_tokens`), `autobot.status`,
+//! and on failure `error.type` and `otel.status_code = "ERROR"`.
+//!
+//! ```
+//! use autobot_otel::instrument::{ErrorType, LlmUsage};
+//! use autobot_otel::{instrument_llm, instrument_workflow};
+//!
+//! #[derive(Debug)]
+//! enum LlmError { RateLimited }
+//! impl ErrorType for LlmError {
+//!     fn error_type(&self) -> &'static str { "rate_limit" }
+//! }
+//!
+//! struct Completion { prompt_tokens: u64, completion_tokens: u64 }
+//! impl LlmUsage for Completion {
+//!     fn input_tokens(&self) -> u64 { self.prompt_tokens }
+//!     fn output_tokens(&self) -> u64 { self.completion_tokens }
+//!     fn cost_dollars(&self) -> Option<f64> { Some(0.002) }
+//! }
+//!
+//! struct Client { model: String }
+//! impl Client {
+//!     #[instrument_llm(provider = "openai", model = self.model, request_type = "completion")]
+//!     async fn complete(&self, prompt: &str) -> Result<Completion, LlmError> {
+//!         if prompt.is_empty() { return Err(LlmError::RateLimited); }
+//!         Ok(Completion { prompt_tokens: 12, completion_tokens: 30 })
+//!     }
+//! }
+//!
+//! #[instrument_workflow(workflow_type = "doc_example")]
+//! fn review() -> Result<(), std::io::Error> { Ok(()) }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! review().unwrap();
+//! let client = Client { model: "gpt-4".into() };
+//! client.complete("hello").await.unwrap();
+//! let scrape = autobot_otel::global().render_prometheus();
+//! assert!(scrape.contains(r#"autobot_workflow_executions_total{status="success",workflow_type="doc_example"} 1"#));
+//! assert!(scrape.contains(r#"autobot_llm_tokens_total{model="gpt-4",provider="openai",token_type="output"} 30"#));
+//! # }
+//! ```
+
+pub use autobot_otel_macros::{
+    instrument_github, instrument_knowledge, instrument_llm, instrument_redis, instrument_task,
+    instrument_workflow,
+};
+
+/// Names the kind of an error for the `error_type` label (LLM calls) and the
+/// span's `error.type`. Return a value from a small fixed set.
+///
+/// ```
+/// use autobot_otel::instrument::ErrorType;
+/// enum ApiError { Timeout, Server }
+/// impl ErrorType for ApiError {
+///     fn error_type(&self) -> &'static str {
+///         match self { ApiError::Timeout => "timeout", ApiError::Server => "server_error" }
+///     }
+/// }
+/// assert_eq!(ApiError::Timeout.error_type(), "timeout");
+/// ```
+pub trait ErrorType {
+    /// The `error_type` label value.
+    fn error_type(&self) -> &'static str;
+}
+
+/// Token usage (and optionally cost) of an LLM response. When the value returned
+/// by an `#[instrument_llm]` function (or its `Ok` value) implements it, the
+/// tokens go to `autobot_llm_tokens_total` and the cost, when known, to
+/// `autobot_llm_cost_dollars_total{cost_type="total"}`.
+///
+/// ```
+/// use autobot_otel::instrument::LlmUsage;
+/// struct Usage(u64, u64);
+/// impl LlmUsage for Usage {
+///     fn input_tokens(&self) -> u64 { self.0 }
+///     fn output_tokens(&self) -> u64 { self.1 }
+/// }
+/// assert_eq!(Usage(3, 4).cost_dollars(), None);
+/// ```
+pub trait LlmUsage {
+    /// Prompt (input) tokens.
+    fn input_tokens(&self) -> u64;
+    /// Completion (output) tokens.
+    fn output_tokens(&self) -> u64;
+    /// Estimated cost in US dollars, if known.
+    fn cost_dollars(&self) -> Option<f64> {
+        None
+    }
+}
