@@ -203,9 +203,14 @@ impl InstrumentSpec {
 
     /// The metrics this attribute records.
     pub fn metrics(&self) -> impl Iterator<Item = MetricId> + '_ {
-        [Some(self.counter), Some(self.histogram), self.active, self.errors]
-            .into_iter()
-            .flatten()
+        [
+            Some(self.counter),
+            Some(self.histogram),
+            self.active,
+            self.errors,
+        ]
+        .into_iter()
+        .flatten()
     }
 }
 
@@ -218,8 +223,9 @@ mod tests {
         for spec in INSTRUMENTS {
             for id in spec.metrics() {
                 for label in id.def().labels {
-                    let computed = (*label == "status" && spec.status.is_some() && id == spec.counter)
-                        || (*label == "error_type" && Some(id) == spec.errors);
+                    let computed =
+                        (*label == "status" && spec.status.is_some() && id == spec.counter)
+                            || (*label == "error_type" && Some(id) == spec.errors);
                     assert!(
                         computed || spec.arg_index(label).is_some(),
                         "{}: {} label {label} has no argument",

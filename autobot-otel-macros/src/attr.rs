@@ -14,9 +14,13 @@ pub(crate) struct Arg {
 impl Parse for Arg {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let key: Ident = input.call(syn::ext::IdentExt::parse_any)?;
-        input.parse::<Token![=]>().map_err(|e| {
-            syn::Error::new(e.span(), format!("expected `{key} = <value>`"))
-        })?;
+        if !input.peek(Token![=]) {
+            return Err(syn::Error::new_spanned(
+                &key,
+                format!("expected `{key} = <value>`"),
+            ));
+        }
+        input.parse::<Token![=]>()?;
         let value: Expr = input.parse()?;
         Ok(Arg { key, value })
     }
@@ -53,7 +57,10 @@ fn not_a_function(item: TokenStream) -> syn::Error {
         Ok(item) => quote::ToTokens::into_token_stream(item_head(&item)),
         Err(_) => item,
     };
-    syn::Error::new_spanned(target, "instrumentation attributes can only be applied to functions")
+    syn::Error::new_spanned(
+        target,
+        "instrumentation attributes can only be applied to functions",
+    )
 }
 
 /// The tokens that name the item (its keyword and name), to point the error at.

@@ -40,7 +40,9 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
     } else {
         let values = labels.iter().map(|l| match l {
             LabelValue::Const(v) => quote!(::std::string::String::from(#v)),
-            LabelValue::Expr(e) => quote_spanned!(e.span()=> ::std::string::ToString::to_string(&(#e))),
+            LabelValue::Expr(e) => {
+                quote_spanned!(e.span()=> ::std::string::ToString::to_string(&(#e)))
+            }
         });
         quote! {
             let __autobot_recorder = #private::RecorderRef::Owned(
@@ -170,19 +172,26 @@ fn mentions_impl(tokens: TokenStream) -> bool {
 
 /// Generated code must not trip the user's lints.
 fn with_lint_allowances(func: &mut ItemFn) {
-    func.attrs.push(syn::parse_quote!(#[allow(clippy::used_underscore_binding, clippy::let_and_return)]));
+    func.attrs
+        .push(syn::parse_quote!(#[allow(clippy::used_underscore_binding, clippy::let_and_return)]));
 }
 
 /// The future argument of a trailing `Box::pin(..)` in a non-async function whose
 /// return type is a pinned boxed future (the shape `#[async_trait]` produces).
 fn async_trait_future(block: &mut Block) -> Option<&mut Expr> {
-    let Some(Stmt::Expr(Expr::Call(ExprCall { func, args, .. }), None)) = block.stmts.last_mut() else {
+    let Some(Stmt::Expr(Expr::Call(ExprCall { func, args, .. }), None)) = block.stmts.last_mut()
+    else {
         return None;
     };
     let Expr::Path(path) = func.as_ref() else {
         return None;
     };
-    let segments: Vec<String> = path.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let segments: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
     let is_box_pin = segments.ends_with(&["Box".to_string(), "pin".to_string()]);
     if !is_box_pin || args.len() != 1 {
         return None;

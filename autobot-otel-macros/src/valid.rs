@@ -30,11 +30,16 @@ pub(crate) fn validate(attribute: &str, parsed: Parsed) -> syn::Result<Plan> {
     let spec_index = INSTRUMENTS
         .iter()
         .position(|s| s.attribute == attribute)
-        .ok_or_else(|| syn::Error::new(Span::call_site(), format!("unknown attribute {attribute}")))?;
+        .ok_or_else(|| {
+            syn::Error::new(Span::call_site(), format!("unknown attribute {attribute}"))
+        })?;
     let spec = &INSTRUMENTS[spec_index];
     let func = parsed.func;
     if let Some(constness) = &func.sig.constness {
-        return Err(syn::Error::new_spanned(constness, "a `const fn` cannot be timed"));
+        return Err(syn::Error::new_spanned(
+            constness,
+            "a `const fn` cannot be timed",
+        ));
     }
 
     let mut given: Vec<Option<Expr>> = vec![None; spec.args.len()];
@@ -48,12 +53,20 @@ pub(crate) fn validate(attribute: &str, parsed: Parsed) -> syn::Result<Plan> {
         let key = arg.key.to_string();
         if key == "span" {
             if span.is_some() {
-                push(syn::Error::new_spanned(&arg.key, "duplicate argument `span`"));
+                push(syn::Error::new_spanned(
+                    &arg.key,
+                    "duplicate argument `span`",
+                ));
                 continue;
             }
             match &arg.value {
-                Expr::Lit(ExprLit { lit: Lit::Bool(b), .. }) => span = Some(b.value),
-                other => push(syn::Error::new_spanned(other, "`span` takes `true` or `false`")),
+                Expr::Lit(ExprLit {
+                    lit: Lit::Bool(b), ..
+                }) => span = Some(b.value),
+                other => push(syn::Error::new_spanned(
+                    other,
+                    "`span` takes `true` or `false`",
+                )),
             }
             continue;
         }
@@ -62,7 +75,10 @@ pub(crate) fn validate(attribute: &str, parsed: Parsed) -> syn::Result<Plan> {
             continue;
         };
         if given[index].is_some() {
-            push(syn::Error::new_spanned(&arg.key, format!("duplicate argument `{key}`")));
+            push(syn::Error::new_spanned(
+                &arg.key,
+                format!("duplicate argument `{key}`"),
+            ));
             continue;
         }
         given[index] = Some(arg.value);
@@ -72,10 +88,15 @@ pub(crate) fn validate(attribute: &str, parsed: Parsed) -> syn::Result<Plan> {
     let mut labels = Vec::with_capacity(spec.args.len());
     for (label, value) in spec.args.iter().zip(given) {
         let value = match value {
-            Some(Expr::Lit(ExprLit { lit: Lit::Str(s), .. })) => {
+            Some(Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            })) => {
                 let text = s.value();
                 if text.is_empty() {
-                    push(syn::Error::new_spanned(&s, format!("`{}` must not be empty", label.name)));
+                    push(syn::Error::new_spanned(
+                        &s,
+                        format!("`{}` must not be empty", label.name),
+                    ));
                 } else if let Some(allowed) = label.values.filter(|v| !v.contains(&text.as_str())) {
                     push(syn::Error::new_spanned(
                         &s,
@@ -123,16 +144,24 @@ pub(crate) fn validate(attribute: &str, parsed: Parsed) -> syn::Result<Plan> {
 }
 
 fn quoted_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
-    items.map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+    items
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn unknown_argument(spec: &InstrumentSpec, key_token: &syn::Ident, key: &str) -> syn::Error {
     let expected = quoted_list(spec.args.iter().map(|a| a.name).chain(["span"]));
     let computed = spec.metrics().any(|id| id.def().labels.contains(&key));
     let message = if computed {
-        format!("`{key}` is set from the call's outcome and cannot be given; expected one of: {expected}")
+        format!(
+            "`{key}` is set from the call's outcome and cannot be given; expected one of: {expected}"
+        )
     } else {
-        format!("unknown argument `{key}` for #[{}]; expected one of: {expected}", spec.attribute)
+        format!(
+            "unknown argument `{key}` for #[{}]; expected one of: {expected}",
+            spec.attribute
+        )
     };
     syn::Error::new_spanned(key_token, message)
 }

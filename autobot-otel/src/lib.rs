@@ -59,12 +59,12 @@ mod workflow;
 pub mod __private;
 
 pub use autobot_otel_catalog as catalog;
+pub use error::{InitError, ShutdownError};
+pub use global::{get_metrics_manager, global, init};
 pub use instrument::{
     instrument_github, instrument_knowledge, instrument_llm, instrument_redis, instrument_task,
     instrument_workflow,
 };
-pub use error::{InitError, ShutdownError};
-pub use global::{get_metrics_manager, global, init};
 pub use manager::{EMPTY_LABEL_VALUE, IntoSeconds, MAX_LABEL_VALUE_BYTES, MetricsManager};
 pub use pipeline::{Telemetry, TelemetryBuilder, TelemetryGuard};
 

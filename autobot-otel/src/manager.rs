@@ -196,7 +196,12 @@ impl MetricsManager {
             return;
         };
         let def = id.def();
-        debug_assert_eq!(values.len(), def.labels.len(), "label count of {}", def.name);
+        debug_assert_eq!(
+            values.len(),
+            def.labels.len(),
+            "label count of {}",
+            def.name
+        );
         let key: LabelKey = values
             .iter()
             .map(|v| Box::<str>::from(clean_label_value(v).as_ref()))
@@ -241,7 +246,11 @@ impl MetricsManager {
     }
 
     /// A counter handle with its attributes resolved once.
-    pub(crate) fn bind_counter(&self, id: MetricId, attrs: &[KeyValue]) -> Option<BoundCounter<u64>> {
+    pub(crate) fn bind_counter(
+        &self,
+        id: MetricId,
+        attrs: &[KeyValue],
+    ) -> Option<BoundCounter<u64>> {
         match &self.instruments[id as usize] {
             Instrument::Counter(c) => Some(c.bind(attrs)),
             _ => None,
@@ -264,7 +273,12 @@ impl MetricsManager {
 /// Cleaned attributes of metric `id` for label `values` in catalog order.
 pub(crate) fn attributes_of(id: MetricId, values: &[&str]) -> Vec<KeyValue> {
     let def = id.def();
-    debug_assert_eq!(values.len(), def.labels.len(), "label count of {}", def.name);
+    debug_assert_eq!(
+        values.len(),
+        def.labels.len(),
+        "label count of {}",
+        def.name
+    );
     def.labels
         .iter()
         .zip(values)

@@ -88,14 +88,23 @@ impl Recorder {
     }
 
     /// Label values of metric `id` in catalog order.
-    fn values_for<'a>(&'a self, id: MetricId, status: Option<&'a str>, error: Option<&'a str>) -> Vec<&'a str> {
+    fn values_for<'a>(
+        &'a self,
+        id: MetricId,
+        status: Option<&'a str>,
+        error: Option<&'a str>,
+    ) -> Vec<&'a str> {
         id.def()
             .labels
             .iter()
             .map(|label| match *label {
                 "status" if status.is_some() => status.unwrap_or_default(),
                 "error_type" if error.is_some() => error.unwrap_or_default(),
-                other => self.spec.arg_index(other).map(|i| self.label(i)).unwrap_or(""),
+                other => self
+                    .spec
+                    .arg_index(other)
+                    .map(|i| self.label(i))
+                    .unwrap_or(""),
             })
             .collect()
     }
@@ -112,22 +121,33 @@ impl Recorder {
         match &self.bound {
             Some(bound) => {
                 let counter = bound.counters[outcome_index(outcome)].get_or_init(|| {
-                    m.bind_counter(spec.counter, &attributes_of(spec.counter, &self.values_for(spec.counter, status, None)))
+                    m.bind_counter(
+                        spec.counter,
+                        &attributes_of(spec.counter, &self.values_for(spec.counter, status, None)),
+                    )
                 });
                 if let Some(c) = counter {
                     c.add(1);
                 }
                 let histogram = bound.histogram.get_or_init(|| {
-                    m.bind_histogram(spec.histogram, &attributes_of(spec.histogram, &self.values_for(spec.histogram, None, None)))
+                    m.bind_histogram(
+                        spec.histogram,
+                        &attributes_of(
+                            spec.histogram,
+                            &self.values_for(spec.histogram, None, None),
+                        ),
+                    )
                 });
                 if let Some(h) = histogram {
                     h.record(seconds);
                 }
             }
             None => {
-                let attrs = attributes_of(spec.counter, &self.values_for(spec.counter, status, None));
+                let attrs =
+                    attributes_of(spec.counter, &self.values_for(spec.counter, status, None));
                 m.count_with(spec.counter, 1, &attrs);
-                let attrs = attributes_of(spec.histogram, &self.values_for(spec.histogram, None, None));
+                let attrs =
+                    attributes_of(spec.histogram, &self.values_for(spec.histogram, None, None));
                 m.observe_with(spec.histogram, seconds, &attrs);
             }
         }
@@ -155,7 +175,10 @@ impl Recorder {
     }
 
     fn arg(&self, name: &str) -> &str {
-        self.spec.arg_index(name).map(|i| self.label(i)).unwrap_or("")
+        self.spec
+            .arg_index(name)
+            .map(|i| self.label(i))
+            .unwrap_or("")
     }
 }
 
@@ -179,8 +202,13 @@ impl Site {
 
     /// The site's recorder.
     pub fn recorder(&'static self) -> &'static Recorder {
-        self.recorder
-            .get_or_init(|| Recorder::new(self.spec_index, self.values.iter().map(|v| v.to_string()), true))
+        self.recorder.get_or_init(|| {
+            Recorder::new(
+                self.spec_index,
+                self.values.iter().map(|v| v.to_string()),
+                true,
+            )
+        })
     }
 }
 
@@ -388,9 +416,15 @@ pub mod probe {
             let ok: Result<u8, std::io::Error> = Ok(1);
             assert_eq!((&&&Wrap(&ok)).__autobot_outcome(), CallOutcome::Success);
             let io: Result<u8, std::io::Error> = Err(std::io::Error::other("x"));
-            assert_eq!((&&&Wrap(&io)).__autobot_outcome(), CallOutcome::Failure("Error".into()));
+            assert_eq!(
+                (&&&Wrap(&io)).__autobot_outcome(),
+                CallOutcome::Failure("Error".into())
+            );
             let typed: Result<u8, Typed> = Err(Typed);
-            assert_eq!((&&&Wrap(&typed)).__autobot_outcome(), CallOutcome::Failure("typed".into()));
+            assert_eq!(
+                (&&&Wrap(&typed)).__autobot_outcome(),
+                CallOutcome::Failure("typed".into())
+            );
             let none: Option<u8> = None;
             assert_eq!((&&&Wrap(&none)).__autobot_outcome(), CallOutcome::Success);
         }

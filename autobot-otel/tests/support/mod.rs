@@ -1,0 +1,97 @@
+//! Shared helpers of the instrumentation tests: read the global scrape, capture spans.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use autobot_otel::scrape::Scrape;
+use tracing::Subscriber;
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::Context;
+use tracing_subscriber::registry::LookupSpan;
+
+/// The global pipeline's current scrape.
+pub fn scrape() -> Scrape {
+    Scrape::parse(&autobot_otel::global().render_prometheus()).expect("valid scrape")
+}
+
+/// A sample's value, 0 when absent.
+pub fn value(name: &str, labels: &[(&str, &str)]) -> f64 {
+    scrape().value(name, labels).unwrap_or(0.0)
+}
+
+/// One captured span.
+#[derive(Debug, Clone, Default)]
+pub struct CapturedSpan {
+    pub name: String,
+    pub parent: Option<String>,
+    pub fields: BTreeMap<String, String>,
+}
+
+/// Captures every span's name, parent name and fields (including later records).
+#[derive(Clone, Default)]
+pub struct Capture(pub Arc<Mutex<Vec<(u64, CapturedSpan)>>>);
+
+impl Capture {
+    pub fn spans(&self) -> Vec<CapturedSpan> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, s)| s.clone())
+            .collect()
+    }
+
+    pub fn span(&self, name: &str) -> CapturedSpan {
+        self.spans()
+            .into_iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no span {name}: {:?}", self.spans()))
+    }
+}
+
+struct Fields<'a>(&'a mut BTreeMap<String, String>);
+
+impl Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0
+            .insert(field.name().to_string(), format!("{value:?}"));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().to_string(), value.to_string());
+    }
+}
+
+impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let mut span = CapturedSpan {
+            name: attrs.metadata().name().to_string(),
+            ..Default::default()
+        };
+        span.parent = ctx
+            .span(id)
+            .and_then(|s| s.parent())
+            .map(|p| p.name().to_string());
+        attrs.record(&mut Fields(&mut span.fields));
+        self.0.lock().unwrap().push((id.into_u64(), span));
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, _ctx: Context<'_, S>) {
+        let mut spans = self.0.lock().unwrap();
+        if let Some((_, span)) = spans.iter_mut().rev().find(|(i, _)| *i == id.into_u64()) {
+            values.record(&mut Fields(&mut span.fields));
+        }
+    }
+}
+
+/// A subscriber with a [`Capture`] layer, for `tracing::subscriber::set_default`.
+pub fn capturing() -> (impl Subscriber + Send + Sync, Capture) {
+    use tracing_subscriber::layer::SubscriberExt;
+    let capture = Capture::default();
+    (
+        tracing_subscriber::registry().with(capture.clone()),
+        capture,
+    )
+}
