@@ -2,8 +2,8 @@
 # Runs the whole test suite on a fresh machine: installs the real external
 # components the tests use (Prometheus + promtool from Debian, the rotel OTLP
 # collector from PyPI) when missing, then runs every test of the workspace and a
-# smoke test of the demo service exactly as the README starts it. Ends with one
-# line totalling every test run.
+# smoke test of the demo service exactly as the README starts it, then checks
+# formatting, clippy and rustdoc. Ends with one line totalling every test run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +20,10 @@ set -e
 smoke=0
 if [[ $status -eq 0 ]]; then
   scripts/smoke-demo.sh || smoke=1
+  # The code stays formatted, lint-free and documented.
+  cargo fmt --all -- --check || smoke=1
+  cargo clippy --workspace --all-targets --locked -q -- -D warnings || smoke=1
+  RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked -q || smoke=1
 fi
 
 passed=$(awk '/^test result:/ {for (i = 1; i <= NF; i++) if ($(i+1) ~ /^passed;?$/) s += $i} END {print s + 0}' "$log")

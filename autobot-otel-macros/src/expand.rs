@@ -119,7 +119,7 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
             #finish
             __autobot_ret
         }};
-        func.block = Box::new(body);
+        *func.block = body;
     } else if let Some(future) = async_trait_future(&mut func.block) {
         // `#[async_trait]` turned `async fn` into `fn .. -> Pin<Box<dyn Future>>`
         // whose body is `Box::pin(async move { .. })`: instrument that future.
@@ -146,7 +146,7 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
             #finish
             __autobot_ret
         }};
-        func.block = Box::new(body);
+        *func.block = body;
     }
     with_lint_allowances(&mut func);
     quote!(#func)

@@ -2,9 +2,9 @@
 //! their category. Use them through `autobot_otel` (which re-exports them); the
 //! generated code refers to `::autobot_otel`.
 //!
-//! Each attribute is processed in three steps, one module each: [`attr`] parses
-//! the arguments and the function, [`valid`] checks them against the catalog's
-//! attribute table (`autobot_otel_catalog::instrument`), and [`expand`] writes the
+//! Each attribute is processed in three steps, one module each: `attr` parses
+//! the arguments and the function, `valid` checks them against the catalog's
+//! attribute table (`autobot_otel_catalog::instrument`), and `expand` writes the
 //! instrumented function. Errors are `syn::Error`s on the offending tokens; the
 //! original function is still emitted so only the real error shows.
 

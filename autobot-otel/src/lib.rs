@@ -25,6 +25,7 @@
 //!
 //! ## Modules
 //! - [`catalog`]: the table of all metrics; everything else derives from it.
+//! - [`instrument`]: `#[instrument_workflow]`, `#[instrument_llm]`, ... attributes.
 //! - [`labels`]: enums for label values from a fixed vocabulary.
 //! - [`MetricsManager`]: the recording methods, one module per category
 //!   (`workflow`, `github`, `task`, `performance`, `knowledge`, `llm`,

@@ -412,6 +412,7 @@ pub mod probe {
         }
 
         #[test]
+        #[allow(clippy::needless_borrow)] // the extra borrows are the dispatch
         fn outcome_dispatch() {
             let ok: Result<u8, std::io::Error> = Ok(1);
             assert_eq!((&&&Wrap(&ok)).__autobot_outcome(), CallOutcome::Success);

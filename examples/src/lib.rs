@@ -2,4 +2,5 @@
 //! --bin autobot-demo`) and the simulated AutoBot workload it runs.
 
 pub mod demo;
+pub mod instrumented;
 pub mod workload;
