@@ -87,6 +87,13 @@ enum Instrument {
 
 type LabelKey = Box<[Box<str>]>;
 
+/// One gauge series, resolved: its key in the last-value table and its attributes.
+pub(crate) struct GaugeSeries {
+    id: MetricId,
+    key: LabelKey,
+    attrs: Vec<KeyValue>,
+}
+
 /// The recording API: a method for every recording call of the usage guide, plus
 /// methods for the metrics the guide shows none for.
 ///
@@ -192,9 +199,17 @@ impl MetricsManager {
     }
 
     fn update_gauge(&self, id: MetricId, values: &[&str], next: impl FnOnce(f64) -> f64) {
-        let Instrument::Gauge(gauge) = &self.instruments[id as usize] else {
-            return;
-        };
+        if let Some(series) = self.gauge_series(id, values) {
+            self.update_series(&series, next);
+        }
+    }
+
+    /// A gauge series with its key and attributes resolved once (for call sites
+    /// that adjust the same series over and over).
+    pub(crate) fn gauge_series(&self, id: MetricId, values: &[&str]) -> Option<GaugeSeries> {
+        if !matches!(self.instruments[id as usize], Instrument::Gauge(_)) {
+            return None;
+        }
         let def = id.def();
         debug_assert_eq!(
             values.len(),
@@ -206,26 +221,43 @@ impl MetricsManager {
             .iter()
             .map(|v| Box::<str>::from(clean_label_value(v).as_ref()))
             .collect();
-        // The lock spans the read, the write and the record, so concurrent
-        // increments can neither be lost nor reach the SDK out of order.
-        let mut cells = match self.gauge_values[id as usize].lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        let old = cells.get(&key).copied().unwrap_or(0.0);
-        let new = next(old);
-        if !new.is_finite() {
-            drop(cells);
-            return self.drop_measurement();
-        }
-        let attrs: Vec<KeyValue> = def
+        let attrs = def
             .labels
             .iter()
             .zip(key.iter())
             .map(|(k, v)| KeyValue::new(*k, v.to_string()))
             .collect();
-        cells.insert(key, new);
-        gauge.record(new, &attrs);
+        Some(GaugeSeries { id, key, attrs })
+    }
+
+    /// Moves a prepared gauge series by `delta`.
+    pub(crate) fn adjust_series(&self, series: &GaugeSeries, delta: f64) {
+        self.update_series(series, |old| old + delta);
+    }
+
+    fn update_series(&self, series: &GaugeSeries, next: impl FnOnce(f64) -> f64) {
+        let Instrument::Gauge(gauge) = &self.instruments[series.id as usize] else {
+            return;
+        };
+        // The lock spans the read, the write and the record, so concurrent
+        // increments can neither be lost nor reach the SDK out of order.
+        let mut cells = match self.gauge_values[series.id as usize].lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let old = cells.get(&series.key).copied().unwrap_or(0.0);
+        let new = next(old);
+        if !new.is_finite() {
+            drop(cells);
+            return self.drop_measurement();
+        }
+        match cells.get_mut(&series.key) {
+            Some(cell) => *cell = new,
+            None => {
+                cells.insert(series.key.clone(), new);
+            }
+        }
+        gauge.record(new, &series.attrs);
     }
 
     /// Adds `n` to a counter with prebuilt attributes (see [`attributes_of`]).

@@ -431,18 +431,7 @@ impl Telemetry {
     pub fn force_flush(&self) -> Result<(), ShutdownError> {
         let inner = self.inner.clone();
         run_bounded(self.inner.shutdown_timeout, move || {
-            let mut errors = Vec::new();
-            if let Some(tp) = &inner.tracer_provider {
-                if let Err(e) = tp.force_flush() {
-                    errors.push(e.to_string());
-                }
-            }
-            if let Some(mp) = &inner.meter_provider {
-                if let Err(e) = mp.force_flush() {
-                    errors.push(e.to_string());
-                }
-            }
-            errors
+            inner.providers(Stop::Flush)
         })
     }
 
@@ -455,24 +444,38 @@ impl Telemetry {
         }
         let inner = self.inner.clone();
         let result = run_bounded(self.inner.shutdown_timeout, move || {
-            let mut errors = Vec::new();
-            if let Some(tp) = &inner.tracer_provider {
-                if let Err(e) = tp.shutdown() {
-                    errors.push(e.to_string());
-                }
-            }
-            if let Some(mp) = &inner.meter_provider {
-                if let Err(e) = mp.shutdown() {
-                    errors.push(e.to_string());
-                }
-            }
-            errors
+            inner.providers(Stop::Shutdown)
         });
         let runtime = self.inner.runtime.lock().ok().and_then(|mut rt| rt.take());
         if let Some(rt) = runtime {
             rt.shutdown_background();
         }
         result
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Stop {
+    Flush,
+    Shutdown,
+}
+
+impl Inner {
+    /// Flushes or shuts down the tracer, then the meter provider; the errors.
+    fn providers(&self, stop: Stop) -> Vec<String> {
+        let traces = self.tracer_provider.as_ref().map(|tp| match stop {
+            Stop::Flush => tp.force_flush(),
+            Stop::Shutdown => tp.shutdown(),
+        });
+        let metrics = self.meter_provider.as_ref().map(|mp| match stop {
+            Stop::Flush => mp.force_flush(),
+            Stop::Shutdown => mp.shutdown(),
+        });
+        [traces, metrics]
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.err().map(|e| e.to_string()))
+            .collect()
     }
 }
 

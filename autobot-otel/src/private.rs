@@ -9,7 +9,7 @@ use opentelemetry::metrics::{BoundCounter, BoundHistogram};
 
 use crate::catalog::MetricId;
 use crate::catalog::instrument::{INSTRUMENTS, InstrumentSpec};
-use crate::manager::{MetricsManager, attributes_of, clean_label_value};
+use crate::manager::{GaugeSeries, MetricsManager, attributes_of, clean_label_value};
 
 pub use tracing;
 pub use tracing::Instrument;
@@ -47,6 +47,7 @@ fn outcome_index(outcome: &CallOutcome) -> usize {
 struct Bound {
     counters: [OnceLock<Option<BoundCounter<u64>>>; OUTCOMES],
     histogram: OnceLock<Option<BoundHistogram<f64>>>,
+    active: OnceLock<Option<GaugeSeries>>,
 }
 
 /// Records one attribute's metrics for one set of label values.
@@ -65,6 +66,7 @@ impl Recorder {
             bound: bound.then(|| Bound {
                 counters: Default::default(),
                 histogram: OnceLock::new(),
+                active: OnceLock::new(),
             }),
         }
     }
@@ -110,8 +112,23 @@ impl Recorder {
     }
 
     fn begin(&self, m: &MetricsManager) {
-        if let Some(active) = self.spec.active {
-            m.adjust(active, 1.0, &self.values_for(active, None, None));
+        self.adjust_active(m, 1.0);
+    }
+
+    fn adjust_active(&self, m: &MetricsManager, delta: f64) {
+        let Some(active) = self.spec.active else {
+            return;
+        };
+        match &self.bound {
+            Some(bound) => {
+                let series = bound
+                    .active
+                    .get_or_init(|| m.gauge_series(active, &self.values_for(active, None, None)));
+                if let Some(series) = series {
+                    m.adjust_series(series, delta);
+                }
+            }
+            None => m.adjust(active, delta, &self.values_for(active, None, None)),
         }
     }
 
@@ -151,9 +168,7 @@ impl Recorder {
                 m.observe_with(spec.histogram, seconds, &attrs);
             }
         }
-        if let Some(active) = spec.active {
-            m.adjust(active, -1.0, &self.values_for(active, None, None));
-        }
+        self.adjust_active(m, -1.0);
         if let Some(errors) = spec.errors {
             let error_type = match outcome {
                 CallOutcome::Success => None,
@@ -429,5 +444,49 @@ pub mod probe {
             let none: Option<u8> = None;
             assert_eq!((&&&Wrap(&none)).__autobot_outcome(), CallOutcome::Success);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static SITE: Site = Site::new(0, &["private_site_test"]);
+
+    #[test]
+    fn a_constant_site_builds_its_recorder_and_handles_once() {
+        let first: *const Recorder = SITE.recorder();
+        for _ in 0..3 {
+            let call = Call::start(RecorderRef::Static(SITE.recorder()), tracing::Span::none());
+            call.finish(CallOutcome::Success, None);
+        }
+        assert!(
+            std::ptr::eq(first, SITE.recorder()),
+            "one recorder per call site"
+        );
+        let bound = SITE.recorder().bound.as_ref().expect("constant sites bind");
+        assert!(
+            bound.counters[0].get().is_some_and(Option::is_some),
+            "success counter bound"
+        );
+        assert!(
+            bound.counters[1].get().is_none(),
+            "failure counter not bound before a failure"
+        );
+        assert!(bound.histogram.get().is_some_and(Option::is_some));
+        assert!(bound.active.get().is_some_and(Option::is_some));
+        let text = crate::global().render_prometheus();
+        assert!(text.contains(
+            r#"autobot_workflow_executions_total{status="success",workflow_type="private_site_test"} 3"#
+        ));
+        assert!(text.contains(r#"autobot_active_workflows{workflow_type="private_site_test"} 0"#));
+    }
+
+    #[test]
+    fn dynamic_recorders_do_not_bind() {
+        let recorder = Recorder::dynamic(0, vec!["private_dynamic".into()]);
+        assert!(recorder.bound.is_none());
+        assert_eq!(recorder.label(0), "private_dynamic");
+        assert_eq!(recorder.label(9), "");
     }
 }
