@@ -3,8 +3,9 @@
 //! [`init`] builds the pipeline from the environment, installs it as the global
 //! one (the OpenTelemetry global meter and tracer providers too) and, unless a
 //! `tracing` subscriber is set already, installs one that prints logs
-//! (`RUST_LOG`, default `info`) and exports spans. Call it once at start-up and
-//! keep the guard until exit.
+//! (`RUST_LOG`, default `info`) and exports spans at `INFO` and above, whatever
+//! `RUST_LOG` says (it filters only the printed logs). Call it once at start-up
+//! and keep the guard until exit.
 //!
 //! [`get_metrics_manager`] is the counterpart of the guide's
 //! `get_metrics_manager()`: it returns the global recording API, creating a
@@ -21,6 +22,7 @@
 
 use std::sync::OnceLock;
 
+use tracing_subscriber::Layer as _;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
@@ -72,13 +74,19 @@ impl TelemetryBuilder {
             opentelemetry::global::set_tracer_provider(tp.clone());
         }
         if subscriber {
-            let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            // RUST_LOG filters the printed logs only; spans at INFO and above are
+            // exported whatever the log level (instrumented calls open INFO spans).
+            let log_filter = tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+            let span_filter = tracing_subscriber::filter::LevelFilter::INFO;
             // Fails only if the application installed a subscriber already: keep it.
             let _ = tracing_subscriber::registry()
-                .with(filter)
-                .with(tracing_subscriber::fmt::layer())
-                .with(telemetry.tracing_layer())
+                .with(tracing_subscriber::fmt::layer().with_filter(log_filter))
+                .with(
+                    telemetry
+                        .tracing_layer()
+                        .map(|l| l.with_filter(span_filter)),
+                )
                 .try_init();
         }
         Ok(TelemetryGuard::new(telemetry))

@@ -299,8 +299,10 @@ impl Call {
             span.record("otel.status_code", "ERROR");
         }
         if let Some(usage) = usage {
-            span.record("gen_ai.usage.input_tokens", usage.input);
-            span.record("gen_ai.usage.output_tokens", usage.output);
+            // As i64: OpenTelemetry attributes have no unsigned integers.
+            let int = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+            span.record("gen_ai.usage.input_tokens", int(usage.input));
+            span.record("gen_ai.usage.output_tokens", int(usage.output));
         }
     }
 }

@@ -97,6 +97,14 @@ fn instrumented_spans_reach_the_collector_with_attributes_and_parents() {
         llm_ok.attr("gen_ai.operation.name").as_deref(),
         Some("chat")
     );
+    assert!(
+        matches!(
+            llm_ok.attributes.get("gen_ai.usage.output_tokens"),
+            Some(autobot_otel_tests::AttrValue::Int(42))
+        ),
+        "token counts are integers: {:?}",
+        llm_ok.attributes
+    );
     assert!(llm_ok.attr("gen_ai.usage.input_tokens").is_some());
     assert_eq!(
         llm_ok.attr("gen_ai.usage.output_tokens").as_deref(),
