@@ -151,7 +151,11 @@ impl Workload {
             "create_pull_request",
             "list_issues",
         ]);
-        let status = self.outcome(0.03);
+        let status = if self.rare(0.03) {
+            Outcome::Failed
+        } else {
+            Outcome::Success
+        };
         let duration = self.between(0.08, 1.5);
         m.record_github_operation(op, status, duration);
         let repo = self.pick(&REPOS);
@@ -324,7 +328,7 @@ impl Workload {
     fn redis(&mut self, m: &MetricsManager) {
         for db in DATABASES {
             let op = self.pick(&["get", "set", "hgetall", "publish"]);
-            let status = if self.chance(0.01) {
+            let status = if self.rare(0.01) {
                 RedisStatus::Error
             } else {
                 RedisStatus::Success

@@ -4,6 +4,8 @@
 //! by [`generated_files`]; `cargo xtask gen` writes them and `cargo xtask check`
 //! (and the test `generated_files_are_current`) fails when a committed file differs.
 
+pub mod grafana;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -14,6 +16,9 @@ pub const REFERENCE_BEGIN: &str =
     "<!-- BEGIN GENERATED: metric reference (cargo xtask gen; do not edit) -->";
 /// End marker of the generated metric reference inside `README.md`.
 pub const REFERENCE_END: &str = "<!-- END GENERATED: metric reference -->";
+
+/// Where the generated Grafana dashboards live.
+pub const DASHBOARDS_DIR: &str = "collector-config/grafana/dashboards";
 
 /// A file the catalog determines, in whole or between markers.
 #[derive(Debug, Clone)]
@@ -98,10 +103,20 @@ pub fn splice(text: &str, begin: &str, end: &str, body: &str) -> Result<String, 
 pub fn generated_files(root: &Path) -> Result<Vec<Generated>, String> {
     let readme_path = root.join("README.md");
     let readme = std::fs::read_to_string(&readme_path).map_err(|e| format!("README.md: {e}"))?;
-    Ok(vec![Generated {
+    let mut files = vec![Generated {
         path: PathBuf::from("README.md"),
         content: splice(&readme, REFERENCE_BEGIN, REFERENCE_END, &metric_reference())?,
-    }])
+    }];
+    let queries = std::fs::read_to_string(root.join("docs/guide-queries.md"))
+        .map_err(|e| format!("docs/guide-queries.md: {e}"))?;
+    for (name, board) in grafana::dashboards(&grafana::guide_queries(&queries)) {
+        let json = serde_json::to_string_pretty(&board).map_err(|e| e.to_string())?;
+        files.push(Generated {
+            path: PathBuf::from(DASHBOARDS_DIR).join(name),
+            content: json + "\n",
+        });
+    }
+    Ok(files)
 }
 
 /// The generated files whose committed content differs.

@@ -1,0 +1,274 @@
+//! Everything shipped in `collector-config/prometheus` and `collector-config/grafana`
+//! is checked by the real consumers: `promtool check config|rules`, `promtool test
+//! rules`, and a real Prometheus that scraped the running demo and loaded the rules:
+//! every dashboard panel's and every rule's query parses and returns data.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use autobot_otel::catalog::MetricId;
+use autobot_otel_tests::{
+    DemoProcess, PrometheusOptions, PrometheusServer, promtool_check_config, promtool_check_rules,
+    promtool_test_rules, repo_root,
+};
+
+#[test]
+fn demo_child() {
+    autobot_otel_tests::demo_child_main();
+}
+
+fn prometheus_dir() -> PathBuf {
+    repo_root().join("collector-config/prometheus")
+}
+
+fn files(dir: PathBuf, ext: &str) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
+        .collect();
+    out.sort();
+    assert!(!out.is_empty(), "no .{ext} files in {}", dir.display());
+    out
+}
+
+/// One alerting rule of the shipped rule files.
+#[derive(Debug)]
+struct Rule {
+    alert: String,
+    expr: String,
+    annotations: BTreeMap<String, String>,
+}
+
+fn rules() -> Vec<Rule> {
+    let mut out = Vec::new();
+    for path in files(prometheus_dir().join("rules"), "yml") {
+        let doc: serde_yaml::Value =
+            serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for group in doc["groups"].as_sequence().unwrap() {
+            for rule in group["rules"].as_sequence().unwrap() {
+                let annotations = rule["annotations"]
+                    .as_mapping()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, v)| {
+                        (
+                            k.as_str().unwrap().to_string(),
+                            v.as_str().unwrap().to_string(),
+                        )
+                    })
+                    .collect();
+                out.push(Rule {
+                    alert: rule["alert"]
+                        .as_str()
+                        .expect("alerting rules only")
+                        .to_string(),
+                    expr: rule["expr"].as_str().unwrap().trim().to_string(),
+                    annotations,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Splits `<query> <op> <number>` into the query and the comparison.
+fn split_threshold(expr: &str) -> Option<(&str, &str)> {
+    let (head, number) = expr.trim_end().rsplit_once(char::is_whitespace)?;
+    number.parse::<f64>().ok()?;
+    let head = head.trim_end();
+    for op in [">=", "<=", "==", "!=", ">", "<"] {
+        if let Some(query) = head.strip_suffix(op) {
+            return Some((query.trim_end(), op));
+        }
+    }
+    None
+}
+
+fn dashboard_expressions() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for path in files(
+        repo_root().join("collector-config/grafana/dashboards"),
+        "json",
+    ) {
+        let board: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        for panel in board["panels"].as_array().unwrap() {
+            for target in panel["targets"].as_array().unwrap() {
+                let expr = target["expr"].as_str().unwrap().to_string();
+                out.push((
+                    format!("{name}: {}", panel["title"].as_str().unwrap()),
+                    expr,
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn promtool_accepts_the_config_and_the_rules() {
+    let out = promtool_check_config(prometheus_dir().join("prometheus.yml")).unwrap();
+    assert!(out.success(), "{}", out.combined());
+    let rule_files = files(prometheus_dir().join("rules"), "yml");
+    let out = promtool_check_rules(&rule_files).unwrap();
+    assert!(out.success(), "{}", out.combined());
+    assert!(
+        out.combined()
+            .contains(&format!("SUCCESS: {} rules found", rules().len()))
+    );
+}
+
+#[test]
+fn promtool_unit_tests_of_every_alert_pass() {
+    let tests = files(prometheus_dir().join("tests"), "yml");
+    let out = promtool_test_rules(&tests).unwrap();
+    assert!(out.success(), "{}", out.combined());
+
+    // Every alert has a case where it fires and a case where it stays silent.
+    let mut fires = BTreeSet::new();
+    let mut silent = BTreeSet::new();
+    for path in &tests {
+        let doc: serde_yaml::Value =
+            serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        for test in doc["tests"].as_sequence().unwrap() {
+            for case in test["alert_rule_test"].as_sequence().unwrap() {
+                let name = case["alertname"].as_str().unwrap().to_string();
+                if case["exp_alerts"]
+                    .as_sequence()
+                    .is_some_and(|a| !a.is_empty())
+                {
+                    fires.insert(name);
+                } else {
+                    silent.insert(name);
+                }
+            }
+        }
+    }
+    for rule in rules() {
+        assert!(
+            fires.contains(&rule.alert),
+            "{}: no test where it fires",
+            rule.alert
+        );
+        assert!(
+            silent.contains(&rule.alert),
+            "{}: no test where it stays silent",
+            rule.alert
+        );
+    }
+}
+
+#[test]
+fn rules_and_dashboards_name_only_catalog_metrics() {
+    let mut exprs: Vec<String> = rules().into_iter().map(|r| r.expr).collect();
+    exprs.extend(dashboard_expressions().into_iter().map(|(_, e)| e));
+    for expr in exprs {
+        for word in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+            if !word.starts_with("autobot_") {
+                continue;
+            }
+            let known = MetricId::from_name(word).is_some()
+                || ["_bucket", "_sum", "_count"]
+                    .iter()
+                    .any(|s| word.strip_suffix(s).and_then(MetricId::from_name).is_some());
+            assert!(known, "`{word}` in `{expr}` is not a catalog metric");
+        }
+    }
+}
+
+#[test]
+fn ratios_are_rendered_as_percentages_not_raw_with_a_percent_sign() {
+    for rule in rules() {
+        for (key, text) in &rule.annotations {
+            assert!(
+                !text.contains("{{ $value }}%"),
+                "{}.{key}: raw value printed with %",
+                rule.alert
+            );
+        }
+        let (query, _) = split_threshold(&rule.expr).unwrap();
+        let is_ratio = query.contains(" / ") || query.contains("\n/") || query.contains("_ratio");
+        if is_ratio {
+            let described = rule
+                .annotations
+                .values()
+                .any(|t| t.contains("humanizePercentage") || t.contains("printf"));
+            assert!(described, "{}: a ratio must be formatted", rule.alert);
+        }
+    }
+}
+
+#[test]
+fn every_rule_and_panel_query_parses_and_returns_data_from_the_demo() {
+    let rules = rules();
+    let demo = DemoProcess::spawn(
+        "demo_child",
+        &[
+            ("AUTOBOT_DEMO_TICK_MS", "50"),
+            ("AUTOBOT_DEMO_DURATION_SECS", "120"),
+        ],
+    )
+    .expect("demo starts");
+    let mut options = PrometheusOptions::new(demo.target()).scrape_interval(Duration::from_secs(1));
+    for path in files(prometheus_dir().join("rules"), "yml") {
+        options = options.rule_file(path);
+    }
+    let prometheus = PrometheusServer::start(options).expect("prometheus starts");
+    prometheus
+        .wait_for_target_up(Duration::from_secs(30))
+        .expect("target up");
+    prometheus
+        .wait_for_scrapes(4, Duration::from_secs(30))
+        .expect("scrapes");
+
+    let mut failures = Vec::new();
+    for rule in &rules {
+        let (query, op) = split_threshold(&rule.expr)
+            .unwrap_or_else(|| panic!("{}: expr must end in `<op> <number>`", rule.alert));
+        if let Err(e) = prometheus.query(&rule.expr) {
+            failures.push(format!("{}: expr does not run: {e}", rule.alert));
+        }
+        match prometheus.wait_for_vector(query, Duration::from_secs(15)) {
+            Ok(v) if v.iter().all(|s| s.value.is_finite()) => {}
+            Ok(v) => failures.push(format!("{} ({op}): non-finite values {v:?}", rule.alert)),
+            Err(e) => failures.push(format!("{}: `{query}` returns no data: {e}", rule.alert)),
+        }
+    }
+    for (panel, expr) in dashboard_expressions() {
+        match prometheus.wait_for_vector(&expr, Duration::from_secs(15)) {
+            Ok(_) => {}
+            Err(e) => failures.push(format!("{panel}: `{expr}` returns no data: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // The rules loaded into the running Prometheus and evaluate without errors.
+    let resp =
+        autobot_otel_tests::http_get(&format!("{}/api/v1/rules", prometheus.base_url())).unwrap();
+    let body: serde_json::Value = serde_json::from_str(&resp.body).unwrap();
+    let loaded: Vec<&serde_json::Value> = body["data"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["rules"].as_array().unwrap())
+        .collect();
+    assert_eq!(loaded.len(), rules.len());
+    std::thread::sleep(Duration::from_secs(2));
+    for rule in loaded {
+        assert_ne!(rule["health"], "err", "{rule}");
+    }
+}
+
+#[test]
+fn split_threshold_finds_the_comparison() {
+    assert_eq!(split_threshold("a / b > 0.1"), Some(("a / b", ">")));
+    assert_eq!(
+        split_threshold("x{y=\"1\"} == 0"),
+        Some(("x{y=\"1\"}", "=="))
+    );
+    assert_eq!(split_threshold("x >= 5"), Some(("x", ">=")));
+    assert_eq!(split_threshold("rate(x[5m])"), None);
+}

@@ -1,0 +1,311 @@
+//! Grafana dashboards generated from the catalog: one per category with a panel
+//! per metric (rates for counters, p50/p95/p99 for histograms, values for
+//! gauges), topped by the guide's sample queries of that category (as corrected in
+//! `docs/guide-queries.md`), and an overview with all of the guide's queries.
+
+use autobot_otel::catalog::{Category, Kind, MetricDef, MetricId, in_category};
+use serde_json::{Value, json};
+
+/// Provisioned datasource uid that the dashboards default to.
+pub const DATASOURCE_UID: &str = "autobot-prometheus";
+
+/// A sample query of the guide, as `docs/guide-queries.md` says to use it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuideQuery {
+    /// The guide's title.
+    pub title: String,
+    /// The query to use (the corrected one where the guide's is wrong).
+    pub expr: String,
+}
+
+/// Reads `docs/guide-queries.md`: each `### Title` section's **Use** block, or
+/// its **Guide** block when the guide's query is right.
+pub fn guide_queries(markdown: &str) -> Vec<GuideQuery> {
+    let mut out = Vec::new();
+    for section in markdown.split("\n### ").skip(1) {
+        let title = section
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        let mut blocks: Vec<(String, String)> = Vec::new();
+        let mut label = String::new();
+        let mut lines = section.lines();
+        while let Some(line) = lines.next() {
+            if line.trim() == "```promql" {
+                let body: Vec<&str> = lines.by_ref().take_while(|l| l.trim() != "```").collect();
+                blocks.push((label.clone(), body.join("\n")));
+            } else if !line.trim().is_empty() {
+                label = line.trim().to_string();
+            }
+        }
+        let pick = |name: &str| {
+            blocks
+                .iter()
+                .find(|(l, _)| l == name)
+                .map(|(_, q)| q.clone())
+        };
+        if let Some(expr) = pick("Use:").or_else(|| pick("Guide:")) {
+            out.push(GuideQuery { title, expr });
+        }
+    }
+    out
+}
+
+/// The catalog metrics a query reads (histogram series names map to their family).
+pub fn metrics_in(expr: &str) -> Vec<MetricId> {
+    let mut ids = Vec::new();
+    for word in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+        let family = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|s| word.strip_suffix(s).and_then(MetricId::from_name))
+            .or_else(|| MetricId::from_name(word));
+        if let Some(id) = family {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    ids
+}
+
+fn unit(def: &MetricDef) -> &'static str {
+    match (def.kind, def.unit) {
+        (Kind::Histogram, "s") => "s",
+        (_, "By") => "bytes",
+        (_, "1") => "percentunit",
+        (_, "{percent}") => "percent",
+        (_, "{USD}") => "currencyUSD",
+        (Kind::Counter | Kind::FloatCounter, _) => "ops",
+        _ => "short",
+    }
+}
+
+fn legend(labels: &[&str]) -> String {
+    labels
+        .iter()
+        .map(|l| format!("{{{{{l}}}}}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+struct Panel {
+    title: String,
+    description: String,
+    unit: &'static str,
+    targets: Vec<(String, String)>,
+}
+
+/// The panel showing one metric.
+fn metric_panel(def: &MetricDef) -> Panel {
+    let by = def.labels.join(", ");
+    let (title, targets) = match def.kind {
+        Kind::Counter | Kind::FloatCounter => (
+            format!("{} (per second)", def.help),
+            vec![(
+                format!("sum by ({by}) (rate({}[5m]))", def.name),
+                legend(def.labels),
+            )],
+        ),
+        Kind::Histogram => {
+            let first = def.labels[0];
+            let targets = [("0.5", "p50"), ("0.95", "p95"), ("0.99", "p99")]
+                .iter()
+                .map(|(q, name)| {
+                    (
+                        format!(
+                            "histogram_quantile({q}, sum by (le, {first}) (rate({}_bucket[5m])))",
+                            def.name
+                        ),
+                        format!("{name} {{{{{first}}}}}"),
+                    )
+                })
+                .collect();
+            (format!("{} (p50 / p95 / p99)", def.help), targets)
+        }
+        Kind::Gauge => (
+            def.help.to_string(),
+            vec![(format!("sum by ({by}) ({})", def.name), legend(def.labels))],
+        ),
+    };
+    Panel {
+        title,
+        description: format!("`{}` ({}; labels: {by})", def.name, def.kind),
+        unit: unit(def),
+        targets,
+    }
+}
+
+fn guide_panel(q: &GuideQuery) -> Panel {
+    let ids = metrics_in(&q.expr);
+    let unit = if q.expr.contains("histogram_quantile") || q.title.contains("Duration") {
+        "s"
+    } else if q.expr.contains(" / ") || q.expr.contains("\n/") {
+        "percentunit"
+    } else if q.expr.contains("rate(") && !q.expr.contains("increase(") {
+        "ops"
+    } else {
+        "short"
+    };
+    Panel {
+        title: q.title.clone(),
+        description: format!(
+            "Sample query of the usage guide (checked in docs/guide-queries.md); reads {}",
+            ids.iter()
+                .map(|id| format!("`{}`", id.def().name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        unit,
+        targets: vec![(q.expr.clone(), String::new())],
+    }
+}
+
+fn dashboard(uid: &str, title: &str, tags: &[&str], panels: Vec<Panel>) -> Value {
+    let panels: Vec<Value> = panels
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let targets: Vec<Value> = p
+                .targets
+                .iter()
+                .enumerate()
+                .map(|(j, (expr, legend))| {
+                    json!({
+                        "refId": ((b'A' + j as u8) as char).to_string(),
+                        "datasource": { "type": "prometheus", "uid": "${datasource}" },
+                        "expr": expr,
+                        "legendFormat": if legend.is_empty() { "__auto".to_string() } else { legend.clone() },
+                        "range": true,
+                    })
+                })
+                .collect();
+            json!({
+                "id": i + 1,
+                "type": "timeseries",
+                "title": p.title,
+                "description": p.description,
+                "datasource": { "type": "prometheus", "uid": "${datasource}" },
+                "gridPos": { "h": 8, "w": 12, "x": (i % 2) * 12, "y": (i / 2) * 8 },
+                "fieldConfig": { "defaults": { "unit": p.unit }, "overrides": [] },
+                "options": {
+                    "legend": { "displayMode": "list", "placement": "bottom", "showLegend": true },
+                    "tooltip": { "mode": "multi", "sort": "desc" }
+                },
+                "targets": targets,
+            })
+        })
+        .collect();
+    json!({
+        "uid": uid,
+        "title": title,
+        "tags": tags,
+        "timezone": "browser",
+        "schemaVersion": 39,
+        "version": 1,
+        "editable": true,
+        "refresh": "30s",
+        "time": { "from": "now-1h", "to": "now" },
+        "templating": { "list": [{
+            "name": "datasource",
+            "label": "Prometheus",
+            "type": "datasource",
+            "query": "prometheus",
+            "current": { "text": "AutoBot Prometheus", "value": DATASOURCE_UID },
+            "hide": 0
+        }]},
+        "annotations": { "list": [] },
+        "panels": panels,
+    })
+}
+
+/// Every dashboard as `(file name, JSON)`: the overview, then one per category.
+pub fn dashboards(guide: &[GuideQuery]) -> Vec<(String, Value)> {
+    let mut out = vec![(
+        "autobot-overview.json".to_string(),
+        dashboard(
+            "autobot-overview",
+            "AutoBot Overview",
+            &["autobot", "overview"],
+            guide.iter().map(guide_panel).collect(),
+        ),
+    )];
+    for category in Category::ALL {
+        let mut panels: Vec<Panel> = guide
+            .iter()
+            .filter(|q| {
+                metrics_in(&q.expr)
+                    .first()
+                    .is_some_and(|id| id.def().category == category)
+            })
+            .map(guide_panel)
+            .collect();
+        panels.extend(in_category(category).map(metric_panel));
+        out.push((
+            format!("autobot-{}.json", category.key()),
+            dashboard(
+                &format!("autobot-{}", category.key()),
+                &format!("AutoBot {}", category.title()),
+                &["autobot", category.key()],
+                panels,
+            ),
+        ));
+    }
+    out
+}
+
+/// Every PromQL expression of a dashboard.
+pub fn expressions(dashboard: &Value) -> Vec<String> {
+    dashboard["panels"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| p["targets"].as_array().into_iter().flatten())
+        .filter_map(|t| t["expr"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guide_queries_use_the_corrections() {
+        let md = "intro\n### A\nGuide:\n```promql\nbad(x)\n```\nUse:\n```promql\ngood(x)\n```\n### B\nGuide:\n```promql\nfine(y)\n```\n";
+        let q = guide_queries(md);
+        assert_eq!(q.len(), 2);
+        assert_eq!(q[0].expr, "good(x)");
+        assert_eq!(q[1].expr, "fine(y)");
+    }
+
+    #[test]
+    fn metrics_are_found_through_series_suffixes() {
+        let ids = metrics_in(
+            "histogram_quantile(0.9, rate(autobot_llm_request_latency_seconds_bucket[5m])) / autobot_active_tasks",
+        );
+        assert_eq!(
+            ids,
+            [MetricId::LlmRequestLatencySeconds, MetricId::ActiveTasks]
+        );
+    }
+
+    #[test]
+    fn every_metric_has_a_panel_in_its_category_dashboard() {
+        let boards = dashboards(&[]);
+        assert_eq!(boards.len(), 9);
+        for (_, board) in &boards[1..] {
+            for expr in expressions(board) {
+                assert!(!metrics_in(&expr).is_empty(), "{expr}");
+            }
+        }
+        let all: Vec<String> = boards.iter().flat_map(|(_, b)| expressions(b)).collect();
+        for def in autobot_otel::catalog::CATALOG {
+            assert!(
+                all.iter().any(|e| metrics_in(e).contains(&def.id)),
+                "{}",
+                def.name
+            );
+        }
+    }
+}
