@@ -34,6 +34,7 @@
 //! - [`http`]: the endpoints; [`health`]: the health report.
 //! - [`rolling`]: the rolling-window rates; [`scrape`]: a parser of the text format.
 
+mod bound;
 mod error;
 mod global;
 pub mod health;

@@ -37,6 +37,7 @@ use opentelemetry::metrics::{
     BoundCounter, BoundHistogram, Counter, Gauge, Histogram, Meter, ObservableGauge,
 };
 
+use crate::bound::BoundCache;
 use crate::catalog::{CATALOG, Kind, MetricDef, MetricId};
 use crate::rolling::{Clock, RollingRates};
 
@@ -78,9 +79,9 @@ impl IntoSeconds for std::time::Duration {
 }
 
 enum Instrument {
-    Counter(Counter<u64>),
-    FloatCounter(Counter<f64>),
-    Histogram(Histogram<f64>),
+    Counter(Counter<u64>, BoundCache<BoundCounter<u64>>),
+    FloatCounter(Counter<f64>, BoundCache<BoundCounter<f64>>),
+    Histogram(Histogram<f64>, BoundCache<BoundHistogram<f64>>),
     Gauge(Gauge<f64>),
     Observed(#[allow(dead_code)] ObservableGauge<f64>),
 }
@@ -163,8 +164,11 @@ impl MetricsManager {
 
     /// Adds `n` to a counter.
     pub(crate) fn count<const N: usize>(&self, id: MetricId, n: u64, values: [&str; N]) {
-        if let Instrument::Counter(c) = &self.instruments[id as usize] {
-            c.add(n, &attributes(id.def(), values));
+        if let Instrument::Counter(c, cache) = &self.instruments[id as usize] {
+            let def = id.def();
+            if !cache.with(def, &values, |a| Some(c.bind(a)), |b| b.add(n)) {
+                c.add(n, &attributes(def, values));
+            }
         }
     }
 
@@ -173,8 +177,11 @@ impl MetricsManager {
         if !(amount.is_finite() && amount >= 0.0) {
             return self.drop_measurement();
         }
-        if let Instrument::FloatCounter(c) = &self.instruments[id as usize] {
-            c.add(amount, &attributes(id.def(), values));
+        if let Instrument::FloatCounter(c, cache) = &self.instruments[id as usize] {
+            let def = id.def();
+            if !cache.with(def, &values, |a| Some(c.bind(a)), |b| b.add(amount)) {
+                c.add(amount, &attributes(def, values));
+            }
         }
     }
 
@@ -183,8 +190,11 @@ impl MetricsManager {
         if !(value.is_finite() && value >= 0.0) {
             return self.drop_measurement();
         }
-        if let Instrument::Histogram(h) = &self.instruments[id as usize] {
-            h.record(value, &attributes(id.def(), values));
+        if let Instrument::Histogram(h, cache) = &self.instruments[id as usize] {
+            let def = id.def();
+            if !cache.with(def, &values, |a| Some(h.bind(a)), |b| b.record(value)) {
+                h.record(value, &attributes(def, values));
+            }
         }
     }
 
@@ -262,7 +272,7 @@ impl MetricsManager {
 
     /// Adds `n` to a counter with prebuilt attributes (see [`attributes_of`]).
     pub(crate) fn count_with(&self, id: MetricId, n: u64, attrs: &[KeyValue]) {
-        if let Instrument::Counter(c) = &self.instruments[id as usize] {
+        if let Instrument::Counter(c, _) = &self.instruments[id as usize] {
             c.add(n, attrs);
         }
     }
@@ -272,7 +282,7 @@ impl MetricsManager {
         if !(value.is_finite() && value >= 0.0) {
             return self.drop_measurement();
         }
-        if let Instrument::Histogram(h) = &self.instruments[id as usize] {
+        if let Instrument::Histogram(h, _) = &self.instruments[id as usize] {
             h.record(value, attrs);
         }
     }
@@ -284,7 +294,7 @@ impl MetricsManager {
         attrs: &[KeyValue],
     ) -> Option<BoundCounter<u64>> {
         match &self.instruments[id as usize] {
-            Instrument::Counter(c) => Some(c.bind(attrs)),
+            Instrument::Counter(c, _) => Some(c.bind(attrs)),
             _ => None,
         }
     }
@@ -296,7 +306,7 @@ impl MetricsManager {
         attrs: &[KeyValue],
     ) -> Option<BoundHistogram<f64>> {
         match &self.instruments[id as usize] {
-            Instrument::Histogram(h) => Some(h.bind(attrs)),
+            Instrument::Histogram(h, _) => Some(h.bind(attrs)),
             _ => None,
         }
     }
@@ -353,6 +363,7 @@ fn build_instrument(
                 .with_unit(def.unit)
                 .with_description(def.help)
                 .build(),
+            BoundCache::new(def.max_series),
         ),
         Kind::FloatCounter => Instrument::FloatCounter(
             meter
@@ -360,6 +371,7 @@ fn build_instrument(
                 .with_unit(def.unit)
                 .with_description(def.help)
                 .build(),
+            BoundCache::new(def.max_series),
         ),
         Kind::Histogram => Instrument::Histogram(
             meter
@@ -368,6 +380,7 @@ fn build_instrument(
                 .with_description(def.help)
                 .with_boundaries(def.buckets.to_vec())
                 .build(),
+            BoundCache::new(def.max_series),
         ),
         Kind::Gauge => {
             let rates = match def.id {

@@ -1,0 +1,181 @@
+//! Bound instrument handles cached per label set, so a recording call with label
+//! values known only at run time resolves its attribute set once, not on every
+//! call.
+//!
+//! A lookup hashes the `&str` label values (no allocation), takes a shared read
+//! lock, and uses the cached OpenTelemetry bound handle. A miss cleans the values,
+//! builds the attributes, binds, and inserts under the write lock. The cache holds
+//! at most the metric's series limit; past it, calls take the unbound path, where
+//! the SDK folds new label sets into its overflow series.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use opentelemetry::KeyValue;
+
+use crate::catalog::MetricDef;
+use crate::manager::clean_label_value;
+
+/// The label values of a cached series, as given by the caller.
+type RawKey = Box<[Box<str>]>;
+
+/// Passes through the precomputed 64-bit hash used as the map key.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type Buckets<H> = HashMap<u64, Vec<(RawKey, H)>, BuildHasherDefault<PassThrough>>;
+
+/// Bound handles of one instrument, by label values.
+pub(crate) struct BoundCache<H> {
+    seed: std::collections::hash_map::RandomState,
+    map: RwLock<Buckets<H>>,
+    len: AtomicUsize,
+    limit: usize,
+}
+
+impl<H> BoundCache<H> {
+    /// An empty cache holding at most `limit` label sets.
+    pub(crate) fn new(limit: usize) -> Self {
+        BoundCache {
+            seed: Default::default(),
+            map: RwLock::new(HashMap::default()),
+            len: AtomicUsize::new(0),
+            limit,
+        }
+    }
+
+    fn hash(&self, values: &[&str]) -> u64 {
+        let mut h = self.seed.build_hasher();
+        for v in values {
+            v.hash(&mut h);
+        }
+        h.finish()
+    }
+
+    /// Runs `use_handle` with the bound handle of `values`, binding it first if
+    /// needed. Returns `false` (and runs nothing) when the cache is full or the
+    /// instrument cannot bind; the caller then records unbound.
+    pub(crate) fn with(
+        &self,
+        def: &MetricDef,
+        values: &[&str],
+        bind: impl FnOnce(&[KeyValue]) -> Option<H>,
+        use_handle: impl FnOnce(&H),
+    ) -> bool {
+        let hash = self.hash(values);
+        {
+            let map = match self.map.read() {
+                Ok(map) => map,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            if let Some(handle) = find(&map, hash, values) {
+                use_handle(handle);
+                return true;
+            }
+        }
+        if self.len.load(Ordering::Relaxed) >= self.limit {
+            return false;
+        }
+        let mut map = match self.map.write() {
+            Ok(map) => map,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if find(&map, hash, values).is_none() {
+            if self.len.load(Ordering::Relaxed) >= self.limit {
+                return false;
+            }
+            let attrs: Vec<KeyValue> = def
+                .labels
+                .iter()
+                .zip(values)
+                .map(|(k, v)| KeyValue::new(*k, clean_label_value(v).into_owned()))
+                .collect();
+            let Some(handle) = bind(&attrs) else {
+                return false;
+            };
+            let key: RawKey = values.iter().map(|v| Box::<str>::from(*v)).collect();
+            map.entry(hash).or_default().push((key, handle));
+            self.len.fetch_add(1, Ordering::Relaxed);
+        }
+        match find(&map, hash, values) {
+            Some(handle) => {
+                use_handle(handle);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+fn find<'m, H>(map: &'m Buckets<H>, hash: u64, values: &[&str]) -> Option<&'m H> {
+    map.get(&hash)?
+        .iter()
+        .find(|(key, _)| {
+            key.len() == values.len() && key.iter().zip(values).all(|(a, b)| a.as_ref() == *b)
+        })
+        .map(|(_, h)| h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::MetricId;
+
+    #[test]
+    fn binds_once_per_label_set_and_stops_at_the_limit() {
+        let cache: BoundCache<usize> = BoundCache::new(2);
+        let def = MetricId::KnowledgeCacheHitsTotal.def();
+        let mut binds = 0;
+        let mut seen = Vec::new();
+        for v in ["a", "b", "a", "c", "b"] {
+            let used = cache.with(
+                def,
+                &[v],
+                |attrs| {
+                    binds += 1;
+                    assert_eq!(attrs[0].key.as_str(), "cache_type");
+                    Some(binds)
+                },
+                |h| seen.push(*h),
+            );
+            assert_eq!(used, v != "c", "{v}");
+        }
+        assert_eq!(binds, 2, "a and b bound once each; c over the limit");
+        assert_eq!(seen, [1, 2, 1, 2]);
+    }
+
+    #[test]
+    fn label_values_are_cleaned_when_bound() {
+        let cache: BoundCache<String> = BoundCache::new(10);
+        let def = MetricId::KnowledgeCacheHitsTotal.def();
+        cache.with(
+            def,
+            &[""],
+            |attrs| Some(attrs[0].value.to_string()),
+            |h| assert_eq!(h, "unknown"),
+        );
+    }
+
+    #[test]
+    fn a_failed_bind_falls_back() {
+        let cache: BoundCache<u8> = BoundCache::new(10);
+        let def = MetricId::KnowledgeCacheHitsTotal.def();
+        assert!(!cache.with(def, &["x"], |_| None, |_| unreachable!()));
+    }
+}
