@@ -37,6 +37,7 @@
 mod bound;
 mod error;
 mod global;
+pub mod handles;
 pub mod health;
 pub mod http;
 pub mod instrument;
@@ -67,6 +68,7 @@ pub use instrument::{
     instrument_github, instrument_knowledge, instrument_llm, instrument_redis, instrument_task,
     instrument_workflow,
 };
+pub use handles::{CounterHandle, HistogramHandle};
 pub use manager::{EMPTY_LABEL_VALUE, IntoSeconds, MAX_LABEL_VALUE_BYTES, MetricsManager};
 pub use pipeline::{Telemetry, TelemetryBuilder, TelemetryGuard};
 

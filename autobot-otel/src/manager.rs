@@ -114,7 +114,7 @@ pub struct MetricsManager {
     gauge_values: Vec<Mutex<HashMap<LabelKey, f64>>>,
     pub(crate) timeout_rates: Arc<RollingRates>,
     pub(crate) success_rates: Arc<RollingRates>,
-    dropped: AtomicU64,
+    dropped: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for MetricsManager {
@@ -141,7 +141,7 @@ impl MetricsManager {
             gauge_values: CATALOG.iter().map(|_| Mutex::default()).collect(),
             timeout_rates,
             success_rates,
-            dropped: AtomicU64::new(0),
+            dropped: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -156,6 +156,11 @@ impl MetricsManager {
     /// ```
     pub fn dropped_measurements(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// The shared counter of dropped measurements (for handles).
+    pub(crate) fn dropped_counter(&self) -> Arc<AtomicU64> {
+        self.dropped.clone()
     }
 
     pub(crate) fn drop_measurement(&self) {

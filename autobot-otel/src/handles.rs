@@ -1,0 +1,167 @@
+//! Handles for series whose labels are known up front: the attribute set is
+//! resolved once (an OpenTelemetry bound instrument), and each recording is a
+//! single atomic update. For hot paths with constant labels.
+//!
+//! A handle asked for with the wrong kind of metric or the wrong number of label
+//! values records nothing (it never panics) and logs a warning under
+//! `autobot_otel::api`.
+//!
+//! ```
+//! use autobot_otel::catalog::MetricId;
+//! use autobot_otel::Telemetry;
+//!
+//! let t = Telemetry::builder().without_otlp().build().unwrap();
+//! let hits = t.metrics().counter_handle(MetricId::KnowledgeCacheHitsTotal, &["embedding"]);
+//! let latency = t.metrics().histogram_handle(MetricId::RedisOperationLatencySeconds, &["main", "get"]);
+//! for _ in 0..3 {
+//!     hits.inc();
+//!     latency.record(0.0004);
+//! }
+//! let text = t.render_prometheus();
+//! assert!(text.contains(r#"autobot_knowledge_cache_hits_total{cache_type="embedding"} 3"#));
+//! assert!(text.contains(r#"autobot_redis_operation_latency_seconds_count{database="main",operation="get"} 3"#));
+//! ```
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use opentelemetry::metrics::{BoundCounter, BoundHistogram};
+
+use crate::catalog::{Kind, MetricId};
+use crate::manager::{MetricsManager, attributes_of};
+
+/// Log target of API misuse warnings.
+pub const API_LOG_TARGET: &str = "autobot_otel::api";
+
+/// A bound counter series.
+#[derive(Clone)]
+pub struct CounterHandle {
+    inner: Option<BoundCounter<u64>>,
+}
+
+impl std::fmt::Debug for CounterHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CounterHandle")
+            .field("bound", &self.inner.is_some())
+            .finish()
+    }
+}
+
+impl CounterHandle {
+    /// Adds 1.
+    #[inline]
+    pub fn inc(&self) {
+        self.add(1);
+    }
+
+    /// Adds `n`.
+    #[inline]
+    pub fn add(&self, n: u64) {
+        if let Some(c) = &self.inner {
+            c.add(n);
+        }
+    }
+}
+
+/// A bound histogram series. NaN, infinite and negative values are dropped and
+/// counted, as everywhere else.
+#[derive(Clone)]
+pub struct HistogramHandle {
+    inner: Option<BoundHistogram<f64>>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for HistogramHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HistogramHandle")
+            .field("bound", &self.inner.is_some())
+            .finish()
+    }
+}
+
+impl HistogramHandle {
+    /// Records one value (seconds for the duration histograms).
+    #[inline]
+    pub fn record(&self, value: f64) {
+        if !(value.is_finite() && value >= 0.0) {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        if let Some(h) = &self.inner {
+            h.record(value);
+        }
+    }
+}
+
+impl MetricsManager {
+    fn check_handle(&self, id: MetricId, values: &[&str], kinds: &[Kind]) -> bool {
+        let def = id.def();
+        let ok = kinds.contains(&def.kind) && values.len() == def.labels.len();
+        if !ok {
+            tracing::warn!(
+                target: API_LOG_TARGET,
+                metric = def.name,
+                kind = %def.kind,
+                labels = ?def.labels,
+                given = values.len(),
+                "handle for a metric of another kind or with the wrong number of label values: it records nothing"
+            );
+        }
+        ok
+    }
+
+    /// A handle on the counter series `id{values}` (label values in catalog order).
+    pub fn counter_handle(&self, id: MetricId, values: &[&str]) -> CounterHandle {
+        let inner = self
+            .check_handle(id, values, &[Kind::Counter])
+            .then(|| self.bind_counter(id, &attributes_of(id, values)))
+            .flatten();
+        CounterHandle { inner }
+    }
+
+    /// A handle on the histogram series `id{values}` (label values in catalog order).
+    pub fn histogram_handle(&self, id: MetricId, values: &[&str]) -> HistogramHandle {
+        let inner = self
+            .check_handle(id, values, &[Kind::Histogram])
+            .then(|| self.bind_histogram(id, &attributes_of(id, values)))
+            .flatten();
+        HistogramHandle {
+            inner,
+            dropped: self.dropped_counter(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Telemetry;
+    use crate::catalog::MetricId;
+
+    #[test]
+    fn misuse_records_nothing_and_never_panics() {
+        let t = Telemetry::builder().without_otlp().build().unwrap();
+        let m = t.metrics();
+        m.counter_handle(MetricId::ActiveWorkflows, &["x"]).inc(); // a gauge
+        m.counter_handle(MetricId::KnowledgeCacheHitsTotal, &["a", "b"])
+            .inc(); // arity
+        m.histogram_handle(MetricId::LlmTokensTotal, &["p", "m", "input"])
+            .record(1.0);
+        assert_eq!(t.render_prometheus().matches("autobot_").count(), 0);
+    }
+
+    #[test]
+    fn invalid_histogram_values_are_dropped_and_counted() {
+        let t = Telemetry::builder().without_otlp().build().unwrap();
+        let h = t
+            .metrics()
+            .histogram_handle(MetricId::WorkflowDurationSeconds, &["wf"]);
+        h.record(f64::NAN);
+        h.record(-1.0);
+        h.record(2.0);
+        assert_eq!(t.metrics().dropped_measurements(), 2);
+        assert!(
+            t.render_prometheus()
+                .contains(r#"autobot_workflow_duration_seconds_count{workflow_type="wf"} 1"#)
+        );
+    }
+}
