@@ -102,6 +102,8 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
     // Fixing the result's type before the probes lets them see through `Result`
     // (otherwise its error type may still be an inference variable there).
     let ret_ty = return_type(&func.sig);
+    // Without a span (`span = false`) there is nothing to enter or instrument.
+    let enter = span.then(|| quote!(let __autobot_entered = __autobot_call.span().enter();));
     let start = quote! {
         #recorder
         let __autobot_span = #span_expr;
@@ -109,13 +111,14 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
     };
     if func.sig.asyncness.is_some() {
         let block = &func.block;
+        let future = if span {
+            quote!(#private::Instrument::instrument(async move #block, ::core::clone::Clone::clone(__autobot_call.span())))
+        } else {
+            quote!(async move #block)
+        };
         let body: Block = syn::parse_quote_spanned! {block_span=> {
             #start
-            let __autobot_ret #ret_ty = #private::Instrument::instrument(
-                async move #block,
-                ::core::clone::Clone::clone(__autobot_call.span()),
-            )
-            .await;
+            let __autobot_ret #ret_ty = #future.await;
             #finish
             __autobot_ret
         }};
@@ -139,7 +142,7 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
         let body: Block = syn::parse_quote_spanned! {block_span=> {
             #start
             let __autobot_ret #ret_ty = {
-                let __autobot_entered = __autobot_call.span().enter();
+                #enter
                 #[allow(clippy::redundant_closure_call)]
                 (move || #block)()
             };

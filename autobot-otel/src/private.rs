@@ -72,11 +72,12 @@ impl Recorder {
     }
 
     /// A recorder for labels computed at this call.
-    pub fn dynamic(spec_index: usize, values: Vec<String>) -> Recorder {
-        Recorder::new(spec_index, values.into_iter(), false)
+    pub fn dynamic(spec_index: usize, values: Vec<String>) -> Box<Recorder> {
+        Box::new(Recorder::new(spec_index, values.into_iter(), false))
     }
 
     /// The value of label argument `index`.
+    #[inline]
     pub fn label(&self, index: usize) -> &str {
         self.values.get(index).map(String::as_str).unwrap_or("")
     }
@@ -132,6 +133,7 @@ impl Recorder {
         }
     }
 
+    #[inline]
     fn end(&self, m: &MetricsManager, outcome: &CallOutcome, seconds: f64, usage: Option<Usage>) {
         let spec = self.spec;
         let status = self.status(outcome);
@@ -216,6 +218,7 @@ impl Site {
     }
 
     /// The site's recorder.
+    #[inline]
     pub fn recorder(&'static self) -> &'static Recorder {
         self.recorder.get_or_init(|| {
             Recorder::new(
@@ -232,7 +235,7 @@ pub enum RecorderRef {
     /// Cached at the call site.
     Static(&'static Recorder),
     /// Built for this call.
-    Owned(Recorder),
+    Owned(Box<Recorder>),
 }
 
 impl RecorderRef {
@@ -244,6 +247,7 @@ impl RecorderRef {
     }
 
     /// The value of label argument `index`.
+    #[inline]
     pub fn label(&self, index: usize) -> &str {
         self.get().label(index)
     }
@@ -259,6 +263,7 @@ pub struct Call {
 
 impl Call {
     /// Starts timing (and raises the active gauge, if the attribute has one).
+    #[inline]
     pub fn start(recorder: RecorderRef, span: tracing::Span) -> Call {
         recorder.get().begin(crate::get_metrics_manager());
         Call {
@@ -270,16 +275,19 @@ impl Call {
     }
 
     /// The call's span.
+    #[inline]
     pub fn span(&self) -> &tracing::Span {
         &self.span
     }
 
     /// Records the outcome of a call that completed.
+    #[inline]
     pub fn finish(mut self, outcome: CallOutcome, usage: Option<Usage>) {
         self.done = true;
         self.record(outcome, usage);
     }
 
+    #[inline]
     fn record(&self, outcome: CallOutcome, usage: Option<Usage>) {
         let seconds = self.started.elapsed().as_secs_f64();
         let recorder = self.recorder.get();

@@ -1,0 +1,382 @@
+//! The recording hot path, side by side with raw OpenTelemetry and the
+#![allow(missing_docs)] // criterion_group! generates undocumented items
+//! `prometheus` crate. `cargo bench -p autobot-otel-bench --bench hot_path`;
+//! `scripts/bench.sh` runs everything and writes docs/performance.md.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use autobot_otel::catalog::MetricId;
+use autobot_otel::labels::*;
+use autobot_otel::{MetricsManager, instrument_github, instrument_workflow};
+use autobot_otel_bench::{PromCrate, RawOtel, facade};
+use criterion::{Criterion, criterion_group, criterion_main};
+use opentelemetry::KeyValue;
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(30)
+}
+
+/// Label values as a caller has them: run-time `&str`s.
+struct Values {
+    workflow: String,
+    repo_op: String,
+    task: String,
+    agent: String,
+    db: String,
+    provider: String,
+    model: String,
+    ns: String,
+}
+
+fn values() -> Values {
+    Values {
+        workflow: "code_review".into(),
+        repo_op: "create_commit".into(),
+        task: "code_analysis".into(),
+        agent: "code-reviewer".into(),
+        db: "main".into(),
+        provider: "openai".into(),
+        model: "gpt-4".into(),
+        ns: "/chat".into(),
+    }
+}
+
+fn facade_call(m: &MetricsManager, v: &Values, category: &str) {
+    match category {
+        "workflow" => m.record_workflow_execution(&v.workflow, Outcome::Success, 1.5),
+        "github" => m.record_github_operation(&v.repo_op, Outcome::Success, 0.2),
+        "task" => m.record_task_execution(&v.task, &v.agent, Outcome::Success, 3.0),
+        "performance" => m.record_operation_duration("redis_get", &v.db, 0.002),
+        "knowledge" => m.record_search(SearchType::Semantic, "docs", 0.04, 12),
+        "llm" => m.record_llm_request(&v.provider, &v.model, "chat", 2.5),
+        "websocket" => m.record_websocket_message(&v.ns, "chat_message", MessageDirection::Sent, 0.005),
+        "redis" => m.record_redis_operation(&v.db, "get", RedisStatus::Success, 0.0004),
+        _ => unreachable!(),
+    }
+}
+
+type RawCall = Box<dyn Fn()>;
+
+/// The same series through plain OpenTelemetry (attributes built per call).
+fn raw_call(raw: &RawOtel, category: &str) -> RawCall {
+    use MetricId::*;
+    let kv = KeyValue::new;
+    match category {
+        "workflow" => {
+            let (c, h) = (raw.counter(WorkflowExecutionsTotal), raw.histogram(WorkflowDurationSeconds));
+            Box::new(move || {
+                c.add(1, &[kv("workflow_type", "code_review"), kv("status", "success")]);
+                h.record(1.5, &[kv("workflow_type", "code_review")]);
+            })
+        }
+        "github" => {
+            let (c, h) = (raw.counter(GithubOperationsTotal), raw.histogram(GithubApiDurationSeconds));
+            Box::new(move || {
+                c.add(1, &[kv("operation", "create_commit"), kv("status", "success")]);
+                h.record(0.2, &[kv("operation", "create_commit")]);
+            })
+        }
+        "task" => {
+            let (c, h) = (raw.counter(TasksExecutedTotal), raw.histogram(TaskDurationSeconds));
+            Box::new(move || {
+                let (t, a) = (kv("task_type", "code_analysis"), kv("agent_type", "code-reviewer"));
+                c.add(1, &[t.clone(), a.clone(), kv("status", "success")]);
+                h.record(3.0, &[t, a]);
+            })
+        }
+        "performance" => {
+            let h = raw.histogram(OperationDurationSeconds);
+            Box::new(move || h.record(0.002, &[kv("operation_type", "redis_get"), kv("database", "main")]))
+        }
+        "knowledge" => {
+            let c = raw.counter(KnowledgeSearchRequestsTotal);
+            let (l, r) = (raw.histogram(KnowledgeSearchLatencySeconds), raw.histogram(KnowledgeSearchResultsCount));
+            Box::new(move || {
+                let attrs = [kv("search_type", "semantic"), kv("collection", "docs")];
+                c.add(1, &attrs);
+                l.record(0.04, &attrs);
+                r.record(12.0, &[kv("search_type", "semantic")]);
+            })
+        }
+        "llm" => {
+            let (c, h) = (raw.counter(LlmRequestsTotal), raw.histogram(LlmRequestLatencySeconds));
+            Box::new(move || {
+                let (p, m) = (kv("provider", "openai"), kv("model", "gpt-4"));
+                c.add(1, &[p.clone(), m.clone(), kv("request_type", "chat")]);
+                h.record(2.5, &[p, m]);
+            })
+        }
+        "websocket" => {
+            let (c, h) = (raw.counter(WebsocketMessagesSentTotal), raw.histogram(WebsocketMessageLatencySeconds));
+            Box::new(move || {
+                c.add(1, &[kv("namespace", "/chat"), kv("event_type", "chat_message")]);
+                h.record(0.005, &[kv("namespace", "/chat")]);
+            })
+        }
+        "redis" => {
+            let (c, h) = (raw.counter(RedisOperationsTotal), raw.histogram(RedisOperationLatencySeconds));
+            Box::new(move || {
+                let (d, o) = (kv("database", "main"), kv("operation", "get"));
+                c.add(1, &[d.clone(), o.clone(), kv("status", "success")]);
+                h.record(0.0004, &[d, o]);
+            })
+        }
+        _ => unreachable!(),
+    }
+}
+
+/// The same series through the `prometheus` crate (`with_label_values` per call).
+fn prom_call(p: &PromCrate, category: &str) -> RawCall {
+    use MetricId::*;
+    match category {
+        "workflow" => {
+            let (c, h) = (p.counter(WorkflowExecutionsTotal), p.histogram(WorkflowDurationSeconds));
+            Box::new(move || {
+                c.with_label_values(&["code_review", "success"]).inc();
+                h.with_label_values(&["code_review"]).observe(1.5);
+            })
+        }
+        "github" => {
+            let (c, h) = (p.counter(GithubOperationsTotal), p.histogram(GithubApiDurationSeconds));
+            Box::new(move || {
+                c.with_label_values(&["create_commit", "success"]).inc();
+                h.with_label_values(&["create_commit"]).observe(0.2);
+            })
+        }
+        "task" => {
+            let (c, h) = (p.counter(TasksExecutedTotal), p.histogram(TaskDurationSeconds));
+            Box::new(move || {
+                c.with_label_values(&["code_analysis", "code-reviewer", "success"]).inc();
+                h.with_label_values(&["code_analysis", "code-reviewer"]).observe(3.0);
+            })
+        }
+        "performance" => {
+            let h = p.histogram(OperationDurationSeconds);
+            Box::new(move || h.with_label_values(&["redis_get", "main"]).observe(0.002))
+        }
+        "knowledge" => {
+            let c = p.counter(KnowledgeSearchRequestsTotal);
+            let (l, r) = (p.histogram(KnowledgeSearchLatencySeconds), p.histogram(KnowledgeSearchResultsCount));
+            Box::new(move || {
+                c.with_label_values(&["semantic", "docs"]).inc();
+                l.with_label_values(&["semantic", "docs"]).observe(0.04);
+                r.with_label_values(&["semantic"]).observe(12.0);
+            })
+        }
+        "llm" => {
+            let (c, h) = (p.counter(LlmRequestsTotal), p.histogram(LlmRequestLatencySeconds));
+            Box::new(move || {
+                c.with_label_values(&["openai", "gpt-4", "chat"]).inc();
+                h.with_label_values(&["openai", "gpt-4"]).observe(2.5);
+            })
+        }
+        "websocket" => {
+            let (c, h) = (p.counter(WebsocketMessagesSentTotal), p.histogram(WebsocketMessageLatencySeconds));
+            Box::new(move || {
+                c.with_label_values(&["/chat", "chat_message"]).inc();
+                h.with_label_values(&["/chat"]).observe(0.005);
+            })
+        }
+        "redis" => {
+            let (c, h) = (p.counter(RedisOperationsTotal), p.histogram(RedisOperationLatencySeconds));
+            Box::new(move || {
+                c.with_label_values(&["main", "get", "success"]).inc();
+                h.with_label_values(&["main", "get"]).observe(0.0004);
+            })
+        }
+        _ => unreachable!(),
+    }
+}
+
+const CATEGORIES: [&str; 8] = ["workflow", "github", "task", "performance", "knowledge", "llm", "websocket", "redis"];
+
+fn categories(c: &mut Criterion) {
+    let telemetry = facade(false);
+    let raw = RawOtel::new();
+    let prom = PromCrate::new();
+    let v = values();
+    for category in CATEGORIES {
+        let mut g = c.benchmark_group(format!("category/{category}"));
+        g.bench_function("facade", |b| b.iter(|| facade_call(telemetry.metrics(), black_box(&v), category)));
+        let raw_fn = raw_call(&raw, category);
+        g.bench_function("raw_otel", |b| b.iter(&raw_fn));
+        let prom_fn = prom_call(&prom, category);
+        g.bench_function("prometheus", |b| b.iter(&prom_fn));
+        g.finish();
+    }
+}
+
+fn constant_labels(c: &mut Criterion) {
+    let telemetry = facade(false);
+    let raw = RawOtel::new();
+    let prom = PromCrate::new();
+    let m = telemetry.metrics();
+
+    let mut g = c.benchmark_group("constant/counter");
+    let handle = m.counter_handle(MetricId::WorkflowExecutionsTotal, &["code_review", "success"]);
+    g.bench_function("facade_handle", |b| b.iter(|| handle.inc()));
+    let bound = raw.counter(MetricId::WorkflowExecutionsTotal).bind(&[
+        KeyValue::new("workflow_type", "code_review"),
+        KeyValue::new("status", "success"),
+    ]);
+    g.bench_function("otel_bound", |b| b.iter(|| bound.add(1)));
+    let pre = prom.counter(MetricId::WorkflowExecutionsTotal).with_label_values(&["code_review", "success"]);
+    g.bench_function("prometheus_bound", |b| b.iter(|| pre.inc()));
+    g.finish();
+
+    let mut g = c.benchmark_group("constant/histogram");
+    let handle = m.histogram_handle(MetricId::WorkflowDurationSeconds, &["code_review"]);
+    g.bench_function("facade_handle", |b| b.iter(|| handle.record(black_box(1.5))));
+    let bound = raw
+        .histogram(MetricId::WorkflowDurationSeconds)
+        .bind(&[KeyValue::new("workflow_type", "code_review")]);
+    g.bench_function("otel_bound", |b| b.iter(|| bound.record(black_box(1.5))));
+    let pre = prom.histogram(MetricId::WorkflowDurationSeconds).with_label_values(&["code_review"]);
+    g.bench_function("prometheus_bound", |b| b.iter(|| pre.observe(black_box(1.5))));
+    g.finish();
+}
+
+fn readers(c: &mut Criterion) {
+    let v = values();
+    for (name, two) in [("one", false), ("two", true)] {
+        let telemetry = facade(two);
+        let m = telemetry.metrics();
+        let mut g = c.benchmark_group(format!("readers/{name}"));
+        let counter = m.counter_handle(MetricId::GithubOperationsTotal, &["create_commit", "success"]);
+        let histogram = m.histogram_handle(MetricId::GithubApiDurationSeconds, &["create_commit"]);
+        g.bench_function("bound", |b| {
+            b.iter(|| {
+                counter.inc();
+                histogram.record(black_box(0.2));
+            })
+        });
+        g.bench_function("facade_call", |b| b.iter(|| facade_call(m, black_box(&v), "github")));
+        g.finish();
+    }
+}
+
+#[instrument_github(operation = "bench", span = false)]
+fn github_metrics_only(x: u64) -> u64 {
+    black_box(x) + 1
+}
+
+#[instrument_github(operation = "bench_span")]
+fn github_with_span(x: u64) -> u64 {
+    black_box(x) + 1
+}
+
+#[instrument_workflow(workflow_type = "bench", span = false)]
+fn workflow_metrics_only(x: u64) -> u64 {
+    black_box(x) + 1
+}
+
+#[inline(never)]
+fn bare(x: u64) -> u64 {
+    black_box(x) + 1
+}
+
+fn instrumented(c: &mut Criterion) {
+    // The global pipeline the attributes record into.
+    let m = autobot_otel::get_metrics_manager();
+    let mut g = c.benchmark_group("instrumented");
+    g.bench_function("bare", |b| b.iter(|| bare(black_box(1))));
+    g.bench_function("instant_pair", |b| {
+        b.iter(|| {
+            let start = Instant::now();
+            black_box(bare(1));
+            black_box(start.elapsed())
+        })
+    });
+    let counter = m.counter_handle(MetricId::GithubOperationsTotal, &["hand", "success"]);
+    let histogram = m.histogram_handle(MetricId::GithubApiDurationSeconds, &["hand"]);
+    g.bench_function("hand_written", |b| {
+        b.iter(|| {
+            let start = Instant::now();
+            let r = bare(1);
+            counter.inc();
+            histogram.record(start.elapsed().as_secs_f64());
+            r
+        })
+    });
+    g.bench_function("metrics_only", |b| b.iter(|| github_metrics_only(black_box(1))));
+    g.bench_function("metrics_only_with_active_gauge", |b| b.iter(|| workflow_metrics_only(black_box(1))));
+
+    // Spans through tracing-opentelemetry with an always-on sampler.
+    use tracing_subscriber::layer::SubscriberExt;
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+    let tracer = opentelemetry::trace::TracerProvider::tracer(&provider, "bench");
+    let subscriber = tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(tracer));
+    tracing::subscriber::with_default(subscriber, || {
+        g.bench_function("bare_span", |b| {
+            b.iter(|| {
+                let span = tracing::info_span!("bench_span", operation = "bench_span");
+                let _e = span.enter();
+                bare(black_box(1))
+            })
+        });
+        g.bench_function("with_span", |b| b.iter(|| github_with_span(black_box(1))));
+    });
+    g.finish();
+}
+
+fn threads(c: &mut Criterion) {
+    let telemetry = facade(false);
+    let raw = RawOtel::new();
+    let prom = PromCrate::new();
+    let m = telemetry.metrics();
+    for distinct in [false, true] {
+        let name = if distinct { "threads/distinct_series" } else { "threads/same_series" };
+        let mut g = c.benchmark_group(name);
+        let ops = |thread: usize| if distinct { ["t0", "t1"][thread] } else { "shared" };
+        g.bench_function("facade", |b| {
+            b.iter_custom(|iters| two_threads(iters, |t| m.record_github_operation(ops(t), Outcome::Success, 0.2)))
+        });
+        let (rc, rh) = (raw.counter(MetricId::GithubOperationsTotal), raw.histogram(MetricId::GithubApiDurationSeconds));
+        g.bench_function("raw_otel", |b| {
+            b.iter_custom(|iters| {
+                two_threads(iters, |t| {
+                    rc.add(1, &[KeyValue::new("operation", ops(t)), KeyValue::new("status", "success")]);
+                    rh.record(0.2, &[KeyValue::new("operation", ops(t))]);
+                })
+            })
+        });
+        let (pc, ph) = (prom.counter(MetricId::GithubOperationsTotal), prom.histogram(MetricId::GithubApiDurationSeconds));
+        g.bench_function("prometheus", |b| {
+            b.iter_custom(|iters| {
+                two_threads(iters, |t| {
+                    pc.with_label_values(&[ops(t), "success"]).inc();
+                    ph.with_label_values(&[ops(t)]).observe(0.2);
+                })
+            })
+        });
+        g.finish();
+    }
+}
+
+/// Wall time for two threads to make `iters` calls each, divided by 2 (time per
+/// call of the pair running concurrently).
+fn two_threads(iters: u64, f: impl Fn(usize) + Sync) -> Duration {
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for t in 0..2 {
+            let f = &f;
+            s.spawn(move || {
+                for _ in 0..iters {
+                    f(t);
+                }
+            });
+        }
+    });
+    start.elapsed() / 2
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = categories, constant_labels, readers, instrumented, threads
+}
+criterion_main!(benches);
