@@ -1,7 +1,7 @@
 //! The recording hot path, side by side with raw OpenTelemetry and the
-#![allow(missing_docs)] // criterion_group! generates undocumented items
 //! `prometheus` crate. `cargo bench -p autobot-otel-bench --bench hot_path`;
 //! `scripts/bench.sh` runs everything and writes docs/performance.md.
+#![allow(missing_docs)] // criterion_group! generates undocumented items
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -53,7 +53,9 @@ fn facade_call(m: &MetricsManager, v: &Values, category: &str) {
         "performance" => m.record_operation_duration("redis_get", &v.db, 0.002),
         "knowledge" => m.record_search(SearchType::Semantic, "docs", 0.04, 12),
         "llm" => m.record_llm_request(&v.provider, &v.model, "chat", 2.5),
-        "websocket" => m.record_websocket_message(&v.ns, "chat_message", MessageDirection::Sent, 0.005),
+        "websocket" => {
+            m.record_websocket_message(&v.ns, "chat_message", MessageDirection::Sent, 0.005)
+        }
         "redis" => m.record_redis_operation(&v.db, "get", RedisStatus::Success, 0.0004),
         _ => unreachable!(),
     }
@@ -67,34 +69,60 @@ fn raw_call(raw: &RawOtel, category: &str) -> RawCall {
     let kv = KeyValue::new;
     match category {
         "workflow" => {
-            let (c, h) = (raw.counter(WorkflowExecutionsTotal), raw.histogram(WorkflowDurationSeconds));
+            let (c, h) = (
+                raw.counter(WorkflowExecutionsTotal),
+                raw.histogram(WorkflowDurationSeconds),
+            );
             Box::new(move || {
-                c.add(1, &[kv("workflow_type", "code_review"), kv("status", "success")]);
+                c.add(
+                    1,
+                    &[kv("workflow_type", "code_review"), kv("status", "success")],
+                );
                 h.record(1.5, &[kv("workflow_type", "code_review")]);
             })
         }
         "github" => {
-            let (c, h) = (raw.counter(GithubOperationsTotal), raw.histogram(GithubApiDurationSeconds));
+            let (c, h) = (
+                raw.counter(GithubOperationsTotal),
+                raw.histogram(GithubApiDurationSeconds),
+            );
             Box::new(move || {
-                c.add(1, &[kv("operation", "create_commit"), kv("status", "success")]);
+                c.add(
+                    1,
+                    &[kv("operation", "create_commit"), kv("status", "success")],
+                );
                 h.record(0.2, &[kv("operation", "create_commit")]);
             })
         }
         "task" => {
-            let (c, h) = (raw.counter(TasksExecutedTotal), raw.histogram(TaskDurationSeconds));
+            let (c, h) = (
+                raw.counter(TasksExecutedTotal),
+                raw.histogram(TaskDurationSeconds),
+            );
             Box::new(move || {
-                let (t, a) = (kv("task_type", "code_analysis"), kv("agent_type", "code-reviewer"));
+                let (t, a) = (
+                    kv("task_type", "code_analysis"),
+                    kv("agent_type", "code-reviewer"),
+                );
                 c.add(1, &[t.clone(), a.clone(), kv("status", "success")]);
                 h.record(3.0, &[t, a]);
             })
         }
         "performance" => {
             let h = raw.histogram(OperationDurationSeconds);
-            Box::new(move || h.record(0.002, &[kv("operation_type", "redis_get"), kv("database", "main")]))
+            Box::new(move || {
+                h.record(
+                    0.002,
+                    &[kv("operation_type", "redis_get"), kv("database", "main")],
+                )
+            })
         }
         "knowledge" => {
             let c = raw.counter(KnowledgeSearchRequestsTotal);
-            let (l, r) = (raw.histogram(KnowledgeSearchLatencySeconds), raw.histogram(KnowledgeSearchResultsCount));
+            let (l, r) = (
+                raw.histogram(KnowledgeSearchLatencySeconds),
+                raw.histogram(KnowledgeSearchResultsCount),
+            );
             Box::new(move || {
                 let attrs = [kv("search_type", "semantic"), kv("collection", "docs")];
                 c.add(1, &attrs);
@@ -103,7 +131,10 @@ fn raw_call(raw: &RawOtel, category: &str) -> RawCall {
             })
         }
         "llm" => {
-            let (c, h) = (raw.counter(LlmRequestsTotal), raw.histogram(LlmRequestLatencySeconds));
+            let (c, h) = (
+                raw.counter(LlmRequestsTotal),
+                raw.histogram(LlmRequestLatencySeconds),
+            );
             Box::new(move || {
                 let (p, m) = (kv("provider", "openai"), kv("model", "gpt-4"));
                 c.add(1, &[p.clone(), m.clone(), kv("request_type", "chat")]);
@@ -111,14 +142,23 @@ fn raw_call(raw: &RawOtel, category: &str) -> RawCall {
             })
         }
         "websocket" => {
-            let (c, h) = (raw.counter(WebsocketMessagesSentTotal), raw.histogram(WebsocketMessageLatencySeconds));
+            let (c, h) = (
+                raw.counter(WebsocketMessagesSentTotal),
+                raw.histogram(WebsocketMessageLatencySeconds),
+            );
             Box::new(move || {
-                c.add(1, &[kv("namespace", "/chat"), kv("event_type", "chat_message")]);
+                c.add(
+                    1,
+                    &[kv("namespace", "/chat"), kv("event_type", "chat_message")],
+                );
                 h.record(0.005, &[kv("namespace", "/chat")]);
             })
         }
         "redis" => {
-            let (c, h) = (raw.counter(RedisOperationsTotal), raw.histogram(RedisOperationLatencySeconds));
+            let (c, h) = (
+                raw.counter(RedisOperationsTotal),
+                raw.histogram(RedisOperationLatencySeconds),
+            );
             Box::new(move || {
                 let (d, o) = (kv("database", "main"), kv("operation", "get"));
                 c.add(1, &[d.clone(), o.clone(), kv("status", "success")]);
@@ -134,24 +174,35 @@ fn prom_call(p: &PromCrate, category: &str) -> RawCall {
     use MetricId::*;
     match category {
         "workflow" => {
-            let (c, h) = (p.counter(WorkflowExecutionsTotal), p.histogram(WorkflowDurationSeconds));
+            let (c, h) = (
+                p.counter(WorkflowExecutionsTotal),
+                p.histogram(WorkflowDurationSeconds),
+            );
             Box::new(move || {
                 c.with_label_values(&["code_review", "success"]).inc();
                 h.with_label_values(&["code_review"]).observe(1.5);
             })
         }
         "github" => {
-            let (c, h) = (p.counter(GithubOperationsTotal), p.histogram(GithubApiDurationSeconds));
+            let (c, h) = (
+                p.counter(GithubOperationsTotal),
+                p.histogram(GithubApiDurationSeconds),
+            );
             Box::new(move || {
                 c.with_label_values(&["create_commit", "success"]).inc();
                 h.with_label_values(&["create_commit"]).observe(0.2);
             })
         }
         "task" => {
-            let (c, h) = (p.counter(TasksExecutedTotal), p.histogram(TaskDurationSeconds));
+            let (c, h) = (
+                p.counter(TasksExecutedTotal),
+                p.histogram(TaskDurationSeconds),
+            );
             Box::new(move || {
-                c.with_label_values(&["code_analysis", "code-reviewer", "success"]).inc();
-                h.with_label_values(&["code_analysis", "code-reviewer"]).observe(3.0);
+                c.with_label_values(&["code_analysis", "code-reviewer", "success"])
+                    .inc();
+                h.with_label_values(&["code_analysis", "code-reviewer"])
+                    .observe(3.0);
             })
         }
         "performance" => {
@@ -160,7 +211,10 @@ fn prom_call(p: &PromCrate, category: &str) -> RawCall {
         }
         "knowledge" => {
             let c = p.counter(KnowledgeSearchRequestsTotal);
-            let (l, r) = (p.histogram(KnowledgeSearchLatencySeconds), p.histogram(KnowledgeSearchResultsCount));
+            let (l, r) = (
+                p.histogram(KnowledgeSearchLatencySeconds),
+                p.histogram(KnowledgeSearchResultsCount),
+            );
             Box::new(move || {
                 c.with_label_values(&["semantic", "docs"]).inc();
                 l.with_label_values(&["semantic", "docs"]).observe(0.04);
@@ -168,21 +222,30 @@ fn prom_call(p: &PromCrate, category: &str) -> RawCall {
             })
         }
         "llm" => {
-            let (c, h) = (p.counter(LlmRequestsTotal), p.histogram(LlmRequestLatencySeconds));
+            let (c, h) = (
+                p.counter(LlmRequestsTotal),
+                p.histogram(LlmRequestLatencySeconds),
+            );
             Box::new(move || {
                 c.with_label_values(&["openai", "gpt-4", "chat"]).inc();
                 h.with_label_values(&["openai", "gpt-4"]).observe(2.5);
             })
         }
         "websocket" => {
-            let (c, h) = (p.counter(WebsocketMessagesSentTotal), p.histogram(WebsocketMessageLatencySeconds));
+            let (c, h) = (
+                p.counter(WebsocketMessagesSentTotal),
+                p.histogram(WebsocketMessageLatencySeconds),
+            );
             Box::new(move || {
                 c.with_label_values(&["/chat", "chat_message"]).inc();
                 h.with_label_values(&["/chat"]).observe(0.005);
             })
         }
         "redis" => {
-            let (c, h) = (p.counter(RedisOperationsTotal), p.histogram(RedisOperationLatencySeconds));
+            let (c, h) = (
+                p.counter(RedisOperationsTotal),
+                p.histogram(RedisOperationLatencySeconds),
+            );
             Box::new(move || {
                 c.with_label_values(&["main", "get", "success"]).inc();
                 h.with_label_values(&["main", "get"]).observe(0.0004);
@@ -192,7 +255,16 @@ fn prom_call(p: &PromCrate, category: &str) -> RawCall {
     }
 }
 
-const CATEGORIES: [&str; 8] = ["workflow", "github", "task", "performance", "knowledge", "llm", "websocket", "redis"];
+const CATEGORIES: [&str; 8] = [
+    "workflow",
+    "github",
+    "task",
+    "performance",
+    "knowledge",
+    "llm",
+    "websocket",
+    "redis",
+];
 
 fn categories(c: &mut Criterion) {
     let telemetry = facade(false);
@@ -201,7 +273,9 @@ fn categories(c: &mut Criterion) {
     let v = values();
     for category in CATEGORIES {
         let mut g = c.benchmark_group(format!("category/{category}"));
-        g.bench_function("facade", |b| b.iter(|| facade_call(telemetry.metrics(), black_box(&v), category)));
+        g.bench_function("facade", |b| {
+            b.iter(|| facade_call(telemetry.metrics(), black_box(&v), category))
+        });
         let raw_fn = raw_call(&raw, category);
         g.bench_function("raw_otel", |b| b.iter(&raw_fn));
         let prom_fn = prom_call(&prom, category);
@@ -217,26 +291,37 @@ fn constant_labels(c: &mut Criterion) {
     let m = telemetry.metrics();
 
     let mut g = c.benchmark_group("constant/counter");
-    let handle = m.counter_handle(MetricId::WorkflowExecutionsTotal, &["code_review", "success"]);
+    let handle = m.counter_handle(
+        MetricId::WorkflowExecutionsTotal,
+        &["code_review", "success"],
+    );
     g.bench_function("facade_handle", |b| b.iter(|| handle.inc()));
     let bound = raw.counter(MetricId::WorkflowExecutionsTotal).bind(&[
         KeyValue::new("workflow_type", "code_review"),
         KeyValue::new("status", "success"),
     ]);
     g.bench_function("otel_bound", |b| b.iter(|| bound.add(1)));
-    let pre = prom.counter(MetricId::WorkflowExecutionsTotal).with_label_values(&["code_review", "success"]);
+    let pre = prom
+        .counter(MetricId::WorkflowExecutionsTotal)
+        .with_label_values(&["code_review", "success"]);
     g.bench_function("prometheus_bound", |b| b.iter(|| pre.inc()));
     g.finish();
 
     let mut g = c.benchmark_group("constant/histogram");
     let handle = m.histogram_handle(MetricId::WorkflowDurationSeconds, &["code_review"]);
-    g.bench_function("facade_handle", |b| b.iter(|| handle.record(black_box(1.5))));
+    g.bench_function("facade_handle", |b| {
+        b.iter(|| handle.record(black_box(1.5)))
+    });
     let bound = raw
         .histogram(MetricId::WorkflowDurationSeconds)
         .bind(&[KeyValue::new("workflow_type", "code_review")]);
     g.bench_function("otel_bound", |b| b.iter(|| bound.record(black_box(1.5))));
-    let pre = prom.histogram(MetricId::WorkflowDurationSeconds).with_label_values(&["code_review"]);
-    g.bench_function("prometheus_bound", |b| b.iter(|| pre.observe(black_box(1.5))));
+    let pre = prom
+        .histogram(MetricId::WorkflowDurationSeconds)
+        .with_label_values(&["code_review"]);
+    g.bench_function("prometheus_bound", |b| {
+        b.iter(|| pre.observe(black_box(1.5)))
+    });
     g.finish();
 }
 
@@ -246,7 +331,10 @@ fn readers(c: &mut Criterion) {
         let telemetry = facade(two);
         let m = telemetry.metrics();
         let mut g = c.benchmark_group(format!("readers/{name}"));
-        let counter = m.counter_handle(MetricId::GithubOperationsTotal, &["create_commit", "success"]);
+        let counter = m.counter_handle(
+            MetricId::GithubOperationsTotal,
+            &["create_commit", "success"],
+        );
         let histogram = m.histogram_handle(MetricId::GithubApiDurationSeconds, &["create_commit"]);
         g.bench_function("bound", |b| {
             b.iter(|| {
@@ -254,7 +342,9 @@ fn readers(c: &mut Criterion) {
                 histogram.record(black_box(0.2));
             })
         });
-        g.bench_function("facade_call", |b| b.iter(|| facade_call(m, black_box(&v), "github")));
+        g.bench_function("facade_call", |b| {
+            b.iter(|| facade_call(m, black_box(&v), "github"))
+        });
         g.finish();
     }
 }
@@ -302,14 +392,19 @@ fn instrumented(c: &mut Criterion) {
             r
         })
     });
-    g.bench_function("metrics_only", |b| b.iter(|| github_metrics_only(black_box(1))));
-    g.bench_function("metrics_only_with_active_gauge", |b| b.iter(|| workflow_metrics_only(black_box(1))));
+    g.bench_function("metrics_only", |b| {
+        b.iter(|| github_metrics_only(black_box(1)))
+    });
+    g.bench_function("metrics_only_with_active_gauge", |b| {
+        b.iter(|| workflow_metrics_only(black_box(1)))
+    });
 
     // Spans through tracing-opentelemetry with an always-on sampler.
     use tracing_subscriber::layer::SubscriberExt;
     let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
     let tracer = opentelemetry::trace::TracerProvider::tracer(&provider, "bench");
-    let subscriber = tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(tracer));
+    let subscriber =
+        tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(tracer));
     tracing::subscriber::with_default(subscriber, || {
         g.bench_function("bare_span", |b| {
             b.iter(|| {
@@ -329,22 +424,48 @@ fn threads(c: &mut Criterion) {
     let prom = PromCrate::new();
     let m = telemetry.metrics();
     for distinct in [false, true] {
-        let name = if distinct { "threads/distinct_series" } else { "threads/same_series" };
+        let name = if distinct {
+            "threads/distinct_series"
+        } else {
+            "threads/same_series"
+        };
         let mut g = c.benchmark_group(name);
-        let ops = |thread: usize| if distinct { ["t0", "t1"][thread] } else { "shared" };
+        let ops = |thread: usize| {
+            if distinct {
+                ["t0", "t1"][thread]
+            } else {
+                "shared"
+            }
+        };
         g.bench_function("facade", |b| {
-            b.iter_custom(|iters| two_threads(iters, |t| m.record_github_operation(ops(t), Outcome::Success, 0.2)))
+            b.iter_custom(|iters| {
+                two_threads(iters, |t| {
+                    m.record_github_operation(ops(t), Outcome::Success, 0.2)
+                })
+            })
         });
-        let (rc, rh) = (raw.counter(MetricId::GithubOperationsTotal), raw.histogram(MetricId::GithubApiDurationSeconds));
+        let (rc, rh) = (
+            raw.counter(MetricId::GithubOperationsTotal),
+            raw.histogram(MetricId::GithubApiDurationSeconds),
+        );
         g.bench_function("raw_otel", |b| {
             b.iter_custom(|iters| {
                 two_threads(iters, |t| {
-                    rc.add(1, &[KeyValue::new("operation", ops(t)), KeyValue::new("status", "success")]);
+                    rc.add(
+                        1,
+                        &[
+                            KeyValue::new("operation", ops(t)),
+                            KeyValue::new("status", "success"),
+                        ],
+                    );
                     rh.record(0.2, &[KeyValue::new("operation", ops(t))]);
                 })
             })
         });
-        let (pc, ph) = (prom.counter(MetricId::GithubOperationsTotal), prom.histogram(MetricId::GithubApiDurationSeconds));
+        let (pc, ph) = (
+            prom.counter(MetricId::GithubOperationsTotal),
+            prom.histogram(MetricId::GithubApiDurationSeconds),
+        );
         g.bench_function("prometheus", |b| {
             b.iter_custom(|iters| {
                 two_threads(iters, |t| {

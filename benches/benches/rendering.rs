@@ -1,1 +1,2 @@
+//! Placeholder until the rendering benchmark lands.
 fn main() {}

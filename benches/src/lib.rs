@@ -73,7 +73,13 @@ impl RawOtel {
         for def in CATALOG {
             match def.kind {
                 Kind::Counter => {
-                    counters.insert(def.id, meter.u64_counter(def.otel_name()).with_unit(def.unit).build());
+                    counters.insert(
+                        def.id,
+                        meter
+                            .u64_counter(def.otel_name())
+                            .with_unit(def.unit)
+                            .build(),
+                    );
                 }
                 Kind::Histogram => {
                     let h = meter
@@ -128,13 +134,17 @@ impl PromCrate {
         for def in CATALOG {
             match def.kind {
                 Kind::Counter => {
-                    let c = prometheus::IntCounterVec::new(prometheus::Opts::new(def.name, def.help), def.labels)
-                        .expect("counter");
+                    let c = prometheus::IntCounterVec::new(
+                        prometheus::Opts::new(def.name, def.help),
+                        def.labels,
+                    )
+                    .expect("counter");
                     registry.register(Box::new(c.clone())).expect("register");
                     counters.insert(def.id, c);
                 }
                 Kind::Histogram => {
-                    let opts = prometheus::HistogramOpts::new(def.name, def.help).buckets(def.buckets.to_vec());
+                    let opts = prometheus::HistogramOpts::new(def.name, def.help)
+                        .buckets(def.buckets.to_vec());
                     let h = prometheus::HistogramVec::new(opts, def.labels).expect("histogram");
                     registry.register(Box::new(h.clone())).expect("register");
                     histograms.insert(def.id, h);

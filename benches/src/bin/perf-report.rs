@@ -67,7 +67,9 @@ fn criterion_medians(dir: &Path) -> BTreeMap<String, f64> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -84,7 +86,11 @@ fn criterion_medians(dir: &Path) -> BTreeMap<String, f64> {
                     ) else {
                         continue;
                     };
-                    let name = format!("{}/{}", b["group_id"].as_str().unwrap_or(""), b["function_id"].as_str().unwrap_or(""));
+                    let name = format!(
+                        "{}/{}",
+                        b["group_id"].as_str().unwrap_or(""),
+                        b["function_id"].as_str().unwrap_or("")
+                    );
                     if let Some(ns) = est["median"]["point_estimate"].as_f64() {
                         out.insert(name, ns);
                     }
@@ -106,7 +112,13 @@ struct Row {
     met: Option<bool>,
 }
 
-fn ratio_row(m: &BTreeMap<String, f64>, what: &str, ours: &str, base: &str, limit: Option<f64>) -> Option<Row> {
+fn ratio_row(
+    m: &BTreeMap<String, f64>,
+    what: &str,
+    ours: &str,
+    base: &str,
+    limit: Option<f64>,
+) -> Option<Row> {
     let (a, b) = (*m.get(ours)?, *m.get(base)?);
     let ratio = a / b;
     Some(Row {
@@ -114,7 +126,9 @@ fn ratio_row(m: &BTreeMap<String, f64>, what: &str, ours: &str, base: &str, limi
         value: format!("{a:.1} ns"),
         baseline: format!("{base}: {b:.1} ns"),
         ratio: Some(ratio),
-        goal: limit.map(|l| format!("≤ {l}x")).unwrap_or_else(|| "—".into()),
+        goal: limit
+            .map(|l| format!("≤ {l}x"))
+            .unwrap_or_else(|| "—".into()),
         met: limit.map(|l| ratio <= l),
     })
 }
@@ -142,7 +156,11 @@ fn memory_rows() -> Vec<Row> {
     let _ = telemetry.render_prometheus();
     let start = counting::live();
     for i in 0..n {
-        m.record_workflow_step(&format!("wf-{i}"), "s", autobot_otel::labels::StepStatus::Completed);
+        m.record_workflow_step(
+            &format!("wf-{i}"),
+            "s",
+            autobot_otel::labels::StepStatus::Completed,
+        );
     }
     let counter_series = (counting::live().saturating_sub(start)) as f64 / n as f64;
     rows.push(Row {
@@ -170,9 +188,14 @@ fn memory_rows() -> Vec<Row> {
     // Rendering: extra memory while it runs, against the output size.
     let before = counting::reset_peak();
     let text = telemetry.render_prometheus();
-    let extra = counting::peak().saturating_sub(before).saturating_sub(text.len());
+    let extra = counting::peak()
+        .saturating_sub(before)
+        .saturating_sub(text.len());
     rows.push(Row {
-        what: format!("extra memory while rendering {} series", text.lines().filter(|l| !l.starts_with('#')).count()),
+        what: format!(
+            "extra memory while rendering {} series",
+            text.lines().filter(|l| !l.starts_with('#')).count()
+        ),
         value: format!("{:.0} KB", extra as f64 / 1e3),
         baseline: format!("output {:.0} KB", text.len() as f64 / 1e3),
         ratio: Some(extra as f64 / text.len() as f64),
@@ -186,9 +209,15 @@ fn memory_rows() -> Vec<Row> {
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
     let rustc = std::process::Command::new("rustc")
         .arg("--version")
         .output()
@@ -200,22 +229,68 @@ fn machine() -> String {
 
 fn main() {
     let write = std::env::args().any(|a| a == "--write");
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default();
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
     let m = criterion_medians(&target.join("criterion"));
     if m.is_empty() {
-        eprintln!("no criterion results under {}: run `cargo bench -p autobot-otel-bench` first", target.display());
+        eprintln!(
+            "no criterion results under {}: run `cargo bench -p autobot-otel-bench` first",
+            target.display()
+        );
         std::process::exit(1);
     }
 
     let mut rows: Vec<Row> = Vec::new();
-    let mut push = |r: Option<Row>| rows.extend(r);
-    push(ratio_row(&m, "counter, constant labels: facade handle vs prometheus pre-bound inc()", "constant/counter/facade_handle", "constant/counter/prometheus_bound", Some(3.0)));
-    push(ratio_row(&m, "counter, constant labels: facade handle vs OTel bound add()", "constant/counter/facade_handle", "constant/counter/otel_bound", None));
-    push(ratio_row(&m, "histogram, constant labels: facade handle vs prometheus pre-bound observe()", "constant/histogram/facade_handle", "constant/histogram/prometheus_bound", Some(2.0)));
-    for c in ["workflow", "github", "task", "performance", "knowledge", "llm", "websocket", "redis"] {
-        push(ratio_row(&m, &format!("{c}: facade call (run-time labels) vs raw unbound OTel"), &format!("category/{c}/facade"), &format!("category/{c}/raw_otel"), Some(1.0)));
-        push(ratio_row(&m, &format!("{c}: facade call vs prometheus with_label_values"), &format!("category/{c}/facade"), &format!("category/{c}/prometheus"), None));
+    rows.extend(ratio_row(
+        &m,
+        "counter, constant labels: facade handle vs prometheus pre-bound inc()",
+        "constant/counter/facade_handle",
+        "constant/counter/prometheus_bound",
+        Some(3.0),
+    ));
+    rows.extend(ratio_row(
+        &m,
+        "counter, constant labels: facade handle vs OTel bound add()",
+        "constant/counter/facade_handle",
+        "constant/counter/otel_bound",
+        None,
+    ));
+    rows.extend(ratio_row(
+        &m,
+        "histogram, constant labels: facade handle vs prometheus pre-bound observe()",
+        "constant/histogram/facade_handle",
+        "constant/histogram/prometheus_bound",
+        Some(2.0),
+    ));
+    for c in [
+        "workflow",
+        "github",
+        "task",
+        "performance",
+        "knowledge",
+        "llm",
+        "websocket",
+        "redis",
+    ] {
+        rows.extend(ratio_row(
+            &m,
+            &format!("{c}: facade call (run-time labels) vs raw unbound OTel"),
+            &format!("category/{c}/facade"),
+            &format!("category/{c}/raw_otel"),
+            Some(1.0),
+        ));
+        rows.extend(ratio_row(
+            &m,
+            &format!("{c}: facade call vs prometheus with_label_values"),
+            &format!("category/{c}/facade"),
+            &format!("category/{c}/prometheus"),
+            None,
+        ));
     }
     // Instrumented function overhead against an Instant pair and a bare span.
     if let (Some(bare), Some(pair), Some(metrics), Some(active), Some(span), Some(with_span)) = (
@@ -227,7 +302,13 @@ fn main() {
         m.get("instrumented/with_span"),
     ) {
         let pair_cost = pair - bare;
-        for (what, ours) in [("#[instrument_github(span = false)]", metrics), ("#[instrument_workflow(span = false)] (active gauge)", active)] {
+        for (what, ours) in [
+            ("#[instrument_github(span = false)]", metrics),
+            (
+                "#[instrument_workflow(span = false)] (active gauge)",
+                active,
+            ),
+        ] {
             let added = ours - bare;
             rows.push(Row {
                 what: format!("{what}: added cost vs one Instant pair"),
@@ -241,7 +322,8 @@ fn main() {
         let added = with_span - bare;
         let span_cost = span - bare;
         rows.push(Row {
-            what: "#[instrument_github] with span: added cost vs a bare tracing-opentelemetry span".into(),
+            what: "#[instrument_github] with span: added cost vs a bare tracing-opentelemetry span"
+                .into(),
             value: format!("{added:.1} ns"),
             baseline: format!("bare span: {span_cost:.1} ns"),
             ratio: Some(added / span_cost),
@@ -249,21 +331,62 @@ fn main() {
             met: Some(added / span_cost <= 1.1),
         });
     }
-    push(ratio_row(&m, "bound recording, two readers vs one", "readers/two/bound", "readers/one/bound", Some(1.4)));
-    push(ratio_row(&m, "facade call, two readers vs one", "readers/two/facade_call", "readers/one/facade_call", None));
+    rows.extend(ratio_row(
+        &m,
+        "bound recording, two readers vs one",
+        "readers/two/bound",
+        "readers/one/bound",
+        Some(1.4),
+    ));
+    rows.extend(ratio_row(
+        &m,
+        "facade call, two readers vs one",
+        "readers/two/facade_call",
+        "readers/one/facade_call",
+        None,
+    ));
     for s in ["same_series", "distinct_series"] {
-        push(ratio_row(&m, &format!("two threads, {s}: facade vs raw OTel"), &format!("threads/{s}/facade"), &format!("threads/{s}/raw_otel"), None));
-        push(ratio_row(&m, &format!("two threads, {s}: facade vs prometheus"), &format!("threads/{s}/facade"), &format!("threads/{s}/prometheus"), None));
+        rows.extend(ratio_row(
+            &m,
+            &format!("two threads, {s}: facade vs raw OTel"),
+            &format!("threads/{s}/facade"),
+            &format!("threads/{s}/raw_otel"),
+            None,
+        ));
+        rows.extend(ratio_row(
+            &m,
+            &format!("two threads, {s}: facade vs prometheus"),
+            &format!("threads/{s}/facade"),
+            &format!("threads/{s}/prometheus"),
+            None,
+        ));
     }
     for n in ["1k", "10k", "100k"] {
         let goal = (n == "10k").then_some(1.0 / 3.0);
-        push(ratio_row(&m, &format!("render {n} series: endpoint path vs opentelemetry-prometheus gather + encode"), &format!("render/{n}/endpoint"), &format!("render/{n}/otel_prometheus"), goal));
-        push(ratio_row(&m, &format!("render {n} series: endpoint path vs prometheus crate encode"), &format!("render/{n}/endpoint"), &format!("render/{n}/prometheus_crate"), None));
+        rows.extend(ratio_row(
+            &m,
+            &format!(
+                "render {n} series: endpoint path vs opentelemetry-prometheus gather + encode"
+            ),
+            &format!("render/{n}/endpoint"),
+            &format!("render/{n}/otel_prometheus"),
+            goal,
+        ));
+        rows.extend(ratio_row(
+            &m,
+            &format!("render {n} series: endpoint path vs prometheus crate encode"),
+            &format!("render/{n}/endpoint"),
+            &format!("render/{n}/prometheus_crate"),
+            None,
+        ));
     }
     rows.extend(memory_rows());
 
     let mut table = String::new();
-    let _ = writeln!(table, "| measurement | ours | baseline (same run) | ratio | goal | met |");
+    let _ = writeln!(
+        table,
+        "| measurement | ours | baseline (same run) | ratio | goal | met |"
+    );
     let _ = writeln!(table, "|---|---|---|---|---|---|");
     for r in &rows {
         let _ = writeln!(
@@ -272,7 +395,9 @@ fn main() {
             r.what,
             r.value,
             r.baseline,
-            r.ratio.map(|x| format!("{x:.2}x")).unwrap_or_else(|| "—".into()),
+            r.ratio
+                .map(|x| format!("{x:.2}x"))
+                .unwrap_or_else(|| "—".into()),
             r.goal,
             match r.met {
                 Some(true) => "yes",
@@ -283,7 +408,12 @@ fn main() {
     }
     println!("{table}");
     let unmet = rows.iter().filter(|r| r.met == Some(false)).count();
-    println!("machine: {}; {} goals, {} unmet", machine(), rows.iter().filter(|r| r.met.is_some()).count(), unmet);
+    println!(
+        "machine: {}; {} goals, {} unmet",
+        machine(),
+        rows.iter().filter(|r| r.met.is_some()).count(),
+        unmet
+    );
 
     if write {
         let path = root.join("docs/performance.md");
@@ -292,7 +422,9 @@ fn main() {
         let end = "<!-- END perf-report -->";
         let body = format!("{begin}\nMeasured on: {}.\n\n{table}{end}", machine());
         let new = match (existing.find(begin), existing.find(end)) {
-            (Some(a), Some(b)) if a < b => format!("{}{body}{}", &existing[..a], &existing[b + end.len()..]),
+            (Some(a), Some(b)) if a < b => {
+                format!("{}{body}{}", &existing[..a], &existing[b + end.len()..])
+            }
             _ => format!("{existing}\n{body}\n"),
         };
         if let Err(e) = std::fs::write(&path, new) {
