@@ -34,7 +34,7 @@ use std::sync::{Arc, Mutex};
 
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{
-    BoundCounter, BoundHistogram, Counter, Gauge, Histogram, Meter, ObservableGauge,
+    BoundCounter, BoundGauge, BoundHistogram, Counter, Gauge, Histogram, Meter, ObservableGauge,
 };
 
 use crate::bound::BoundCache;
@@ -88,12 +88,14 @@ enum Instrument {
 
 type LabelKey = Box<[Box<str>]>;
 
-/// One gauge series, resolved: its key in the last-value table and its attributes.
-pub(crate) struct GaugeSeries {
-    id: MetricId,
-    key: LabelKey,
-    attrs: Vec<KeyValue>,
+/// The state of one gauge series: its last value and its bound handle.
+pub(crate) struct GaugeCell {
+    value: Mutex<f64>,
+    bound: BoundGauge<f64>,
 }
+
+/// A shared handle on a gauge series' cell.
+pub(crate) struct GaugeSeries(Arc<GaugeCell>);
 
 /// The recording API: a method for every recording call of the usage guide, plus
 /// methods for the metrics the guide shows none for.
@@ -111,7 +113,7 @@ pub(crate) struct GaugeSeries {
 pub struct MetricsManager {
     instruments: Vec<Instrument>,
     /// Last value of each gauge series, so that increments and absolute sets mix.
-    gauge_values: Vec<Mutex<HashMap<LabelKey, f64>>>,
+    gauge_values: Vec<Mutex<HashMap<LabelKey, Arc<GaugeCell>>>>,
     pub(crate) timeout_rates: Arc<RollingRates>,
     pub(crate) success_rates: Arc<RollingRates>,
     dropped: Arc<AtomicU64>,
@@ -219,12 +221,12 @@ impl MetricsManager {
         }
     }
 
-    /// A gauge series with its key and attributes resolved once (for call sites
-    /// that adjust the same series over and over).
+    /// The cell of a gauge series (its last value and bound handle), created on
+    /// first use. Call sites that adjust the same series over and over keep it.
     pub(crate) fn gauge_series(&self, id: MetricId, values: &[&str]) -> Option<GaugeSeries> {
-        if !matches!(self.instruments[id as usize], Instrument::Gauge(_)) {
+        let Instrument::Gauge(gauge) = &self.instruments[id as usize] else {
             return None;
-        }
+        };
         let def = id.def();
         debug_assert_eq!(
             values.len(),
@@ -236,13 +238,25 @@ impl MetricsManager {
             .iter()
             .map(|v| Box::<str>::from(clean_label_value(v).as_ref()))
             .collect();
-        let attrs = def
+        let mut cells = match self.gauge_values[id as usize].lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(cell) = cells.get(&key) {
+            return Some(GaugeSeries(cell.clone()));
+        }
+        let attrs: Vec<KeyValue> = def
             .labels
             .iter()
             .zip(key.iter())
             .map(|(k, v)| KeyValue::new(*k, v.to_string()))
             .collect();
-        Some(GaugeSeries { id, key, attrs })
+        let cell = Arc::new(GaugeCell {
+            value: Mutex::new(0.0),
+            bound: gauge.bind(&attrs),
+        });
+        cells.insert(key, cell.clone());
+        Some(GaugeSeries(cell))
     }
 
     /// Moves a prepared gauge series by `delta`.
@@ -251,28 +265,19 @@ impl MetricsManager {
     }
 
     fn update_series(&self, series: &GaugeSeries, next: impl FnOnce(f64) -> f64) {
-        let Instrument::Gauge(gauge) = &self.instruments[series.id as usize] else {
-            return;
-        };
-        // The lock spans the read, the write and the record, so concurrent
+        // The cell's lock spans the read, the write and the record, so concurrent
         // increments can neither be lost nor reach the SDK out of order.
-        let mut cells = match self.gauge_values[series.id as usize].lock() {
+        let mut value = match series.0.value.lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let old = cells.get(&series.key).copied().unwrap_or(0.0);
-        let new = next(old);
+        let new = next(*value);
         if !new.is_finite() {
-            drop(cells);
+            drop(value);
             return self.drop_measurement();
         }
-        match cells.get_mut(&series.key) {
-            Some(cell) => *cell = new,
-            None => {
-                cells.insert(series.key.clone(), new);
-            }
-        }
-        gauge.record(new, &series.attrs);
+        *value = new;
+        series.0.bound.record(new);
     }
 
     /// Adds `n` to a counter with prebuilt attributes (see [`attributes_of`]).
