@@ -22,6 +22,7 @@
 
 use std::collections::HashMap;
 
+use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMetrics};
 use serde::Serialize;
 
 use crate::catalog::{Category, in_category};
@@ -121,11 +122,8 @@ pub struct OtlpHealth {
 impl Telemetry {
     /// Collects once and reports what the health endpoint serves.
     pub fn health(&self) -> HealthReport {
-        let families = self.gather();
-        let series: HashMap<&str, usize> = families
-            .iter()
-            .map(|f| (f.name(), f.get_metric().len()))
-            .collect();
+        let collected = self.collect();
+        let series = collected.as_ref().map(series_by_name).unwrap_or_default();
         let categories: Vec<CategoryHealth> = Category::ALL
             .iter()
             .map(|cat| {
@@ -134,7 +132,7 @@ impl Telemetry {
                         name: def.name,
                         kind: def.kind.as_str(),
                         labels: def.labels,
-                        series: series.get(def.name).copied().unwrap_or(0),
+                        series: series.get(def.otel_name()).copied().unwrap_or(0),
                     })
                     .collect();
                 CategoryHealth {
@@ -180,7 +178,10 @@ impl Telemetry {
             exporters: ExportersHealth {
                 prometheus: PrometheusHealth {
                     enabled: self.is_enabled(),
-                    families: families.len(),
+                    families: collected
+                        .as_ref()
+                        .map(|rm| series.len() + usize::from(!rm.resource().is_empty()))
+                        .unwrap_or(0),
                 },
                 otlp_metrics,
                 otlp_traces,
@@ -188,4 +189,30 @@ impl Telemetry {
             categories,
         }
     }
+}
+
+/// Data points (series) of every metric in a collection, by OTel name.
+fn series_by_name(rm: &ResourceMetrics) -> HashMap<String, usize> {
+    fn points<T>(data: &MetricData<T>) -> usize {
+        match data {
+            MetricData::Gauge(g) => g.data_points().count(),
+            MetricData::Sum(s) => s.data_points().count(),
+            MetricData::Histogram(h) => h.data_points().count(),
+            MetricData::ExponentialHistogram(h) => h.data_points().count(),
+        }
+    }
+    let mut out = HashMap::new();
+    for scope in rm.scope_metrics() {
+        for metric in scope.metrics() {
+            let n = match metric.data() {
+                AggregatedMetrics::F64(d) => points(d),
+                AggregatedMetrics::U64(d) => points(d),
+                AggregatedMetrics::I64(d) => points(d),
+            };
+            if n > 0 {
+                *out.entry(metric.name().to_string()).or_default() += n;
+            }
+        }
+    }
+    out
 }

@@ -36,6 +36,7 @@
 
 mod bound;
 mod error;
+pub mod exposition;
 mod global;
 pub mod handles;
 pub mod health;
@@ -45,6 +46,7 @@ pub mod labels;
 mod manager;
 pub mod otlp;
 pub mod pipeline;
+mod push;
 pub mod rolling;
 pub mod scrape;
 
@@ -64,11 +66,11 @@ pub mod __private;
 pub use autobot_otel_catalog as catalog;
 pub use error::{InitError, ShutdownError};
 pub use global::{get_metrics_manager, global, init};
+pub use handles::{CounterHandle, HistogramHandle};
 pub use instrument::{
     instrument_github, instrument_knowledge, instrument_llm, instrument_redis, instrument_task,
     instrument_workflow,
 };
-pub use handles::{CounterHandle, HistogramHandle};
 pub use manager::{EMPTY_LABEL_VALUE, IntoSeconds, MAX_LABEL_VALUE_BYTES, MetricsManager};
 pub use pipeline::{Telemetry, TelemetryBuilder, TelemetryGuard};
 

@@ -27,14 +27,17 @@ use opentelemetry::KeyValue;
 use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::metrics::{Instrument, PeriodicReader, SdkMeterProvider, Stream};
+use opentelemetry_sdk::metrics::data::ResourceMetrics;
+use opentelemetry_sdk::metrics::reader::MetricReader;
+use opentelemetry_sdk::metrics::{Instrument, SdkMeterProvider, Stream};
 use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider};
-use prometheus::Encoder as _;
 
 use crate::catalog::CATALOG;
 use crate::error::{InitError, ShutdownError};
+use crate::exposition::PrometheusTextReader;
 use crate::manager::MetricsManager;
 use crate::otlp::{self, ExportStatus, OtlpProtocol, OtlpSettings, env_nonempty};
+use crate::push::PushLoop;
 use crate::rolling::{Clock, SystemClock};
 
 /// The instrumentation scope name of every catalog instrument.
@@ -168,21 +171,19 @@ impl TelemetryBuilder {
         };
         let resource = build_resource(self.service_name, self.resource_attributes);
 
-        let registry = prometheus::Registry::new();
-        let prometheus_reader = opentelemetry_prometheus::exporter()
-            .with_registry(registry.clone())
-            .scope_info_enabled(false)
-            .build()
-            .map_err(|e| InitError::Prometheus(e.to_string()))?;
-
-        let mut meter_builder = SdkMeterProvider::builder()
+        // One reader: the endpoint renders from it and the OTLP push exports what
+        // it collects, so every measurement is aggregated once for both outputs.
+        let reader = PrometheusTextReader::new();
+        let meter_provider = SdkMeterProvider::builder()
             .with_resource(resource.clone())
-            .with_reader(prometheus_reader)
-            .with_view(catalog_view);
+            .with_reader(reader.clone())
+            .with_view(catalog_view)
+            .build();
 
         let mut otlp_state = None;
         let mut runtime = None;
         let mut tracer_provider = None;
+        let mut push = None;
         if let Some(settings) = otlp_settings.filter(|s| s.metrics || s.traces) {
             let rt = if settings.protocol == OtlpProtocol::Grpc {
                 Some(export_runtime()?)
@@ -197,10 +198,8 @@ impl TelemetryBuilder {
                     inner: otlp::metric_exporter(&settings)?,
                     status: metrics_status.clone(),
                 };
-                let reader = PeriodicReader::builder(exporter)
-                    .with_interval(settings.export_interval)
-                    .build();
-                meter_builder = meter_builder.with_reader(reader);
+                let shared: Arc<dyn MetricReader> = Arc::new(reader.clone());
+                push = Some(PushLoop::start(shared, exporter, settings.export_interval)?);
             }
             if settings.traces {
                 let exporter = otlp::StatusSpanExporter {
@@ -223,14 +222,14 @@ impl TelemetryBuilder {
             });
         }
 
-        let meter_provider = meter_builder.build();
         let meter = meter_provider.meter(SCOPE_NAME);
         let metrics = MetricsManager::new(&meter, clock);
         Ok(Telemetry {
             inner: Arc::new(Inner {
                 meter_provider: Some(meter_provider),
                 tracer_provider,
-                registry,
+                reader: Some(reader),
+                push,
                 metrics,
                 otlp: otlp_state,
                 runtime: Mutex::new(runtime),
@@ -283,7 +282,8 @@ pub(crate) struct OtlpState {
 struct Inner {
     meter_provider: Option<SdkMeterProvider>,
     tracer_provider: Option<SdkTracerProvider>,
-    registry: prometheus::Registry,
+    reader: Option<PrometheusTextReader>,
+    push: Option<PushLoop>,
     metrics: MetricsManager,
     otlp: Option<OtlpState>,
     runtime: Mutex<Option<tokio::runtime::Runtime>>,
@@ -354,7 +354,8 @@ impl Telemetry {
             inner: Arc::new(Inner {
                 meter_provider: None,
                 tracer_provider: None,
-                registry: prometheus::Registry::new(),
+                reader: None,
+                push: None,
                 metrics: MetricsManager::new(&meter, clock),
                 otlp: None,
                 runtime: Mutex::new(None),
@@ -393,24 +394,30 @@ impl Telemetry {
         self.inner.otlp.as_ref()
     }
 
-    /// Collects every metric family from the Prometheus reader.
-    pub(crate) fn gather(&self) -> Vec<prometheus::proto::MetricFamily> {
+    /// Collects once from the reader (nothing after shutdown or when disabled).
+    pub(crate) fn collect(&self) -> Option<ResourceMetrics> {
         if self.inner.shutdown_started.load(Ordering::Acquire) {
-            return Vec::new();
+            return None;
         }
-        self.inner.registry.gather()
+        let mut rm = ResourceMetrics::default();
+        self.inner.reader.as_ref()?.collect(&mut rm).ok()?;
+        Some(rm)
     }
 
     /// The current values in the Prometheus text exposition format
     /// ([`PROMETHEUS_CONTENT_TYPE`]), as `GET /api/monitoring/metrics` serves them.
+    /// Empty when disabled or shut down.
     pub fn render_prometheus(&self) -> String {
-        let families = self.gather();
-        let mut buf = Vec::with_capacity(families.len() * 512);
-        if let Err(err) = prometheus::TextEncoder::new().encode(&families, &mut buf) {
-            tracing::error!(target: otlp::LOG_TARGET, error = %err, "cannot encode the Prometheus scrape");
-            return String::new();
+        let mut out = String::new();
+        if self.inner.shutdown_started.load(Ordering::Acquire) {
+            return out;
         }
-        String::from_utf8(buf).unwrap_or_default()
+        if let Some(reader) = &self.inner.reader {
+            if let Err(err) = reader.render(&mut out) {
+                tracing::error!(target: otlp::LOG_TARGET, error = %err, "cannot render the Prometheus scrape");
+            }
+        }
+        out
     }
 
     /// A `tracing` layer that exports spans through this pipeline's tracer
@@ -467,11 +474,16 @@ impl Inner {
             Stop::Flush => tp.force_flush(),
             Stop::Shutdown => tp.shutdown(),
         });
+        // The push exports a last time before the provider stops collecting.
+        let pushed = self.push.as_ref().map(|p| match stop {
+            Stop::Flush => p.flush(),
+            Stop::Shutdown => p.shutdown(),
+        });
         let metrics = self.meter_provider.as_ref().map(|mp| match stop {
             Stop::Flush => mp.force_flush(),
             Stop::Shutdown => mp.shutdown(),
         });
-        [traces, metrics]
+        [traces, pushed, metrics]
             .into_iter()
             .flatten()
             .filter_map(|r| r.err().map(|e| e.to_string()))

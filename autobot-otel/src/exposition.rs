@@ -1,0 +1,1179 @@
+//! A Prometheus text exposition (format 0.0.4) written straight from the SDK's
+//! collected data, byte for byte what `opentelemetry-prometheus` 0.33 plus
+//! `prometheus::TextEncoder` 0.14 produce, without the intermediate
+//! `prometheus::proto` structs.
+//!
+//! [`PrometheusTextReader`] is a [`MetricReader`] (a cumulative
+//! [`ManualReader`] inside, as `opentelemetry_prometheus::PrometheusExporter`
+//! has); [`PrometheusTextReader::render`] collects and appends the text to a
+//! `String`. The output equals that of
+//! `opentelemetry_prometheus::exporter().with_registry(r).scope_info_enabled(false).build()`
+//! read through `TextEncoder::encode(&r.gather())`: `target_info` from the
+//! resource, no `otel_scope_*` labels, unit suffixes and the counter `_total`
+//! suffix on, no namespace, no resource labels on the series.
+//!
+//! ```
+//! use autobot_otel::exposition::PrometheusTextReader;
+//! use opentelemetry::{KeyValue, metrics::MeterProvider as _};
+//! use opentelemetry_sdk::{Resource, metrics::SdkMeterProvider};
+//!
+//! let reader = PrometheusTextReader::new();
+//! let provider = SdkMeterProvider::builder()
+//!     .with_resource(Resource::builder_empty().with_service_name("demo").build())
+//!     .with_reader(reader.clone()) // keep a clone to render
+//!     .build();
+//! let counter = provider
+//!     .meter("demo")
+//!     .u64_counter("http.requests")
+//!     .with_description("Requests served")
+//!     .build();
+//! counter.add(3, &[KeyValue::new("http.method", "GET")]);
+//!
+//! let mut text = String::new();
+//! reader.render(&mut text)?;
+//! assert_eq!(
+//!     text,
+//!     concat!(
+//!         "# HELP http_requests_total Requests served\n",
+//!         "# TYPE http_requests_total counter\n",
+//!         "http_requests_total{http_method=\"GET\"} 3\n",
+//!         "# HELP target_info Target metadata\n",
+//!         "# TYPE target_info gauge\n",
+//!         "target_info{service_name=\"demo\"} 1\n",
+//!     )
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # The rules reproduced
+//!
+//! - **Families** are sorted by name (byte order); a family's `# HELP` and
+//!   `# TYPE` come from the first instrument seen under that name, the one
+//!   that is remembered across scrapes (`validate_metrics`): a later
+//!   instrument whose Prometheus name matches but whose type differs is
+//!   dropped, one whose description differs gets the remembered one.
+//!   `# HELP` is left out when the help is empty. `target_info` (help
+//!   `Target metadata`, type gauge, value 1, one label per resource attribute)
+//!   is present when the resource has attributes; it comes first among the
+//!   `target_info` series, before any instrument named `target_info`.
+//! - **Series** in a family are sorted by their number of labels, then by the
+//!   label *values* in label order (byte order), then in collection order.
+//! - **Labels** in a series are sorted by sanitized key; attribute keys that
+//!   sanitize to the same label are merged into one label whose value is their
+//!   values, ordered by original key, joined with `;`. Histogram buckets add
+//!   `le` last.
+//! - **Names**: the instrument name is sanitized, then `_<unit>` is appended
+//!   for known units (`s` → `seconds`, `By` → `bytes`, `1` → `ratio`,
+//!   `m/s` → `meters_per_second`, ...; annotations like `{request}` add
+//!   nothing), then `_total` for monotonic sums.
+//! - **Escaping**: label values escape `\`, `"` and newline; `# HELP` text
+//!   escapes `\` and newline; nothing else is touched.
+//! - **Numbers** are Rust's `f64` `Display`: integers without a fraction
+//!   (`3`, `-0`), no exponent ever, `inf`, `-inf`, `NaN`. Integer values
+//!   (`u64`, `i64`) are converted to `f64` first, as the old path does.
+//!   Bucket bounds are written the same way; the last bucket is `le="+Inf"`.
+//! - Exponential histograms are left out, as before.
+//!
+//! # Where the output can still differ
+//!
+//! - Series that tie in the sort (same number of labels and same values under
+//!   different keys, e.g. `{a="x"}` and `{b="x"}`, or one instrument name
+//!   used in two meters) come in collection order, which is the SDK's hash
+//!   order and differs from one reader to another: the old path's order
+//!   there was just as arbitrary. Likewise which of two instruments from
+//!   different meters that map to one name with different types wins.
+//! - [`PrometheusTextReader::render`] returns an error where the old path
+//!   rendered an empty scrape (collection failed, reader shut down, or an
+//!   empty metric name from a view).
+//!
+//! `opentelemetry_sdk`'s `experimental_metrics_custom_reader` feature is
+//! needed for [`MetricReader`]; `opentelemetry-prometheus` turns it on today.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::fmt::{self, Write as _};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Duration;
+
+use opentelemetry::{KeyValue, Value};
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::metrics::data::{
+    AggregatedMetrics, HistogramDataPoint, Metric, MetricData, ResourceMetrics,
+};
+use opentelemetry_sdk::metrics::reader::MetricReader;
+use opentelemetry_sdk::metrics::{InstrumentKind, ManualReader, Pipeline, Temporality};
+
+const TARGET_INFO_NAME: &str = "target_info";
+const TARGET_INFO_DESCRIPTION: &str = "Target metadata";
+const COUNTER_SUFFIX: &str = "_total";
+/// Integers below this magnitude are exact in an `f64`.
+const F64_EXACT_INT: f64 = 9_007_199_254_740_992.0;
+
+/// A metric reader that renders the Prometheus text exposition format itself.
+///
+/// Attach a clone to the meter provider and keep one to render: clones share
+/// the same reader. Only one provider can use it (the first one registered).
+///
+/// ```
+/// use autobot_otel::exposition::PrometheusTextReader;
+/// use opentelemetry::metrics::MeterProvider as _;
+/// use opentelemetry_sdk::{Resource, metrics::SdkMeterProvider};
+///
+/// let reader = PrometheusTextReader::new();
+/// let provider = SdkMeterProvider::builder()
+///     .with_resource(Resource::builder_empty().build())
+///     .with_reader(reader.clone())
+///     .build();
+/// let queue = provider.meter("app").i64_up_down_counter("queue.size").build();
+/// queue.add(-2, &[]);
+///
+/// let text = reader.render_to_string()?;
+/// assert_eq!(text, "# TYPE queue_size gauge\nqueue_size -2\n");
+/// # Ok::<(), opentelemetry_sdk::error::OTelSdkError>(())
+/// ```
+#[derive(Clone)]
+pub struct PrometheusTextReader {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    reader: ManualReader,
+    state: Mutex<State>,
+}
+
+/// What survives between renders.
+#[derive(Default)]
+struct State {
+    /// Every family name seen so far (the `validate_metrics` memory of
+    /// `opentelemetry-prometheus`).
+    families: HashMap<String, Known>,
+    /// Bucket bounds and their text, by bucket index.
+    le_cache: Vec<(u64, String)>,
+    /// Sizes of the last render, to allocate once.
+    last_len: usize,
+    last_series: usize,
+    last_labels: usize,
+    last_keys: usize,
+}
+
+/// The type and help a family name was first seen with.
+struct Known {
+    kind: Kind,
+    help: String,
+    /// A conflict with it was logged already (the old path logs every scrape).
+    warned: bool,
+}
+
+impl fmt::Debug for PrometheusTextReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PrometheusTextReader")
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for PrometheusTextReader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PrometheusTextReader {
+    /// A reader with cumulative temporality, not yet attached to a provider.
+    ///
+    /// ```
+    /// let reader = autobot_otel::exposition::PrometheusTextReader::new();
+    /// // Not attached to a provider: nothing to collect.
+    /// assert!(reader.render_to_string().is_err());
+    /// ```
+    pub fn new() -> Self {
+        PrometheusTextReader {
+            inner: Arc::new(Inner {
+                reader: ManualReader::builder()
+                    .with_temporality(Temporality::Cumulative)
+                    .build(),
+                state: Mutex::new(State::default()),
+            }),
+        }
+    }
+
+    /// Collects every metric and appends their text exposition to `out`.
+    ///
+    /// Fails when the collection fails (the reader is not attached to a
+    /// provider, or the provider was shut down) and when a view gave an
+    /// instrument an empty name (prometheus' encoder refuses that too); `out`
+    /// is then left as it was. The old path served an empty scrape in those
+    /// cases. Concurrent calls run one after the other. `out` is reserved
+    /// for the size of the previous render, so one allocation usually does.
+    ///
+    /// ```
+    /// use autobot_otel::exposition::PrometheusTextReader;
+    /// use opentelemetry::{KeyValue, metrics::MeterProvider as _};
+    /// use opentelemetry_sdk::{Resource, metrics::SdkMeterProvider};
+    ///
+    /// let reader = PrometheusTextReader::new();
+    /// let provider = SdkMeterProvider::builder()
+    ///     .with_resource(Resource::builder_empty().build())
+    ///     .with_reader(reader.clone())
+    ///     .build();
+    /// let latency = provider
+    ///     .meter("app")
+    ///     .f64_histogram("rpc.latency")
+    ///     .with_unit("s")
+    ///     .with_boundaries(vec![0.5, 2.5])
+    ///     .build();
+    /// latency.record(1.25, &[KeyValue::new("rpc", "say \"hi\"")]);
+    ///
+    /// let mut out = String::new();
+    /// reader.render(&mut out)?;
+    /// assert_eq!(
+    ///     out,
+    ///     "# TYPE rpc_latency_seconds histogram\n\
+    ///      rpc_latency_seconds_bucket{rpc=\"say \\\"hi\\\"\",le=\"0.5\"} 0\n\
+    ///      rpc_latency_seconds_bucket{rpc=\"say \\\"hi\\\"\",le=\"2.5\"} 1\n\
+    ///      rpc_latency_seconds_bucket{rpc=\"say \\\"hi\\\"\",le=\"+Inf\"} 1\n\
+    ///      rpc_latency_seconds_sum{rpc=\"say \\\"hi\\\"\"} 1.25\n\
+    ///      rpc_latency_seconds_count{rpc=\"say \\\"hi\\\"\"} 1\n"
+    /// );
+    /// # Ok::<(), opentelemetry_sdk::error::OTelSdkError>(())
+    /// ```
+    pub fn render(&self, out: &mut String) -> Result<(), OTelSdkError> {
+        // The state is a cache plus the name registry; it stays consistent
+        // even if a render panicked, so a poisoned lock is taken over.
+        let mut state = self
+            .inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut rm = ResourceMetrics::default();
+        self.inner.reader.collect(&mut rm)?;
+        let start = out.len();
+        out.reserve(state.last_len + state.last_len / 16);
+        match render_metrics(&rm, &mut state, out) {
+            Ok(()) => {
+                state.last_len = out.len() - start;
+                Ok(())
+            }
+            Err(err) => {
+                out.truncate(start);
+                Err(err)
+            }
+        }
+    }
+
+    /// [`render`](Self::render) into a new `String`.
+    ///
+    /// ```
+    /// let reader = autobot_otel::exposition::PrometheusTextReader::new();
+    /// let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder()
+    ///     .with_reader(reader.clone())
+    ///     .build();
+    /// let text = reader.render_to_string()?;
+    /// assert!(text.starts_with("# HELP target_info Target metadata\n"));
+    /// # Ok::<(), opentelemetry_sdk::error::OTelSdkError>(())
+    /// ```
+    pub fn render_to_string(&self) -> Result<String, OTelSdkError> {
+        let mut out = String::new();
+        self.render(&mut out)?;
+        Ok(out)
+    }
+}
+
+impl MetricReader for PrometheusTextReader {
+    fn register_pipeline(&self, pipeline: Weak<Pipeline>) {
+        self.inner.reader.register_pipeline(pipeline)
+    }
+
+    fn collect(&self, rm: &mut ResourceMetrics) -> OTelSdkResult {
+        self.inner.reader.collect(rm)
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.reader.force_flush()
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.reader.shutdown_with_timeout(timeout)
+    }
+
+    /// Always cumulative: Prometheus has no delta temporality.
+    fn temporality(&self, _kind: InstrumentKind) -> Temporality {
+        Temporality::Cumulative
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Counter,
+    Gauge,
+    Histogram,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Counter => "counter",
+            Kind::Gauge => "gauge",
+            Kind::Histogram => "histogram",
+        }
+    }
+}
+
+/// One instrument (or the resource) contributing series to a family.
+struct Entry<'a> {
+    name: Cow<'a, str>,
+    help: Cow<'a, str>,
+    kind: Kind,
+    source: Source<'a>,
+}
+
+enum Source<'a> {
+    Resource(&'a [KeyValue]),
+    Metric(&'a Metric),
+}
+
+/// The value of one series.
+#[derive(Clone, Copy)]
+enum Point<'a> {
+    Counter(f64),
+    Gauge(f64),
+    HistF64(&'a HistogramDataPoint<f64>),
+    HistU64(&'a HistogramDataPoint<u64>),
+    HistI64(&'a HistogramDataPoint<i64>),
+}
+
+/// One series of a family: its labels are `labels[start..start + len]`,
+/// sorted by sanitized key then key; its sort key is
+/// `keys[key..key + key_len]` (see [`push_series`]).
+///
+/// Offsets are `u32` to keep this small (40 bytes); a family too large for
+/// them is refused before they are used.
+struct Series<'a> {
+    point: Point<'a>,
+    start: u32,
+    len: u32,
+    key: u32,
+    key_len: u32,
+    /// No merged keys and only string values: labels write as they are.
+    simple: bool,
+}
+
+/// A number as the old path converts it (`as f64`, lossy beyond 2^53).
+trait Number: Copy {
+    fn as_f64(self) -> f64;
+    fn histogram(dp: &HistogramDataPoint<Self>) -> Point<'_>;
+}
+
+impl Number for f64 {
+    fn as_f64(self) -> f64 {
+        self
+    }
+    fn histogram(dp: &HistogramDataPoint<f64>) -> Point<'_> {
+        Point::HistF64(dp)
+    }
+}
+
+impl Number for u64 {
+    fn as_f64(self) -> f64 {
+        self as f64
+    }
+    fn histogram(dp: &HistogramDataPoint<u64>) -> Point<'_> {
+        Point::HistU64(dp)
+    }
+}
+
+impl Number for i64 {
+    fn as_f64(self) -> f64 {
+        self as f64
+    }
+    fn histogram(dp: &HistogramDataPoint<i64>) -> Point<'_> {
+        Point::HistI64(dp)
+    }
+}
+
+fn render_metrics(rm: &ResourceMetrics, state: &mut State, out: &mut String) -> OTelSdkResult {
+    let resource: Vec<KeyValue> = rm
+        .resource()
+        .iter()
+        .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
+        .collect();
+
+    let mut entries: Vec<Entry<'_>> = Vec::new();
+    if !resource.is_empty() {
+        entries.push(Entry {
+            name: Cow::Borrowed(TARGET_INFO_NAME),
+            help: Cow::Borrowed(TARGET_INFO_DESCRIPTION),
+            kind: Kind::Gauge,
+            source: Source::Resource(&resource),
+        });
+    }
+    for scope in rm.scope_metrics() {
+        for metric in scope.metrics() {
+            let Some(kind) = kind_of(metric) else {
+                continue; // exponential histograms have no Prometheus form here
+            };
+            let name = prometheus_name(metric, kind);
+            let description = metric.description();
+            let help = match state.families.get_mut(&name) {
+                Some(known) if known.kind != kind => {
+                    if !std::mem::replace(&mut known.warned, true) {
+                        tracing::warn!(
+                            metric = %name,
+                            existing = known.kind.as_str(),
+                            dropped = kind.as_str(),
+                            "instrument type conflict, using the existing type definition"
+                        );
+                    }
+                    continue;
+                }
+                Some(known) if known.help != description => {
+                    if !std::mem::replace(&mut known.warned, true) {
+                        tracing::warn!(
+                            metric = %name,
+                            existing = %known.help,
+                            dropped = %description,
+                            "instrument description conflict, using the existing one"
+                        );
+                    }
+                    Cow::Owned(known.help.clone())
+                }
+                Some(_) => Cow::Borrowed(description),
+                None => {
+                    let known = Known {
+                        kind,
+                        help: description.to_owned(),
+                        warned: false,
+                    };
+                    state.families.insert(name.clone(), known);
+                    Cow::Borrowed(description)
+                }
+            };
+            entries.push(Entry {
+                name: Cow::Owned(name),
+                help,
+                kind,
+                source: Source::Metric(metric),
+            });
+        }
+    }
+    // Stable: within a name, collection order decides (the first entry gives
+    // the family its help and type, as `Registry::gather` keeps the first).
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let mut fam = Family {
+        labels: Vec::with_capacity(state.last_labels),
+        keys: Vec::with_capacity(state.last_keys),
+        series: Vec::with_capacity(state.last_series),
+        ..Family::default()
+    };
+    let (mut max_labels, mut max_keys, mut max_series) = (0, 0, 0);
+    let mut rest = &entries[..];
+    while let Some(first) = rest.first() {
+        let end = rest
+            .iter()
+            .position(|e| e.name != first.name)
+            .unwrap_or(rest.len());
+        let (family, tail) = rest.split_at(end);
+        rest = tail;
+        if first.name.is_empty() {
+            // prometheus' `check_metric_family` fails the whole encoding.
+            return Err(OTelSdkError::InternalFailure(
+                "metric family has no name".into(),
+            ));
+        }
+
+        fam.clear();
+        for entry in family {
+            collect_series(entry, &mut fam);
+        }
+        if [fam.labels.len(), fam.keys.len(), fam.series.len()]
+            .iter()
+            .any(|&n| u32::try_from(n).is_err())
+        {
+            return Err(OTelSdkError::InternalFailure(format!(
+                "metric family {} is too large to render",
+                first.name
+            )));
+        }
+        max_labels = max_labels.max(fam.labels.len());
+        max_keys = max_keys.max(fam.keys.len());
+        max_series = max_series.max(fam.series.len());
+        fam.sort();
+        write_family(out, first, &mut fam, &mut state.le_cache);
+    }
+    state.last_labels = max_labels;
+    state.last_keys = max_keys;
+    state.last_series = max_series;
+    Ok(())
+}
+
+fn kind_of(metric: &Metric) -> Option<Kind> {
+    fn of<T>(data: &MetricData<T>) -> Option<Kind> {
+        match data {
+            MetricData::Gauge(_) => Some(Kind::Gauge),
+            MetricData::Sum(sum) if sum.is_monotonic() => Some(Kind::Counter),
+            MetricData::Sum(_) => Some(Kind::Gauge),
+            MetricData::Histogram(_) => Some(Kind::Histogram),
+            MetricData::ExponentialHistogram(_) => None,
+        }
+    }
+    match metric.data() {
+        AggregatedMetrics::F64(data) => of(data),
+        AggregatedMetrics::U64(data) => of(data),
+        AggregatedMetrics::I64(data) => of(data),
+    }
+}
+
+/// Sanitized name, unit suffix, `_total` for counters.
+fn prometheus_name(metric: &Metric, kind: Kind) -> String {
+    let base = sanitize_name(metric.name());
+    let mut name = match unit_suffix(metric.unit()) {
+        Some(suffix) => format!("{base}_{suffix}"),
+        None => base.into_owned(),
+    };
+    if kind == Kind::Counter {
+        name.push_str(COUNTER_SUFFIX);
+    }
+    name
+}
+
+fn collect_series<'a>(entry: &Entry<'a>, fam: &mut Family<'a>) {
+    match entry.source {
+        Source::Resource(kvs) => push_series(fam, kvs.iter(), Point::Gauge(1.0)),
+        Source::Metric(metric) => match metric.data() {
+            AggregatedMetrics::F64(data) => collect_data(data, fam),
+            AggregatedMetrics::U64(data) => collect_data(data, fam),
+            AggregatedMetrics::I64(data) => collect_data(data, fam),
+        },
+    }
+}
+
+fn collect_data<'a, T: Number>(data: &'a MetricData<T>, fam: &mut Family<'a>) {
+    match data {
+        MetricData::Gauge(gauge) => {
+            for dp in gauge.data_points() {
+                let point = Point::Gauge(dp.value().as_f64());
+                push_series(fam, dp.attributes(), point);
+            }
+        }
+        MetricData::Sum(sum) => {
+            let monotonic = sum.is_monotonic();
+            for dp in sum.data_points() {
+                let value = dp.value().as_f64();
+                let point = if monotonic {
+                    Point::Counter(value)
+                } else {
+                    Point::Gauge(value)
+                };
+                push_series(fam, dp.attributes(), point);
+            }
+        }
+        MetricData::Histogram(histogram) => {
+            for dp in histogram.data_points() {
+                push_series(fam, dp.attributes(), T::histogram(dp));
+            }
+        }
+        MetricData::ExponentialHistogram(_) => {}
+    }
+}
+
+/// Per-family buffers: the labels of every series, their sort keys, the series.
+#[derive(Default)]
+struct Family<'a> {
+    labels: Vec<&'a KeyValue>,
+    keys: Vec<u8>,
+    series: Vec<Series<'a>>,
+    tmp: String,
+    prefix: String,
+}
+
+impl<'a> Family<'a> {
+    fn clear(&mut self) {
+        self.labels.clear();
+        self.keys.clear();
+        self.series.clear();
+    }
+
+    /// `Registry::gather`'s order: number of labels, then the label values in
+    /// order (byte order), then collection order (its sort is stable). All
+    /// three are encoded in each series' key, so one `memcmp` decides.
+    fn sort(&mut self) {
+        let keys = &self.keys[..];
+        let key = |s: &Series<'_>| keys.get(s.key as usize..(s.key + s.key_len) as usize);
+        self.series.sort_unstable_by(|x, y| key(x).cmp(&key(y)));
+    }
+}
+
+/// Adds one series. Its sort key is: the number of labels (`u32`, big
+/// endian), then each label value with `0x00` bytes written `0x00 0xFF` and
+/// followed by `0x00 0x00` (so a value sorts before its extensions), then
+/// the collection order (`u32`, big endian).
+fn push_series<'a>(
+    fam: &mut Family<'a>,
+    attributes: impl Iterator<Item = &'a KeyValue>,
+    point: Point<'a>,
+) {
+    let Family {
+        labels,
+        keys,
+        series,
+        tmp,
+        ..
+    } = fam;
+    let start = labels.len();
+    labels.extend(attributes);
+    let own = &mut labels[start..];
+    // Keys are unique per data point and per resource, so this is total.
+    own.sort_unstable_by(|a, b| {
+        compare_sanitized(a.key.as_str(), b.key.as_str())
+            .then_with(|| a.key.as_str().cmp(b.key.as_str()))
+    });
+    let own: &[&KeyValue] = own;
+    let key = keys.len();
+    keys.extend_from_slice(&[0; 4]);
+    let mut groups = 0u32;
+    let mut simple = true;
+    let mut i = 0;
+    while i < own.len() {
+        let end = group_end(own, i);
+        groups += 1;
+        match (&own[i..end], &own[i].value) {
+            ([_], Value::String(v)) => push_key_value(keys, v.as_str()),
+            (group, _) => {
+                simple = false;
+                join_values(group, tmp);
+                push_key_value(keys, tmp);
+            }
+        }
+        i = end;
+    }
+    keys[key..key + 4].copy_from_slice(&groups.to_be_bytes());
+    keys.extend_from_slice(&(series.len() as u32).to_be_bytes());
+    series.push(Series {
+        point,
+        start: start as u32,
+        len: own.len() as u32,
+        key: key as u32,
+        key_len: (keys.len() - key) as u32,
+        simple,
+    });
+}
+
+fn push_key_value(keys: &mut Vec<u8>, value: &str) {
+    let bytes = value.as_bytes();
+    if bytes.contains(&0) {
+        for &b in bytes {
+            keys.push(b);
+            if b == 0 {
+                keys.push(0xFF);
+            }
+        }
+    } else {
+        keys.extend_from_slice(bytes);
+    }
+    keys.extend_from_slice(&[0, 0]);
+}
+
+fn string_value(value: &Value) -> &str {
+    match value {
+        Value::String(s) => s.as_str(),
+        _ => "",
+    }
+}
+
+/// End of the run of labels starting at `i` whose keys sanitize alike.
+fn group_end(labels: &[&KeyValue], i: usize) -> usize {
+    let mut j = i + 1;
+    while j < labels.len() && same_sanitized(labels[j - 1].key.as_str(), labels[j].key.as_str()) {
+        j += 1;
+    }
+    j
+}
+
+/// The label value of a merged group: values joined with `;`, unescaped.
+fn join_values(group: &[&KeyValue], buf: &mut String) {
+    buf.clear();
+    for (n, kv) in group.iter().enumerate() {
+        if n > 0 {
+            buf.push(';');
+        }
+        match &kv.value {
+            Value::String(s) => buf.push_str(s.as_str()),
+            other => {
+                let _ = write!(buf, "{other}");
+            }
+        }
+    }
+}
+
+fn write_family(
+    out: &mut String,
+    first: &Entry<'_>,
+    fam: &mut Family<'_>,
+    le_cache: &mut Vec<(u64, String)>,
+) {
+    let Family {
+        labels,
+        series,
+        tmp,
+        prefix,
+        ..
+    } = fam;
+    let name = first.name.as_ref();
+    let kind = first.kind;
+    if !first.help.is_empty() {
+        out.push_str("# HELP ");
+        out.push_str(name);
+        out.push(' ');
+        push_escaped(out, &first.help, false);
+        out.push('\n');
+    }
+    out.push_str("# TYPE ");
+    out.push_str(name);
+    out.push(' ');
+    out.push_str(kind.as_str());
+    out.push('\n');
+
+    for s in series.iter() {
+        let own = labels
+            .get(s.start as usize..(s.start + s.len) as usize)
+            .unwrap_or_default();
+        match kind {
+            Kind::Counter | Kind::Gauge => {
+                // A series of another kind in this family (only possible
+                // under `target_info`) reads as the proto default, 0.
+                let value = match (kind, s.point) {
+                    (Kind::Counter, Point::Counter(v)) | (Kind::Gauge, Point::Gauge(v)) => v,
+                    _ => 0.0,
+                };
+                out.push_str(name);
+                if !own.is_empty() {
+                    out.push('{');
+                    push_label_body(out, own, s.simple, tmp);
+                    out.push('}');
+                }
+                out.push(' ');
+                push_f64(out, value);
+                out.push('\n');
+            }
+            Kind::Histogram => {
+                prefix.clear();
+                if !own.is_empty() {
+                    prefix.push('{');
+                    push_label_body(prefix, own, s.simple, tmp);
+                }
+                let prefix = prefix.as_str();
+                match s.point {
+                    Point::HistF64(dp) => push_histogram(out, name, prefix, dp, le_cache),
+                    Point::HistU64(dp) => push_histogram(out, name, prefix, dp, le_cache),
+                    Point::HistI64(dp) => push_histogram(out, name, prefix, dp, le_cache),
+                    Point::Counter(_) | Point::Gauge(_) => push_histogram_lines(
+                        out,
+                        name,
+                        prefix,
+                        std::iter::empty(),
+                        0.0,
+                        0,
+                        le_cache,
+                    ),
+                }
+            }
+        }
+    }
+}
+
+/// `k="v",k2="v2"` for one series.
+fn push_label_body(out: &mut String, own: &[&KeyValue], simple: bool, tmp: &mut String) {
+    if simple {
+        for (n, kv) in own.iter().enumerate() {
+            if n > 0 {
+                out.push(',');
+            }
+            push_sanitized(out, kv.key.as_str());
+            out.push_str("=\"");
+            push_escaped(out, string_value(&kv.value), true);
+            out.push('"');
+        }
+        return;
+    }
+    let mut i = 0;
+    while i < own.len() {
+        let end = group_end(own, i);
+        if i > 0 {
+            out.push(',');
+        }
+        push_sanitized(out, own[i].key.as_str());
+        out.push_str("=\"");
+        join_values(&own[i..end], tmp);
+        push_escaped(out, tmp, true);
+        out.push('"');
+        i = end;
+    }
+}
+
+fn push_histogram<T: Number>(
+    out: &mut String,
+    name: &str,
+    prefix: &str,
+    dp: &HistogramDataPoint<T>,
+    le_cache: &mut Vec<(u64, String)>,
+) {
+    push_histogram_lines(
+        out,
+        name,
+        prefix,
+        dp.bounds().zip(dp.bucket_counts()),
+        dp.sum().as_f64(),
+        dp.count(),
+        le_cache,
+    );
+}
+
+/// `prefix` is `{k="v"` (no closing brace) or empty.
+fn push_histogram_lines(
+    out: &mut String,
+    name: &str,
+    prefix: &str,
+    buckets: impl Iterator<Item = (f64, u64)>,
+    sum: f64,
+    count: u64,
+    le_cache: &mut Vec<(u64, String)>,
+) {
+    let open = |out: &mut String, suffix: &str| {
+        out.push_str(name);
+        out.push_str(suffix);
+        if prefix.is_empty() {
+            out.push('{');
+        } else {
+            out.push_str(prefix);
+            out.push(',');
+        }
+        out.push_str("le=\"");
+    };
+    let mut cumulative = 0u64;
+    let mut inf_seen = false;
+    for (i, (bound, n)) in buckets.enumerate() {
+        cumulative = cumulative.wrapping_add(n);
+        open(out, "_bucket");
+        out.push_str(bound_text(le_cache, i, bound));
+        out.push_str("\"} ");
+        push_u64_as_f64(out, cumulative);
+        out.push('\n');
+        if bound.is_sign_positive() && bound.is_infinite() {
+            inf_seen = true;
+        }
+    }
+    if !inf_seen {
+        open(out, "_bucket");
+        out.push_str("+Inf\"} ");
+        push_u64_as_f64(out, count);
+        out.push('\n');
+    }
+    for (suffix, last) in [("_sum", None), ("_count", Some(count))] {
+        out.push_str(name);
+        out.push_str(suffix);
+        if !prefix.is_empty() {
+            out.push_str(prefix);
+            out.push('}');
+        }
+        out.push(' ');
+        match last {
+            Some(count) => push_u64_as_f64(out, count),
+            None => push_f64(out, sum),
+        }
+        out.push('\n');
+    }
+}
+
+/// The text of bucket bound `i`, formatted once per distinct bound.
+fn bound_text(cache: &mut Vec<(u64, String)>, i: usize, bound: f64) -> &str {
+    let bits = bound.to_bits();
+    if i >= cache.len() {
+        cache.resize_with(i + 1, || (!bits, String::new()));
+    }
+    let slot = &mut cache[i];
+    if slot.0 != bits || slot.1.is_empty() {
+        slot.0 = bits;
+        slot.1.clear();
+        push_f64(&mut slot.1, bound);
+    }
+    &slot.1
+}
+
+/// Appends `v` as `f64::to_string` would.
+fn push_f64(out: &mut String, v: f64) {
+    // `fract` is NaN for NaN and infinities, so they take the slow path.
+    if v.fract() == 0.0 && v.abs() < F64_EXACT_INT {
+        if v == 0.0 {
+            out.push_str(if v.is_sign_negative() { "-0" } else { "0" });
+        } else {
+            if v < 0.0 {
+                out.push('-');
+            }
+            push_u64(out, v.abs() as u64);
+        }
+    } else {
+        let _ = write!(out, "{v}");
+    }
+}
+
+/// Appends `(n as f64).to_string()`.
+fn push_u64_as_f64(out: &mut String, n: u64) {
+    if n < F64_EXACT_INT as u64 {
+        push_u64(out, n);
+    } else {
+        push_f64(out, n as f64);
+    }
+}
+
+fn push_u64(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if let Ok(digits) = std::str::from_utf8(&buf[i..]) {
+        out.push_str(digits);
+    }
+}
+
+/// prometheus' `escape_string`: `\` → `\\`, newline → `\n`, and `"` → `\"`
+/// when `quote` (label values; not `# HELP`).
+fn push_escaped(out: &mut String, s: &str, quote: bool) {
+    let mut from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escaped = match b {
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'"' if quote => "\\\"",
+            _ => continue,
+        };
+        out.push_str(&s[from..i]);
+        out.push_str(escaped);
+        from = i + 1;
+    }
+    out.push_str(&s[from..]);
+}
+
+/// `sanitize_prom_kv` of one character: `[a-zA-Z0-9:]` kept, others `_`.
+fn sanitize_char(c: char) -> char {
+    if c.is_ascii_alphanumeric() || c == ':' {
+        c
+    } else {
+        '_'
+    }
+}
+
+fn is_label_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b':'
+}
+
+/// Appends `sanitize_prom_kv(key)`.
+fn push_sanitized(out: &mut String, key: &str) {
+    if key.bytes().all(is_label_byte) {
+        out.push_str(key);
+    } else {
+        out.extend(key.chars().map(sanitize_char));
+    }
+}
+
+/// Compares `sanitize_prom_kv(a)` with `sanitize_prom_kv(b)` without building them.
+fn compare_sanitized(a: &str, b: &str) -> Ordering {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    for i in 0..x.len().min(y.len()) {
+        let (p, q) = (x[i], y[i]);
+        if !p.is_ascii() || !q.is_ascii() {
+            // Both prefixes so far are ASCII, so `i` is a char boundary.
+            let (ra, rb) = (a.get(i..).unwrap_or(""), b.get(i..).unwrap_or(""));
+            return ra
+                .chars()
+                .map(sanitize_char)
+                .cmp(rb.chars().map(sanitize_char));
+        }
+        let p = if is_label_byte(p) { p } else { b'_' };
+        let q = if is_label_byte(q) { q } else { b'_' };
+        match p.cmp(&q) {
+            Ordering::Equal => {}
+            other => return other,
+        }
+    }
+    // Equal ASCII prefixes: the longer one has more characters left.
+    x.len().cmp(&y.len())
+}
+
+fn same_sanitized(a: &str, b: &str) -> bool {
+    compare_sanitized(a, b) == Ordering::Equal
+}
+
+/// `opentelemetry_prometheus::utils::sanitize_name`, quirks included: a
+/// leading digit gets a `_` prefix, and non-ASCII letters before the first
+/// invalid character are kept.
+fn sanitize_name(s: &str) -> Cow<'_, str> {
+    let mut prefix = "";
+    let first_invalid = s.char_indices().find(|&(i, c)| {
+        if i == 0 && c.is_ascii_digit() {
+            prefix = "_";
+            true
+        } else {
+            !c.is_alphanumeric() && c != '_' && c != ':'
+        }
+    });
+    match first_invalid {
+        None => Cow::Borrowed(s),
+        Some((at, _)) => {
+            let (valid, rest) = s.split_at(at);
+            let mut name = String::with_capacity(prefix.len() + s.len());
+            name.push_str(prefix);
+            name.push_str(valid);
+            name.extend(rest.chars().map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == ':' {
+                    c
+                } else {
+                    '_'
+                }
+            }));
+            Cow::Owned(name)
+        }
+    }
+}
+
+/// `opentelemetry_prometheus::utils::get_unit_suffixes`.
+fn unit_suffix(unit: &str) -> Option<Cow<'static, str>> {
+    const NON_APPLICABLE_ON_PER_UNIT: [&str; 8] = ["1", "d", "h", "min", "s", "ms", "us", "ns"];
+    if unit.is_empty() {
+        return None;
+    }
+    if let Some(matched) = prom_unit(unit) {
+        return Some(Cow::Borrowed(matched));
+    }
+    let (first, second) = unit.split_once('/')?;
+    match (
+        NON_APPLICABLE_ON_PER_UNIT.contains(&first),
+        prom_unit(first),
+        prom_per_unit(second),
+    ) {
+        (true, _, Some(per)) | (false, None, Some(per)) => Some(Cow::Owned(format!("per_{per}"))),
+        (false, Some(first), Some(per)) => Some(Cow::Owned(format!("{first}_per_{per}"))),
+        _ => None,
+    }
+}
+
+fn prom_unit(unit: &str) -> Option<&'static str> {
+    Some(match unit {
+        "d" => "days",
+        "h" => "hours",
+        "min" => "minutes",
+        "s" => "seconds",
+        "ms" => "milliseconds",
+        "us" => "microseconds",
+        "ns" => "nanoseconds",
+        "By" | "B" => "bytes",
+        "KiBy" => "kibibytes",
+        "MiBy" => "mebibytes",
+        "GiBy" => "gibibytes",
+        "TiBy" => "tibibytes",
+        "KBy" | "KB" => "kilobytes",
+        "MBy" | "MB" => "megabytes",
+        "GBy" | "GB" => "gigabytes",
+        "TBy" | "TB" => "terabytes",
+        "m" => "meters",
+        "V" => "volts",
+        "A" => "amperes",
+        "J" => "joules",
+        "W" => "watts",
+        "g" => "grams",
+        "Cel" => "celsius",
+        "Hz" => "hertz",
+        "1" => "ratio",
+        "%" => "percent",
+        _ => return None,
+    })
+}
+
+fn prom_per_unit(unit: &str) -> Option<&'static str> {
+    Some(match unit {
+        "s" => "second",
+        "m" => "minute",
+        "h" => "hour",
+        "d" => "day",
+        "w" => "week",
+        "mo" => "month",
+        "y" => "year",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_match_display() {
+        for v in [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            1e15,
+            1e16,
+            1e21,
+            1e-7,
+            123456789.125,
+            F64_EXACT_INT,
+            F64_EXACT_INT - 1.0,
+            -F64_EXACT_INT,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ] {
+            let mut s = String::new();
+            push_f64(&mut s, v);
+            assert_eq!(s, v.to_string(), "{v:?}");
+        }
+        for n in [0, 1, 9, 10, u64::MAX, (1 << 53) - 1, 1 << 53, (1 << 53) + 1] {
+            let mut s = String::new();
+            push_u64_as_f64(&mut s, n);
+            assert_eq!(s, (n as f64).to_string(), "{n}");
+        }
+    }
+
+    #[test]
+    fn sanitizing() {
+        assert_eq!(sanitize_name("1a.b"), "_1a_b");
+        assert_eq!(sanitize_name("aéb.c"), "aéb_c");
+        assert_eq!(sanitize_name("a€b.c"), "a_b_c");
+        assert_eq!(sanitize_name("a.€b"), "a__b");
+        let mut s = String::new();
+        push_sanitized(&mut s, "1é.x-y");
+        assert_eq!(s, "1__x_y");
+        for (a, b) in [
+            ("a.b", "a_b"),
+            ("a~", "aa"),
+            ("é", "a"),
+            ("ab", "a"),
+            ("", "_"),
+        ] {
+            let sa: String = a.chars().map(sanitize_char).collect();
+            let sb: String = b.chars().map(sanitize_char).collect();
+            assert_eq!(compare_sanitized(a, b), sa.cmp(&sb), "{a} {b}");
+        }
+    }
+
+    #[test]
+    fn escaping() {
+        let mut s = String::new();
+        push_escaped(&mut s, "a\\b\"c\nd\té", true);
+        assert_eq!(s, "a\\\\b\\\"c\\nd\té");
+        s.clear();
+        push_escaped(&mut s, "a\\b\"c\n", false);
+        assert_eq!(s, "a\\\\b\"c\\n");
+    }
+}
