@@ -107,7 +107,7 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
     let start = quote! {
         #recorder
         let __autobot_span = #span_expr;
-        let __autobot_call = #private::Call::start(__autobot_recorder, __autobot_span);
+        let mut __autobot_call = #private::Call::start(__autobot_recorder, __autobot_span);
     };
     if func.sig.asyncness.is_some() {
         let block = &func.block;

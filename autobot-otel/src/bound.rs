@@ -110,7 +110,9 @@ impl<H> BoundCache<H> {
                 return false;
             };
             let key: RawKey = values.iter().map(|v| Box::<str>::from(*v)).collect();
-            map.entry(hash).or_default().push((key, handle));
+            map.entry(hash)
+                .or_insert_with(|| Vec::with_capacity(1))
+                .push((key, handle));
             self.len.fetch_add(1, Ordering::Relaxed);
         }
         match find(&map, hash, values) {

@@ -282,7 +282,7 @@ impl Call {
 
     /// Records the outcome of a call that completed.
     #[inline]
-    pub fn finish(mut self, outcome: CallOutcome, usage: Option<Usage>) {
+    pub fn finish(&mut self, outcome: CallOutcome, usage: Option<Usage>) {
         self.done = true;
         self.record(outcome, usage);
     }
