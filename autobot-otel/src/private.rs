@@ -467,7 +467,7 @@ mod tests {
     fn a_constant_site_builds_its_recorder_and_handles_once() {
         let first: *const Recorder = SITE.recorder();
         for _ in 0..3 {
-            let call = Call::start(RecorderRef::Static(SITE.recorder()), tracing::Span::none());
+            let mut call = Call::start(RecorderRef::Static(SITE.recorder()), tracing::Span::none());
             call.finish(CallOutcome::Success, None);
         }
         assert!(
