@@ -87,7 +87,7 @@
 //!   empty metric name from a view).
 //!
 //! `opentelemetry_sdk`'s `experimental_metrics_custom_reader` feature is
-//! needed for [`MetricReader`]; `opentelemetry-prometheus` turns it on today.
+//! needed for [`MetricReader`]; the workspace enables it.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;

@@ -1,6 +1,6 @@
-//! The telemetry pipeline: one meter provider with the Prometheus reader and, when
-//! a collector is configured, an OTLP metric push and OTLP span export for
-//! `tracing` spans.
+//! The telemetry pipeline: one meter provider with one reader, which the
+//! Prometheus endpoint renders from and, when a collector is configured, the OTLP
+//! metric push exports from; plus OTLP span export for `tracing` spans.
 //!
 //! [`Telemetry::builder`] configures it in code; [`TelemetryBuilder::from_env`]
 //! starts from the standard `OTEL_*` variables (see [`crate::otlp`]), plus
