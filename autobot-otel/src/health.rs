@@ -82,6 +82,11 @@ pub struct MetricHealth {
     pub labels: &'static [&'static str],
     /// Live series (label sets) now.
     pub series: usize,
+    /// The series limit of the metric.
+    pub series_limit: usize,
+    /// Whether new label sets have been folded into the overflow series (the
+    /// limit was reached: look for unbounded label values).
+    pub at_series_limit: bool,
 }
 
 /// Exporter states.
@@ -133,6 +138,8 @@ impl Telemetry {
                         kind: def.kind.as_str(),
                         labels: def.labels,
                         series: series.get(def.otel_name()).copied().unwrap_or(0),
+                        series_limit: def.max_series,
+                        at_series_limit: self.metrics().series_limit_hit(def.id),
                     })
                     .collect();
                 CategoryHealth {

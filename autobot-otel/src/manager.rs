@@ -29,7 +29,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use opentelemetry::KeyValue;
@@ -43,6 +43,9 @@ use crate::rolling::{Clock, RollingRates};
 
 /// Longest label value kept; longer values are truncated at a character boundary.
 pub const MAX_LABEL_VALUE_BYTES: usize = 256;
+
+/// Log target of the once-per-metric series limit warning.
+pub const CARDINALITY_LOG_TARGET: &str = "autobot_otel::cardinality";
 
 /// Label value written in place of an empty one.
 pub const EMPTY_LABEL_VALUE: &str = "unknown";
@@ -117,6 +120,7 @@ pub struct MetricsManager {
     pub(crate) timeout_rates: Arc<RollingRates>,
     pub(crate) success_rates: Arc<RollingRates>,
     dropped: Arc<AtomicU64>,
+    limit_warned: Vec<AtomicBool>,
 }
 
 impl std::fmt::Debug for MetricsManager {
@@ -132,8 +136,16 @@ impl MetricsManager {
     /// Builds every catalog instrument on `meter`. The two rolling-rate gauges are
     /// observable gauges computed at collection time from `clock`.
     pub(crate) fn new(meter: &Meter, clock: Arc<dyn Clock>) -> Self {
-        let timeout_rates = Arc::new(RollingRates::new(clock.clone()));
-        let success_rates = Arc::new(RollingRates::new(clock));
+        // Each label set of a rolling rate is three series (one per window).
+        let limit = |id: MetricId| id.def().max_series / crate::rolling::WINDOWS.len();
+        let timeout_rates = Arc::new(RollingRates::with_limit(
+            clock.clone(),
+            limit(MetricId::TimeoutRate),
+        ));
+        let success_rates = Arc::new(RollingRates::with_limit(
+            clock,
+            limit(MetricId::RedisSuccessRate),
+        ));
         let instruments = CATALOG
             .iter()
             .map(|def| build_instrument(meter, def, &timeout_rates, &success_rates))
@@ -144,6 +156,7 @@ impl MetricsManager {
             timeout_rates,
             success_rates,
             dropped: Arc::new(AtomicU64::new(0)),
+            limit_warned: CATALOG.iter().map(|_| AtomicBool::new(false)).collect(),
         }
     }
 
@@ -174,6 +187,7 @@ impl MetricsManager {
         if let Instrument::Counter(c, cache) = &self.instruments[id as usize] {
             let def = id.def();
             if !cache.with(def, &values, |a| Some(c.bind(a)), |b| b.add(n)) {
+                self.series_limit_reached(id);
                 c.add(n, &attributes(def, values));
             }
         }
@@ -187,6 +201,7 @@ impl MetricsManager {
         if let Instrument::FloatCounter(c, cache) = &self.instruments[id as usize] {
             let def = id.def();
             if !cache.with(def, &values, |a| Some(c.bind(a)), |b| b.add(amount)) {
+                self.series_limit_reached(id);
                 c.add(amount, &attributes(def, values));
             }
         }
@@ -200,25 +215,58 @@ impl MetricsManager {
         if let Instrument::Histogram(h, cache) = &self.instruments[id as usize] {
             let def = id.def();
             if !cache.with(def, &values, |a| Some(h.bind(a)), |b| b.record(value)) {
+                self.series_limit_reached(id);
                 h.record(value, &attributes(def, values));
             }
         }
     }
 
-    /// Sets a gauge series to an absolute, finite value.
+    /// Sets a gauge series to an absolute, finite value. Past the metric's series
+    /// limit the value goes to the SDK unbound, which folds it into the overflow
+    /// series.
     pub(crate) fn set<const N: usize>(&self, id: MetricId, value: f64, values: [&str; N]) {
-        self.update_gauge(id, &values, |_| value);
-    }
-
-    /// Moves a gauge series by `delta` from its last value (0 if never set).
-    pub(crate) fn adjust(&self, id: MetricId, delta: f64, values: &[&str]) {
-        self.update_gauge(id, values, |old| old + delta);
-    }
-
-    fn update_gauge(&self, id: MetricId, values: &[&str], next: impl FnOnce(f64) -> f64) {
-        if let Some(series) = self.gauge_series(id, values) {
-            self.update_series(&series, next);
+        match self.gauge_series(id, &values) {
+            Some(series) => self.update_series(&series, |_| value),
+            None => {
+                if let Instrument::Gauge(gauge) = &self.instruments[id as usize] {
+                    if value.is_finite() {
+                        gauge.record(value, &attributes(id.def(), values));
+                    } else {
+                        self.drop_measurement();
+                    }
+                }
+            }
         }
+    }
+
+    /// Moves a gauge series by `delta` from its last value (0 if never set). Past
+    /// the metric's series limit there is no last value to move: the measurement
+    /// is dropped and counted.
+    pub(crate) fn adjust(&self, id: MetricId, delta: f64, values: &[&str]) {
+        match self.gauge_series(id, values) {
+            Some(series) => self.update_series(&series, |old| old + delta),
+            None => self.drop_measurement(),
+        }
+    }
+
+    /// Logs, once per metric, that its series limit was reached.
+    pub(crate) fn series_limit_reached(&self, id: MetricId) {
+        if !self.limit_warned[id as usize].swap(true, Ordering::Relaxed) {
+            let def = id.def();
+            tracing::warn!(
+                target: CARDINALITY_LOG_TARGET,
+                metric = def.name,
+                limit = def.max_series,
+                labels = ?def.labels,
+                "series limit reached: further label sets are folded into one overflow series \
+                 (otel_metric_overflow=\"true\"); check for unbounded label values"
+            );
+        }
+    }
+
+    /// Whether `id` has reached its series limit (see [`Self::series_limit_reached`]).
+    pub fn series_limit_hit(&self, id: MetricId) -> bool {
+        self.limit_warned[id as usize].load(Ordering::Relaxed)
     }
 
     /// The cell of a gauge series (its last value and bound handle), created on
@@ -244,6 +292,11 @@ impl MetricsManager {
         };
         if let Some(cell) = cells.get(&key) {
             return Some(GaugeSeries(cell.clone()));
+        }
+        if cells.len() >= def.max_series {
+            drop(cells);
+            self.series_limit_reached(id);
+            return None;
         }
         let attrs: Vec<KeyValue> = def
             .labels

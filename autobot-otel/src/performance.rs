@@ -67,8 +67,15 @@ impl MetricsManager {
             clean_label_value(operation_type),
             clean_label_value(database),
         );
-        self.timeout_rates
-            .record(&[op.as_ref(), db.as_ref()], timed_out);
+        if !self
+            .timeout_rates
+            .record(&[op.as_ref(), db.as_ref()], timed_out)
+        {
+            // Past the series limit: not in the rolling rate (the counter above
+            // still counts it, in its overflow series).
+            self.drop_measurement();
+            self.series_limit_reached(MetricId::TimeoutRate);
+        }
     }
 
     /// Records one Redis request as succeeded or failed.
@@ -105,8 +112,13 @@ impl MetricsManager {
             [database, operation, status.as_str()],
         );
         let database = clean_label_value(database);
-        self.success_rates
-            .record(&[database.as_ref()], status == RequestStatus::Success);
+        if !self
+            .success_rates
+            .record(&[database.as_ref()], status == RequestStatus::Success)
+        {
+            self.drop_measurement();
+            self.series_limit_reached(MetricId::RedisSuccessRate);
+        }
     }
 
     /// Sets the connection pool state of a database.

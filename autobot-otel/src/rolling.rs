@@ -180,6 +180,7 @@ impl Ring {
 pub struct RollingRates {
     clock: Arc<dyn Clock>,
     rings: Mutex<HashMap<Box<[Box<str>]>, Ring>>,
+    max_label_sets: usize,
 }
 
 impl std::fmt::Debug for RollingRates {
@@ -192,26 +193,41 @@ impl std::fmt::Debug for RollingRates {
 pub type RateSnapshot = (Vec<String>, Vec<(&'static str, Option<f64>)>);
 
 impl RollingRates {
-    /// Empty rates driven by `clock`.
+    /// Empty rates driven by `clock`, for at most 1000 label sets.
     pub fn new(clock: Arc<dyn Clock>) -> Self {
+        Self::with_limit(clock, 1000)
+    }
+
+    /// Empty rates driven by `clock`, for at most `max_label_sets` label sets
+    /// (each keeps a 15-minute ring of about 14 KB).
+    pub fn with_limit(clock: Arc<dyn Clock>, max_label_sets: usize) -> Self {
         RollingRates {
             clock,
             rings: Mutex::new(HashMap::new()),
+            max_label_sets,
         }
     }
 
     /// Counts one event for the label set `labels`; `hit` marks it as a timeout
-    /// (for the timeout rate) or a success (for the success rate).
-    pub fn record(&self, labels: &[&str], hit: bool) {
+    /// (for the timeout rate) or a success (for the success rate). Returns `false`
+    /// (and counts nothing) for a new label set once the limit is reached.
+    pub fn record(&self, labels: &[&str], hit: bool) -> bool {
         let now = self.clock.now_secs();
         let mut rings = match self.rings.lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
-        rings
-            .entry(labels_key(labels))
-            .or_insert_with(Ring::new)
-            .record(now, hit);
+        if let Some(ring) = rings.get_mut(labels_key(labels).as_ref()) {
+            ring.record(now, hit);
+            return true;
+        }
+        if rings.len() >= self.max_label_sets {
+            return false;
+        }
+        let mut ring = Ring::new();
+        ring.record(now, hit);
+        rings.insert(labels_key(labels), ring);
+        true
     }
 
     /// The current rate of every label set over every window. Label sets idle for
@@ -306,6 +322,16 @@ mod tests {
         r.record(&["a"], true);
         clock.advance(Duration::from_secs(900));
         assert!(r.snapshot().is_empty());
+    }
+
+    #[test]
+    fn new_label_sets_past_the_limit_are_refused() {
+        let r = RollingRates::with_limit(Arc::new(ManualClock::new()), 2);
+        assert!(r.record(&["a"], true));
+        assert!(r.record(&["b"], true));
+        assert!(!r.record(&["c"], true));
+        assert!(r.record(&["a"], false), "known label sets still count");
+        assert_eq!(r.snapshot().len(), 2);
     }
 
     #[test]

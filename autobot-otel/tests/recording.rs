@@ -808,3 +808,91 @@ fn recording_every_method_once_touches_all_56_metrics_with_their_exact_labels() 
     assert_eq!(extra, ["target_info"]);
     assert_eq!(t.health().metrics_with_data, 56);
 }
+
+#[test]
+fn gauges_and_rolling_rates_stay_within_their_series_limits() {
+    let (t, _) = setup();
+    let m = t.metrics();
+    let gauge = autobot_otel::catalog::MetricId::ActiveWorkflows;
+    let limit = gauge.def().max_series;
+    for i in 0..limit * 2 {
+        m.update_active_workflows(&format!("wf-{i}"), 1);
+    }
+    let dropped_before = m.dropped_measurements();
+    m.inc_active_workflows("one-more-new-type");
+    assert_eq!(
+        m.dropped_measurements(),
+        dropped_before + 1,
+        "no last value to move past the limit"
+    );
+    assert!(m.series_limit_hit(gauge));
+    let s = scrape(&t);
+    let series = s.family(gauge.def().name).unwrap().samples.len();
+    assert!(
+        series <= limit + 1,
+        "{series} series for a limit of {limit}"
+    );
+
+    let rate = autobot_otel::catalog::MetricId::TimeoutRate;
+    let label_sets = rate.def().max_series / 3;
+    for i in 0..label_sets + 50 {
+        m.record_timeout(&format!("op-{i}"), "db", false);
+    }
+    let s = scrape(&t);
+    assert!(s.family(rate.def().name).unwrap().samples.len() <= rate.def().max_series);
+    assert!(m.series_limit_hit(rate));
+}
+
+#[test]
+fn a_million_distinct_label_values_stay_bounded_and_exact() {
+    let (t, _) = setup();
+    let m = t.metrics();
+    let def = autobot_otel::catalog::MetricId::WorkflowExecutionsTotal.def();
+    let mut name = String::new();
+    for i in 0..1_000_000u32 {
+        name.clear();
+        use std::fmt::Write as _;
+        let _ = write!(name, "workflow-{i}");
+        m.record_workflow_execution(&name, Outcome::Success, 0.5);
+    }
+    let s = scrape(&t);
+    let family = s.family(def.name).unwrap();
+    assert!(
+        family.samples.len() <= def.max_series + 1,
+        "{}",
+        family.samples.len()
+    );
+    assert_eq!(s.sum(def.name), 1_000_000.0);
+    let overflow = family
+        .samples
+        .iter()
+        .find(|x| x.labels.get("otel_metric_overflow").map(String::as_str) == Some("true"))
+        .expect("overflow series");
+    assert!(overflow.value > 900_000.0);
+    assert!(m.series_limit_hit(def.id));
+}
+
+#[test]
+fn the_health_report_names_metrics_at_their_series_limit() {
+    let (t, _) = setup();
+    let id = autobot_otel::catalog::MetricId::KnowledgeCacheMissesTotal;
+    for i in 0..id.def().max_series + 5 {
+        t.metrics().record_cache_miss(&format!("c{i}"));
+    }
+    let health = t.health();
+    let metric = health
+        .categories
+        .iter()
+        .flat_map(|c| &c.metrics)
+        .find(|m| m.name == id.def().name)
+        .unwrap();
+    assert!(metric.at_series_limit);
+    assert_eq!(metric.series_limit, id.def().max_series);
+    let others = health
+        .categories
+        .iter()
+        .flat_map(|c| &c.metrics)
+        .filter(|m| m.at_series_limit)
+        .count();
+    assert_eq!(others, 1);
+}
