@@ -264,7 +264,15 @@ impl MetricsManager {
         }
     }
 
-    /// Whether `id` has reached its series limit (see [`Self::series_limit_reached`]).
+    /// Whether `id` reached its series limit, so that new label sets were folded
+    /// into its overflow series (also shown by the health report, and logged once
+    /// under [`CARDINALITY_LOG_TARGET`]).
+    ///
+    /// ```
+    /// use autobot_otel::catalog::MetricId;
+    /// let t = autobot_otel::Telemetry::builder().without_otlp().build().unwrap();
+    /// assert!(!t.metrics().series_limit_hit(MetricId::KnowledgeCacheHitsTotal));
+    /// ```
     pub fn series_limit_hit(&self, id: MetricId) -> bool {
         self.limit_warned[id as usize].load(Ordering::Relaxed)
     }
