@@ -71,7 +71,9 @@ pub use instrument::{
     instrument_github, instrument_knowledge, instrument_llm, instrument_redis, instrument_task,
     instrument_workflow,
 };
-pub use manager::{EMPTY_LABEL_VALUE, IntoSeconds, MAX_LABEL_VALUE_BYTES, MetricsManager};
+pub use manager::{
+    CARDINALITY_LOG_TARGET, EMPTY_LABEL_VALUE, IntoSeconds, MAX_LABEL_VALUE_BYTES, MetricsManager,
+};
 pub use pipeline::{Telemetry, TelemetryBuilder, TelemetryGuard};
 
 /// The README's Rust examples, compiled as doctests so they stay correct.
