@@ -185,11 +185,14 @@ impl MetricsManager {
     /// Adds `n` to a counter.
     pub(crate) fn count<const N: usize>(&self, id: MetricId, n: u64, values: [&str; N]) {
         if let Instrument::Counter(c, cache) = &self.instruments[id as usize] {
-            let def = id.def();
-            if !cache.with(def, &values, |a| Some(c.bind(a)), |b| b.add(n)) {
-                self.series_limit_reached(id);
-                c.add(n, &attributes(def, values));
-            }
+            self.record_cached(
+                id,
+                cache,
+                values,
+                |a| c.bind(a),
+                |b| b.add(n),
+                |a| c.add(n, a),
+            );
         }
     }
 
@@ -199,11 +202,11 @@ impl MetricsManager {
             return self.drop_measurement();
         }
         if let Instrument::FloatCounter(c, cache) = &self.instruments[id as usize] {
-            let def = id.def();
-            if !cache.with(def, &values, |a| Some(c.bind(a)), |b| b.add(amount)) {
-                self.series_limit_reached(id);
-                c.add(amount, &attributes(def, values));
-            }
+            let (bound, unbound) = (
+                |b: &BoundCounter<f64>| b.add(amount),
+                |a: &[KeyValue]| c.add(amount, a),
+            );
+            self.record_cached(id, cache, values, |a| c.bind(a), bound, unbound);
         }
     }
 
@@ -213,11 +216,29 @@ impl MetricsManager {
             return self.drop_measurement();
         }
         if let Instrument::Histogram(h, cache) = &self.instruments[id as usize] {
-            let def = id.def();
-            if !cache.with(def, &values, |a| Some(h.bind(a)), |b| b.record(value)) {
-                self.series_limit_reached(id);
-                h.record(value, &attributes(def, values));
-            }
+            let (bound, unbound) = (
+                |b: &BoundHistogram<f64>| b.record(value),
+                |a: &[KeyValue]| h.record(value, a),
+            );
+            self.record_cached(id, cache, values, |a| h.bind(a), bound, unbound);
+        }
+    }
+
+    /// Records through the cached bound handle of `values`, or unbound (into the
+    /// SDK's overflow series) once the metric's series limit is reached.
+    fn record_cached<H, const N: usize>(
+        &self,
+        id: MetricId,
+        cache: &BoundCache<H>,
+        values: [&str; N],
+        bind: impl FnOnce(&[KeyValue]) -> H,
+        bound: impl FnOnce(&H),
+        unbound: impl FnOnce(&[KeyValue]),
+    ) {
+        let def = id.def();
+        if !cache.with(def, &values, |a| Some(bind(a)), bound) {
+            self.series_limit_reached(id);
+            unbound(&attributes(def, values));
         }
     }
 
