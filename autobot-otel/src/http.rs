@@ -23,8 +23,10 @@
 use std::future::Future;
 use std::net::SocketAddr;
 
+use std::sync::Arc;
+
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -35,30 +37,162 @@ use crate::pipeline::{PROMETHEUS_CONTENT_TYPE, Telemetry};
 /// Default listen address of the standalone server (loopback only).
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8001";
 
-/// A router serving both endpoints for `telemetry`.
+/// Default cap on scrapes and health checks served at the same time.
+pub const DEFAULT_MAX_CONCURRENT_SCRAPES: usize = 8;
+
+/// How the endpoints guard themselves.
+///
+/// - `bearer_token`: when set, requests must send `Authorization: Bearer <token>`
+///   (compared in constant time); others get `401` with `WWW-Authenticate: Bearer`.
+///   The token never appears in `Debug` output.
+/// - `max_concurrent_scrapes`: requests past it get `503` with `Retry-After: 1`
+///   instead of queueing CPU work (default [`DEFAULT_MAX_CONCURRENT_SCRAPES`]).
+///
+/// Wrong methods get `405`, unknown paths `404`, oversized headers `431` (hyper's
+/// limits), and nothing a client sends can make a handler panic.
+///
+/// ```
+/// use autobot_otel::http::EndpointOptions;
+/// let options = EndpointOptions::default().with_bearer_token("s3cret").with_max_concurrent_scrapes(4);
+/// assert!(!format!("{options:?}").contains("s3cret"));
+/// ```
+#[derive(Clone)]
+pub struct EndpointOptions {
+    bearer_token: Option<Arc<[u8]>>,
+    max_concurrent_scrapes: usize,
+}
+
+impl Default for EndpointOptions {
+    fn default() -> Self {
+        EndpointOptions {
+            bearer_token: None,
+            max_concurrent_scrapes: DEFAULT_MAX_CONCURRENT_SCRAPES,
+        }
+    }
+}
+
+impl std::fmt::Debug for EndpointOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EndpointOptions")
+            .field(
+                "bearer_token",
+                &self.bearer_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("max_concurrent_scrapes", &self.max_concurrent_scrapes)
+            .finish()
+    }
+}
+
+impl EndpointOptions {
+    /// Requires `Authorization: Bearer <token>`.
+    pub fn with_bearer_token(mut self, token: impl AsRef<str>) -> Self {
+        self.bearer_token = Some(Arc::from(token.as_ref().as_bytes()));
+        self
+    }
+
+    /// Serves at most `n` requests at once (503 past it).
+    pub fn with_max_concurrent_scrapes(mut self, n: usize) -> Self {
+        self.max_concurrent_scrapes = n;
+        self
+    }
+}
+
+#[derive(Clone)]
+struct AppState {
+    telemetry: Telemetry,
+    token: Option<Arc<[u8]>>,
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+/// A router serving both endpoints for `telemetry`, with the default options.
 ///
 /// ```
 /// let app: axum::Router = autobot_otel::http::router(autobot_otel::global().clone());
 /// # drop(app);
 /// ```
 pub fn router(telemetry: Telemetry) -> Router {
+    router_with(telemetry, EndpointOptions::default())
+}
+
+/// A router serving both endpoints for `telemetry`, guarded as `options` says.
+///
+/// ```
+/// use autobot_otel::http::{router_with, EndpointOptions};
+/// let app = router_with(autobot_otel::global().clone(), EndpointOptions::default().with_bearer_token("t"));
+/// # drop(app);
+/// ```
+pub fn router_with(telemetry: Telemetry, options: EndpointOptions) -> Router {
+    let state = AppState {
+        telemetry,
+        token: options.bearer_token,
+        permits: Arc::new(tokio::sync::Semaphore::new(options.max_concurrent_scrapes)),
+    };
     Router::new()
         .route(METRICS_PATH, get(metrics_handler))
         .route(HEALTH_PATH, get(health_handler))
-        .with_state(telemetry)
+        .with_state(state)
 }
 
-async fn metrics_handler(State(telemetry): State<Telemetry>) -> Response {
+/// Compares in time that depends on the lengths only, not on where bytes differ.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// `Err(response)` when the request is not authorised or over capacity.
+fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<tokio::sync::OwnedSemaphorePermit, Response> {
+    if let Some(token) = &state.token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
+            .unwrap_or_default();
+        if !constant_time_eq(given, token) {
+            return Err((
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+            )
+                .into_response());
+        }
+    }
+    state.permits.clone().try_acquire_owned().map_err(|_| {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "1")],
+        )
+            .into_response()
+    })
+}
+
+async fn metrics_handler(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let permit = match admit(&state, &headers) {
+        Ok(permit) => permit,
+        Err(response) => return response,
+    };
     // Rendering is CPU work proportional to the series count: keep it off the
     // async worker threads.
-    match tokio::task::spawn_blocking(move || telemetry.render_prometheus()).await {
+    let telemetry = state.telemetry;
+    let rendered = tokio::task::spawn_blocking(move || telemetry.render_prometheus()).await;
+    drop(permit);
+    match rendered {
         Ok(body) => ([(header::CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE)], body).into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
 
-async fn health_handler(State(telemetry): State<Telemetry>) -> Response {
-    match tokio::task::spawn_blocking(move || telemetry.health()).await {
+async fn health_handler(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let permit = match admit(&state, &headers) {
+        Ok(permit) => permit,
+        Err(response) => return response,
+    };
+    let telemetry = state.telemetry;
+    let report = tokio::task::spawn_blocking(move || telemetry.health()).await;
+    drop(permit);
+    match report {
         Ok(report) => Json(report).into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
@@ -78,16 +212,25 @@ async fn health_handler(State(telemetry): State<Telemetry>) -> Response {
 pub struct MetricsServer {
     listener: tokio::net::TcpListener,
     telemetry: Telemetry,
+    options: EndpointOptions,
 }
 
 impl MetricsServer {
-    /// Binds `addr` (e.g. [`DEFAULT_ADDR`]; port 0 picks a free port).
+    /// Binds `addr` (e.g. [`DEFAULT_ADDR`], loopback only; port 0 picks a free
+    /// port). Bind `0.0.0.0:8001` only behind a firewall or with a bearer token.
     pub async fn bind(addr: &str, telemetry: Telemetry) -> std::io::Result<MetricsServer> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         Ok(MetricsServer {
             listener,
             telemetry,
+            options: EndpointOptions::default(),
         })
+    }
+
+    /// Guards the endpoints as `options` says (token, concurrency cap).
+    pub fn with_options(mut self, options: EndpointOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// The bound address.
@@ -102,7 +245,7 @@ impl MetricsServer {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, router(self.telemetry))
+        axum::serve(self.listener, router_with(self.telemetry, self.options))
             .with_graceful_shutdown(shutdown)
             .await
     }
