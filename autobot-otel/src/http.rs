@@ -141,37 +141,54 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// `Err(response)` when the request is not authorised or over capacity.
+/// Why a request is turned away.
+enum Rejection {
+    Unauthorized,
+    Busy,
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        match self {
+            Rejection::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+            )
+                .into_response(),
+            Rejection::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "1")],
+            )
+                .into_response(),
+        }
+    }
+}
+
+/// A permit to serve, or why not (unauthorised, over capacity).
 fn admit(
     state: &AppState,
     headers: &HeaderMap,
-) -> Result<tokio::sync::OwnedSemaphorePermit, Response> {
+) -> Result<tokio::sync::OwnedSemaphorePermit, Rejection> {
     if let Some(token) = &state.token {
         let given = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
             .unwrap_or_default();
         if !constant_time_eq(given, token) {
-            return Err((
-                StatusCode::UNAUTHORIZED,
-                [(header::WWW_AUTHENTICATE, "Bearer")],
-            )
-                .into_response());
+            return Err(Rejection::Unauthorized);
         }
     }
-    state.permits.clone().try_acquire_owned().map_err(|_| {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::RETRY_AFTER, "1")],
-        )
-            .into_response()
-    })
+    state
+        .permits
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| Rejection::Busy)
 }
 
 async fn metrics_handler(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let permit = match admit(&state, &headers) {
         Ok(permit) => permit,
-        Err(response) => return response,
+        Err(rejection) => return rejection.into_response(),
     };
     // Rendering is CPU work proportional to the series count: keep it off the
     // async worker threads.
@@ -187,7 +204,7 @@ async fn metrics_handler(State(state): State<AppState>, headers: HeaderMap) -> R
 async fn health_handler(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let permit = match admit(&state, &headers) {
         Ok(permit) => permit,
-        Err(response) => return response,
+        Err(rejection) => return rejection.into_response(),
     };
     let telemetry = state.telemetry;
     let report = tokio::task::spawn_blocking(move || telemetry.health()).await;
