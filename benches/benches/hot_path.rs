@@ -6,7 +6,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use autobot_otel::catalog::MetricId;
+use autobot_otel::catalog::{Category, MetricId};
 use autobot_otel::labels::*;
 use autobot_otel::{MetricsManager, instrument_github, instrument_workflow};
 use autobot_otel_bench::{PromCrate, RawOtel, facade};
@@ -255,23 +255,12 @@ fn prom_call(p: &PromCrate, category: &str) -> RawCall {
     }
 }
 
-const CATEGORIES: [&str; 8] = [
-    "workflow",
-    "github",
-    "task",
-    "performance",
-    "knowledge",
-    "llm",
-    "websocket",
-    "redis",
-];
-
 fn categories(c: &mut Criterion) {
     let telemetry = facade(false);
     let raw = RawOtel::new();
     let prom = PromCrate::new();
     let v = values();
-    for category in CATEGORIES {
+    for category in Category::ALL.map(|c| c.key()) {
         let mut g = c.benchmark_group(format!("category/{category}"));
         g.bench_function("facade", |b| {
             b.iter(|| facade_call(telemetry.metrics(), black_box(&v), category))

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use autobot_otel::catalog::MetricId;
+use autobot_otel::catalog::{Category, MetricId};
 use autobot_otel::labels::Outcome;
 use autobot_otel_bench::{facade, rss_bytes};
 
@@ -291,16 +291,7 @@ fn main() {
         "constant/histogram/prometheus_bound",
         Some(2.0),
     ));
-    for c in [
-        "workflow",
-        "github",
-        "task",
-        "performance",
-        "knowledge",
-        "llm",
-        "websocket",
-        "redis",
-    ] {
+    for c in Category::ALL.map(|c| c.key()) {
         rows.extend(ratio_row(
             &m,
             &format!("{c}: facade call (run-time labels) vs raw unbound OTel"),
