@@ -320,16 +320,7 @@ impl PrometheusServer {
     /// Waits until every configured target's health is `"up"`; the error
     /// on timeout includes each target's `lastError`.
     pub fn wait_for_target_up(&self, timeout: Duration) -> Result<Vec<TargetStatus>> {
-        let want = self.options.targets.len().max(1);
-        poll(
-            timeout,
-            Duration::from_millis(200),
-            || {
-                let t = self.targets()?;
-                Ok((t.len() >= want && t.iter().all(|t| t.health == "up")).then_some(t))
-            },
-            || format!("targets not all up: {}", self.targets_summary()),
-        )
+        self.wait_for_targets(timeout, |t| t.health == "up", "targets not all up")
     }
 
     /// Waits until every configured target has been scraped at least once,
@@ -337,16 +328,39 @@ impl PrometheusServer {
     /// targets. Note Prometheus applies target updates at most every 5 s, so
     /// the first scrape can take up to ~5 s plus one scrape interval.
     pub fn wait_for_first_scrape(&self, timeout: Duration) -> Result<Vec<TargetStatus>> {
+        self.wait_for_targets(
+            timeout,
+            |t| t.health != "unknown",
+            "targets not scraped yet",
+        )
+    }
+
+    /// Waits until every configured target satisfies `ready`.
+    fn wait_for_targets(
+        &self,
+        timeout: Duration,
+        ready: impl Fn(&TargetStatus) -> bool,
+        what: &str,
+    ) -> Result<Vec<TargetStatus>> {
         let want = self.options.targets.len().max(1);
         poll(
             timeout,
             Duration::from_millis(200),
             || {
                 let t = self.targets()?;
-                Ok((t.len() >= want && t.iter().all(|t| t.health != "unknown")).then_some(t))
+                Ok((t.len() >= want && t.iter().all(&ready)).then_some(t))
             },
-            || format!("targets not scraped yet: {}", self.targets_summary()),
+            || format!("{what}: {}", self.targets_summary()),
         )
+    }
+
+    /// Starts Prometheus and waits (bounded) until its targets are up and have
+    /// been scraped successfully `scrapes` times, so rates have data.
+    pub fn start_scraped(options: PrometheusOptions, scrapes: u64) -> Result<PrometheusServer> {
+        let server = PrometheusServer::start(options)?;
+        server.wait_for_target_up(Duration::from_secs(30))?;
+        server.wait_for_scrapes(scrapes, Duration::from_secs(30))?;
+        Ok(server)
     }
 
     /// Waits until every configured target has been scraped successfully

@@ -216,13 +216,8 @@ fn every_rule_and_panel_query_parses_and_returns_data_from_the_demo() {
     for path in files(prometheus_dir().join("rules"), "yml") {
         options = options.rule_file(path);
     }
-    let prometheus = PrometheusServer::start(options).expect("prometheus starts");
-    prometheus
-        .wait_for_target_up(Duration::from_secs(30))
-        .expect("target up");
-    prometheus
-        .wait_for_scrapes(4, Duration::from_secs(30))
-        .expect("scrapes");
+    let prometheus =
+        PrometheusServer::start_scraped(options, 4).expect("prometheus scraped the demo");
 
     let mut failures = Vec::new();
     for rule in &rules {

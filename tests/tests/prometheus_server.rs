@@ -118,16 +118,11 @@ fn prometheus_scrapes_every_family_and_the_guide_queries_return_data() {
         ],
     )
     .expect("demo starts");
-    let prometheus = PrometheusServer::start(
+    let prometheus = PrometheusServer::start_scraped(
         PrometheusOptions::new(demo.target()).scrape_interval(Duration::from_secs(1)),
+        4,
     )
-    .expect("prometheus starts");
-    prometheus
-        .wait_for_target_up(Duration::from_secs(30))
-        .expect("target up");
-    prometheus
-        .wait_for_scrapes(4, Duration::from_secs(30))
-        .expect("scrapes");
+    .expect("prometheus scraped the demo");
 
     // Every family, by its series names, is in Prometheus.
     let names: BTreeSet<String> = prometheus
