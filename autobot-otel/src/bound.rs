@@ -125,6 +125,34 @@ impl<H> BoundCache<H> {
     }
 }
 
+impl<H> BoundCache<H> {
+    /// The label position with the most distinct values among the cached label
+    /// sets: the label that grows, when the cache is full.
+    pub(crate) fn growing_label(&self) -> Option<usize> {
+        let map = match self.map.read() {
+            Ok(map) => map,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        most_distinct(map.values().flatten().map(|(key, _)| key.as_ref()))
+    }
+}
+
+/// Of label-value tuples, the position with the most distinct values (the first
+/// on a tie); `None` for no tuples or no labels.
+pub(crate) fn most_distinct<'k>(keys: impl Iterator<Item = &'k [Box<str>]>) -> Option<usize> {
+    let mut distinct: Vec<std::collections::HashSet<&str>> = Vec::new();
+    for key in keys {
+        if distinct.len() < key.len() {
+            distinct.resize_with(key.len(), Default::default);
+        }
+        for (set, value) in distinct.iter_mut().zip(key.iter()) {
+            set.insert(value);
+        }
+    }
+    let most = distinct.iter().map(|s| s.len()).max()?;
+    distinct.iter().position(|s| s.len() == most)
+}
+
 fn find<'m, H>(map: &'m Buckets<H>, hash: u64, values: &[&str]) -> Option<&'m H> {
     map.get(&hash)?
         .iter()
@@ -137,6 +165,15 @@ fn find<'m, H>(map: &'m Buckets<H>, hash: u64, values: &[&str]) -> Option<&'m H>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_label_with_most_distinct_values_is_the_one_that_grows() {
+        let keys: Vec<Box<[Box<str>]>> = (0..5)
+            .map(|i| vec![Box::from("chat"), Box::from(format!("model-{i}").as_str())].into())
+            .collect();
+        assert_eq!(most_distinct(keys.iter().map(|k| k.as_ref())), Some(1));
+        assert_eq!(most_distinct(std::iter::empty()), None);
+    }
     use crate::catalog::MetricId;
 
     #[test]

@@ -58,10 +58,10 @@
 //!   `target_info` series, before any instrument named `target_info`.
 //! - **Series** in a family are sorted by their number of labels, then by the
 //!   label *values* in label order (byte order), then in collection order.
-//! - **Labels** in a series are sorted by sanitized key; attribute keys that
-//!   sanitize to the same label are merged into one label whose value is their
-//!   values, ordered by original key, joined with `;`. Histogram buckets add
-//!   `le` last.
+//! - **Labels** in a series are sorted by label name (the sanitized key, see
+//!   below); attribute keys that sanitize to the same label are merged into
+//!   one label whose value is their values, ordered by original key, joined
+//!   with `;`. Histogram buckets add `le` last.
 //! - **Names**: the instrument name is sanitized, then `_<unit>` is appended
 //!   for known units (`s` → `seconds`, `By` → `bytes`, `1` → `ratio`,
 //!   `m/s` → `meters_per_second`, ...; annotations like `{request}` add
@@ -85,6 +85,36 @@
 //! - [`PrometheusTextReader::render`] returns an error where the old path
 //!   rendered an empty scrape (collection failed, reader shut down, or an
 //!   empty metric name from a view).
+//! - Names the old path writes invalid, which no Prometheus parser accepts,
+//!   are made valid (next section).
+//!
+//! # Invalid names are made valid
+//!
+//! Every metric name written matches `[a-zA-Z_:][a-zA-Z0-9_:]*` and every
+//! label name `[a-zA-Z_][a-zA-Z0-9_]*` (and is neither `__name__` nor, in a
+//! histogram, `le`), following the OpenTelemetry "Prometheus and OpenMetrics
+//! compatibility" rules. For every name the old path already writes validly
+//! the output is unchanged, byte for byte; only these differ:
+//!
+//! | input | old path | here |
+//! |---|---|---|
+//! | metric name with a non-ASCII letter before its first other invalid character (`aé.b`, only possible through a view) | `aé_b` | `a__b`: every character outside `[a-zA-Z0-9_:]` becomes `_` |
+//! | attribute key containing `:` (`a:b`) | `a:b` | `a_b`: every character outside `[a-zA-Z0-9_]` becomes `_` |
+//! | attribute key starting with a digit (`1abc`) | `1abc` | `key_1abc` |
+//! | empty attribute key | nothing before the `=` | `key_` (not dropped: dropping could make two series identical) |
+//! | attribute key sanitizing to `__name__` (reserved for the metric name) | `__name__` | `key__name__` |
+//! | attribute key sanitizing to `le` on a histogram (`le` is the bucket bound) | a second `le` | `key_le` |
+//!
+//! A metric name starting with a digit gets a `_` prefix in both (`1st.x`
+//! → `_1st_x`). Other keys starting with `__` are valid Prometheus label
+//! names and kept, as are keys starting with one `_` (the old path's output,
+//! which the byte-for-byte rule keeps; the specification's `key` prefix for
+//! those is not applied), and runs of `_` are not collapsed, for the same
+//! reason. A renamed key takes part in the sorting and merging above under its new
+//! name: `1abc` and `key_1abc` on one data point merge into `key_1abc`.
+//! Keys that sanitize alike on different data points can still give two
+//! series the same labels (`{a.b="x"}` and `{a_b="x"}`), as in the old path
+//! and as the specification accepts.
 //!
 //! `opentelemetry_sdk`'s `experimental_metrics_custom_reader` feature is
 //! needed for [`MetricReader`]; the workspace enables it.
@@ -483,6 +513,7 @@ fn render_metrics(rm: &ResourceMetrics, state: &mut State, out: &mut String) -> 
         }
 
         fam.clear();
+        fam.histogram = first.kind == Kind::Histogram;
         for entry in family {
             collect_series(entry, &mut fam);
         }
@@ -585,6 +616,8 @@ struct Family<'a> {
     series: Vec<Series<'a>>,
     tmp: String,
     prefix: String,
+    /// The family is a histogram: `le` is reserved for the buckets.
+    histogram: bool,
 }
 
 impl<'a> Family<'a> {
@@ -618,14 +651,16 @@ fn push_series<'a>(
         keys,
         series,
         tmp,
+        histogram,
         ..
     } = fam;
+    let histogram = *histogram;
     let start = labels.len();
     labels.extend(attributes);
     let own = &mut labels[start..];
     // Keys are unique per data point and per resource, so this is total.
     own.sort_unstable_by(|a, b| {
-        compare_sanitized(a.key.as_str(), b.key.as_str())
+        compare_labels(a.key.as_str(), b.key.as_str(), histogram)
             .then_with(|| a.key.as_str().cmp(b.key.as_str()))
     });
     let own: &[&KeyValue] = own;
@@ -635,7 +670,7 @@ fn push_series<'a>(
     let mut simple = true;
     let mut i = 0;
     while i < own.len() {
-        let end = group_end(own, i);
+        let end = group_end(own, i, histogram);
         groups += 1;
         match (&own[i..end], &own[i].value) {
             ([_], Value::String(v)) => push_key_value(keys, v.as_str()),
@@ -681,10 +716,16 @@ fn string_value(value: &Value) -> &str {
     }
 }
 
-/// End of the run of labels starting at `i` whose keys sanitize alike.
-fn group_end(labels: &[&KeyValue], i: usize) -> usize {
+/// End of the run of labels starting at `i` whose keys give one label name.
+fn group_end(labels: &[&KeyValue], i: usize, histogram: bool) -> usize {
     let mut j = i + 1;
-    while j < labels.len() && same_sanitized(labels[j - 1].key.as_str(), labels[j].key.as_str()) {
+    while j < labels.len()
+        && compare_labels(
+            labels[j - 1].key.as_str(),
+            labels[j].key.as_str(),
+            histogram,
+        ) == Ordering::Equal
+    {
         j += 1;
     }
     j
@@ -717,8 +758,10 @@ fn write_family(
         series,
         tmp,
         prefix,
+        histogram,
         ..
     } = fam;
+    let histogram = *histogram;
     let name = first.name.as_ref();
     let kind = first.kind;
     if !first.help.is_empty() {
@@ -749,7 +792,7 @@ fn write_family(
                 out.push_str(name);
                 if !own.is_empty() {
                     out.push('{');
-                    push_label_body(out, own, s.simple, tmp);
+                    push_label_body(out, own, s.simple, tmp, histogram);
                     out.push('}');
                 }
                 out.push(' ');
@@ -760,7 +803,7 @@ fn write_family(
                 prefix.clear();
                 if !own.is_empty() {
                     prefix.push('{');
-                    push_label_body(prefix, own, s.simple, tmp);
+                    push_label_body(prefix, own, s.simple, tmp, histogram);
                 }
                 let prefix = prefix.as_str();
                 match s.point {
@@ -783,13 +826,19 @@ fn write_family(
 }
 
 /// `k="v",k2="v2"` for one series.
-fn push_label_body(out: &mut String, own: &[&KeyValue], simple: bool, tmp: &mut String) {
+fn push_label_body(
+    out: &mut String,
+    own: &[&KeyValue],
+    simple: bool,
+    tmp: &mut String,
+    histogram: bool,
+) {
     if simple {
         for (n, kv) in own.iter().enumerate() {
             if n > 0 {
                 out.push(',');
             }
-            push_sanitized(out, kv.key.as_str());
+            push_label_name(out, kv.key.as_str(), histogram);
             out.push_str("=\"");
             push_escaped(out, string_value(&kv.value), true);
             out.push('"');
@@ -798,11 +847,11 @@ fn push_label_body(out: &mut String, own: &[&KeyValue], simple: bool, tmp: &mut 
     }
     let mut i = 0;
     while i < own.len() {
-        let end = group_end(own, i);
+        let end = group_end(own, i, histogram);
         if i > 0 {
             out.push(',');
         }
-        push_sanitized(out, own[i].key.as_str());
+        push_label_name(out, own[i].key.as_str(), histogram);
         out.push_str("=\"");
         join_values(&own[i..end], tmp);
         push_escaped(out, tmp, true);
@@ -960,21 +1009,48 @@ fn push_escaped(out: &mut String, s: &str, quote: bool) {
     out.push_str(&s[from..]);
 }
 
-/// `sanitize_prom_kv` of one character: `[a-zA-Z0-9:]` kept, others `_`.
+/// A label name's character: `[a-zA-Z0-9_]` kept, others `_`.
+///
+/// `sanitize_prom_kv` of the old path keeps `:` too, which is not valid in a
+/// label name; for every other character the two agree.
 fn sanitize_char(c: char) -> char {
-    if c.is_ascii_alphanumeric() || c == ':' {
-        c
-    } else {
-        '_'
-    }
+    if c.is_ascii_alphanumeric() { c } else { '_' }
 }
 
 fn is_label_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b':'
+    b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// Appends `sanitize_prom_kv(key)`.
-fn push_sanitized(out: &mut String, key: &str) {
+/// Whether `key`, sanitized, is `target` (ASCII).
+fn sanitizes_to(key: &str, target: &str) -> bool {
+    key.len() >= target.len() && key.chars().map(sanitize_char).eq(target.chars())
+}
+
+/// What goes before the sanitized `key` in its label name: `key_` when the
+/// key is empty or starts with a digit, or is `le` in a histogram; `key` when
+/// it sanitizes to `__name__`; nothing for every other key (see the module
+/// docs).
+fn label_prefix(key: &str, histogram: bool) -> &'static str {
+    match key.as_bytes().first() {
+        None => "key_",
+        Some(b) if b.is_ascii_digit() => "key_",
+        Some(b) if !b.is_ascii_alphanumeric() && sanitizes_to(key, "__name__") => "key",
+        Some(b'l') if histogram && key == "le" => "key_",
+        Some(_) => "",
+    }
+}
+
+/// The characters of `key`'s label name.
+fn label_chars(key: &str, histogram: bool) -> impl Iterator<Item = char> + '_ {
+    label_prefix(key, histogram)
+        .chars()
+        .chain(key.chars().map(sanitize_char))
+}
+
+/// Appends the label name of attribute `key`: `sanitize_prom_kv(key)` for
+/// every key the old path writes validly.
+fn push_label_name(out: &mut String, key: &str, histogram: bool) {
+    out.push_str(label_prefix(key, histogram));
     if key.bytes().all(is_label_byte) {
         out.push_str(key);
     } else {
@@ -982,7 +1058,16 @@ fn push_sanitized(out: &mut String, key: &str) {
     }
 }
 
-/// Compares `sanitize_prom_kv(a)` with `sanitize_prom_kv(b)` without building them.
+/// Compares the label names of `a` and `b` without building them.
+fn compare_labels(a: &str, b: &str, histogram: bool) -> Ordering {
+    if label_prefix(a, histogram).is_empty() && label_prefix(b, histogram).is_empty() {
+        compare_sanitized(a, b)
+    } else {
+        label_chars(a, histogram).cmp(label_chars(b, histogram))
+    }
+}
+
+/// Compares `a` and `b` sanitized (no prefixes) without building them.
 fn compare_sanitized(a: &str, b: &str) -> Ordering {
     let (x, y) = (a.as_bytes(), b.as_bytes());
     for i in 0..x.len().min(y.len()) {
@@ -1006,40 +1091,22 @@ fn compare_sanitized(a: &str, b: &str) -> Ordering {
     x.len().cmp(&y.len())
 }
 
-fn same_sanitized(a: &str, b: &str) -> bool {
-    compare_sanitized(a, b) == Ordering::Equal
-}
-
-/// `opentelemetry_prometheus::utils::sanitize_name`, quirks included: a
-/// leading digit gets a `_` prefix, and non-ASCII letters before the first
-/// invalid character are kept.
+/// `opentelemetry_prometheus::utils::sanitize_name`, made valid: a leading
+/// digit gets a `_` prefix and every character outside `[a-zA-Z0-9_:]`
+/// becomes `_`. (The old path kept non-ASCII letters before the first other
+/// invalid character; the result equals it whenever that is valid.)
 fn sanitize_name(s: &str) -> Cow<'_, str> {
-    let mut prefix = "";
-    let first_invalid = s.char_indices().find(|&(i, c)| {
-        if i == 0 && c.is_ascii_digit() {
-            prefix = "_";
-            true
-        } else {
-            !c.is_alphanumeric() && c != '_' && c != ':'
-        }
-    });
-    match first_invalid {
-        None => Cow::Borrowed(s),
-        Some((at, _)) => {
-            let (valid, rest) = s.split_at(at);
-            let mut name = String::with_capacity(prefix.len() + s.len());
-            name.push_str(prefix);
-            name.push_str(valid);
-            name.extend(rest.chars().map(|c| {
-                if c.is_ascii_alphanumeric() || c == '_' || c == ':' {
-                    c
-                } else {
-                    '_'
-                }
-            }));
-            Cow::Owned(name)
-        }
+    let valid = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == ':';
+    let digit = s.starts_with(|c: char| c.is_ascii_digit());
+    if !digit && s.chars().all(valid) {
+        return Cow::Borrowed(s);
     }
+    let mut name = String::with_capacity(s.len() + 1);
+    if digit {
+        name.push('_');
+    }
+    name.extend(s.chars().map(|c| if valid(c) { c } else { '_' }));
+    Cow::Owned(name)
 }
 
 /// `opentelemetry_prometheus::utils::get_unit_suffixes`.
@@ -1145,15 +1212,117 @@ mod tests {
         }
     }
 
-    #[test]
-    fn sanitizing() {
-        assert_eq!(sanitize_name("1a.b"), "_1a_b");
-        assert_eq!(sanitize_name("aéb.c"), "aéb_c");
-        assert_eq!(sanitize_name("a€b.c"), "a_b_c");
-        assert_eq!(sanitize_name("a.€b"), "a__b");
+    fn label_name(key: &str, histogram: bool) -> String {
         let mut s = String::new();
-        push_sanitized(&mut s, "1é.x-y");
-        assert_eq!(s, "1__x_y");
+        push_label_name(&mut s, key, histogram);
+        s
+    }
+
+    fn valid_label_name(name: &str) -> bool {
+        name.chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_alphabetic() || c == '_' || (i > 0 && c.is_ascii_digit()))
+            && !name.is_empty()
+            && name != "__name__"
+    }
+
+    fn valid_metric_name(name: &str) -> bool {
+        !name.is_empty()
+            && name.chars().enumerate().all(|(i, c)| {
+                c.is_ascii_alphabetic() || c == '_' || c == ':' || (i > 0 && c.is_ascii_digit())
+            })
+    }
+
+    #[test]
+    fn metric_names_are_made_valid() {
+        for (name, want) in [
+            ("1a.b", "_1a_b"),
+            ("aéb.c", "a_b_c"),
+            ("a€b.c", "a_b_c"),
+            ("a.€b", "a__b"),
+            ("日本", "__"),
+            ("9", "_9"),
+            ("ok:name_1", "ok:name_1"),
+            ("a-b/c", "a_b_c"),
+        ] {
+            let got = sanitize_name(name);
+            assert_eq!(got, want, "{name}");
+            assert!(valid_metric_name(&got), "{got}");
+        }
+        assert!(matches!(sanitize_name("already_valid:x"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn label_names_are_made_valid() {
+        for (key, histogram, want) in [
+            // Unchanged from `sanitize_prom_kv` (valid there already).
+            ("a.b", false, "a_b"),
+            ("clé", false, "cl_"),
+            ("_x", false, "_x"),
+            ("__foo", false, "__foo"),
+            ("__name", false, "__name"),
+            ("le", false, "le"),
+            ("lé", true, "l_"),
+            ("x1", true, "x1"),
+            // Invalid there, valid here.
+            ("a:b", false, "a_b"),
+            (":", false, "_"),
+            ("1abc", false, "key_1abc"),
+            ("1é.x-y", false, "key_1__x_y"),
+            ("", false, "key_"),
+            ("", true, "key_"),
+            ("__name__", false, "key__name__"),
+            ("..name..", true, "key__name__"),
+            ("le", true, "key_le"),
+        ] {
+            let got = label_name(key, histogram);
+            assert_eq!(got, want, "{key:?} histogram={histogram}");
+            assert!(valid_label_name(&got), "{got}");
+            if histogram {
+                assert_ne!(got, "le");
+            }
+        }
+    }
+
+    #[test]
+    fn label_comparison_matches_the_built_names() {
+        let keys = [
+            "",
+            "a",
+            "a.b",
+            "a_b",
+            "a:b",
+            "ab",
+            "a~",
+            "aa",
+            "é",
+            "1",
+            "1a",
+            "key_",
+            "key_1a",
+            "key__name__",
+            "__name__",
+            "_",
+            "__",
+            "le",
+            "key_le",
+            "l",
+            "lf",
+            "Z",
+            "日本",
+        ];
+        for histogram in [false, true] {
+            for a in keys {
+                for b in keys {
+                    let want = label_name(a, histogram).cmp(&label_name(b, histogram));
+                    assert_eq!(
+                        compare_labels(a, b, histogram),
+                        want,
+                        "{a:?} {b:?} histogram={histogram}"
+                    );
+                }
+            }
+        }
         for (a, b) in [
             ("a.b", "a_b"),
             ("a~", "aa"),
@@ -1165,6 +1334,114 @@ mod tests {
             let sb: String = b.chars().map(sanitize_char).collect();
             assert_eq!(compare_sanitized(a, b), sa.cmp(&sb), "{a} {b}");
         }
+    }
+
+    /// A provider with `resource`, its reader, and a view renaming `renamed`.
+    fn provider(
+        resource: &[KeyValue],
+    ) -> (
+        opentelemetry_sdk::metrics::SdkMeterProvider,
+        PrometheusTextReader,
+    ) {
+        use opentelemetry_sdk::metrics::{Instrument, SdkMeterProvider, Stream};
+        let reader = PrometheusTextReader::new();
+        let provider = SdkMeterProvider::builder()
+            .with_resource(
+                opentelemetry_sdk::Resource::builder_empty()
+                    .with_attributes(resource.to_vec())
+                    .build(),
+            )
+            .with_reader(reader.clone())
+            .with_view(|i: &Instrument| match i.name() {
+                "renamed" => Stream::builder().with_name("métrique.1").build().ok(),
+                "digit" => Stream::builder().with_name("1st.x").build().ok(),
+                _ => None,
+            })
+            .build();
+        (provider, reader)
+    }
+
+    #[test]
+    fn invalid_keys_and_names_render_a_parsable_scrape() {
+        use opentelemetry::metrics::MeterProvider as _;
+        let (provider, reader) = provider(&[
+            KeyValue::new("1abc", "digit"),
+            KeyValue::new("", "empty"),
+            KeyValue::new("a:b", "colon"),
+            KeyValue::new("__name__", "reserved"),
+            KeyValue::new("clé", "accent"),
+        ]);
+        let m = provider.meter("t");
+        let h = m.f64_histogram("h").with_boundaries(vec![1.0]).build();
+        h.record(
+            0.5,
+            &[
+                KeyValue::new("le", "mine"),
+                KeyValue::new("", "e"),
+                KeyValue::new("1x", "d"),
+            ],
+        );
+        let c = m.u64_counter("renamed").build();
+        c.add(
+            2,
+            &[
+                KeyValue::new("1abc", "x"),
+                KeyValue::new("key_1abc", "y"),
+                KeyValue::new("le", "counter le"),
+            ],
+        );
+        m.u64_counter("digit").build().add(1, &[]);
+        let text = reader.render_to_string().expect("render");
+        assert_eq!(
+            text,
+            concat!(
+                "# TYPE _1st_x_total counter\n",
+                "_1st_x_total 1\n",
+                "# TYPE h histogram\n",
+                "h_bucket{key_=\"e\",key_1x=\"d\",key_le=\"mine\",le=\"1\"} 1\n",
+                "h_bucket{key_=\"e\",key_1x=\"d\",key_le=\"mine\",le=\"+Inf\"} 1\n",
+                "h_sum{key_=\"e\",key_1x=\"d\",key_le=\"mine\"} 0.5\n",
+                "h_count{key_=\"e\",key_1x=\"d\",key_le=\"mine\"} 1\n",
+                "# TYPE m_trique_1_total counter\n",
+                "m_trique_1_total{key_1abc=\"x;y\",le=\"counter le\"} 2\n",
+                "# HELP target_info Target metadata\n",
+                "# TYPE target_info gauge\n",
+                "target_info{a_b=\"colon\",cl_=\"accent\",key_=\"empty\",key_1abc=\"digit\",key__name__=\"reserved\"} 1\n",
+            )
+        );
+        let scrape = crate::scrape::Scrape::parse(&text).expect("parsable");
+        assert_eq!(
+            scrape.value(
+                "h_count",
+                &[("key_", "e"), ("key_1x", "d"), ("key_le", "mine")]
+            ),
+            Some(1.0)
+        );
+    }
+
+    #[test]
+    fn keys_merging_under_a_new_name_keep_one_label() {
+        use opentelemetry::metrics::MeterProvider as _;
+        let (provider, reader) = provider(&[]);
+        let g = provider.meter("t").i64_gauge("g").build();
+        // `1` and `key_1` are the label `key_1`, `1.` and `1:` the label
+        // `key_1_`; values in original key order.
+        g.record(
+            1,
+            &[
+                KeyValue::new("key_1", "d"),
+                KeyValue::new("1", "a"),
+                KeyValue::new("1.", "b"),
+                KeyValue::new("1:", "c"),
+            ],
+        );
+        g.record(2, &[KeyValue::new("", "x"), KeyValue::new("key_", "y")]);
+        let text = reader.render_to_string().expect("render");
+        assert_eq!(
+            text,
+            "# TYPE g gauge\ng{key_=\"x;y\"} 2\ng{key_1=\"a;d\",key_1_=\"b;c\"} 1\n"
+        );
+        crate::scrape::Scrape::parse(&text).expect("parsable");
     }
 
     #[test]

@@ -146,7 +146,11 @@ mod tests {
             .inc(); // arity
         m.histogram_handle(MetricId::LlmTokensTotal, &["p", "m", "input"])
             .record(1.0);
-        assert_eq!(t.render_prometheus().matches("autobot_").count(), 0);
+        let text = t.render_prometheus();
+        let catalog_lines = text
+            .lines()
+            .filter(|l| l.contains("autobot_") && !l.contains("autobot_otel_"));
+        assert_eq!(catalog_lines.count(), 0, "{text}");
     }
 
     #[test]

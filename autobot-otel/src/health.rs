@@ -2,8 +2,9 @@
 //! works, per category and metric, and the state of each exporter.
 //!
 //! `status` is `healthy` when a collection succeeded and no exporter's latest
-//! export failed, `degraded` when the latest OTLP export failed, and `disabled`
-//! under `OTEL_SDK_DISABLED`.
+//! export failed, `degraded` when the latest OTLP export failed or the collection
+//! itself failed (or the pipeline was shut down), and `disabled` under
+//! `OTEL_SDK_DISABLED`.
 //!
 //! ```
 //! use autobot_otel::{labels::Outcome, Telemetry};
@@ -49,8 +50,14 @@ pub struct HealthReport {
     pub metrics_with_data: usize,
     /// Series across all catalog metrics.
     pub series_count: usize,
-    /// Measurements dropped for invalid values.
+    /// Measurements dropped for invalid values (also `autobot_otel_measurements_dropped_total`).
     pub dropped_measurements: u64,
+    /// Collections in which an observable callback of this crate panicked (also
+    /// `autobot_otel_callback_failures_total`).
+    pub callback_failures: u64,
+    /// Whether this report's own collection succeeded (false also makes the
+    /// status `degraded`; after shutdown nothing is collected and it is false).
+    pub collection_ok: bool,
     /// Every category with its metrics and live series counts.
     pub categories: Vec<CategoryHealth>,
     /// State of each exporter.
@@ -167,9 +174,10 @@ impl Telemetry {
         let failing = [&otlp_metrics, &otlp_traces]
             .iter()
             .any(|o| o.as_ref().is_some_and(|o| o.status.failing));
+        let collection_ok = collected.is_some();
         let status = if !self.is_enabled() {
             "disabled"
-        } else if failing {
+        } else if failing || !collection_ok {
             "degraded"
         } else {
             "healthy"
@@ -182,6 +190,8 @@ impl Telemetry {
             metrics_with_data: all().filter(|m| m.series > 0).count(),
             series_count: all().map(|m| m.series).sum(),
             dropped_measurements: self.metrics().dropped_measurements(),
+            callback_failures: self.metrics().callback_failures(),
+            collection_ok,
             exporters: ExportersHealth {
                 prometheus: PrometheusHealth {
                     enabled: self.is_enabled(),

@@ -33,6 +33,7 @@
 //! - [`pipeline`]: [`Telemetry`], its builder and guard; [`otlp`]: push settings.
 //! - [`http`]: the endpoints; [`health`]: the health report.
 //! - [`rolling`]: the rolling-window rates; [`scrape`]: a parser of the text format.
+//! - [`self_metrics`]: the pipeline's own `autobot_otel_*` metrics (drops, limits, exports).
 
 mod bound;
 mod error;
@@ -43,12 +44,14 @@ pub mod health;
 pub mod http;
 pub mod instrument;
 pub mod labels;
+mod log_limit;
 mod manager;
 pub mod otlp;
 pub mod pipeline;
 mod push;
 pub mod rolling;
 pub mod scrape;
+pub mod self_metrics;
 
 mod github;
 mod knowledge;
@@ -72,7 +75,8 @@ pub use instrument::{
     instrument_workflow,
 };
 pub use manager::{
-    CARDINALITY_LOG_TARGET, EMPTY_LABEL_VALUE, IntoSeconds, MAX_LABEL_VALUE_BYTES, MetricsManager,
+    CARDINALITY_LOG_TARGET, COLLECT_LOG_TARGET, EMPTY_LABEL_VALUE, IntoSeconds,
+    MAX_LABEL_VALUE_BYTES, MetricsManager,
 };
 pub use pipeline::{Telemetry, TelemetryBuilder, TelemetryGuard};
 

@@ -47,6 +47,9 @@ pub const MAX_LABEL_VALUE_BYTES: usize = 256;
 /// Log target of the once-per-metric series limit warning.
 pub const CARDINALITY_LOG_TARGET: &str = "autobot_otel::cardinality";
 
+/// Log target of failures inside the crate's observable callbacks.
+pub const COLLECT_LOG_TARGET: &str = "autobot_otel::collect";
+
 /// Label value written in place of an empty one.
 pub const EMPTY_LABEL_VALUE: &str = "unknown";
 
@@ -120,7 +123,8 @@ pub struct MetricsManager {
     pub(crate) timeout_rates: Arc<RollingRates>,
     pub(crate) success_rates: Arc<RollingRates>,
     dropped: Arc<AtomicU64>,
-    limit_warned: Vec<AtomicBool>,
+    limit_warned: Arc<[AtomicBool]>,
+    callback_failures: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for MetricsManager {
@@ -146,9 +150,15 @@ impl MetricsManager {
             clock,
             limit(MetricId::RedisSuccessRate),
         ));
+        let callback_failures = Arc::new(AtomicU64::new(0));
+        let rates = RateSources {
+            timeout: timeout_rates.clone(),
+            success: success_rates.clone(),
+            failures: callback_failures.clone(),
+        };
         let instruments = CATALOG
             .iter()
-            .map(|def| build_instrument(meter, def, &timeout_rates, &success_rates))
+            .map(|def| build_instrument(meter, def, &rates))
             .collect();
         MetricsManager {
             instruments,
@@ -157,6 +167,30 @@ impl MetricsManager {
             success_rates,
             dropped: Arc::new(AtomicU64::new(0)),
             limit_warned: CATALOG.iter().map(|_| AtomicBool::new(false)).collect(),
+            callback_failures,
+        }
+    }
+
+    /// Collections in which one of the crate's observable callbacks (the rolling
+    /// rates) panicked. The panic is caught: that gauge reports nothing in that
+    /// collection, every other metric is collected as usual, and the failure is
+    /// logged at most once a minute under [`COLLECT_LOG_TARGET`]. Also shown by
+    /// the health endpoint and as `autobot_otel_callback_failures_total`.
+    ///
+    /// ```
+    /// let t = autobot_otel::Telemetry::builder().without_otlp().build().unwrap();
+    /// assert_eq!(t.metrics().callback_failures(), 0);
+    /// ```
+    pub fn callback_failures(&self) -> u64 {
+        self.callback_failures.load(Ordering::Relaxed)
+    }
+
+    /// The shared state that the self-metrics report.
+    pub(crate) fn diagnostics(&self) -> crate::self_metrics::Sources {
+        crate::self_metrics::Sources {
+            dropped: self.dropped.clone(),
+            limit_reached: self.limit_warned.clone(),
+            callback_failures: self.callback_failures.clone(),
         }
     }
 
@@ -270,18 +304,43 @@ impl MetricsManager {
         }
     }
 
-    /// Logs, once per metric, that its series limit was reached.
+    /// Logs, once per metric, that its series limit was reached, naming the
+    /// metric and the label that grows (the one with the most distinct values
+    /// among the series kept).
     pub(crate) fn series_limit_reached(&self, id: MetricId) {
         if !self.limit_warned[id as usize].swap(true, Ordering::Relaxed) {
             let def = id.def();
+            let growing = self.growing_label(id).map_or("unknown", |i| def.labels[i]);
             tracing::warn!(
                 target: CARDINALITY_LOG_TARGET,
                 metric = def.name,
+                label = growing,
                 limit = def.max_series,
-                labels = ?def.labels,
-                "series limit reached: further label sets are folded into one overflow series \
-                 (otel_metric_overflow=\"true\"); check for unbounded label values"
+                "series limit reached: label `{growing}` of `{}` has too many distinct values; \
+                 further label sets are folded into one overflow series (otel_metric_overflow=\"true\")",
+                def.name
             );
+        }
+    }
+
+    /// The position of the label with the most distinct values among the kept
+    /// series of `id`.
+    fn growing_label(&self, id: MetricId) -> Option<usize> {
+        match &self.instruments[id as usize] {
+            Instrument::Counter(_, cache) => cache.growing_label(),
+            Instrument::FloatCounter(_, cache) => cache.growing_label(),
+            Instrument::Histogram(_, cache) => cache.growing_label(),
+            Instrument::Gauge(_) => {
+                let cells = match self.gauge_values[id as usize].lock() {
+                    Ok(guard) => guard,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                crate::bound::most_distinct(cells.keys().map(|k| k.as_ref()))
+            }
+            Instrument::Observed(_) => match id {
+                MetricId::TimeoutRate => self.timeout_rates.growing_label(),
+                _ => self.success_rates.growing_label(),
+            },
         }
     }
 
@@ -441,12 +500,59 @@ fn attributes<const N: usize>(def: &MetricDef, values: [&str; N]) -> [KeyValue; 
     std::array::from_fn(|i| KeyValue::new(def.labels[i], clean_label_value(values[i]).into_owned()))
 }
 
-fn build_instrument(
-    meter: &Meter,
+/// What the two rolling-rate callbacks read, and where they count a panic.
+struct RateSources {
+    timeout: Arc<RollingRates>,
+    success: Arc<RollingRates>,
+    failures: Arc<AtomicU64>,
+}
+
+/// Observes every rate of `rates` on `observer`. Runs inside the SDK's collection,
+/// under its pipeline lock, where a panic would poison that lock and fail every
+/// later collection of every metric: so a panic is caught here, counted in
+/// `failures` and logged at most once a minute.
+fn observe_rates(
     def: &'static MetricDef,
-    timeout_rates: &Arc<RollingRates>,
-    success_rates: &Arc<RollingRates>,
-) -> Instrument {
+    rates: &RollingRates,
+    failures: &AtomicU64,
+    observer: &dyn opentelemetry::metrics::AsyncInstrument<f64>,
+) {
+    let observed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        for (values, windows) in rates.snapshot() {
+            for (window, rate) in windows {
+                let Some(rate) = rate else { continue };
+                let mut attrs: Vec<KeyValue> = def.labels[..def.labels.len() - 1]
+                    .iter()
+                    .zip(&values)
+                    .map(|(k, v)| KeyValue::new(*k, v.clone()))
+                    .collect();
+                attrs.push(KeyValue::new("time_window", window));
+                observer.observe(rate, &attrs);
+            }
+        }
+    }));
+    if let Err(panic) = observed {
+        let failures = failures.fetch_add(1, Ordering::Relaxed) + 1;
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        if crate::log_limit::once_a_minute(&LAST_CALLBACK_LOG_MS) {
+            tracing::error!(
+                target: COLLECT_LOG_TARGET,
+                metric = def.name,
+                failures,
+                panic = %message,
+                "observable callback panicked; its gauge is skipped in this collection"
+            );
+        }
+    }
+}
+
+static LAST_CALLBACK_LOG_MS: AtomicU64 = AtomicU64::new(0);
+
+fn build_instrument(meter: &Meter, def: &'static MetricDef, sources: &RateSources) -> Instrument {
     let name = def.otel_name();
     match def.kind {
         Kind::Counter => Instrument::Counter(
@@ -476,33 +582,24 @@ fn build_instrument(
         ),
         Kind::Gauge => {
             let rates = match def.id {
-                MetricId::TimeoutRate => Some(timeout_rates.clone()),
-                MetricId::RedisSuccessRate => Some(success_rates.clone()),
+                MetricId::TimeoutRate => Some(sources.timeout.clone()),
+                MetricId::RedisSuccessRate => Some(sources.success.clone()),
                 _ => None,
             };
             match rates {
-                Some(rates) => Instrument::Observed(
-                    meter
-                        .f64_observable_gauge(name)
-                        .with_unit(def.unit)
-                        .with_description(def.help)
-                        .with_callback(move |observer| {
-                            for (values, windows) in rates.snapshot() {
-                                for (window, rate) in windows {
-                                    let Some(rate) = rate else { continue };
-                                    let mut attrs: Vec<KeyValue> = def.labels
-                                        [..def.labels.len() - 1]
-                                        .iter()
-                                        .zip(&values)
-                                        .map(|(k, v)| KeyValue::new(*k, v.clone()))
-                                        .collect();
-                                    attrs.push(KeyValue::new("time_window", window));
-                                    observer.observe(rate, &attrs);
-                                }
-                            }
-                        })
-                        .build(),
-                ),
+                Some(rates) => {
+                    let failures = sources.failures.clone();
+                    Instrument::Observed(
+                        meter
+                            .f64_observable_gauge(name)
+                            .with_unit(def.unit)
+                            .with_description(def.help)
+                            .with_callback(move |observer| {
+                                observe_rates(def, &rates, &failures, observer)
+                            })
+                            .build(),
+                    )
+                }
                 None => Instrument::Gauge(
                     meter
                         .f64_gauge(name)

@@ -39,6 +39,7 @@ use crate::manager::MetricsManager;
 use crate::otlp::{self, ExportStatus, OtlpProtocol, OtlpSettings, env_nonempty};
 use crate::push::PushLoop;
 use crate::rolling::{Clock, SystemClock};
+use crate::self_metrics;
 
 /// The instrumentation scope name of every catalog instrument.
 pub const SCOPE_NAME: &str = "autobot-otel";
@@ -224,6 +225,17 @@ impl TelemetryBuilder {
 
         let meter = meter_provider.meter(SCOPE_NAME);
         let metrics = MetricsManager::new(&meter, clock);
+        let exports = self_metrics::Exports {
+            metrics: otlp_state
+                .as_ref()
+                .filter(|o| o.settings.metrics)
+                .map(|o| o.metrics_status.clone()),
+            traces: otlp_state
+                .as_ref()
+                .filter(|o| o.settings.traces)
+                .map(|o| o.traces_status.clone()),
+        };
+        self_metrics::register(&meter, metrics.diagnostics(), exports);
         Ok(Telemetry {
             inner: Arc::new(Inner {
                 meter_provider: Some(meter_provider),
@@ -253,15 +265,20 @@ fn build_resource(service_name: Option<String>, attributes: Vec<KeyValue>) -> Re
 }
 
 /// Gives every catalog instrument its own series limit instead of the SDK's
-/// global default of 2000.
+/// global default of 2000 (which the SDK pre-allocates), and the self-metrics a
+/// small one.
 fn catalog_view(instrument: &Instrument) -> Option<Stream> {
-    let def = CATALOG
-        .iter()
-        .find(|d| d.otel_name() == instrument.name())?;
-    Stream::builder()
-        .with_cardinality_limit(def.max_series)
-        .build()
-        .ok()
+    let limit = match CATALOG.iter().find(|d| d.otel_name() == instrument.name()) {
+        Some(def) => def.max_series,
+        None if instrument
+            .name()
+            .starts_with(self_metrics::SELF_METRIC_PREFIX) =>
+        {
+            self_metrics::SELF_METRIC_SERIES_LIMIT
+        }
+        None => return None,
+    };
+    Stream::builder().with_cardinality_limit(limit).build().ok()
 }
 
 fn export_runtime() -> Result<tokio::runtime::Runtime, InitError> {
@@ -394,30 +411,43 @@ impl Telemetry {
         self.inner.otlp.as_ref()
     }
 
-    /// Collects once from the reader (nothing after shutdown or when disabled).
+    /// Collects once from the reader (nothing after shutdown or when disabled; a
+    /// failed or panicking collection is logged and gives nothing).
     pub(crate) fn collect(&self) -> Option<ResourceMetrics> {
         if self.inner.shutdown_started.load(Ordering::Acquire) {
             return None;
         }
+        let reader = self.inner.reader.as_ref()?;
         let mut rm = ResourceMetrics::default();
-        self.inner.reader.as_ref()?.collect(&mut rm).ok()?;
+        guarded("collection", || reader.collect(&mut rm))?;
         Some(rm)
     }
 
     /// The current values in the Prometheus text exposition format
     /// ([`PROMETHEUS_CONTENT_TYPE`]), as `GET /api/monitoring/metrics` serves them.
-    /// Empty when disabled or shut down.
+    /// Empty when disabled or shut down, or when the collection fails (logged under
+    /// [`crate::COLLECT_LOG_TARGET`]; the health report then says `degraded`).
     pub fn render_prometheus(&self) -> String {
+        self.try_render_prometheus().unwrap_or_default()
+    }
+
+    /// As [`Telemetry::render_prometheus`], but `None` when the collection
+    /// failed (the endpoint answers `503` then, so Prometheus marks the target
+    /// down instead of seeing every series vanish).
+    ///
+    /// ```
+    /// let t = autobot_otel::Telemetry::builder().without_otlp().build().unwrap();
+    /// assert!(t.try_render_prometheus().is_some());
+    /// ```
+    pub fn try_render_prometheus(&self) -> Option<String> {
         let mut out = String::new();
         if self.inner.shutdown_started.load(Ordering::Acquire) {
-            return out;
+            return Some(out);
         }
         if let Some(reader) = &self.inner.reader {
-            if let Err(err) = reader.render(&mut out) {
-                tracing::error!(target: otlp::LOG_TARGET, error = %err, "cannot render the Prometheus scrape");
-            }
+            guarded("scrape rendering", || reader.render(&mut out))?;
         }
-        out
+        Some(out)
     }
 
     /// A `tracing` layer that exports spans through this pipeline's tracer
@@ -489,6 +519,25 @@ impl Inner {
             .filter_map(|r| r.err().map(|e| e.to_string()))
             .collect()
     }
+}
+
+/// Runs a collection: an error or a panic (from an observable callback registered
+/// on the meter provider by the application) is logged at most once a minute and
+/// gives `None`, so neither reaches the scrape handler or the push thread.
+pub(crate) fn guarded<T>(
+    what: &str,
+    work: impl FnOnce() -> Result<T, opentelemetry_sdk::error::OTelSdkError>,
+) -> Option<T> {
+    static LAST_LOG_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let error = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
+        Ok(Ok(value)) => return Some(value),
+        Ok(Err(err)) => err.to_string(),
+        Err(_) => "a callback panicked during collection".to_string(),
+    };
+    if crate::log_limit::once_a_minute(&LAST_LOG_MS) {
+        tracing::error!(target: crate::COLLECT_LOG_TARGET, error = %error, "{what} failed");
+    }
+    None
 }
 
 /// Runs `work` on its own thread and waits at most `timeout` for it.

@@ -119,10 +119,16 @@ fn run<E: PushMetricExporter>(
     }
 }
 
-/// One collection and export (the exporter records its outcome).
+/// One collection and export (the exporter records its outcome). A failed or
+/// panicking collection is logged (see [`crate::pipeline::guarded`]) and skips
+/// this export, so the thread lives on to the next one.
 fn export<E: PushMetricExporter>(reader: &dyn MetricReader, exporter: &E) -> OTelSdkResult {
     let mut rm = ResourceMetrics::default();
-    reader.collect(&mut rm)?;
+    if crate::pipeline::guarded("collection for the OTLP push", || reader.collect(&mut rm))
+        .is_none()
+    {
+        return Err(OTelSdkError::InternalFailure("collection failed".into()));
+    }
     if rm.scope_metrics().next().is_none() {
         return Ok(());
     }

@@ -255,6 +255,17 @@ impl RollingRates {
     }
 }
 
+impl RollingRates {
+    /// The label position with the most distinct values among the kept label sets.
+    pub(crate) fn growing_label(&self) -> Option<usize> {
+        let rings = match self.rings.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        crate::bound::most_distinct(rings.keys().map(|k| k.as_ref()))
+    }
+}
+
 fn labels_key(labels: &[&str]) -> Box<[Box<str>]> {
     labels.iter().map(|l| Box::<str>::from(*l)).collect()
 }

@@ -105,6 +105,10 @@ fn assert_same(old: &str, new: &str) {
     );
 }
 
+/// Odd but valid keys only: a key the old path writes as an invalid label
+/// name (empty, leading digit, `:`, `__name__`, `le` on a histogram) is
+/// renamed on purpose by the new path (see the `exposition` module docs and
+/// its unit tests), so it has no byte-identical baseline here.
 fn odd_resource() -> Resource {
     Resource::builder_empty()
         .with_service_name("autobot-test")
@@ -115,7 +119,8 @@ fn odd_resource() -> Resource {
             KeyValue::new("a.b", "dot"),
             KeyValue::new("a_b", "underscore"),
             KeyValue::new("a-b", "dash"),
-            KeyValue::new("1digit", "leading digit"),
+            KeyValue::new("digit1", "trailing digit"),
+            KeyValue::new("__reserved", "double underscore"),
             KeyValue::new("clé", "é"),
             KeyValue::new("empty.value", ""),
             KeyValue::new("num", 42_i64),
@@ -187,7 +192,8 @@ fn every_instrument_kind() {
             KeyValue::new("a-b", "2"),
             KeyValue::new("a_b", "3"),
             KeyValue::new("clé", "x"),
-            KeyValue::new("", "empty key"),
+            // No empty key: renamed on purpose (see `odd_resource`).
+            KeyValue::new("_", "underscore key"),
         ],
     );
     requests.add(
@@ -338,7 +344,7 @@ fn every_instrument_kind() {
         "{text}"
     );
     assert!(
-        text.contains("{=\"empty key\",a_b=\"2;1;3\",cl_=\"x\"}"),
+        text.contains("{_=\"underscore key\",a_b=\"2;1;3\",cl_=\"x\"}"),
         "{text}"
     );
     assert!(!text.contains("exp_latency"), "{text}");
@@ -622,9 +628,24 @@ impl Rng {
     }
 }
 
+/// Valid keys only (see `odd_resource`): no empty, digit-leading, `:`,
+/// `__name__` or (histograms are generated) `le` key.
 const KEYS: [&str; 15] = [
-    "route", "method", "a.b", "a-b", "a_b", "clé", "1st", "x~", "xa", "Z", ":colon", "le",
-    "__name__", "x.y.z", "",
+    "route",
+    "method",
+    "a.b",
+    "a-b",
+    "a_b",
+    "clé",
+    "x1st",
+    "x~",
+    "xa",
+    "Z",
+    "_colon",
+    "le_",
+    "__reserved",
+    "x.y.z",
+    "_",
 ];
 
 fn sanitized(k: &str) -> String {

@@ -1,6 +1,7 @@
 //! The endpoints under abuse and load: proper HTTP errors for wrong methods,
 //! unknown paths and oversized headers; bearer-token auth; a cap on concurrent
-//! scrapes; 200 concurrent scrapes while recording all answer complete and valid.
+//! scrapes; 200 concurrent scrapes while recording all answer complete and valid;
+//! a hanging or failed collection answers 503 instead of hanging or lying.
 //! Loopback only, bounded in count and time.
 
 use std::net::SocketAddr;
@@ -10,7 +11,7 @@ use autobot_otel::Telemetry;
 use autobot_otel::http::{EndpointOptions, MetricsServer};
 use autobot_otel::labels::Outcome;
 use autobot_otel::scrape::Scrape;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 async fn serve(telemetry: Telemetry, options: EndpointOptions) -> SocketAddr {
     let server = MetricsServer::bind("127.0.0.1:0", telemetry)
@@ -24,9 +25,22 @@ async fn serve(telemetry: Telemetry, options: EndpointOptions) -> SocketAddr {
 
 /// Sends a raw HTTP/1.1 request and returns (status, raw headers, body).
 async fn send(addr: SocketAddr, request: &[u8]) -> (u16, String, String) {
+    let request = request.to_vec();
+    exchange(async move {
+        let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        (stream, request)
+    })
+    .await
+}
+
+/// Writes the request on the stream that `connect` opens, reads to the end
+/// (bounded in time), and splits the response into (status, raw headers, body).
+async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    connect: impl std::future::Future<Output = (S, Vec<u8>)>,
+) -> (u16, String, String) {
     let exchange = async {
-        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-        stream.write_all(request).await.unwrap();
+        let (mut stream, request) = connect.await;
+        stream.write_all(&request).await.unwrap();
         let mut response = Vec::new();
         let _ = stream.read_to_end(&mut response).await;
         response
@@ -72,6 +86,84 @@ async fn wrong_methods_unknown_paths_and_huge_headers_get_http_errors() {
     assert_eq!(status, 200);
     assert!(head.contains("text/plain; version=0.0.4"));
     Scrape::parse(&body).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_collection_gets_503_in_time_and_holds_its_slot() {
+    use opentelemetry::metrics::MeterProvider as _;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let t = telemetry();
+    let release = Arc::new(AtomicBool::new(false));
+    let r = release.clone();
+    let _hanging = t
+        .meter_provider()
+        .unwrap()
+        .meter("app")
+        .u64_observable_gauge("app_hanging")
+        .with_callback(move |o| {
+            // Hangs until released; bounded so the test always ends.
+            let deadline = std::time::Instant::now() + Duration::from_secs(20);
+            while !r.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            o.observe(1, &[]);
+        })
+        .build();
+    let options = EndpointOptions::default()
+        .with_collect_timeout(Duration::from_millis(300))
+        .with_max_concurrent_scrapes(2);
+    let addr = serve(t, options).await;
+    let started = std::time::Instant::now();
+    let (status, head, body) = send(addr, &get("/api/monitoring/metrics", "")).await;
+    assert_eq!(status, 503, "{head}");
+    assert!(body.contains("collection timed out"));
+    assert!(head.to_ascii_lowercase().contains("retry-after: 1"));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // The stuck collection keeps its slot: one more times out, then the cap answers.
+    assert_eq!(
+        send(addr, &get("/api/monitoring/health/metrics", ""))
+            .await
+            .0,
+        503
+    );
+    let (_, _, body) = send(addr, &get("/api/monitoring/metrics", "")).await;
+    assert!(body.contains("too many concurrent scrapes"), "{body}");
+    release.store(true, Ordering::SeqCst);
+    // Once the callback returns, scrapes are served again.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, _, body) = send(addr, &get("/api/monitoring/metrics", "")).await;
+        if status == 200 {
+            assert!(body.contains("app_hanging 1"), "{body}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never recovered");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_collection_is_503_not_an_empty_scrape() {
+    use opentelemetry::metrics::MeterProvider as _;
+    let t = telemetry();
+    let _panicking = t
+        .meter_provider()
+        .unwrap()
+        .meter("app")
+        .u64_observable_gauge("app_panicking")
+        .with_callback(|_| panic!("application callback fault"))
+        .build();
+    let addr = serve(t, EndpointOptions::default()).await;
+    let (status, _, body) = send(addr, &get("/api/monitoring/metrics", "")).await;
+    assert_eq!(status, 503);
+    assert!(body.contains("collection failed"), "{body}");
+    let (status, _, body) = send(addr, &get("/api/monitoring/health/metrics", "")).await;
+    assert_eq!(status, 200);
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["status"], "degraded");
+    assert_eq!(health["collection_ok"], false);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -177,4 +269,252 @@ async fn two_hundred_concurrent_scrapes_while_recording_are_complete_and_valid()
         final_scrape.sum("autobot_workflow_executions_total"),
         200_001.0
     );
+}
+
+/// HTTPS on the standalone server (cargo feature `tls`): the certificate is a
+/// fixed self-signed one for `localhost`/`127.0.0.1` in `tests/fixtures/` (see the
+/// README there), trusted by a rustls client built here.
+#[cfg(feature = "tls")]
+mod tls {
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use autobot_otel::Telemetry;
+    use autobot_otel::http::{EndpointOptions, MetricsServer, TlsConfig};
+    use autobot_otel::scrape::Scrape;
+    use tokio::io::AsyncReadExt;
+    use tokio_rustls::TlsConnector;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
+    use tokio_rustls::rustls::{ClientConfig, RootCertStore, crypto::ring};
+
+    use super::{get, send, telemetry};
+
+    const CERT_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls-cert.pem");
+    const KEY_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls-key.pem");
+
+    fn tls_config() -> TlsConfig {
+        TlsConfig::from_pem_files(CERT_PATH, KEY_PATH).expect("fixture certificate and key")
+    }
+
+    async fn serve_tls(
+        telemetry: Telemetry,
+        options: EndpointOptions,
+        tls: TlsConfig,
+    ) -> SocketAddr {
+        let server = MetricsServer::bind("127.0.0.1:0", telemetry)
+            .await
+            .unwrap()
+            .with_options(options)
+            .with_tls(tls);
+        let addr = server.local_addr();
+        tokio::spawn(server.run_until(std::future::pending()));
+        addr
+    }
+
+    /// A client that trusts `roots_pem` only.
+    fn connector(roots_pem: &[u8]) -> TlsConnector {
+        let mut roots = RootCertStore::empty();
+        for cert in CertificateDer::pem_slice_iter(roots_pem) {
+            roots.add(cert.unwrap()).unwrap();
+        }
+        let config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        TlsConnector::from(Arc::new(config))
+    }
+
+    /// Sends a raw HTTP/1.1 request over TLS (trusting the fixture certificate)
+    /// and returns (status, raw headers, body).
+    async fn send_tls(addr: SocketAddr, request: &[u8]) -> (u16, String, String) {
+        let cert = std::fs::read(CERT_PATH).unwrap();
+        let request = request.to_vec();
+        super::exchange(async move {
+            let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let name = ServerName::try_from("localhost").unwrap();
+            let stream = connector(&cert)
+                .connect(name, tcp)
+                .await
+                .expect("handshake");
+            (stream, request)
+        })
+        .await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn https_serves_the_scrape_and_the_health_report() {
+        let addr = serve_tls(telemetry(), EndpointOptions::default(), tls_config()).await;
+        let (status, head, body) = send_tls(addr, &get("/api/monitoring/metrics", "")).await;
+        assert_eq!(status, 200, "{head}");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("content-type: text/plain; version=0.0.4; charset=utf-8"),
+            "{head}"
+        );
+        let scrape = Scrape::parse(&body).expect("valid exposition");
+        assert!(scrape.family("autobot_workflow_executions_total").is_some());
+        let (status, _, body) = send_tls(addr, &get("/api/monitoring/health/metrics", "")).await;
+        assert_eq!(status, 200);
+        let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(health["status"], "healthy");
+        // Errors over TLS are the same HTTP errors.
+        assert_eq!(
+            send_tls(addr, &get("/api/monitoring/nope", "")).await.0,
+            404
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn https_requires_the_bearer_token_and_keeps_the_concurrency_cap() {
+        let addr = serve_tls(
+            telemetry(),
+            EndpointOptions::default().with_bearer_token("s3cret"),
+            tls_config(),
+        )
+        .await;
+        for path in ["/api/monitoring/metrics", "/api/monitoring/health/metrics"] {
+            let (status, head, _) = send_tls(addr, &get(path, "")).await;
+            assert_eq!(status, 401, "{path}");
+            assert!(
+                head.to_ascii_lowercase()
+                    .contains("www-authenticate: bearer")
+            );
+            let wrong = get(path, "Authorization: Bearer s3cres\r\n");
+            assert_eq!(send_tls(addr, &wrong).await.0, 401);
+            let right = get(path, "Authorization: Bearer s3cret\r\n");
+            assert_eq!(send_tls(addr, &right).await.0, 200);
+        }
+
+        let capped = serve_tls(
+            telemetry(),
+            EndpointOptions::default().with_max_concurrent_scrapes(0),
+            tls_config(),
+        )
+        .await;
+        let (status, head, _) = send_tls(capped, &get("/api/monitoring/metrics", "")).await;
+        assert_eq!(status, 503);
+        assert!(head.to_ascii_lowercase().contains("retry-after: 1"));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn plaintext_and_failed_handshakes_get_no_200_and_the_server_keeps_serving() {
+        let addr = serve_tls(telemetry(), EndpointOptions::default(), tls_config()).await;
+        // Plain HTTP to the TLS port: no HTTP answer, and no panic.
+        let (status, _, _) = send(addr, &get("/api/monitoring/metrics", "")).await;
+        assert_ne!(status, 200);
+        // Garbage and a truncated record.
+        for junk in [
+            &b"\x16\x03\x01\x00\x05hello"[..],
+            &[0u8; 64][..],
+            b"\x16\x03\x01\xff\xff",
+        ] {
+            let (status, _, _) = send(addr, junk).await;
+            assert_ne!(status, 200);
+        }
+        // A client that does not trust the server's certificate aborts the handshake.
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let untrusting = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(RootCertStore::empty())
+            .with_no_client_auth();
+        let refused = TlsConnector::from(Arc::new(untrusting))
+            .connect(ServerName::try_from("localhost").unwrap(), tcp)
+            .await;
+        assert!(refused.is_err());
+        // Still serving.
+        let (status, _, body) = send_tls(addr, &get("/api/monitoring/metrics", "")).await;
+        assert_eq!(status, 200);
+        Scrape::parse(&body).unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_client_that_sends_nothing_is_dropped_after_the_handshake_timeout() {
+        let timeout = Duration::from_millis(300);
+        let addr = serve_tls(
+            telemetry(),
+            EndpointOptions::default(),
+            tls_config().with_handshake_timeout(timeout),
+        )
+        .await;
+        // Before connecting: the server's clock starts no earlier than this.
+        let started = Instant::now();
+        let mut silent = Vec::new();
+        for _ in 0..4 {
+            silent.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+        }
+        for mut stream in silent {
+            let mut buf = [0u8; 64];
+            let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf))
+                .await
+                .expect("the server closes the connection");
+            // EOF (or a reset): the server gave up on the handshake.
+            assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+        }
+        let waited = started.elapsed();
+        assert!(waited >= timeout, "{waited:?}");
+        assert!(waited < Duration::from_secs(5), "{waited:?}");
+        // Meanwhile and afterwards, others are served.
+        assert_eq!(
+            send_tls(addr, &get("/api/monitoring/metrics", "")).await.0,
+            200
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn shutdown_returns_with_a_handshake_pending() {
+        let server = MetricsServer::bind("127.0.0.1:0", telemetry())
+            .await
+            .unwrap()
+            .with_tls(tls_config());
+        let addr = server.local_addr();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let running = tokio::spawn(server.run_until(async {
+            let _ = stopped.await;
+        }));
+        assert_eq!(
+            send_tls(addr, &get("/api/monitoring/metrics", "")).await.0,
+            200
+        );
+        // A connection stuck before its handshake (default timeout: 10 s).
+        let _silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        stop.send(()).unwrap();
+        let result = tokio::time::timeout(Duration::from_secs(5), running)
+            .await
+            .expect("shutdown does not wait for the handshake timeout");
+        result.unwrap().unwrap();
+    }
+
+    #[test]
+    fn bad_certificates_and_keys_are_errors_that_do_not_quote_the_key() {
+        let cert = std::fs::read(CERT_PATH).unwrap();
+        let key = std::fs::read(KEY_PATH).unwrap();
+        assert!(TlsConfig::from_pem(&cert, &key).is_ok());
+        let no_cert = TlsConfig::from_pem(b"", &key).unwrap_err();
+        assert!(no_cert.to_string().contains("no CERTIFICATE"), "{no_cert}");
+        // The key where the certificate goes, and vice versa.
+        assert!(TlsConfig::from_pem(&key, &key).is_err());
+        let swapped = TlsConfig::from_pem(&cert, &cert).unwrap_err();
+        assert!(swapped.to_string().contains("private key"), "{swapped}");
+        // A damaged key: the error says nothing of its content.
+        let key_text = String::from_utf8(key).unwrap();
+        let body_line = key_text.lines().nth(1).unwrap();
+        let damaged = key_text.replace(body_line, &format!("{body_line}!!"));
+        let err = TlsConfig::from_pem(&cert, damaged.as_bytes()).unwrap_err();
+        assert!(!err.to_string().contains(body_line), "{err}");
+        assert!(!format!("{err:?}").contains(body_line));
+        let missing = TlsConfig::from_pem_files(CERT_PATH, "/nonexistent/key.pem").unwrap_err();
+        assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
+        assert!(missing.to_string().contains("/nonexistent/key.pem"));
+        // Debug shows no key material.
+        let debug = format!("{:?}", tls_config());
+        assert!(
+            !debug.contains(body_line) && !debug.contains("PRIVATE"),
+            "{debug}"
+        );
+    }
 }

@@ -23,6 +23,7 @@
 
 mod demo;
 mod error;
+mod heap;
 mod http;
 mod ports;
 mod process;
@@ -35,12 +36,13 @@ mod tools;
 
 pub use demo::{DEMO_CHILD_ENV, DemoProcess, demo_child_main};
 pub use error::{HarnessError, Result};
+pub use heap::{CountingAllocator, live_heap_bytes};
 pub use http::{HttpResponse, http_get, http_post};
 pub use ports::free_port;
 pub use prometheus::{PrometheusOptions, PrometheusServer, SCRAPE_JOB, Sample, TargetStatus};
 pub use promtool::{
-    ToolOutput, promtool_check_config, promtool_check_metrics, promtool_check_rules,
-    promtool_test_rules,
+    EXPECTED_PROMTOOL_FINDINGS, ToolOutput, promtool_check_config, promtool_check_metrics,
+    promtool_check_rules, promtool_findings, promtool_test_rules,
 };
 pub use rotel::{Rotel, RotelOptions};
 pub use rotel_output::{

@@ -55,6 +55,42 @@ impl ToolOutput {
     }
 }
 
+/// Findings that the guide's own metric names force on `promtool check metrics`,
+/// with the reason they stay (each is `(finding line, reason)`). Shared by
+/// the tests that run `promtool check metrics` on a scrape.
+pub const EXPECTED_PROMTOOL_FINDINGS: &[(&str, &str)] = &[
+    (
+        "autobot_knowledge_documents_total non-counter metrics should not have \"_total\" suffix",
+        "the guide names this gauge (set via set_document_count) with _total",
+    ),
+    (
+        "autobot_knowledge_vectors_total non-counter metrics should not have \"_total\" suffix",
+        "the guide names this gauge with _total",
+    ),
+    (
+        "autobot_redis_keys_total non-counter metrics should not have \"_total\" suffix",
+        "the guide names this gauge (\"Total keys gauge\") with _total",
+    ),
+    (
+        "autobot_circuit_breaker_failure_count non-histogram and non-summary metrics should not have \"_count\" suffix",
+        "the guide names this gauge with _count",
+    ),
+];
+
+/// The distinct, trimmed, sorted finding lines of a `promtool check metrics`
+/// run (stdout and stderr).
+pub fn promtool_findings(out: &ToolOutput) -> Vec<String> {
+    let mut findings: Vec<String> = out
+        .combined()
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    findings.sort();
+    findings.dedup();
+    findings
+}
+
 /// `promtool check metrics` with `text` (Prometheus exposition format) on
 /// stdin. `Err` only if promtool could not be run; a failed check is an
 /// `Ok` with a non-zero [`ToolOutput::status`].

@@ -70,45 +70,11 @@ impl Rotel {
         let bin = rotel_bin()?;
         let mut last_err = None;
         for _attempt in 0..3 {
-            let dir = TempDir::new("rotel")?;
             let grpc_port = free_port()?;
             let http_port = free_port()?;
-            let mut cmd = Command::new(&bin);
-            cmd.arg("start")
-                .arg("--otlp-grpc-endpoint")
-                .arg(format!("127.0.0.1:{grpc_port}"))
-                .arg("--otlp-http-endpoint")
-                .arg(format!("127.0.0.1:{http_port}"))
-                .arg("--exporter")
-                .arg(&options.exporter)
-                .arg("--debug-log-verbosity")
-                .arg(&options.verbosity)
-                .arg("--pid-file")
-                .arg(dir.path().join("rotel.pid"))
-                .arg("--log-file")
-                .arg(dir.path().join("rotel.log"));
-            for d in &options.debug_log {
-                cmd.arg("--debug-log").arg(d);
-            }
-            cmd.args(&options.extra_args).current_dir(dir.path());
-            for (k, _) in std::env::vars_os() {
-                if k.to_string_lossy().starts_with("ROTEL_") {
-                    cmd.env_remove(k);
-                }
-            }
-            cmd.env_remove("RUST_LOG").env("NO_COLOR", "1");
-
-            let process = ManagedProcess::spawn("rotel", cmd, &dir.path().join("output.txt"))?;
-            let rotel = Rotel {
-                process,
-                grpc_port,
-                http_port,
-                dir,
-            };
-            match rotel.wait_listening(options.startup_timeout) {
-                Ok(()) => return Ok(rotel),
-                Err(e) => {
-                    let retry = rotel.process.log().contains("Address already in use");
+            match Rotel::spawn_on(&bin, &options, grpc_port, http_port) {
+                Ok(rotel) => return Ok(rotel),
+                Err((e, retry)) => {
                     last_err = Some(e);
                     if !retry {
                         break;
@@ -117,6 +83,78 @@ impl Rotel {
             }
         }
         Err(last_err.unwrap_or_else(|| err!("rotel did not start")))
+    }
+
+    /// Starts rotel on the given loopback ports (e.g. those of a rotel that was
+    /// just stopped, to model a collector coming back) and waits until both
+    /// accept TCP connections. While a port is still in use, retries on the
+    /// same ports until `options.startup_timeout` has passed (each attempt
+    /// waits at most that long too).
+    pub fn start_on_ports(options: RotelOptions, grpc_port: u16, http_port: u16) -> Result<Rotel> {
+        let bin = rotel_bin()?;
+        let deadline = std::time::Instant::now() + options.startup_timeout;
+        loop {
+            match Rotel::spawn_on(&bin, &options, grpc_port, http_port) {
+                Ok(rotel) => return Ok(rotel),
+                Err((e, retry)) => {
+                    if !retry || std::time::Instant::now() >= deadline {
+                        return Err(e);
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        }
+    }
+
+    /// Spawns rotel on these ports and waits until it listens; on failure, the
+    /// error and whether it was a port already in use.
+    fn spawn_on(
+        bin: &std::path::Path,
+        options: &RotelOptions,
+        grpc_port: u16,
+        http_port: u16,
+    ) -> std::result::Result<Rotel, (crate::HarnessError, bool)> {
+        let dir = TempDir::new("rotel").map_err(|e| (e, false))?;
+        let mut cmd = Command::new(bin);
+        cmd.arg("start")
+            .arg("--otlp-grpc-endpoint")
+            .arg(format!("127.0.0.1:{grpc_port}"))
+            .arg("--otlp-http-endpoint")
+            .arg(format!("127.0.0.1:{http_port}"))
+            .arg("--exporter")
+            .arg(&options.exporter)
+            .arg("--debug-log-verbosity")
+            .arg(&options.verbosity)
+            .arg("--pid-file")
+            .arg(dir.path().join("rotel.pid"))
+            .arg("--log-file")
+            .arg(dir.path().join("rotel.log"));
+        for d in &options.debug_log {
+            cmd.arg("--debug-log").arg(d);
+        }
+        cmd.args(&options.extra_args).current_dir(dir.path());
+        for (k, _) in std::env::vars_os() {
+            if k.to_string_lossy().starts_with("ROTEL_") {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.env_remove("RUST_LOG").env("NO_COLOR", "1");
+
+        let process = ManagedProcess::spawn("rotel", cmd, &dir.path().join("output.txt"))
+            .map_err(|e| (e, false))?;
+        let rotel = Rotel {
+            process,
+            grpc_port,
+            http_port,
+            dir,
+        };
+        match rotel.wait_listening(options.startup_timeout) {
+            Ok(()) => Ok(rotel),
+            Err(e) => {
+                let retry = rotel.process.log().contains("Address already in use");
+                Err((e, retry))
+            }
+        }
     }
 
     fn wait_listening(&self, timeout: Duration) -> Result<()> {

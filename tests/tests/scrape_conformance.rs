@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use autobot_otel::catalog::{CATALOG, Category, MetricId};
 use autobot_otel::scrape::Scrape;
-use autobot_otel_tests::{DemoProcess, http_get, promtool_check_metrics};
+use autobot_otel_tests::{
+    DemoProcess, EXPECTED_PROMTOOL_FINDINGS, http_get, promtool_check_metrics, promtool_findings,
+};
 
 #[test]
 fn demo_child() {
@@ -69,6 +71,7 @@ fn live_scrape_has_exactly_the_56_families_with_their_label_sets() {
         .keys()
         .map(String::as_str)
         .filter(|n| MetricId::from_name(n).is_none())
+        .filter(|n| !autobot_otel::self_metrics::FAMILIES.contains(n))
         .collect();
     assert_eq!(extra, ["target_info"], "families besides the catalog");
     let target = &s.family("target_info").unwrap().samples[0];
@@ -135,40 +138,12 @@ fn health_report_matches_the_scrape() {
     }
 }
 
-/// Findings that the guide's own metric names force on `promtool check metrics`,
-/// with the reason they stay.
-const EXPECTED_PROMTOOL_FINDINGS: &[(&str, &str)] = &[
-    (
-        "autobot_knowledge_documents_total non-counter metrics should not have \"_total\" suffix",
-        "the guide names this gauge (set via set_document_count) with _total",
-    ),
-    (
-        "autobot_knowledge_vectors_total non-counter metrics should not have \"_total\" suffix",
-        "the guide names this gauge with _total",
-    ),
-    (
-        "autobot_redis_keys_total non-counter metrics should not have \"_total\" suffix",
-        "the guide names this gauge (\"Total keys gauge\") with _total",
-    ),
-    (
-        "autobot_circuit_breaker_failure_count non-histogram and non-summary metrics should not have \"_count\" suffix",
-        "the guide names this gauge with _count",
-    ),
-];
-
 #[test]
 fn promtool_check_metrics_reports_only_what_the_guide_names_force() {
     let demo = demo();
     let (text, _) = scrape(&demo);
     let out = promtool_check_metrics(&text).expect("promtool runs");
-    let mut findings: Vec<String> = out
-        .combined()
-        .lines()
-        .map(|l| l.trim().to_string())
-        .filter(|l| !l.is_empty())
-        .collect();
-    findings.sort();
-    findings.dedup();
+    let findings = promtool_findings(&out);
     let mut expected: Vec<String> = EXPECTED_PROMTOOL_FINDINGS
         .iter()
         .map(|(f, _)| f.to_string())

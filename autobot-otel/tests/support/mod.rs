@@ -95,3 +95,23 @@ pub fn capturing() -> (impl Subscriber + Send + Sync, Capture) {
         capture,
     )
 }
+
+/// A pipeline that pushes OTLP/HTTP to a loopback port refusing connections (every
+/// export fails), with an hourly push so that only explicit flushes export.
+pub fn telemetry_with_refusing_collector() -> autobot_otel::Telemetry {
+    use autobot_otel::otlp::{OtlpProtocol, OtlpSettings};
+    let refused = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = refused.local_addr().unwrap().port();
+    drop(refused);
+    autobot_otel::Telemetry::builder()
+        .with_otlp(
+            OtlpSettings::new(
+                format!("http://127.0.0.1:{port}"),
+                OtlpProtocol::HttpProtobuf,
+            )
+            .with_export_interval(std::time::Duration::from_secs(3600)),
+        )
+        .with_shutdown_timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap()
+}

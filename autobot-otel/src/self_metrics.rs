@@ -1,0 +1,134 @@
+//! Self-metrics: the pipeline's account of itself, exported next to the 56
+//! catalog metrics on both paths (Prometheus scrape and OTLP push), so that lost
+//! data can be alerted on and not only looked up in the health endpoint.
+//!
+//! | Prometheus family | type | labels | counts |
+//! |---|---|---|---|
+//! | `autobot_otel_measurements_dropped_total` | counter | — | measurements dropped by design: NaN, infinite or negative values, and gauge moves past a series limit ([`crate::MetricsManager::dropped_measurements`]) |
+//! | `autobot_otel_series_limit_reached` | gauge | `metric` | `1` for each catalog metric whose series limit was reached (new label sets go to its `otel_metric_overflow="true"` series) |
+//! | `autobot_otel_callback_failures_total` | counter | — | collections in which one of the crate's observable callbacks panicked ([`crate::MetricsManager::callback_failures`]) |
+//! | `autobot_otel_exports_total` | counter | `signal` (`metrics`, `traces`), `outcome` (`success`, `failure`) | OTLP exports, once a collector is configured |
+//!
+//! They share the `autobot_otel_` prefix, which no catalog metric uses, so
+//! `{__name__=~"autobot_otel_.*"}` selects exactly them, and
+//! `{__name__=~"autobot_.+", __name__!~"autobot_otel_.+"}` exactly the catalog's.
+//!
+//! ```
+//! use autobot_otel::Telemetry;
+//!
+//! let telemetry = Telemetry::builder().without_otlp().build().unwrap();
+//! telemetry.metrics().record_workflow_execution("deploy", autobot_otel::labels::Outcome::Success, f64::NAN);
+//! let text = telemetry.render_prometheus();
+//! assert!(text.contains("autobot_otel_measurements_dropped_total 1\n"));
+//! assert!(text.contains("autobot_otel_callback_failures_total 0\n"));
+//! ```
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use opentelemetry::KeyValue;
+use opentelemetry::metrics::Meter;
+
+use crate::catalog::CATALOG;
+use crate::otlp::ExportStatus;
+
+/// Prefix of every self-metric's OpenTelemetry name (`autobot_otel_` in Prometheus).
+pub const SELF_METRIC_PREFIX: &str = "autobot_otel.";
+
+/// The Prometheus family names of the self-metrics.
+///
+/// ```
+/// assert!(autobot_otel::self_metrics::FAMILIES.iter().all(|f| f.starts_with("autobot_otel_")));
+/// ```
+pub const FAMILIES: [&str; 4] = [
+    "autobot_otel_measurements_dropped_total",
+    "autobot_otel_series_limit_reached",
+    "autobot_otel_callback_failures_total",
+    "autobot_otel_exports_total",
+];
+
+/// Series limit of each self-metric (the widest has one series per catalog metric).
+pub(crate) const SELF_METRIC_SERIES_LIMIT: usize = 64;
+
+/// The state the self-metrics read at collection time.
+pub(crate) struct Sources {
+    pub(crate) dropped: Arc<AtomicU64>,
+    pub(crate) limit_reached: Arc<[AtomicBool]>,
+    pub(crate) callback_failures: Arc<AtomicU64>,
+}
+
+/// The OTLP export outcome counters, present when a collector is configured.
+pub(crate) struct Exports {
+    pub(crate) metrics: Option<Arc<ExportStatus>>,
+    pub(crate) traces: Option<Arc<ExportStatus>>,
+}
+
+/// Registers the self-metrics on `meter`. Their callbacks only load atomics, so
+/// they cannot panic or block.
+pub(crate) fn register(meter: &Meter, sources: Sources, exports: Exports) {
+    let Sources {
+        dropped,
+        limit_reached,
+        callback_failures,
+    } = sources;
+    meter
+        .u64_observable_counter("autobot_otel.measurements.dropped")
+        .with_unit("{measurement}")
+        .with_description(
+            "Measurements dropped by design: NaN, infinite or negative values, and gauge moves past a series limit.",
+        )
+        .with_callback(move |o| o.observe(dropped.load(Ordering::Relaxed), &[]))
+        .build();
+    meter
+        .u64_observable_gauge("autobot_otel.series_limit.reached")
+        .with_unit("{metric}")
+        .with_description(
+            "1 for each metric whose series limit was reached; its new label sets go to the otel_metric_overflow series.",
+        )
+        .with_callback(move |o| {
+            for (def, reached) in CATALOG.iter().zip(limit_reached.iter()) {
+                if reached.load(Ordering::Relaxed) {
+                    o.observe(1, &[KeyValue::new("metric", def.name)]);
+                }
+            }
+        })
+        .build();
+    meter
+        .u64_observable_counter("autobot_otel.callback.failures")
+        .with_unit("{collection}")
+        .with_description(
+            "Collections in which an observable callback of autobot-otel panicked (its gauge was skipped).",
+        )
+        .with_callback(move |o| o.observe(callback_failures.load(Ordering::Relaxed), &[]))
+        .build();
+    let signals: Vec<(&'static str, Arc<ExportStatus>)> =
+        [("metrics", exports.metrics), ("traces", exports.traces)]
+            .into_iter()
+            .filter_map(|(signal, status)| status.map(|s| (signal, s)))
+            .collect();
+    if signals.is_empty() {
+        return;
+    }
+    meter
+        .u64_observable_counter("autobot_otel.exports")
+        .with_unit("{export}")
+        .with_description("OTLP exports to the collector, by signal and outcome.")
+        .with_callback(move |o| {
+            for (signal, status) in &signals {
+                let snap = status.snapshot();
+                for (outcome, n) in [
+                    ("success", snap.exports_succeeded),
+                    ("failure", snap.exports_failed),
+                ] {
+                    o.observe(
+                        n,
+                        &[
+                            KeyValue::new("signal", *signal),
+                            KeyValue::new("outcome", outcome),
+                        ],
+                    );
+                }
+            }
+        })
+        .build();
+}

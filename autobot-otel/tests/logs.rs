@@ -1,0 +1,110 @@
+//! What the crate logs, and how often: export failures under
+//! `autobot_otel::export` at most once a minute (every failure still counted); a
+//! series limit once per metric under `autobot_otel::cardinality`, naming the
+//! metric and the label that grows.
+
+mod support;
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use autobot_otel::Telemetry;
+use autobot_otel::otlp::LOG_TARGET;
+use tracing::field::{Field, Visit};
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::{Context, SubscriberExt};
+
+/// Keeps (target, level, message) of every event.
+#[derive(Clone, Default)]
+struct Events(Arc<Mutex<Vec<(String, tracing::Level, String)>>>);
+
+struct Message(String);
+impl Visit for Message {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.0 = format!("{value:?}");
+        }
+    }
+}
+
+impl<S: tracing::Subscriber> Layer<S> for Events {
+    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        let meta = event.metadata();
+        self.0
+            .lock()
+            .unwrap()
+            .push((meta.target().to_string(), *meta.level(), message.0));
+    }
+}
+
+/// The events of the process-wide subscriber (exports run on the push thread,
+/// so a thread-local subscriber would miss them).
+fn events() -> &'static Events {
+    static EVENTS: OnceLock<Events> = OnceLock::new();
+    EVENTS.get_or_init(|| {
+        let events = Events::default();
+        tracing::subscriber::set_global_default(
+            tracing_subscriber::registry().with(events.clone()),
+        )
+        .unwrap();
+        events
+    })
+}
+
+fn logged(target: &str) -> Vec<(String, tracing::Level, String)> {
+    events()
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(t, _, _)| t == target)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_series_limit_is_logged_once_naming_the_metric_and_the_growing_label() {
+    events();
+    let t = Telemetry::builder().without_otlp().build().unwrap();
+    let def = autobot_otel::catalog::MetricId::LlmRequestsTotal.def();
+    for i in 0..def.max_series * 2 {
+        t.metrics()
+            .record_llm_request("openai", &format!("model-{i}"), "chat", 0.1);
+    }
+    let all = logged(autobot_otel::CARDINALITY_LOG_TARGET);
+    // The call also feeds the latency histogram, which has its own limit and warning.
+    let warnings: Vec<_> = all
+        .iter()
+        .filter(|(_, _, m)| m.contains(&format!("`{}`", def.name)))
+        .collect();
+    assert_eq!(warnings.len(), 1, "once per metric: {all:?}");
+    assert_eq!(warnings[0].1, tracing::Level::WARN);
+    assert!(warnings[0].2.contains("label `model`"), "{warnings:?}");
+}
+
+#[test]
+fn repeated_export_failures_log_once_and_count_every_time() {
+    events();
+
+    // Every export fails: the collector refuses connections.
+    let t = support::telemetry_with_refusing_collector();
+    t.metrics().record_cache_hit("embedding");
+    for _ in 0..5 {
+        assert!(t.force_flush().is_err());
+    }
+    let health = t.health();
+    let metrics = health.exporters.otlp_metrics.as_ref().unwrap();
+    assert_eq!(metrics.status.exports_failed, 5, "every failure is counted");
+    assert!(metrics.status.failing);
+
+    let logged = logged(LOG_TARGET);
+    assert_eq!(
+        logged.len(),
+        1,
+        "one log line for five failures: {logged:?}"
+    );
+    assert_eq!(logged[0].1, tracing::Level::WARN);
+    assert!(logged[0].2.contains("OTLP export failed"), "{logged:?}");
+    let _ = t.shutdown();
+}
