@@ -19,7 +19,7 @@ for _ in $(seq 1 600); do
 done
 sleep 3
 ctype=$(curl -fs -o /dev/null -w '%{content_type}' "$base/api/monitoring/metrics")
-families=$(curl -fs "$base/api/monitoring/metrics" | grep -c '^# TYPE autobot_')
+families=$(curl -fs "$base/api/monitoring/metrics" | grep '^# TYPE autobot_' | grep -vc '^# TYPE autobot_otel_')
 status=$(curl -fs "$base/api/monitoring/health/metrics" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["status"], d["metrics_with_data"])')
 wait $pid
 echo "smoke: content-type=${ctype} autobot families=${families} health=${status}"

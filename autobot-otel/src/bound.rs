@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use opentelemetry::KeyValue;
 
 use crate::catalog::MetricDef;
-use crate::manager::clean_label_value;
+use crate::manager::label;
 
 /// The label values of a cached series, as given by the caller.
 type RawKey = Box<[Box<str>]>;
@@ -104,7 +104,7 @@ impl<H> BoundCache<H> {
                 .labels
                 .iter()
                 .zip(values)
-                .map(|(k, v)| KeyValue::new(*k, clean_label_value(v).into_owned()))
+                .map(|(k, v)| label(k, v))
                 .collect();
             let Some(handle) = bind(&attrs) else {
                 return false;

@@ -390,7 +390,7 @@ impl MetricsManager {
             .labels
             .iter()
             .zip(key.iter())
-            .map(|(k, v)| KeyValue::new(*k, v.to_string()))
+            .map(|(k, v)| label(k, v))
             .collect();
         let cell = Arc::new(GaugeCell {
             value: Mutex::new(0.0),
@@ -475,8 +475,17 @@ pub(crate) fn attributes_of(id: MetricId, values: &[&str]) -> Vec<KeyValue> {
     def.labels
         .iter()
         .zip(values)
-        .map(|(k, v)| KeyValue::new(*k, clean_label_value(v).into_owned()))
+        .map(|(k, v)| label(k, v))
         .collect()
+}
+
+/// The attribute `key = value`, its value cleaned ([`clean_label_value`]) and
+/// shared: the SDK clones a series' attributes into every collection, and a
+/// shared string makes that clone a reference-count increment instead of an
+/// allocation and a copy.
+pub(crate) fn label(key: &'static str, value: &str) -> KeyValue {
+    let value: Arc<str> = Arc::from(clean_label_value(value).as_ref());
+    KeyValue::new(key, opentelemetry::Value::String(value.into()))
 }
 
 /// Label value as written: empty becomes [`EMPTY_LABEL_VALUE`], long values are
@@ -497,7 +506,7 @@ pub(crate) fn clean_label_value(value: &str) -> Cow<'_, str> {
 
 fn attributes<const N: usize>(def: &MetricDef, values: [&str; N]) -> [KeyValue; N] {
     debug_assert_eq!(N, def.labels.len(), "label count of {}", def.name);
-    std::array::from_fn(|i| KeyValue::new(def.labels[i], clean_label_value(values[i]).into_owned()))
+    std::array::from_fn(|i| label(def.labels[i], values[i]))
 }
 
 /// What the two rolling-rate callbacks read, and where they count a panic.

@@ -5,6 +5,7 @@
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Duration;
 
 use autobot_otel::exposition::PrometheusTextReader;
@@ -16,7 +17,9 @@ use prometheus::Encoder as _;
 
 /// A provider holding `n` series (4 in 5 counters, 1 in 5 histograms with 11
 /// buckets) with both readers attached, and the same series in a `prometheus`
-/// registry.
+/// registry. Label values are shared `Arc<str>`, as the facade records them
+/// (`manager::label`), so the SDK's per-collection copy of each series'
+/// attributes is what it is behind the endpoint.
 struct Fixture {
     _provider: SdkMeterProvider,
     ours: PrometheusTextReader,
@@ -73,8 +76,8 @@ fn fixture(n: usize) -> Fixture {
         counter.add(
             1 + i as u64,
             &[
-                KeyValue::new("workflow_type", wf.clone()),
-                KeyValue::new("step_type", step.clone()),
+                KeyValue::new("workflow_type", Arc::<str>::from(wf.as_str())),
+                KeyValue::new("step_type", Arc::<str>::from(step.as_str())),
                 KeyValue::new("status", "completed"),
             ],
         );
@@ -86,8 +89,8 @@ fn fixture(n: usize) -> Fixture {
         histogram.record(
             (i % 700) as f64,
             &[
-                KeyValue::new("task_type", task.clone()),
-                KeyValue::new("agent_type", agent.clone()),
+                KeyValue::new("task_type", Arc::<str>::from(task.as_str())),
+                KeyValue::new("agent_type", Arc::<str>::from(agent.as_str())),
             ],
         );
         ph.with_label_values(&[&task, &agent])
