@@ -10,16 +10,17 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
 
 use opentelemetry::KeyValue;
 
 use crate::catalog::MetricDef;
-use crate::manager::label;
+use crate::manager::{clean_label_value, shared_label};
 
-/// The label values of a cached series, as given by the caller.
-type RawKey = Box<[Box<str>]>;
+/// The label values of a cached series, cleaned, shared with the attributes the
+/// SDK keeps for the series (one copy of each string per series).
+type Key = Box<[Arc<str>]>;
 
 /// Passes through the precomputed 64-bit hash used as the map key.
 #[derive(Default)]
@@ -39,7 +40,7 @@ impl Hasher for PassThrough {
     }
 }
 
-type Buckets<H> = HashMap<u64, Vec<(RawKey, H)>, BuildHasherDefault<PassThrough>>;
+type Buckets<H> = HashMap<u64, Vec<(Key, H)>, BuildHasherDefault<PassThrough>>;
 
 /// Bound handles of one instrument, by label values.
 pub(crate) struct BoundCache<H> {
@@ -100,16 +101,19 @@ impl<H> BoundCache<H> {
             if self.len.load(Ordering::Relaxed) >= self.limit {
                 return false;
             }
+            let key: Key = values
+                .iter()
+                .map(|v| Arc::from(clean_label_value(v).as_ref()))
+                .collect();
             let attrs: Vec<KeyValue> = def
                 .labels
                 .iter()
-                .zip(values)
-                .map(|(k, v)| label(k, v))
+                .zip(key.iter())
+                .map(|(k, v)| shared_label(k, v.clone()))
                 .collect();
             let Some(handle) = bind(&attrs) else {
                 return false;
             };
-            let key: RawKey = values.iter().map(|v| Box::<str>::from(*v)).collect();
             map.entry(hash)
                 .or_insert_with(|| Vec::with_capacity(1))
                 .push((key, handle));
@@ -139,14 +143,16 @@ impl<H> BoundCache<H> {
 
 /// Of label-value tuples, the position with the most distinct values (the first
 /// on a tie); `None` for no tuples or no labels.
-pub(crate) fn most_distinct<'k>(keys: impl Iterator<Item = &'k [Box<str>]>) -> Option<usize> {
+pub(crate) fn most_distinct<'k, S: AsRef<str> + 'k>(
+    keys: impl Iterator<Item = &'k [S]>,
+) -> Option<usize> {
     let mut distinct: Vec<std::collections::HashSet<&str>> = Vec::new();
     for key in keys {
         if distinct.len() < key.len() {
             distinct.resize_with(key.len(), Default::default);
         }
         for (set, value) in distinct.iter_mut().zip(key.iter()) {
-            set.insert(value);
+            set.insert(value.as_ref());
         }
     }
     let most = distinct.iter().map(|s| s.len()).max()?;
@@ -157,7 +163,11 @@ fn find<'m, H>(map: &'m Buckets<H>, hash: u64, values: &[&str]) -> Option<&'m H>
     map.get(&hash)?
         .iter()
         .find(|(key, _)| {
-            key.len() == values.len() && key.iter().zip(values).all(|(a, b)| a.as_ref() == *b)
+            key.len() == values.len()
+                && key
+                    .iter()
+                    .zip(values)
+                    .all(|(a, b)| a.as_ref() == clean_label_value(b).as_ref())
         })
         .map(|(_, h)| h)
 }
@@ -165,6 +175,7 @@ fn find<'m, H>(map: &'m Buckets<H>, hash: u64, values: &[&str]) -> Option<&'m H>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::MetricId;
 
     #[test]
     fn the_label_with_most_distinct_values_is_the_one_that_grows() {
@@ -172,9 +183,8 @@ mod tests {
             .map(|i| vec![Box::from("chat"), Box::from(format!("model-{i}").as_str())].into())
             .collect();
         assert_eq!(most_distinct(keys.iter().map(|k| k.as_ref())), Some(1));
-        assert_eq!(most_distinct(std::iter::empty()), None);
+        assert_eq!(most_distinct(std::iter::empty::<&[Box<str>]>()), None);
     }
-    use crate::catalog::MetricId;
 
     #[test]
     fn binds_once_per_label_set_and_stops_at_the_limit() {

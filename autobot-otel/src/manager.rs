@@ -484,7 +484,11 @@ pub(crate) fn attributes_of(id: MetricId, values: &[&str]) -> Vec<KeyValue> {
 /// shared string makes that clone a reference-count increment instead of an
 /// allocation and a copy.
 pub(crate) fn label(key: &'static str, value: &str) -> KeyValue {
-    let value: Arc<str> = Arc::from(clean_label_value(value).as_ref());
+    shared_label(key, Arc::from(clean_label_value(value).as_ref()))
+}
+
+/// The attribute `key = value` for an already cleaned, shared value.
+pub(crate) fn shared_label(key: &'static str, value: Arc<str>) -> KeyValue {
     KeyValue::new(key, opentelemetry::Value::String(value.into()))
 }
 
