@@ -145,7 +145,7 @@ impl Telemetry {
                         kind: def.kind.as_str(),
                         labels: def.labels,
                         series: series.get(def.otel_name()).copied().unwrap_or(0),
-                        series_limit: def.max_series,
+                        series_limit: self.metrics().series_limit(def.id),
                         at_series_limit: self.metrics().series_limit_hit(def.id),
                     })
                     .collect();

@@ -100,6 +100,27 @@ pub(crate) struct GaugeCell {
     bound: BoundGauge<f64>,
 }
 
+/// The series limit of every catalog metric: the catalog's `max_series`, with
+/// overrides.
+#[derive(Clone, Debug)]
+pub(crate) struct SeriesLimits(Arc<[usize]>);
+
+impl SeriesLimits {
+    /// The catalog's limits with `overrides` applied (a limit is at least 1).
+    pub(crate) fn new(overrides: &[(MetricId, usize)]) -> Self {
+        let mut limits: Vec<usize> = CATALOG.iter().map(|d| d.max_series).collect();
+        for (id, limit) in overrides {
+            limits[*id as usize] = (*limit).max(1);
+        }
+        SeriesLimits(limits.into())
+    }
+
+    /// The limit of `id`.
+    pub(crate) fn get(&self, id: MetricId) -> usize {
+        self.0[id as usize]
+    }
+}
+
 /// A shared handle on a gauge series' cell.
 pub(crate) struct GaugeSeries(Arc<GaugeCell>);
 
@@ -117,6 +138,7 @@ pub(crate) struct GaugeSeries(Arc<GaugeCell>);
 /// metrics.update_task_queue_size(Priority::High, 10);
 /// ```
 pub struct MetricsManager {
+    limits: SeriesLimits,
     instruments: Vec<Instrument>,
     /// Last value of each gauge series, so that increments and absolute sets mix.
     gauge_values: Vec<Mutex<HashMap<LabelKey, Arc<GaugeCell>>>>,
@@ -139,9 +161,10 @@ impl std::fmt::Debug for MetricsManager {
 impl MetricsManager {
     /// Builds every catalog instrument on `meter`. The two rolling-rate gauges are
     /// observable gauges computed at collection time from `clock`.
-    pub(crate) fn new(meter: &Meter, clock: Arc<dyn Clock>) -> Self {
+    /// `limits` holds the series limit of every catalog metric, in catalog order.
+    pub(crate) fn new(meter: &Meter, clock: Arc<dyn Clock>, limits: SeriesLimits) -> Self {
         // Each label set of a rolling rate is three series (one per window).
-        let limit = |id: MetricId| id.def().max_series / crate::rolling::WINDOWS.len();
+        let limit = |id: MetricId| (limits.get(id) / crate::rolling::WINDOWS.len()).max(1);
         let timeout_rates = Arc::new(RollingRates::with_limit(
             clock.clone(),
             limit(MetricId::TimeoutRate),
@@ -158,9 +181,10 @@ impl MetricsManager {
         };
         let instruments = CATALOG
             .iter()
-            .map(|def| build_instrument(meter, def, &rates))
+            .map(|def| build_instrument(meter, def, &rates, limits.get(def.id)))
             .collect();
         MetricsManager {
+            limits,
             instruments,
             gauge_values: CATALOG.iter().map(|_| Mutex::default()).collect(),
             timeout_rates,
@@ -315,7 +339,7 @@ impl MetricsManager {
                 target: CARDINALITY_LOG_TARGET,
                 metric = def.name,
                 label = growing,
-                limit = def.max_series,
+                limit = self.limits.get(id),
                 "series limit reached: label `{growing}` of `{}` has too many distinct values; \
                  further label sets are folded into one overflow series (otel_metric_overflow=\"true\")",
                 def.name
@@ -342,6 +366,23 @@ impl MetricsManager {
                 _ => self.success_rates.growing_label(),
             },
         }
+    }
+
+    /// The series limit of `id` in force (the catalog's, or the one set with
+    /// [`crate::TelemetryBuilder::with_series_limit`]).
+    ///
+    /// ```
+    /// use autobot_otel::catalog::MetricId;
+    /// let t = autobot_otel::Telemetry::builder()
+    ///     .without_otlp()
+    ///     .with_series_limit(MetricId::LlmRequestsTotal, 50)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(t.metrics().series_limit(MetricId::LlmRequestsTotal), 50);
+    /// assert_eq!(t.metrics().series_limit(MetricId::LlmErrorsTotal), MetricId::LlmErrorsTotal.def().max_series);
+    /// ```
+    pub fn series_limit(&self, id: MetricId) -> usize {
+        self.limits.get(id)
     }
 
     /// Whether `id` reached its series limit, so that new label sets were folded
@@ -381,7 +422,7 @@ impl MetricsManager {
         if let Some(cell) = cells.get(&key) {
             return Some(GaugeSeries(cell.clone()));
         }
-        if cells.len() >= def.max_series {
+        if cells.len() >= self.limits.get(id) {
             drop(cells);
             self.series_limit_reached(id);
             return None;
@@ -565,7 +606,12 @@ fn observe_rates(
 
 static LAST_CALLBACK_LOG_MS: AtomicU64 = AtomicU64::new(0);
 
-fn build_instrument(meter: &Meter, def: &'static MetricDef, sources: &RateSources) -> Instrument {
+fn build_instrument(
+    meter: &Meter,
+    def: &'static MetricDef,
+    sources: &RateSources,
+    limit: usize,
+) -> Instrument {
     let name = def.otel_name();
     match def.kind {
         Kind::Counter => Instrument::Counter(
@@ -574,7 +620,7 @@ fn build_instrument(meter: &Meter, def: &'static MetricDef, sources: &RateSource
                 .with_unit(def.unit)
                 .with_description(def.help)
                 .build(),
-            BoundCache::new(def.max_series),
+            BoundCache::new(limit),
         ),
         Kind::FloatCounter => Instrument::FloatCounter(
             meter
@@ -582,7 +628,7 @@ fn build_instrument(meter: &Meter, def: &'static MetricDef, sources: &RateSource
                 .with_unit(def.unit)
                 .with_description(def.help)
                 .build(),
-            BoundCache::new(def.max_series),
+            BoundCache::new(limit),
         ),
         Kind::Histogram => Instrument::Histogram(
             meter
@@ -591,7 +637,7 @@ fn build_instrument(meter: &Meter, def: &'static MetricDef, sources: &RateSource
                 .with_description(def.help)
                 .with_boundaries(def.buckets.to_vec())
                 .build(),
-            BoundCache::new(def.max_series),
+            BoundCache::new(limit),
         ),
         Kind::Gauge => {
             let rates = match def.id {

@@ -33,9 +33,10 @@ use opentelemetry_sdk::metrics::{Instrument, SdkMeterProvider, Stream};
 use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider};
 
 use crate::catalog::CATALOG;
+use crate::catalog::MetricId;
 use crate::error::{InitError, ShutdownError};
 use crate::exposition::PrometheusTextReader;
-use crate::manager::MetricsManager;
+use crate::manager::{MetricsManager, SeriesLimits};
 use crate::otlp::{self, ExportStatus, OtlpProtocol, OtlpSettings, env_nonempty};
 use crate::push::PushLoop;
 use crate::rolling::{Clock, SystemClock};
@@ -79,6 +80,7 @@ pub struct TelemetryBuilder {
     disabled: Option<bool>,
     shutdown_timeout: Duration,
     clock: Option<Arc<dyn Clock>>,
+    series_limits: Vec<(MetricId, usize)>,
 }
 
 impl std::fmt::Debug for TelemetryBuilder {
@@ -109,6 +111,7 @@ impl TelemetryBuilder {
             disabled: None,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             clock: None,
+            series_limits: Vec::new(),
         }
     }
 
@@ -148,6 +151,26 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Sets the series limit of one metric (default: the catalog's, listed in the
+    /// README's reference). Past it, new label sets are folded into the metric's
+    /// `otel_metric_overflow="true"` series. The SDK reserves memory for the
+    /// whole limit up front (tens of bytes per series), so raise it only for
+    /// metrics whose label values really are that many. A limit is at least 1.
+    ///
+    /// ```
+    /// use autobot_otel::{catalog::MetricId, Telemetry};
+    /// let t = Telemetry::builder()
+    ///     .without_otlp()
+    ///     .with_series_limit(MetricId::WorkflowExecutionsTotal, 5_000)
+    ///     .build()?;
+    /// assert_eq!(t.metrics().series_limit(MetricId::WorkflowExecutionsTotal), 5_000);
+    /// # Ok::<(), autobot_otel::InitError>(())
+    /// ```
+    pub fn with_series_limit(mut self, metric: MetricId, limit: usize) -> Self {
+        self.series_limits.push((metric, limit));
+        self
+    }
+
     /// Uses `clock` for the rolling-window rates (tests drive it by hand).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
@@ -165,6 +188,7 @@ impl TelemetryBuilder {
         if disabled {
             return Ok(Telemetry::disabled_with_clock(clock));
         }
+        let limits = SeriesLimits::new(&self.series_limits);
         let otlp_settings = match self.otlp {
             OtlpChoice::Off => None,
             OtlpChoice::On(settings) => Some(settings),
@@ -178,7 +202,7 @@ impl TelemetryBuilder {
         let meter_provider = SdkMeterProvider::builder()
             .with_resource(resource.clone())
             .with_reader(reader.clone())
-            .with_view(catalog_view)
+            .with_view(catalog_view(limits.clone()))
             .build();
 
         let mut otlp_state = None;
@@ -224,7 +248,7 @@ impl TelemetryBuilder {
         }
 
         let meter = meter_provider.meter(SCOPE_NAME);
-        let metrics = MetricsManager::new(&meter, clock);
+        let metrics = MetricsManager::new(&meter, clock, limits);
         let exports = self_metrics::Exports {
             metrics: otlp_state
                 .as_ref()
@@ -264,21 +288,23 @@ fn build_resource(service_name: Option<String>, attributes: Vec<KeyValue>) -> Re
     builder.with_attributes(attributes).build()
 }
 
-/// Gives every catalog instrument its own series limit instead of the SDK's
-/// global default of 2000 (which the SDK pre-allocates), and the self-metrics a
-/// small one.
-fn catalog_view(instrument: &Instrument) -> Option<Stream> {
-    let limit = match CATALOG.iter().find(|d| d.otel_name() == instrument.name()) {
-        Some(def) => def.max_series,
-        None if instrument
-            .name()
-            .starts_with(self_metrics::SELF_METRIC_PREFIX) =>
-        {
-            self_metrics::SELF_METRIC_SERIES_LIMIT
-        }
-        None => return None,
-    };
-    Stream::builder().with_cardinality_limit(limit).build().ok()
+/// A view giving every catalog instrument its own series limit instead of the
+/// SDK's global default of 2000 (which the SDK pre-allocates), and the
+/// self-metrics a small one.
+fn catalog_view(limits: SeriesLimits) -> impl Fn(&Instrument) -> Option<Stream> + Send + Sync {
+    move |instrument: &Instrument| {
+        let limit = match CATALOG.iter().find(|d| d.otel_name() == instrument.name()) {
+            Some(def) => limits.get(def.id),
+            None if instrument
+                .name()
+                .starts_with(self_metrics::SELF_METRIC_PREFIX) =>
+            {
+                self_metrics::SELF_METRIC_SERIES_LIMIT
+            }
+            None => return None,
+        };
+        Stream::builder().with_cardinality_limit(limit).build().ok()
+    }
 }
 
 fn export_runtime() -> Result<tokio::runtime::Runtime, InitError> {
@@ -373,7 +399,7 @@ impl Telemetry {
                 tracer_provider: None,
                 reader: None,
                 push: None,
-                metrics: MetricsManager::new(&meter, clock),
+                metrics: MetricsManager::new(&meter, clock, SeriesLimits::new(&[])),
                 otlp: None,
                 runtime: Mutex::new(None),
                 shutdown_started: AtomicBool::new(false),

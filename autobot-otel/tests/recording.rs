@@ -872,3 +872,57 @@ fn the_health_report_names_metrics_at_their_series_limit() {
         .count();
     assert_eq!(others, 1);
 }
+
+#[test]
+fn series_limits_are_configurable_per_metric() {
+    use autobot_otel::catalog::MetricId;
+    let (lowered, raised) = (
+        MetricId::KnowledgeCacheHitsTotal,
+        MetricId::KnowledgeCacheMissesTotal,
+    );
+    let default = raised.def().max_series;
+    let t = Telemetry::builder()
+        .without_otlp()
+        .with_series_limit(lowered, 5)
+        .with_series_limit(raised, default * 2)
+        .with_series_limit(MetricId::ActiveWorkflows, 3)
+        .build()
+        .unwrap();
+    let n = default + default / 2;
+    for i in 0..n {
+        m(&t).record_cache_hit(&format!("c{i}"));
+        m(&t).record_cache_miss(&format!("c{i}"));
+    }
+    for i in 0..10 {
+        m(&t).update_active_workflows(&format!("w{i}"), 1);
+    }
+    let s = scrape(&t);
+    let hits = s.family(lowered.def().name).unwrap();
+    assert_eq!(hits.samples.len(), 5 + 1, "5 series and the overflow");
+    assert_eq!(s.sum(lowered.def().name), n as f64, "totals stay exact");
+    let misses = s.family(raised.def().name).unwrap();
+    assert_eq!(
+        misses.samples.len(),
+        n,
+        "raised past the catalog's {default}"
+    );
+    assert!(!m(&t).series_limit_hit(raised));
+    assert!(m(&t).series_limit_hit(lowered));
+    let active = s.family("autobot_active_workflows").unwrap();
+    assert_eq!(
+        active.samples.len(),
+        3 + 1,
+        "gauge cells stop at the limit too"
+    );
+    let health = t.health();
+    let limit_of = |name: &str| {
+        health
+            .categories
+            .iter()
+            .flat_map(|c| &c.metrics)
+            .find(|m| m.name == name)
+            .map(|m| m.series_limit)
+    };
+    assert_eq!(limit_of(lowered.def().name), Some(5));
+    assert_eq!(limit_of(raised.def().name), Some(default * 2));
+}
