@@ -926,3 +926,54 @@ fn series_limits_are_configurable_per_metric() {
     assert_eq!(limit_of(lowered.def().name), Some(5));
     assert_eq!(limit_of(raised.def().name), Some(default * 2));
 }
+
+#[test]
+fn force_flush_and_shutdown_are_bounded_against_a_collector_that_never_answers() {
+    use autobot_otel::ShutdownError;
+    use autobot_otel::otlp::{OtlpProtocol, OtlpSettings};
+    // Accepts connections and never answers (the sockets stay open until the end).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let held = std::thread::spawn(move || {
+        listener.set_nonblocking(true).unwrap();
+        let mut sockets = Vec::new();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            if let Ok((s, _)) = listener.accept() {
+                sockets.push(s);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    });
+    let bound = Duration::from_millis(800);
+    for protocol in [OtlpProtocol::Grpc, OtlpProtocol::HttpProtobuf] {
+        let t = Telemetry::builder()
+            .with_otlp(
+                OtlpSettings::new(format!("http://{addr}"), protocol)
+                    .with_export_interval(Duration::from_secs(3600))
+                    .with_timeout(Duration::from_secs(20)),
+            )
+            .with_shutdown_timeout(bound)
+            .build()
+            .unwrap();
+        m(&t).record_cache_hit("x");
+        for (what, result) in [("force_flush", 0), ("shutdown", 1)] {
+            let started = std::time::Instant::now();
+            let outcome = if result == 0 {
+                t.force_flush()
+            } else {
+                t.shutdown()
+            };
+            let took = started.elapsed();
+            assert!(
+                matches!(outcome, Err(ShutdownError::Timeout(d)) if d == bound),
+                "{protocol:?} {what}: {outcome:?}"
+            );
+            assert!(
+                took < bound + Duration::from_millis(500),
+                "{protocol:?} {what}: {took:?}"
+            );
+        }
+    }
+    drop(held);
+}
