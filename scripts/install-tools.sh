@@ -2,10 +2,16 @@
 # Installs the external tools that the integration tests in tests/ drive:
 #
 #   * Prometheus server + promtool  (Debian package `prometheus`)
+#   * Alertmanager + amtool         (Debian package `prometheus-alertmanager`)
+#   * VictoriaMetrics single node   (Debian package `victoria-metrics`)
 #   * rotel OTLP collector          (PyPI package `rotel`, pinned, in .tools/venv)
+#   * prometheus_client             (PyPI, pinned, in .tools/venv): the strict
+#                                   text-format parser the scrape tests use
+#                                   besides promtool
 #
 # and writes .tools/env, which exports AUTOBOT_PROMETHEUS_BIN,
-# AUTOBOT_PROMTOOL_BIN and AUTOBOT_ROTEL_BIN.
+# AUTOBOT_PROMTOOL_BIN, AUTOBOT_ALERTMANAGER_BIN, AUTOBOT_AMTOOL_BIN,
+# AUTOBOT_VICTORIA_METRICS_BIN, AUTOBOT_ROTEL_BIN and AUTOBOT_PYTHON_BIN.
 #
 # Idempotent and non-interactive: safe to run on every CI run (CI=true, no
 # stdin) and by hand. A second run finds everything in place and changes
@@ -13,6 +19,7 @@
 set -euo pipefail
 
 ROTEL_VERSION="0.0.1a15"
+PROMETHEUS_CLIENT_VERSION="0.21.1"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS_DIR="$ROOT/.tools"
@@ -88,6 +95,48 @@ elif [ -x /etc/init.d/prometheus ]; then
     fi
 fi
 
+# ------------------------------------------- alertmanager, victoria-metrics
+# The tests start their own instances on free loopback ports; like the
+# prometheus package, these ship system services that must not run.
+stop_service() {
+    local name="$1"
+    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+        if systemctl is-active --quiet "$name" 2>/dev/null; then
+            log "stopping system $name service (systemd)"
+            $SUDO systemctl stop "$name" || die "could not stop the $name service"
+        fi
+        if systemctl is-enabled --quiet "$name" 2>/dev/null; then
+            $SUDO systemctl disable "$name" >/dev/null 2>&1 || true
+        fi
+    elif [ -x "/etc/init.d/$name" ]; then
+        if "/etc/init.d/$name" status >/dev/null 2>&1; then
+            log "stopping system $name service (init.d)"
+            $SUDO "/etc/init.d/$name" stop || die "could not stop the $name service"
+        fi
+    fi
+}
+
+ALERTMANAGER_BIN=/usr/bin/prometheus-alertmanager
+AMTOOL_BIN=/usr/bin/amtool
+VICTORIA_METRICS_BIN=/usr/bin/victoria-metrics
+if deb_installed prometheus-alertmanager && [ -x "$ALERTMANAGER_BIN" ] && [ -x "$AMTOOL_BIN" ]; then
+    log "prometheus-alertmanager already installed: $(dpkg-query -W -f='${Version}' prometheus-alertmanager)"
+else
+    apt_install prometheus-alertmanager
+fi
+if deb_installed victoria-metrics && [ -x "$VICTORIA_METRICS_BIN" ]; then
+    log "victoria-metrics already installed: $(dpkg-query -W -f='${Version}' victoria-metrics)"
+else
+    apt_install victoria-metrics
+fi
+for bin in "$ALERTMANAGER_BIN" "$AMTOOL_BIN" "$VICTORIA_METRICS_BIN"; do
+    [ -x "$bin" ] || die "$bin missing after installing its package"
+done
+"$ALERTMANAGER_BIN" --version >/dev/null 2>&1 || die "$ALERTMANAGER_BIN --version failed"
+"$VICTORIA_METRICS_BIN" -version >/dev/null 2>&1 || die "$VICTORIA_METRICS_BIN -version failed"
+stop_service prometheus-alertmanager
+stop_service victoria-metrics
+
 # ---------------------------------------------------------------- rotel
 PY=""
 for candidate in python3 /usr/bin/python3; do
@@ -139,6 +188,22 @@ else
     ROTEL_BIN="$(rotel_bin_path)" || die "cannot locate the rotel package in $VENV"
 fi
 [ -x "$ROTEL_BIN" ] || die "rotel-agent binary not found/executable at $ROTEL_BIN"
+
+# ------------------------------------------------------- prometheus_client
+prometheus_client_version() {
+    "$VENV/bin/python" -m pip show prometheus_client 2>/dev/null | sed -n 's/^Version: //p'
+}
+if [ "$(prometheus_client_version)" = "$PROMETHEUS_CLIENT_VERSION" ]; then
+    log "prometheus_client $PROMETHEUS_CLIENT_VERSION already installed in $VENV"
+else
+    log "pip install prometheus_client==$PROMETHEUS_CLIENT_VERSION"
+    "$VENV/bin/python" -m pip install --quiet --no-input --disable-pip-version-check \
+        "prometheus_client==$PROMETHEUS_CLIENT_VERSION" </dev/null \
+        || die "pip install prometheus_client==$PROMETHEUS_CLIENT_VERSION failed"
+fi
+"$VENV/bin/python" -c 'import prometheus_client.parser, prometheus_client.openmetrics.parser' \
+    || die "prometheus_client parsers not importable from $VENV"
+PYTHON_BIN="$VENV/bin/python"
 "$ROTEL_BIN" --version >/dev/null 2>&1 || die "$ROTEL_BIN --version failed"
 
 # ---------------------------------------------------------------- .tools/env
@@ -146,7 +211,11 @@ mkdir -p "$TOOLS_DIR"
 ENV_CONTENT="# Written by scripts/install-tools.sh; source it to point the tests at the tools.
 export AUTOBOT_PROMETHEUS_BIN=\"$PROMETHEUS_BIN\"
 export AUTOBOT_PROMTOOL_BIN=\"$PROMTOOL_BIN\"
-export AUTOBOT_ROTEL_BIN=\"$ROTEL_BIN\""
+export AUTOBOT_ALERTMANAGER_BIN=\"$ALERTMANAGER_BIN\"
+export AUTOBOT_AMTOOL_BIN=\"$AMTOOL_BIN\"
+export AUTOBOT_VICTORIA_METRICS_BIN=\"$VICTORIA_METRICS_BIN\"
+export AUTOBOT_ROTEL_BIN=\"$ROTEL_BIN\"
+export AUTOBOT_PYTHON_BIN=\"$PYTHON_BIN\""
 if [ -f "$ENV_FILE" ] && [ "$(cat "$ENV_FILE")" = "$ENV_CONTENT" ]; then
     log "$ENV_FILE up to date"
 else
@@ -156,4 +225,7 @@ fi
 
 log "prometheus: $PROMETHEUS_BIN ($("$PROMETHEUS_BIN" --version 2>&1 | head -n1))"
 log "promtool:   $PROMTOOL_BIN"
+log "alertmanager: $ALERTMANAGER_BIN, amtool: $AMTOOL_BIN"
+log "victoria-metrics: $VICTORIA_METRICS_BIN ($("$VICTORIA_METRICS_BIN" -version 2>&1 | head -n1))"
+log "python (prometheus_client $PROMETHEUS_CLIENT_VERSION): $PYTHON_BIN"
 log "rotel:      $ROTEL_BIN ($("$ROTEL_BIN" --version 2>&1 | head -n1), PyPI rotel==$ROTEL_VERSION)"

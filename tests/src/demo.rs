@@ -1,39 +1,26 @@
-//! The demo service in a child process: the test executable runs itself again,
-//! selecting a child-entry test, with the demo's environment. The child runs
-//! `autobot_otel_examples::demo::run_from_env`, the very code of the
-//! `autobot-demo` binary, so `OTEL_*` configuration is exercised end to end.
+//! The demo service in a child process: the crate's `autobot-test-demo` binary
+//! (`src/bin/demo.rs`), which runs `autobot_otel_examples::demo::run_from_env`,
+//! the very code of the `autobot-demo` binary, so `OTEL_*` configuration is
+//! exercised end to end. Integration tests name it with [`crate::spawn_demo!`],
+//! which passes `CARGO_BIN_EXE_autobot-test-demo`.
 
+use std::path::Path;
 use std::process::{Command, ExitStatus};
 use std::time::Duration;
 
-use crate::error::{Result, err};
+use crate::error::Result;
 use crate::process::{ManagedProcess, poll};
 use crate::{TempDir, free_port, http_get};
 
-/// Env var that turns the child-entry test into the demo.
-pub const DEMO_CHILD_ENV: &str = "AUTOBOT_TEST_DEMO_CHILD";
-
-/// Call this from a `#[test]` named as given to [`DemoProcess::spawn`]: in the
-/// child it runs the demo and exits the process; in a normal test run it returns.
-pub fn demo_child_main() {
-    if std::env::var(DEMO_CHILD_ENV).as_deref() != Ok("1") {
-        return;
-    }
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("demo child: cannot start runtime: {e}");
-            std::process::exit(2);
-        }
+/// Starts the demo binary with the given environment: `spawn_demo!(&[("K", "v")])`
+/// is `DemoProcess::spawn(env!("CARGO_BIN_EXE_autobot-test-demo"), &[("K", "v")])`.
+/// Only integration tests of this crate can use it (Cargo sets the variable for
+/// them).
+#[macro_export]
+macro_rules! spawn_demo {
+    ($env:expr $(,)?) => {
+        $crate::DemoProcess::spawn(env!("CARGO_BIN_EXE_autobot-test-demo"), $env)
     };
-    let code = match runtime.block_on(autobot_otel_examples::demo::run_from_env()) {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("demo child failed: {e}");
-            1
-        }
-    };
-    std::process::exit(code);
 }
 
 /// A running demo service.
@@ -45,22 +32,19 @@ pub struct DemoProcess {
 }
 
 impl DemoProcess {
-    /// Starts the demo on a free loopback port, running `entry_test` of the
-    /// current test executable with `env` (plus the demo address). Inherited
-    /// `OTEL_*` variables are removed first. Waits until the health endpoint answers.
-    pub fn spawn(entry_test: &str, env: &[(&str, &str)]) -> Result<DemoProcess> {
-        let exe = std::env::current_exe().map_err(|e| err!("current_exe: {e}"))?;
+    /// Starts the demo binary `exe` (use [`crate::spawn_demo!`]) on a free
+    /// loopback port with `env` (plus the demo address). Inherited `OTEL_*`
+    /// variables are removed first. Waits until the health endpoint answers.
+    pub fn spawn(exe: impl AsRef<Path>, env: &[(&str, &str)]) -> Result<DemoProcess> {
         let port = free_port()?;
         let dir = TempDir::new("demo")?;
-        let mut cmd = Command::new(exe);
-        cmd.args([entry_test, "--exact", "--nocapture", "--test-threads=1"]);
+        let mut cmd = Command::new(exe.as_ref());
         for (key, _) in std::env::vars() {
             if key.starts_with("OTEL_") || key == "RUST_LOG" {
                 cmd.env_remove(key);
             }
         }
-        cmd.env(DEMO_CHILD_ENV, "1")
-            .env("AUTOBOT_DEMO_ADDR", format!("127.0.0.1:{port}"))
+        cmd.env("AUTOBOT_DEMO_ADDR", format!("127.0.0.1:{port}"))
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1");
         for (k, v) in env {

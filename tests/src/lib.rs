@@ -21,6 +21,7 @@
 //!
 //! See `tests/README.md` for the format rotel prints.
 
+pub mod bad_input;
 mod demo;
 mod error;
 mod heap;
@@ -34,7 +35,7 @@ mod rotel_output;
 mod tempdir;
 mod tools;
 
-pub use demo::{DEMO_CHILD_ENV, DemoProcess, demo_child_main};
+pub use demo::DemoProcess;
 pub use error::{HarnessError, Result};
 pub use heap::{CountingAllocator, live_heap_bytes};
 pub use http::{HttpResponse, http_get, http_post};
@@ -50,4 +51,7 @@ pub use rotel_output::{
     find_metric, find_span, metric_names, parse_metrics, parse_spans, span_names,
 };
 pub use tempdir::TempDir;
-pub use tools::{Tool, prometheus_bin, promtool_bin, repo_root, rotel_bin, tool_path};
+pub use tools::{
+    Tool, alertmanager_bin, amtool_bin, prometheus_bin, promtool_bin, python_bin, repo_root,
+    rotel_bin, tool_path, victoria_metrics_bin,
+};

@@ -14,6 +14,17 @@ pub enum Tool {
     Promtool,
     /// The rotel OTLP collector's `rotel-agent` binary (PyPI package `rotel`).
     Rotel,
+    /// Alertmanager (`/usr/bin/prometheus-alertmanager`, Debian package
+    /// `prometheus-alertmanager`).
+    Alertmanager,
+    /// `amtool` (Debian package `prometheus-alertmanager`).
+    Amtool,
+    /// VictoriaMetrics single node (`/usr/bin/victoria-metrics`, Debian package
+    /// `victoria-metrics`).
+    VictoriaMetrics,
+    /// The tools venv's Python, with the strict `prometheus_client` parsers
+    /// (PyPI package `prometheus_client`).
+    Python,
 }
 
 impl Tool {
@@ -23,6 +34,10 @@ impl Tool {
             Tool::Prometheus => "AUTOBOT_PROMETHEUS_BIN",
             Tool::Promtool => "AUTOBOT_PROMTOOL_BIN",
             Tool::Rotel => "AUTOBOT_ROTEL_BIN",
+            Tool::Alertmanager => "AUTOBOT_ALERTMANAGER_BIN",
+            Tool::Amtool => "AUTOBOT_AMTOOL_BIN",
+            Tool::VictoriaMetrics => "AUTOBOT_VICTORIA_METRICS_BIN",
+            Tool::Python => "AUTOBOT_PYTHON_BIN",
         }
     }
 
@@ -32,6 +47,11 @@ impl Tool {
             Tool::Prometheus => "prometheus",
             Tool::Promtool => "promtool",
             Tool::Rotel => "rotel-agent",
+            Tool::Alertmanager => "prometheus-alertmanager",
+            Tool::Amtool => "amtool",
+            Tool::VictoriaMetrics => "victoria-metrics",
+            // Only the tools venv's Python has `prometheus_client`: never PATH's.
+            Tool::Python => "autobot-tools-venv-python",
         }
     }
 }
@@ -69,6 +89,14 @@ pub fn tool_path(tool: Tool) -> Result<PathBuf> {
     let env_file = root.join(".tools").join("env");
     looked.push(env_file.display().to_string());
     if let Some(p) = read_env_file(&env_file).remove(var).map(PathBuf::from) {
+        if is_executable(&p) {
+            return Ok(p);
+        }
+    }
+
+    if tool == Tool::Python {
+        let p = root.join(".tools").join("venv").join("bin").join("python");
+        looked.push(p.display().to_string());
         if is_executable(&p) {
             return Ok(p);
         }
@@ -131,6 +159,26 @@ pub fn promtool_bin() -> Result<PathBuf> {
 /// Path of rotel's `rotel-agent` binary; see [`tool_path`].
 pub fn rotel_bin() -> Result<PathBuf> {
     tool_path(Tool::Rotel)
+}
+
+/// Path of Alertmanager; see [`tool_path`].
+pub fn alertmanager_bin() -> Result<PathBuf> {
+    tool_path(Tool::Alertmanager)
+}
+
+/// Path of `amtool`; see [`tool_path`].
+pub fn amtool_bin() -> Result<PathBuf> {
+    tool_path(Tool::Amtool)
+}
+
+/// Path of the VictoriaMetrics single-node binary; see [`tool_path`].
+pub fn victoria_metrics_bin() -> Result<PathBuf> {
+    tool_path(Tool::VictoriaMetrics)
+}
+
+/// Path of the tools venv's Python (with `prometheus_client`); see [`tool_path`].
+pub fn python_bin() -> Result<PathBuf> {
+    tool_path(Tool::Python)
 }
 
 fn is_executable(p: &Path) -> bool {

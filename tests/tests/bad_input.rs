@@ -3,8 +3,8 @@
 //! `autobot_otel::http::MetricsServer` on 127.0.0.1, checked by
 //! `promtool check metrics` and scraped by a real Prometheus server.
 //!
-//! The pipeline runs in a child process (this test executable again, entry
-//! test `bad_input_child`) so that its resource can come from
+//! The pipeline runs in a child process (the `autobot-test-bad-input` binary of
+//! this crate) so that its resource can come from
 //! `OTEL_RESOURCE_ATTRIBUTES`, the way a deployment sets it: the child serves
 //! until its stdin closes (the parent's handle is dropped) or 120 s pass.
 //!
@@ -24,121 +24,17 @@
 //! everything else as given.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use autobot_otel::http::MetricsServer;
-use autobot_otel::labels::{Outcome, Priority, SearchType};
 use autobot_otel::scrape::Scrape;
-use autobot_otel::{EMPTY_LABEL_VALUE, MAX_LABEL_VALUE_BYTES, Telemetry};
+use autobot_otel_tests::bad_input::{BAD_KEYS, LISTENING, bad_label_values, resource_attributes};
 use autobot_otel_tests::{
     EXPECTED_PROMTOOL_FINDINGS, PrometheusOptions, PrometheusServer, TempDir, http_get,
     promtool_check_metrics, promtool_findings,
 };
-
-/// Bad label values, each with the value it must be stored as.
-fn bad_label_values() -> Vec<(String, String)> {
-    let long_ascii = "x".repeat(100_000);
-    let long_two_byte = "é".repeat(50_000); // 100 KB, the limit falls on a boundary
-    let long_odd = format!("a{}", "é".repeat(50_000)); // the limit falls inside a char
-    let long_escapes = "\"\\\n".repeat(34_000);
-    vec![
-        ("say \"hi\"".into(), "say \"hi\"".into()),
-        ("back\\slash".into(), "back\\slash".into()),
-        ("trailing\\".into(), "trailing\\".into()),
-        ("new\nline\n".into(), "new\nline\n".into()),
-        ("\\\"\n".into(), "\\\"\n".into()),
-        ("cr\rtab\t".into(), "cr\rtab\t".into()),
-        ("nul\0byte".into(), "nul\0byte".into()),
-        ("über-straße 日本 🚀".into(), "über-straße 日本 🚀".into()),
-        ("{braces}=,;#".into(), "{braces}=,;#".into()),
-        (String::new(), EMPTY_LABEL_VALUE.into()),
-        (
-            long_ascii.clone(),
-            long_ascii[..MAX_LABEL_VALUE_BYTES].into(),
-        ),
-        (
-            long_two_byte.clone(),
-            long_two_byte[..MAX_LABEL_VALUE_BYTES].into(),
-        ),
-        (
-            long_odd.clone(),
-            long_odd[..MAX_LABEL_VALUE_BYTES - 1].into(),
-        ),
-        (
-            long_escapes.clone(),
-            long_escapes[..MAX_LABEL_VALUE_BYTES].into(),
-        ),
-    ]
-}
-
-/// Resource attributes (key, value) with the `target_info` label each must
-/// give. The key of the first is empty.
-const BAD_KEYS: [(&str, &str, &str); 6] = [
-    ("", "empty", "key_"),
-    ("1abc", "digit", "key_1abc"),
-    ("__name__", "reserved", "key__name__"),
-    ("a:b", "colon", "a_b"),
-    ("clé.ü", "accents", "cl___"),
-    ("日本-x", "cjk", "___x"),
-];
-
-/// `OTEL_RESOURCE_ATTRIBUTES` for [`BAD_KEYS`].
-fn resource_attributes() -> String {
-    BAD_KEYS
-        .iter()
-        .map(|(k, v, _)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// Turns the entry test into the child.
-const CHILD_ENV: &str = "AUTOBOT_TEST_BAD_INPUT_CHILD";
-/// The child prints this and its address once it listens.
-const LISTENING: &str = "bad-input child listening on";
-
-/// Records every bad input; returns how many measurements must be dropped.
-fn record_bad_input(t: &Telemetry) -> u64 {
-    let m = t.metrics();
-    for (value, _) in bad_label_values() {
-        m.record_workflow_execution(&value, Outcome::Success, 1.0);
-        m.record_llm_tokens("openai", &value, 1, 2);
-        m.set_websocket_rooms(&value, u64::MAX);
-    }
-    // Invalid durations and amounts: dropped and counted; the execution
-    // counters of the same calls still count.
-    m.record_workflow_execution("bad_durations", Outcome::Failed, f64::NAN);
-    m.record_workflow_execution("bad_durations", Outcome::Failed, f64::INFINITY);
-    m.record_workflow_execution("bad_durations", Outcome::Failed, f64::NEG_INFINITY);
-    m.record_workflow_execution("bad_durations", Outcome::Failed, -1.5);
-    m.record_workflow_execution("bad_durations", Outcome::Failed, f32::NAN);
-    m.record_github_operation("get_repo", Outcome::Success, -0.001);
-    m.record_llm_cost("openai", "gpt-4", -0.5);
-    m.record_llm_cost("openai", "gpt-4", f64::NAN);
-    m.record_llm_cost("openai", "gpt-4", f64::INFINITY);
-    m.record_embedding_latency("ada", f64::NEG_INFINITY);
-    m.record_search(SearchType::Hybrid, "docs", f64::NAN, usize::MAX);
-    m.update_connection_pool("main", 3, 1, 0); // max 0: no saturation ratio
-    let dropped = 12;
-    // Valid extremes: kept.
-    m.record_workflow_execution("huge_duration", Outcome::Success, Duration::MAX);
-    m.record_llm_cost("openai", "gpt-4", 0.0);
-    // Gauge decrements below zero are not clamped.
-    m.dec_active_tasks("lint", "linter");
-    m.dec_active_tasks("lint", "linter");
-    // u64::MAX in every integer gauge setter the test touches.
-    m.set_redis_memory("main", u64::MAX);
-    m.set_redis_keys("main", u64::MAX);
-    m.update_github_rate_limit("core", u64::MAX);
-    m.update_task_queue_size(Priority::High, usize::MAX as u64);
-    m.set_document_count(u64::MAX, "docs", "markdown");
-    m.set_vector_count("docs", u64::MAX);
-    m.update_circuit_breaker_state("main", autobot_otel::labels::CircuitState::Open, u64::MAX);
-    m.update_connection_pool("replica", u64::MAX, u64::MAX, 1);
-    dropped
-}
 
 /// `# TYPE` lines per family.
 fn type_lines(text: &str) -> BTreeMap<&str, usize> {
@@ -230,65 +126,6 @@ fn check_scrape(text: &str) {
     );
 }
 
-/// The child: builds the pipeline from the environment, records the bad
-/// input, checks the dropped count and serves the endpoints.
-#[test]
-fn bad_input_child() {
-    if std::env::var(CHILD_ENV).as_deref() != Ok("1") {
-        return;
-    }
-    let code = match child_main() {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("bad input child failed: {e}");
-            1
-        }
-    };
-    std::process::exit(code);
-}
-
-fn child_main() -> Result<(), String> {
-    let t = Telemetry::builder()
-        .without_otlp()
-        .disabled(false)
-        .build()
-        .map_err(|e| e.to_string())?;
-    let dropped = record_bad_input(&t);
-    if t.metrics().dropped_measurements() != dropped {
-        return Err(format!(
-            "dropped_measurements {} != {dropped}",
-            t.metrics().dropped_measurements()
-        ));
-    }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    rt.block_on(async {
-        let server = MetricsServer::bind("127.0.0.1:0", t.clone())
-            .await
-            .map_err(|e| e.to_string())?;
-        println!("{LISTENING} {}", server.local_addr());
-        // Stop when the parent closes stdin (it dropped its handle or died).
-        let (closed, stdin_closed) = tokio::sync::oneshot::channel::<()>();
-        std::thread::spawn(move || {
-            let _ = std::io::stdin().read_to_end(&mut Vec::new());
-            let _ = closed.send(());
-        });
-        server
-            .run_until(async {
-                tokio::select! {
-                    _ = stdin_closed => {}
-                    _ = tokio::time::sleep(Duration::from_secs(120)) => {}
-                }
-            })
-            .await
-            .map_err(|e| e.to_string())
-    })?;
-    t.shutdown().map_err(|e| e.to_string())
-}
-
 /// The child process; killed and reaped on drop.
 struct Child {
     child: std::process::Child,
@@ -300,21 +137,13 @@ impl Child {
     fn spawn() -> (Child, String) {
         let dir = TempDir::new("bad-input").expect("temp dir");
         let log = dir.path().join("child.log");
-        let exe = std::env::current_exe().expect("current_exe");
-        let mut cmd = Command::new(exe);
-        cmd.args([
-            "bad_input_child",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ]);
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_autobot-test-bad-input"));
         for (key, _) in std::env::vars() {
             if key.starts_with("OTEL_") {
                 cmd.env_remove(key);
             }
         }
-        cmd.env(CHILD_ENV, "1")
-            .env("OTEL_SERVICE_NAME", "bad-input")
+        cmd.env("OTEL_SERVICE_NAME", "bad-input")
             .env("OTEL_RESOURCE_ATTRIBUTES", resource_attributes())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

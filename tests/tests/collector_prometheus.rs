@@ -9,14 +9,9 @@ use std::time::Duration;
 
 use autobot_otel::catalog::MetricId;
 use autobot_otel_tests::{
-    DemoProcess, PrometheusOptions, PrometheusServer, promtool_check_config, promtool_check_rules,
+    PrometheusOptions, PrometheusServer, promtool_check_config, promtool_check_rules,
     promtool_test_rules, repo_root,
 };
-
-#[test]
-fn demo_child() {
-    autobot_otel_tests::demo_child_main();
-}
 
 fn prometheus_dir() -> PathBuf {
     repo_root().join("collector-config/prometheus")
@@ -204,13 +199,10 @@ fn ratios_are_rendered_as_percentages_not_raw_with_a_percent_sign() {
 #[test]
 fn every_rule_and_panel_query_parses_and_returns_data_from_the_demo() {
     let rules = rules();
-    let demo = DemoProcess::spawn(
-        "demo_child",
-        &[
-            ("AUTOBOT_DEMO_TICK_MS", "50"),
-            ("AUTOBOT_DEMO_DURATION_SECS", "120"),
-        ],
-    )
+    let demo = autobot_otel_tests::spawn_demo!(&[
+        ("AUTOBOT_DEMO_TICK_MS", "50"),
+        ("AUTOBOT_DEMO_DURATION_SECS", "120"),
+    ],)
     .expect("demo starts");
     let mut options = PrometheusOptions::new(demo.target()).scrape_interval(Duration::from_secs(1));
     for path in files(prometheus_dir().join("rules"), "yml") {

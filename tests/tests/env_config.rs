@@ -5,11 +5,6 @@ use std::time::Duration;
 
 use autobot_otel_tests::{DemoProcess, http_get};
 
-#[test]
-fn demo_child() {
-    autobot_otel_tests::demo_child_main();
-}
-
 fn get_json(demo: &DemoProcess, path: &str) -> serde_json::Value {
     serde_json::from_str(
         &http_get(&format!("{}{path}", demo.base_url()))
@@ -21,15 +16,12 @@ fn get_json(demo: &DemoProcess, path: &str) -> serde_json::Value {
 
 #[test]
 fn otel_sdk_disabled_records_and_exports_nothing() {
-    let demo = DemoProcess::spawn(
-        "demo_child",
-        &[
-            ("OTEL_SDK_DISABLED", "true"),
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9"),
-            ("AUTOBOT_DEMO_TICK_MS", "10"),
-            ("AUTOBOT_DEMO_DURATION_SECS", "30"),
-        ],
-    )
+    let demo = autobot_otel_tests::spawn_demo!(&[
+        ("OTEL_SDK_DISABLED", "true"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9"),
+        ("AUTOBOT_DEMO_TICK_MS", "10"),
+        ("AUTOBOT_DEMO_DURATION_SECS", "30"),
+    ],)
     .unwrap();
     std::thread::sleep(Duration::from_millis(200));
     let health = get_json(&demo, "/api/monitoring/health/metrics");
@@ -42,16 +34,13 @@ fn otel_sdk_disabled_records_and_exports_nothing() {
 
 #[test]
 fn otlp_endpoint_protocol_and_interval_come_from_the_environment() {
-    let demo = DemoProcess::spawn(
-        "demo_child",
-        &[
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9/"),
-            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
-            ("OTEL_METRIC_EXPORT_INTERVAL", "250"),
-            ("OTEL_TRACES_EXPORTER", "none"),
-            ("AUTOBOT_DEMO_DURATION_SECS", "30"),
-        ],
-    )
+    let demo = autobot_otel_tests::spawn_demo!(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9/"),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+        ("OTEL_METRIC_EXPORT_INTERVAL", "250"),
+        ("OTEL_TRACES_EXPORTER", "none"),
+        ("AUTOBOT_DEMO_DURATION_SECS", "30"),
+    ],)
     .unwrap();
     let health = get_json(&demo, "/api/monitoring/health/metrics");
     let otlp = &health["exporters"]["otlp_metrics"];
@@ -66,7 +55,7 @@ fn otlp_endpoint_protocol_and_interval_come_from_the_environment() {
 
 #[test]
 fn no_endpoint_means_no_push_and_no_error() {
-    let demo = DemoProcess::spawn("demo_child", &[("AUTOBOT_DEMO_DURATION_SECS", "30")]).unwrap();
+    let demo = autobot_otel_tests::spawn_demo!(&[("AUTOBOT_DEMO_DURATION_SECS", "30")]).unwrap();
     let health = get_json(&demo, "/api/monitoring/health/metrics");
     assert_eq!(health["status"], "healthy");
     assert!(health["exporters"]["otlp_metrics"].is_null());
@@ -75,13 +64,10 @@ fn no_endpoint_means_no_push_and_no_error() {
 
 #[test]
 fn an_unsupported_protocol_is_a_clear_startup_error() {
-    let err = DemoProcess::spawn(
-        "demo_child",
-        &[
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9"),
-            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
-        ],
-    )
+    let err = autobot_otel_tests::spawn_demo!(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9"),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+    ],)
     .expect_err("the demo must refuse to start");
     let text = err.to_string();
     assert!(

@@ -9,12 +9,7 @@ use std::time::{Duration, Instant};
 use autobot_otel::Telemetry;
 use autobot_otel::catalog::{CATALOG, Kind};
 use autobot_otel::otlp::{OtlpProtocol, OtlpSettings};
-use autobot_otel_tests::{DemoProcess, Rotel, free_port, http_get, parse_metrics, parse_spans};
-
-#[test]
-fn demo_child() {
-    autobot_otel_tests::demo_child_main();
-}
+use autobot_otel_tests::{Rotel, free_port, http_get, parse_metrics, parse_spans};
 
 fn otel_names() -> BTreeSet<String> {
     CATALOG.iter().map(|d| d.otel_name().to_string()).collect()
@@ -30,7 +25,7 @@ fn demo_pushes_everything(rotel: &Rotel, env: &[(&str, &str)]) {
         ("OTEL_SERVICE_NAME", "autobot-demo-test"),
     ];
     all_env.extend_from_slice(env);
-    let demo = DemoProcess::spawn("demo_child", &all_env).expect("demo starts");
+    let demo = autobot_otel_tests::spawn_demo!(&all_env).expect("demo starts");
     let health: serde_json::Value = serde_json::from_str(
         &http_get(&format!(
             "{}/api/monitoring/health/metrics",

@@ -7,12 +7,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use autobot_otel::catalog::{CATALOG, Kind};
-use autobot_otel_tests::{DemoProcess, PrometheusOptions, PrometheusServer, repo_root};
-
-#[test]
-fn demo_child() {
-    autobot_otel_tests::demo_child_main();
-}
+use autobot_otel_tests::{PrometheusOptions, PrometheusServer, repo_root};
 
 /// One reviewed query of `docs/guide-queries.md`.
 #[derive(Debug)]
@@ -110,13 +105,10 @@ fn expected_series_names() -> BTreeSet<String> {
 
 #[test]
 fn prometheus_scrapes_every_family_and_the_guide_queries_return_data() {
-    let demo = DemoProcess::spawn(
-        "demo_child",
-        &[
-            ("AUTOBOT_DEMO_TICK_MS", "50"),
-            ("AUTOBOT_DEMO_DURATION_SECS", "120"),
-        ],
-    )
+    let demo = autobot_otel_tests::spawn_demo!(&[
+        ("AUTOBOT_DEMO_TICK_MS", "50"),
+        ("AUTOBOT_DEMO_DURATION_SECS", "120"),
+    ],)
     .expect("demo starts");
     let prometheus = PrometheusServer::start_scraped(
         PrometheusOptions::new(demo.target()).scrape_interval(Duration::from_secs(1)),

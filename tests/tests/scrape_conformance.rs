@@ -10,19 +10,11 @@ use autobot_otel_tests::{
     DemoProcess, EXPECTED_PROMTOOL_FINDINGS, http_get, promtool_check_metrics, promtool_findings,
 };
 
-#[test]
-fn demo_child() {
-    autobot_otel_tests::demo_child_main();
-}
-
 fn demo() -> DemoProcess {
-    let demo = DemoProcess::spawn(
-        "demo_child",
-        &[
-            ("AUTOBOT_DEMO_TICK_MS", "20"),
-            ("AUTOBOT_DEMO_DURATION_SECS", "60"),
-        ],
-    )
+    let demo = autobot_otel_tests::spawn_demo!(&[
+        ("AUTOBOT_DEMO_TICK_MS", "20"),
+        ("AUTOBOT_DEMO_DURATION_SECS", "60"),
+    ],)
     .expect("demo starts");
     // The workload forces its rare events on the first tick; give it a few.
     std::thread::sleep(Duration::from_millis(300));
