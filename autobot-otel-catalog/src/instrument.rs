@@ -16,6 +16,7 @@
 //! ```
 
 use crate::MetricId;
+use crate::labels::{Outcome, RedisStatus};
 
 /// What a label argument is when the attribute does not give it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,14 +36,13 @@ pub struct LabelArg {
     pub name: &'static str,
     /// The value when the argument is omitted.
     pub default: ArgDefault,
-    /// For a label from a fixed vocabulary, the allowed values (a string literal
-    /// argument is checked against them at compile time).
-    pub values: Option<&'static [&'static str]>,
     /// The span attribute the value is recorded under.
     pub span_field: &'static str,
 }
 
-/// The `status` label values an attribute writes for each outcome.
+/// The `status` values an attribute writes for each outcome, on its counter's
+/// `status` label and on its span's `autobot.status` field alike. Built from the
+/// label vocabularies ([`crate::labels`]), never spelt out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StatusValues {
     /// `Ok` or a plain return value.
@@ -53,19 +53,55 @@ pub struct StatusValues {
     pub cancelled: &'static str,
 }
 
-/// Outcome labels of workflows, tasks and GitHub calls.
+impl StatusValues {
+    /// The three values, in the order success, failure, cancelled.
+    ///
+    /// ```
+    /// use autobot_otel_catalog::instrument::OUTCOME;
+    /// assert_eq!(OUTCOME.all(), ["success", "failed", "cancelled"]);
+    /// ```
+    pub const fn all(&self) -> [&'static str; 3] {
+        [self.success, self.failure, self.cancelled]
+    }
+}
+
+/// Outcome values of workflows, tasks, GitHub calls, and the span status of every
+/// attribute whose counter has no `status` label: [`Outcome`].
 pub const OUTCOME: StatusValues = StatusValues {
-    success: "success",
-    failure: "failed",
-    cancelled: "cancelled",
+    success: Outcome::Success.as_str(),
+    failure: Outcome::Failed.as_str(),
+    cancelled: Outcome::Cancelled.as_str(),
 };
 
-/// Outcome labels of Redis operations.
+/// Outcome values of Redis operations: [`RedisStatus`].
 pub const REDIS_STATUS: StatusValues = StatusValues {
-    success: "success",
-    failure: "error",
-    cancelled: "cancelled",
+    success: RedisStatus::Success.as_str(),
+    failure: RedisStatus::Error.as_str(),
+    cancelled: RedisStatus::Cancelled.as_str(),
 };
+
+/// The OpenTelemetry span kind of an attribute's span.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpanKind {
+    /// Work inside the service (workflows, tasks, knowledge-base searches).
+    Internal,
+    /// A call to another service (GitHub, Redis, an LLM provider).
+    Client,
+}
+
+impl SpanKind {
+    /// The `otel.kind` value `tracing-opentelemetry` reads.
+    ///
+    /// ```
+    /// assert_eq!(autobot_otel_catalog::instrument::SpanKind::Client.as_str(), "client");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SpanKind::Internal => "internal",
+            SpanKind::Client => "client",
+        }
+    }
+}
 
 /// One instrumentation attribute.
 #[derive(Debug, PartialEq)]
@@ -82,6 +118,8 @@ pub struct InstrumentSpec {
     pub errors: Option<MetricId>,
     /// `status` label values, if the counter has a `status` label.
     pub status: Option<StatusValues>,
+    /// The kind of the span the attribute opens.
+    pub span_kind: SpanKind,
     /// The label arguments, in order.
     pub args: &'static [LabelArg],
 }
@@ -90,7 +128,6 @@ const fn arg(name: &'static str, default: ArgDefault) -> LabelArg {
     LabelArg {
         name,
         default,
-        values: None,
         span_field: name,
     }
 }
@@ -104,6 +141,7 @@ pub static INSTRUMENTS: &[InstrumentSpec] = &[
         active: Some(MetricId::ActiveWorkflows),
         errors: None,
         status: Some(OUTCOME),
+        span_kind: SpanKind::Internal,
         args: &[arg("workflow_type", ArgDefault::FnName)],
     },
     InstrumentSpec {
@@ -113,6 +151,7 @@ pub static INSTRUMENTS: &[InstrumentSpec] = &[
         active: Some(MetricId::ActiveTasks),
         errors: None,
         status: Some(OUTCOME),
+        span_kind: SpanKind::Internal,
         args: &[
             arg("task_type", ArgDefault::FnName),
             arg("agent_type", ArgDefault::Required),
@@ -125,6 +164,7 @@ pub static INSTRUMENTS: &[InstrumentSpec] = &[
         active: None,
         errors: None,
         status: Some(OUTCOME),
+        span_kind: SpanKind::Client,
         args: &[arg("operation", ArgDefault::FnName)],
     },
     InstrumentSpec {
@@ -134,6 +174,7 @@ pub static INSTRUMENTS: &[InstrumentSpec] = &[
         active: None,
         errors: None,
         status: Some(REDIS_STATUS),
+        span_kind: SpanKind::Client,
         args: &[
             arg("database", ArgDefault::Required),
             arg("operation", ArgDefault::FnName),
@@ -146,13 +187,9 @@ pub static INSTRUMENTS: &[InstrumentSpec] = &[
         active: None,
         errors: None,
         status: None,
+        span_kind: SpanKind::Internal,
         args: &[
-            LabelArg {
-                name: "search_type",
-                default: ArgDefault::Required,
-                values: Some(&["semantic", "keyword", "hybrid"]),
-                span_field: "search_type",
-            },
+            arg("search_type", ArgDefault::Required),
             arg("collection", ArgDefault::Required),
         ],
     },
@@ -163,6 +200,7 @@ pub static INSTRUMENTS: &[InstrumentSpec] = &[
         active: None,
         errors: Some(MetricId::LlmErrorsTotal),
         status: None,
+        span_kind: SpanKind::Client,
         args: &[
             LabelArg {
                 span_field: "gen_ai.provider.name",
@@ -199,6 +237,34 @@ impl InstrumentSpec {
     /// ```
     pub fn arg_index(&self, name: &str) -> Option<usize> {
         self.args.iter().position(|a| a.name == name)
+    }
+
+    /// The values label argument `name` may take, when they form a fixed set: the
+    /// vocabulary the catalog gives that label on the attribute's metrics (a string
+    /// literal argument is checked against it at compile time).
+    ///
+    /// ```
+    /// let knowledge = autobot_otel_catalog::instrument::spec("instrument_knowledge").unwrap();
+    /// assert_eq!(knowledge.arg_values("search_type"), Some(&["semantic", "keyword", "hybrid"][..]));
+    /// assert_eq!(knowledge.arg_values("collection"), None);
+    /// ```
+    pub fn arg_values(&self, name: &str) -> Option<&'static [&'static str]> {
+        self.metrics().find_map(|id| id.def().vocabulary(name))
+    }
+
+    /// The values of the span's `autobot.status` field: the counter's `status`
+    /// values when it has that label, [`OUTCOME`] otherwise.
+    ///
+    /// ```
+    /// use autobot_otel_catalog::instrument::{spec, OUTCOME, REDIS_STATUS};
+    /// assert_eq!(spec("instrument_redis").unwrap().span_status(), REDIS_STATUS);
+    /// assert_eq!(spec("instrument_llm").unwrap().span_status(), OUTCOME);
+    /// ```
+    pub fn span_status(&self) -> StatusValues {
+        match self.status {
+            Some(status) => status,
+            None => OUTCOME,
+        }
     }
 
     /// The metrics this attribute records.
@@ -238,6 +304,40 @@ mod tests {
                 assert!(
                     spec.metrics().any(|id| id.def().labels.contains(&arg.name)),
                     "{}: argument {} labels no metric",
+                    spec.attribute,
+                    arg.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn status_values_are_in_the_counters_vocabulary() {
+        for spec in INSTRUMENTS {
+            let counter = spec.counter.def();
+            match spec.status {
+                Some(status) => {
+                    let vocabulary = counter.vocabulary("status").expect("status vocabulary");
+                    for value in status.all() {
+                        assert!(vocabulary.contains(&value), "{}: {value}", spec.attribute);
+                    }
+                }
+                None => assert!(
+                    counter.label_index("status").is_none(),
+                    "{}",
+                    spec.attribute
+                ),
+            }
+            // Every metric of the attribute agrees on a label's vocabulary.
+            for arg in spec.args {
+                let vocabularies: Vec<_> = spec
+                    .metrics()
+                    .filter(|id| id.def().label_index(arg.name).is_some())
+                    .map(|id| id.def().vocabulary(arg.name))
+                    .collect();
+                assert!(
+                    vocabularies.windows(2).all(|w| w[0] == w[1]),
+                    "{} {}",
                     spec.attribute,
                     arg.name
                 );

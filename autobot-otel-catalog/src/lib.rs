@@ -30,6 +30,7 @@
 use std::fmt;
 
 pub mod instrument;
+pub mod labels;
 
 /// What kind of instrument a metric is, in Prometheus terms.
 ///
@@ -184,6 +185,11 @@ pub struct MetricDef {
     pub unit: &'static str,
     /// The label keys, in the guide's order.
     pub labels: &'static [&'static str],
+    /// The vocabulary of each label of [`MetricDef::labels`], in the same order:
+    /// `Some(values)` for a label whose values form a fixed set (one of the
+    /// [`labels`] enums), `None` for open-ended values. Use
+    /// [`MetricDef::vocabulary`] to look one up by key.
+    pub vocabularies: &'static [Option<&'static [&'static str]>],
     /// The help text (`# HELP` line and OTel description).
     pub help: &'static str,
     /// The guide category the metric belongs to.
@@ -263,6 +269,19 @@ impl MetricDef {
         name
     }
 
+    /// The values label `key` may take, when they form a fixed set (`None` for an
+    /// open-ended label or a key the metric does not have).
+    ///
+    /// ```
+    /// use autobot_otel_catalog::MetricId;
+    /// let def = MetricId::RedisOperationsTotal.def();
+    /// assert_eq!(def.vocabulary("status"), Some(&["success", "error", "timeout", "cancelled"][..]));
+    /// assert_eq!(def.vocabulary("database"), None);
+    /// ```
+    pub fn vocabulary(&self, key: &str) -> Option<&'static [&'static str]> {
+        self.label_index(key).and_then(|i| self.vocabularies[i])
+    }
+
     /// Position of a label key in [`MetricDef::labels`].
     ///
     /// ```
@@ -274,13 +293,24 @@ impl MetricDef {
     }
 }
 
+/// The vocabulary of one label in the table: `None` for open-ended values, the
+/// label enum's `VALUES` otherwise.
+macro_rules! vocabulary {
+    () => {
+        None
+    };
+    ($vocab:ident) => {
+        Some(labels::$vocab::VALUES)
+    };
+}
+
 macro_rules! catalog {
     ($(
         $id:ident {
             name: $name:literal,
             kind: $kind:ident,
             unit: $unit:literal,
-            labels: [$($label:literal),* $(,)?],
+            labels: [$($label:literal $(: $vocab:ident)?),* $(,)?],
             help: $help:literal,
             category: $cat:ident,
             buckets: [$($b:expr),* $(,)?],
@@ -311,6 +341,7 @@ macro_rules! catalog {
                     kind: Kind::$kind,
                     unit: $unit,
                     labels: &[$($label),*],
+                    vocabularies: &[$(vocabulary!($($vocab)?)),*],
                     help: $help,
                     category: Category::$cat,
                     buckets: &[$($b as f64),*],
@@ -358,7 +389,7 @@ catalog! {
     // ---- 1. Workflow ---------------------------------------------------------------
     WorkflowExecutionsTotal {
         name: "autobot_workflow_executions_total", kind: Counter, unit: "{execution}",
-        labels: ["workflow_type", "status"],
+        labels: ["workflow_type", "status": Outcome],
         help: "Total workflow executions", category: Workflow, buckets: [], max_series: 600,
     },
     WorkflowDurationSeconds {
@@ -369,7 +400,7 @@ catalog! {
     },
     WorkflowStepsExecutedTotal {
         name: "autobot_workflow_steps_executed_total", kind: Counter, unit: "{step}",
-        labels: ["workflow_type", "step_type", "status"],
+        labels: ["workflow_type", "step_type", "status": StepStatus],
         help: "Total workflow steps executed", category: Workflow, buckets: [], max_series: 1000,
     },
     ActiveWorkflows {
@@ -379,14 +410,14 @@ catalog! {
     },
     WorkflowApprovalsTotal {
         name: "autobot_workflow_approvals_total", kind: Counter, unit: "{approval}",
-        labels: ["workflow_type", "decision"],
+        labels: ["workflow_type", "decision": ApprovalDecision],
         help: "Total workflow approval requests", category: Workflow, buckets: [], max_series: 600,
     },
 
     // ---- 2. GitHub -----------------------------------------------------------------
     GithubOperationsTotal {
         name: "autobot_github_operations_total", kind: Counter, unit: "{operation}",
-        labels: ["operation", "status"],
+        labels: ["operation", "status": Outcome],
         help: "Total GitHub API operations", category: Github, buckets: [], max_series: 300,
     },
     GithubApiDurationSeconds {
@@ -402,24 +433,24 @@ catalog! {
     },
     GithubCommitsTotal {
         name: "autobot_github_commits_total", kind: Counter, unit: "{commit}",
-        labels: ["repository", "status"],
+        labels: ["repository", "status": CommitStatus],
         help: "Total GitHub commits created", category: Github, buckets: [], max_series: 400,
     },
     GithubPullRequestsTotal {
         name: "autobot_github_pull_requests_total", kind: Counter, unit: "{pull_request}",
-        labels: ["repository", "action", "status"],
+        labels: ["repository", "action", "status": Outcome],
         help: "Total GitHub pull request operations", category: Github, buckets: [], max_series: 1000,
     },
     GithubIssuesTotal {
         name: "autobot_github_issues_total", kind: Counter, unit: "{issue}",
-        labels: ["repository", "action", "status"],
+        labels: ["repository", "action", "status": Outcome],
         help: "Total GitHub issue operations", category: Github, buckets: [], max_series: 1000,
     },
 
     // ---- 3. Tasks ------------------------------------------------------------------
     TasksExecutedTotal {
         name: "autobot_tasks_executed_total", kind: Counter, unit: "{task}",
-        labels: ["task_type", "agent_type", "status"],
+        labels: ["task_type", "agent_type", "status": Outcome],
         help: "Total tasks executed", category: Task, buckets: [], max_series: 1000,
     },
     TaskDurationSeconds {
@@ -435,7 +466,7 @@ catalog! {
     },
     TaskQueueSize {
         name: "autobot_task_queue_size", kind: Gauge, unit: "{task}",
-        labels: ["priority"],
+        labels: ["priority": Priority],
         help: "Tasks waiting in the queue", category: Task, buckets: [], max_series: 10,
     },
     TaskRetriesTotal {
@@ -447,7 +478,7 @@ catalog! {
     // ---- 4. Redis & performance ----------------------------------------------------
     TimeoutTotal {
         name: "autobot_timeout_total", kind: Counter, unit: "{operation}",
-        labels: ["operation_type", "database", "status"],
+        labels: ["operation_type", "database", "status": TimeoutStatus],
         help: "Total operations checked for timeout, by outcome (status=timeout|success)",
         category: Performance, buckets: [], max_series: 400,
     },
@@ -459,13 +490,13 @@ catalog! {
     },
     TimeoutRate {
         name: "autobot_timeout_rate", kind: Gauge, unit: "{percent}",
-        labels: ["operation_type", "database", "time_window"],
+        labels: ["operation_type", "database", "time_window": TimeWindow],
         help: "Percentage (0-100) of operations timing out over the rolling time_window",
         category: Performance, buckets: [], max_series: 600,
     },
     RedisPoolConnections {
         name: "autobot_redis_pool_connections", kind: Gauge, unit: "{connection}",
-        labels: ["database", "state"],
+        labels: ["database", "state": PoolState],
         help: "Redis connection pool connections by state (active, idle, total)",
         category: Performance, buckets: [], max_series: 60,
     },
@@ -477,7 +508,7 @@ catalog! {
     },
     CircuitBreakerEventsTotal {
         name: "autobot_circuit_breaker_events_total", kind: Counter, unit: "{event}",
-        labels: ["database", "event", "reason"],
+        labels: ["database", "event": CircuitEvent, "reason"],
         help: "Circuit breaker events", category: Performance, buckets: [], max_series: 200,
     },
     CircuitBreakerState {
@@ -494,12 +525,12 @@ catalog! {
     },
     RedisRequestsTotal {
         name: "autobot_redis_requests_total", kind: Counter, unit: "{request}",
-        labels: ["database", "operation", "status"],
+        labels: ["database", "operation", "status": RequestStatus],
         help: "Total Redis requests", category: Performance, buckets: [], max_series: 600,
     },
     RedisSuccessRate {
         name: "autobot_redis_success_rate", kind: Gauge, unit: "{percent}",
-        labels: ["database", "time_window"],
+        labels: ["database", "time_window": TimeWindow],
         help: "Percentage (0-100) of Redis requests that succeeded over the rolling time_window",
         category: Performance, buckets: [], max_series: 60,
     },
@@ -517,18 +548,18 @@ catalog! {
     },
     KnowledgeSearchRequestsTotal {
         name: "autobot_knowledge_search_requests_total", kind: Counter, unit: "{request}",
-        labels: ["search_type", "collection"],
+        labels: ["search_type": SearchType, "collection"],
         help: "Total search requests", category: Knowledge, buckets: [], max_series: 300,
     },
     KnowledgeSearchLatencySeconds {
         name: "autobot_knowledge_search_latency_seconds", kind: Histogram, unit: "s",
-        labels: ["search_type", "collection"],
+        labels: ["search_type": SearchType, "collection"],
         help: "Search latency", category: Knowledge,
         buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], max_series: 300,
     },
     KnowledgeSearchResultsCount {
         name: "autobot_knowledge_search_results_count", kind: Histogram, unit: "{result}",
-        labels: ["search_type"],
+        labels: ["search_type": SearchType],
         help: "Number of results returned per search", category: Knowledge,
         buckets: [0, 1, 5, 10, 25, 50, 100, 250, 500], max_series: 10,
     },
@@ -557,12 +588,12 @@ catalog! {
     },
     LlmTokensTotal {
         name: "autobot_llm_tokens_total", kind: Counter, unit: "{token}",
-        labels: ["provider", "model", "token_type"],
+        labels: ["provider", "model", "token_type": TokenType],
         help: "LLM token usage", category: Llm, buckets: [], max_series: 300,
     },
     LlmCostDollarsTotal {
         name: "autobot_llm_cost_dollars_total", kind: FloatCounter, unit: "{USD}",
-        labels: ["provider", "model", "cost_type"],
+        labels: ["provider", "model", "cost_type": CostType],
         help: "Estimated LLM cost in US dollars", category: Llm, buckets: [], max_series: 300,
     },
     LlmRequestLatencySeconds {
@@ -595,7 +626,7 @@ catalog! {
     },
     WebsocketConnectionsTotal {
         name: "autobot_websocket_connections_total", kind: Counter, unit: "{connection}",
-        labels: ["namespace", "status"],
+        labels: ["namespace", "status": ConnectionStatus],
         help: "Total WebSocket connection events", category: Websocket, buckets: [], max_series: 200,
     },
     WebsocketMessagesSentTotal {
@@ -628,7 +659,7 @@ catalog! {
     // ---- 8. Redis ------------------------------------------------------------------
     RedisOperationsTotal {
         name: "autobot_redis_operations_total", kind: Counter, unit: "{operation}",
-        labels: ["database", "operation", "status"],
+        labels: ["database", "operation", "status": RedisStatus],
         help: "Total Redis operations", category: Redis, buckets: [], max_series: 600,
     },
     RedisOperationLatencySeconds {
@@ -665,7 +696,7 @@ catalog! {
     },
     RedisPubsubMessagesTotal {
         name: "autobot_redis_pubsub_messages_total", kind: Counter, unit: "{message}",
-        labels: ["database", "direction"],
+        labels: ["database", "direction": PubSubDirection],
         help: "Redis pub/sub messages", category: Redis, buckets: [], max_series: 40,
     },
 }
@@ -723,6 +754,26 @@ mod tests {
                 assert!(def.buckets.is_empty(), "{}", def.name);
             }
             assert!(def.max_series > 0);
+        }
+    }
+
+    #[test]
+    fn every_label_has_one_vocabulary_entry() {
+        for def in CATALOG {
+            assert_eq!(def.vocabularies.len(), def.labels.len(), "{}", def.name);
+            for (label, vocabulary) in def.labels.iter().zip(def.vocabularies) {
+                if let Some(values) = vocabulary {
+                    assert!(!values.is_empty(), "{} {label}", def.name);
+                    assert!(values.iter().all(|v| !v.is_empty()), "{} {label}", def.name);
+                }
+            }
+        }
+        // The rolling rates' windows are their own vocabulary.
+        for id in [MetricId::TimeoutRate, MetricId::RedisSuccessRate] {
+            assert_eq!(
+                id.def().vocabulary("time_window"),
+                Some(labels::TimeWindow::VALUES)
+            );
         }
     }
 

@@ -26,6 +26,9 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
     let private = quote!(::autobot_otel::__private);
     let fn_name = func.sig.ident.to_string();
     let block_span = func.block.span();
+    let origin_prefix = format!("#[{}] ", spec.attribute);
+    let origin_suffix = format!("::{fn_name}");
+    let origin = quote!(::core::concat!(#origin_prefix, ::core::module_path!(), #origin_suffix));
 
     // The recorder: cached at the call site when every label is constant.
     let recorder = if labels.iter().all(|l| matches!(l, LabelValue::Const(_))) {
@@ -34,7 +37,7 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
             LabelValue::Expr(_) => unreachable!("all labels are constant"),
         });
         quote! {
-            static __AUTOBOT_SITE: #private::Site = #private::Site::new(#spec_index, &[#(#values),*]);
+            static __AUTOBOT_SITE: #private::Site = #private::Site::new(#spec_index, &[#(#values),*], #origin);
             let __autobot_recorder = #private::RecorderRef::Static(__AUTOBOT_SITE.recorder());
         }
     } else {
@@ -46,7 +49,7 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
         });
         quote! {
             let __autobot_recorder = #private::RecorderRef::Owned(
-                #private::Recorder::dynamic(#spec_index, ::std::vec![#(#values),*]),
+                #private::Recorder::dynamic(#spec_index, ::std::vec![#(#values),*], #origin),
             );
         }
     };
@@ -57,11 +60,7 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
             let field: TokenStream = arg.span_field.parse().unwrap_or_else(|_| quote!(label));
             quote!(#field = __autobot_recorder.label(#i))
         });
-        let kind = if spec.active.is_some() || spec.attribute == "instrument_knowledge" {
-            "internal"
-        } else {
-            "client"
-        };
+        let kind = spec.span_kind.as_str();
         let usage = spec.errors.map(|_| {
             quote!(gen_ai.usage.input_tokens = #private::tracing::field::Empty,
                    gen_ai.usage.output_tokens = #private::tracing::field::Empty,)

@@ -97,7 +97,10 @@ pub(crate) fn validate(attribute: &str, parsed: Parsed) -> syn::Result<Plan> {
                         &s,
                         format!("`{}` must not be empty", label.name),
                     ));
-                } else if let Some(allowed) = label.values.filter(|v| !v.contains(&text.as_str())) {
+                } else if let Some(allowed) = spec
+                    .arg_values(label.name)
+                    .filter(|v| !v.contains(&text.as_str()))
+                {
                     push(syn::Error::new_spanned(
                         &s,
                         format!(

@@ -2,14 +2,15 @@
 //!
 //! [`init`] builds the pipeline from the environment, installs it as the global
 //! one (the OpenTelemetry global meter and tracer providers too) and, unless a
-//! `tracing` subscriber is set already, installs one that prints logs
-//! (`RUST_LOG`, default `info`) and exports spans at `INFO` and above, whatever
-//! `RUST_LOG` says (it filters only the printed logs). Call it once at start-up
-//! and keep the guard until exit.
+//! `tracing` subscriber is set already, installs one that prints logs to
+//! **stderr** (`RUST_LOG`, default `info`; stdout stays the application's) and
+//! exports spans at `INFO` and above, whatever `RUST_LOG` says (it filters only
+//! the printed logs). Call it once at start-up and keep the guard until exit.
 //!
 //! [`get_metrics_manager`] is the counterpart of the guide's
-//! `get_metrics_manager()`: it returns the global recording API, creating a
-//! Prometheus-only pipeline on first use if [`init`] was not called.
+//! `get_metrics_manager()`: the recording API of the current pipeline (an
+//! enclosing [scope](crate::scope), else the global one), creating a
+//! Prometheus-only global pipeline on first use if [`init`] was not called.
 //!
 //! ```
 //! use autobot_otel::labels::Outcome;
@@ -20,6 +21,7 @@
 //! assert!(scrape.contains("autobot_workflow_executions_total"));
 //! ```
 
+use std::panic::Location;
 use std::sync::OnceLock;
 
 use tracing_subscriber::Layer as _;
@@ -27,15 +29,39 @@ use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
 use crate::error::InitError;
-use crate::manager::MetricsManager;
 use crate::pipeline::{Telemetry, TelemetryBuilder, TelemetryGuard};
+use crate::scope::CurrentMetrics;
 
 static GLOBAL: OnceLock<Telemetry> = OnceLock::new();
 
+/// What created the global pipeline, for the error of a later [`init`].
+static CREATED_BY: OnceLock<String> = OnceLock::new();
+
+/// What asks for the global pipeline (named in [`InitError::AlreadyInitialized`]
+/// if that creates the default one).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Origin {
+    /// A call of a public function, at the caller's location.
+    Call(&'static str, &'static Location<'static>),
+    /// An instrumented function (its attribute and path).
+    Attribute(&'static str),
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Call(function, at) => write!(f, "`{function}` called at {at}"),
+            Origin::Attribute(what) => write!(f, "the instrumented function {what}"),
+        }
+    }
+}
+
 /// Builds the pipeline from the `OTEL_*` environment and installs it globally.
 ///
-/// Returns [`InitError::AlreadyInitialized`] if a global pipeline exists already
-/// (a second `init`, or `init` after [`get_metrics_manager`] created the default).
+/// Returns [`InitError::AlreadyInitialized`] if a global pipeline exists already:
+/// a second `init`, or a recording call (an instrumented function,
+/// [`get_metrics_manager`], [`global`]) that ran before it and created the
+/// default pipeline; the error names which.
 ///
 /// ```no_run
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -61,12 +87,13 @@ impl TelemetryBuilder {
 
     fn install_with(self, subscriber: bool) -> Result<TelemetryGuard, InitError> {
         if GLOBAL.get().is_some() {
-            return Err(InitError::AlreadyInitialized);
+            return Err(already_initialized());
         }
         let telemetry = self.build()?;
-        GLOBAL
-            .set(telemetry.clone())
-            .map_err(|_| InitError::AlreadyInitialized)?;
+        if GLOBAL.set(telemetry.clone()).is_err() {
+            return Err(already_initialized());
+        }
+        let _ = CREATED_BY.set("an earlier `init()` or `install()`".to_string());
         if let Some(mp) = telemetry.meter_provider() {
             opentelemetry::global::set_meter_provider(mp.clone());
         }
@@ -81,7 +108,11 @@ impl TelemetryBuilder {
             let span_filter = tracing_subscriber::filter::LevelFilter::INFO;
             // Fails only if the application installed a subscriber already: keep it.
             let _ = tracing_subscriber::registry()
-                .with(tracing_subscriber::fmt::layer().with_filter(log_filter))
+                .with(
+                    tracing_subscriber::fmt::layer()
+                        .with_writer(std::io::stderr)
+                        .with_filter(log_filter),
+                )
                 .with(
                     telemetry
                         .tracing_layer()
@@ -93,31 +124,56 @@ impl TelemetryBuilder {
     }
 }
 
+fn already_initialized() -> InitError {
+    InitError::AlreadyInitialized {
+        created_by: CREATED_BY
+            .get()
+            .cloned()
+            .unwrap_or_else(|| "another thread".to_string()),
+    }
+}
+
 /// The global pipeline; created on first use (Prometheus only, no OTLP) when
-/// [`init`] was not called.
+/// [`init`] was not called. Scopes do not change it (see [`crate::scope`]).
 ///
 /// ```
 /// let telemetry = autobot_otel::global();
 /// assert!(telemetry.render_prometheus().is_ascii());
 /// ```
+#[track_caller]
 pub fn global() -> &'static Telemetry {
+    global_for(Origin::Call("autobot_otel::global()", Location::caller()))
+}
+
+/// The global pipeline, created by `origin` if it does not exist yet.
+pub(crate) fn global_for(origin: Origin) -> &'static Telemetry {
+    if let Some(telemetry) = GLOBAL.get() {
+        return telemetry;
+    }
     GLOBAL.get_or_init(|| {
+        let _ = CREATED_BY.set(format!(
+            "{origin}, which created the default pipeline (Prometheus only)"
+        ));
         TelemetryBuilder::from_env()
             .without_otlp()
             .build()
             .unwrap_or_else(|err| {
-                tracing::error!(target: crate::otlp::LOG_TARGET, error = %err, "telemetry disabled");
+                tracing::error!(target: crate::diagnostics::EXPORT, error = %err, "telemetry disabled");
                 Telemetry::disabled()
             })
     })
 }
 
-/// The global recording API (the guide's `get_metrics_manager()`).
+/// The recording API of the current pipeline (the guide's
+/// `get_metrics_manager()`): the one of an enclosing
+/// [`Telemetry::in_scope`]/[`Telemetry::scope`], else the global one.
 ///
 /// ```
 /// use autobot_otel::labels::Priority;
 /// autobot_otel::get_metrics_manager().update_task_queue_size(Priority::Normal, 25);
 /// ```
-pub fn get_metrics_manager() -> &'static MetricsManager {
-    global().metrics()
+#[track_caller]
+pub fn get_metrics_manager() -> CurrentMetrics {
+    let origin = Origin::Call("autobot_otel::get_metrics_manager()", Location::caller());
+    CurrentMetrics::new(crate::scope::current(origin))
 }

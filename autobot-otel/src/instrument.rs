@@ -17,18 +17,37 @@
 //! `span = false` turns the `tracing` span off (metrics only).
 //!
 //! **Outcome.** `Ok` (or any value that is not a `Result`) is a success; `Err` is
-//! a failure whose `error_type` is [`ErrorType::error_type`] when the error type
-//! implements it, and otherwise the error type's name (`std::io::Error` →
-//! `Error`); a panic is a failure (`error_type` `panic`) and the panic goes on; a
-//! future dropped before it completes is `cancelled` (for LLM calls, an
-//! `autobot_llm_errors_total{error_type="cancelled"}`). Every call that started
-//! records exactly once. A future that is never polled never started.
+//! a failure; a panic is a failure and the panic goes on; a future dropped before
+//! it completes is cancelled. Every call that started records exactly once. A
+//! future that is never polled never started. The counter's `status` label and
+//! the span's `autobot.status` field take the same value:
+//!
+//! | attribute | success | failure | cancelled |
+//! |---|---|---|---|
+//! | workflow, task, GitHub, knowledge, LLM | `success` | `failed` | `cancelled` |
+//! | Redis | `success` | `error` | `cancelled` |
+//!
+//! (knowledge searches and LLM calls have no `status` label: only the span says
+//! it). **`error_type`** (the label of `autobot_llm_errors_total` and the span's
+//! `error.type`) is, for an `Err`: [`ErrorType::error_type`] when the error type
+//! implements it (this crate implements it for `std::io::Error`: the error's
+//! [`std::io::ErrorKind`] in snake case, e.g. `timed_out`, `connection_refused`);
+//! otherwise the error type's full path as [`std::any::type_name`] gives it,
+//! without generic arguments and looking through `Box`/`Arc`/`Rc` (e.g.
+//! `reqwest::error::Error`, `anyhow::Error`, `Box<dyn Error>` → `dyn
+//! core::error::Error`). A panic is `panic`; a cancelled LLM call counts
+//! `autobot_llm_errors_total{error_type="cancelled"}`.
 //!
 //! **Spans.** Each call opens an `INFO` span named after the function, with the
 //! labels as attributes (OpenTelemetry GenAI names for LLM calls:
 //! `gen_ai.provider.name`, `gen_ai.request.model`, `gen_ai.operation.name`,
-//! `gen_ai.usage.input_tokens`, `gen_ai.usage.output_tokens`), `autobot.status`,
-//! and on failure `error.type` and `otel.status_code = "ERROR"`.
+//! `gen_ai.usage.input_tokens`, `gen_ai.usage.output_tokens`), `autobot.status`
+//! (values above), and on failure `error.type` and `otel.status_code = "ERROR"`.
+//!
+//! **Which pipeline.** A call records into the pipeline current when it starts:
+//! the one of an enclosing [`Telemetry::in_scope`](crate::Telemetry::in_scope) or
+//! [`Telemetry::scope`](crate::Telemetry::scope) (tests), else the global one
+//! ([`crate::init`], or the default pipeline created on first use).
 //!
 //! ```
 //! use autobot_otel::instrument::{ErrorType, LlmUsage};
@@ -90,6 +109,62 @@ pub use autobot_otel_macros::{
 pub trait ErrorType {
     /// The `error_type` label value.
     fn error_type(&self) -> &'static str;
+}
+
+/// The error's kind, in snake case (`not_found`, `timed_out`, ...; `io_error`
+/// for kinds this list does not know).
+///
+/// ```
+/// use autobot_otel::instrument::ErrorType;
+/// let err = std::io::Error::new(std::io::ErrorKind::TimedOut, "slow");
+/// assert_eq!(err.error_type(), "timed_out");
+/// ```
+impl ErrorType for std::io::Error {
+    fn error_type(&self) -> &'static str {
+        use std::io::ErrorKind::*;
+        match self.kind() {
+            NotFound => "not_found",
+            PermissionDenied => "permission_denied",
+            ConnectionRefused => "connection_refused",
+            ConnectionReset => "connection_reset",
+            HostUnreachable => "host_unreachable",
+            NetworkUnreachable => "network_unreachable",
+            ConnectionAborted => "connection_aborted",
+            NotConnected => "not_connected",
+            AddrInUse => "addr_in_use",
+            AddrNotAvailable => "addr_not_available",
+            NetworkDown => "network_down",
+            BrokenPipe => "broken_pipe",
+            AlreadyExists => "already_exists",
+            WouldBlock => "would_block",
+            NotADirectory => "not_a_directory",
+            IsADirectory => "is_a_directory",
+            DirectoryNotEmpty => "directory_not_empty",
+            ReadOnlyFilesystem => "read_only_filesystem",
+            StaleNetworkFileHandle => "stale_network_file_handle",
+            InvalidInput => "invalid_input",
+            InvalidData => "invalid_data",
+            TimedOut => "timed_out",
+            WriteZero => "write_zero",
+            StorageFull => "storage_full",
+            NotSeekable => "not_seekable",
+            QuotaExceeded => "quota_exceeded",
+            FileTooLarge => "file_too_large",
+            ResourceBusy => "resource_busy",
+            ExecutableFileBusy => "executable_file_busy",
+            Deadlock => "deadlock",
+            CrossesDevices => "crosses_devices",
+            TooManyLinks => "too_many_links",
+            InvalidFilename => "invalid_filename",
+            ArgumentListTooLong => "argument_list_too_long",
+            Interrupted => "interrupted",
+            Unsupported => "unsupported",
+            UnexpectedEof => "unexpected_eof",
+            OutOfMemory => "out_of_memory",
+            Other => "other",
+            _ => "io_error",
+        }
+    }
 }
 
 /// Token usage (and optionally cost) of an LLM response. When the value returned

@@ -1,278 +1,51 @@
-//! Enums for the label values that form a small, fixed set.
+//! Enums for the label values that form a small, fixed set: the label
+//! vocabularies of the catalog ([`crate::catalog::labels`]), re-exported here.
 //!
 //! Open-ended label values (workflow type, repository, model, ...) are `&str`
 //! arguments of the recording methods; values drawn from a fixed vocabulary are
 //! these enums, so a typo cannot create a new series. Each enum's `as_str()` is the
-//! exact label value written to the series.
+//! exact label value written to the series; `VALUES` lists the vocabulary, which
+//! the catalog also gives per metric label
+//! ([`MetricDef::vocabulary`](crate::catalog::MetricDef::vocabulary)).
 //!
 //! ```
 //! use autobot_otel::labels::{CircuitState, Outcome, Priority};
 //! assert_eq!(Outcome::Failed.as_str(), "failed");
 //! assert_eq!(Priority::High.as_str(), "high");
 //! assert_eq!(CircuitState::HalfOpen.code(), 2);
+//! assert_eq!(Outcome::VALUES, ["success", "failed", "cancelled"]);
 //! ```
 
-/// Defines a label enum with its exact label strings and `ALL` constant.
-macro_rules! label_enum {
-    (
-        $(#[$meta:meta])*
-        $name:ident { $( $(#[$vmeta:meta])* $variant:ident => $value:literal ),+ $(,)? }
-    ) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name {
-            $( $(#[$vmeta])* #[doc = concat!("Label value `", $value, "`.")] $variant, )+
-        }
+pub use autobot_otel_catalog::labels::*;
 
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+/// Longest label value kept; longer values are truncated at a character boundary.
+pub const MAX_LABEL_VALUE_BYTES: usize = 256;
 
-            /// The exact label value written to the series.
-            pub const fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $value),+ }
-            }
-        }
+/// Label value written in place of an empty one.
+pub const EMPTY_LABEL_VALUE: &str = "unknown";
 
-        impl ::std::fmt::Display for $name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl ::std::str::FromStr for $name {
-            type Err = UnknownLabelValue;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s {
-                    $($value => Ok($name::$variant),)+
-                    _ => Err(UnknownLabelValue { label: stringify!($name), value: s.to_owned() }),
-                }
-            }
-        }
-    };
-}
-
-/// A string that is not one of a label enum's values (from `str::parse`).
+/// A label value as it is exported: empty becomes [`EMPTY_LABEL_VALUE`], values
+/// longer than [`MAX_LABEL_VALUE_BYTES`] are truncated at a character boundary.
+/// Never allocates.
 ///
 /// ```
-/// use autobot_otel::labels::Outcome;
-/// let err = "meh".parse::<Outcome>().unwrap_err();
-/// assert_eq!(err.to_string(), "`meh` is not a valid Outcome");
+/// use autobot_otel::labels::clean_label_value;
+/// assert_eq!(clean_label_value(""), "unknown");
+/// assert_eq!(clean_label_value("gpt-4"), "gpt-4");
+/// assert_eq!(clean_label_value(&"é".repeat(200)).len(), 256);
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnknownLabelValue {
-    /// The enum that was parsed.
-    pub label: &'static str,
-    /// The rejected input.
-    pub value: String,
-}
-
-impl std::fmt::Display for UnknownLabelValue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "`{}` is not a valid {}", self.value, self.label)
+pub fn clean_label_value(value: &str) -> &str {
+    if value.is_empty() {
+        return EMPTY_LABEL_VALUE;
     }
-}
-
-impl std::error::Error for UnknownLabelValue {}
-
-label_enum! {
-    /// Outcome of a workflow, task, GitHub call or other timed operation (`status`).
-    ///
-    /// `Cancelled` marks work abandoned before it completed (a dropped future, a
-    /// timeout around it); it is neither a success nor a failure.
-    ///
-    /// ```
-    /// use autobot_otel::labels::Outcome;
-    /// assert_eq!(Outcome::from_result::<(), ()>(&Err(())), Outcome::Failed);
-    /// ```
-    Outcome { Success => "success", Failed => "failed", Cancelled => "cancelled" }
-}
-
-impl Outcome {
-    /// `Success` for `Ok`, `Failed` for `Err`.
-    pub fn from_result<T, E>(result: &Result<T, E>) -> Outcome {
-        if result.is_ok() {
-            Outcome::Success
-        } else {
-            Outcome::Failed
-        }
+    if value.len() <= MAX_LABEL_VALUE_BYTES {
+        return value;
     }
-}
-
-label_enum! {
-    /// Status of one workflow step (`status` of `autobot_workflow_steps_executed_total`).
-    ///
-    /// ```
-    /// use autobot_otel::labels::StepStatus;
-    /// assert_eq!(StepStatus::Completed.as_str(), "completed");
-    /// ```
-    StepStatus { Completed => "completed", Failed => "failed", Skipped => "skipped" }
-}
-
-label_enum! {
-    /// Decision on a workflow approval request (`decision`).
-    ///
-    /// ```
-    /// use autobot_otel::labels::ApprovalDecision;
-    /// assert_eq!(ApprovalDecision::Approved.as_str(), "approved");
-    /// ```
-    ApprovalDecision { Approved => "approved", Rejected => "rejected", Expired => "expired" }
-}
-
-label_enum! {
-    /// Status of a GitHub commit (`status` of `autobot_github_commits_total`).
-    ///
-    /// ```
-    /// use autobot_otel::labels::CommitStatus;
-    /// assert_eq!(CommitStatus::Created.as_str(), "created");
-    /// ```
-    CommitStatus { Created => "created", Failed => "failed" }
-}
-
-label_enum! {
-    /// Task queue priority (`priority` of `autobot_task_queue_size`).
-    ///
-    /// ```
-    /// use autobot_otel::labels::Priority;
-    /// assert_eq!(Priority::ALL.len(), 4);
-    /// ```
-    Priority { Critical => "critical", High => "high", Normal => "normal", Low => "low" }
-}
-
-label_enum! {
-    /// Outcome of an operation checked for timeout (`status` of `autobot_timeout_total`).
-    ///
-    /// ```
-    /// use autobot_otel::labels::TimeoutStatus;
-    /// assert_eq!(TimeoutStatus::Timeout.as_str(), "timeout");
-    /// ```
-    TimeoutStatus { Timeout => "timeout", Success => "success" }
-}
-
-label_enum! {
-    /// Connection state in `autobot_redis_pool_connections{state}`.
-    ///
-    /// ```
-    /// use autobot_otel::labels::PoolState;
-    /// assert_eq!(PoolState::Idle.as_str(), "idle");
-    /// ```
-    PoolState { Active => "active", Idle => "idle", Total => "total" }
-}
-
-label_enum! {
-    /// Circuit breaker transition (`event` of `autobot_circuit_breaker_events_total`).
-    ///
-    /// ```
-    /// use autobot_otel::labels::CircuitEvent;
-    /// assert_eq!(CircuitEvent::HalfOpen.as_str(), "half_open");
-    /// ```
-    CircuitEvent { Opened => "opened", Closed => "closed", HalfOpen => "half_open" }
-}
-
-label_enum! {
-    /// Circuit breaker state; [`CircuitState::code`] is the value of
-    /// `autobot_circuit_breaker_state` (0 = closed, 1 = open, 2 = half open).
-    ///
-    /// ```
-    /// use autobot_otel::labels::CircuitState;
-    /// assert_eq!(CircuitState::Open.code(), 1);
-    /// ```
-    CircuitState { Closed => "closed", Open => "open", HalfOpen => "half_open" }
-}
-
-impl CircuitState {
-    /// The numeric encoding exported by `autobot_circuit_breaker_state`.
-    pub const fn code(self) -> u8 {
-        match self {
-            CircuitState::Closed => 0,
-            CircuitState::Open => 1,
-            CircuitState::HalfOpen => 2,
-        }
+    let mut end = MAX_LABEL_VALUE_BYTES;
+    while !value.is_char_boundary(end) {
+        end -= 1;
     }
-}
-
-label_enum! {
-    /// Outcome of a Redis request (`status` of `autobot_redis_requests_total`).
-    ///
-    /// ```
-    /// use autobot_otel::labels::RequestStatus;
-    /// assert_eq!(RequestStatus::Failure.as_str(), "failure");
-    /// ```
-    RequestStatus { Success => "success", Failure => "failure", Timeout => "timeout" }
-}
-
-label_enum! {
-    /// Outcome of a Redis operation (`status` of `autobot_redis_operations_total`).
-    ///
-    /// ```
-    /// use autobot_otel::labels::RedisStatus;
-    /// assert_eq!(RedisStatus::Error.as_str(), "error");
-    /// ```
-    RedisStatus { Success => "success", Error => "error", Timeout => "timeout" }
-}
-
-label_enum! {
-    /// Kind of knowledge-base search (`search_type`).
-    ///
-    /// ```
-    /// use autobot_otel::labels::SearchType;
-    /// assert_eq!(SearchType::Semantic.as_str(), "semantic");
-    /// ```
-    SearchType { Semantic => "semantic", Keyword => "keyword", Hybrid => "hybrid" }
-}
-
-label_enum! {
-    /// Token direction (`token_type` of `autobot_llm_tokens_total`).
-    ///
-    /// ```
-    /// use autobot_otel::labels::TokenType;
-    /// assert_eq!(TokenType::Output.as_str(), "output");
-    /// ```
-    TokenType { Input => "input", Output => "output" }
-}
-
-label_enum! {
-    /// What an LLM cost is for (`cost_type` of `autobot_llm_cost_dollars_total`).
-    ///
-    /// Record each dollar once: either split as `Input` and `Output`, or unsplit as
-    /// `Total`; then `sum by (provider)` over `cost_type` is the spend.
-    ///
-    /// ```
-    /// use autobot_otel::labels::CostType;
-    /// assert_eq!(CostType::Total.as_str(), "total");
-    /// ```
-    CostType { Input => "input", Output => "output", Total => "total" }
-}
-
-label_enum! {
-    /// WebSocket connection event (`status` of `autobot_websocket_connections_total`).
-    ///
-    /// ```
-    /// use autobot_otel::labels::ConnectionStatus;
-    /// assert_eq!(ConnectionStatus::Connected.as_str(), "connected");
-    /// ```
-    ConnectionStatus { Connected => "connected", Disconnected => "disconnected", Rejected => "rejected" }
-}
-
-label_enum! {
-    /// Direction of a WebSocket message: selects `..._messages_sent_total` or
-    /// `..._messages_received_total`.
-    ///
-    /// ```
-    /// use autobot_otel::labels::MessageDirection;
-    /// assert_eq!(MessageDirection::Received.as_str(), "received");
-    /// ```
-    MessageDirection { Sent => "sent", Received => "received" }
-}
-
-label_enum! {
-    /// Direction of a Redis pub/sub message (`direction`).
-    ///
-    /// ```
-    /// use autobot_otel::labels::PubSubDirection;
-    /// assert_eq!(PubSubDirection::Published.as_str(), "published");
-    /// ```
-    PubSubDirection { Published => "published", Received => "received" }
+    &value[..end]
 }
 
 #[cfg(test)]
@@ -280,19 +53,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn values_round_trip_through_from_str() {
-        for v in Outcome::ALL {
-            assert_eq!(v.as_str().parse::<Outcome>().unwrap(), *v);
+    fn label_values_are_cleaned() {
+        assert_eq!(clean_label_value(""), "unknown");
+        assert_eq!(clean_label_value("ok"), "ok");
+        let long = "é".repeat(200); // 400 bytes
+        assert_eq!(clean_label_value(&long).len(), 256);
+        let odd = format!("a{}", "é".repeat(200)); // boundary falls inside a char
+        assert_eq!(clean_label_value(&odd).len(), 255);
+        for v in ["", "x", long.as_str(), odd.as_str()] {
+            let once = clean_label_value(v);
+            assert_eq!(clean_label_value(once), once, "cleaning is idempotent");
         }
-        for v in CircuitState::ALL {
-            assert_eq!(v.as_str().parse::<CircuitState>().unwrap(), *v);
-        }
-        assert!("Success".parse::<Outcome>().is_err());
-    }
-
-    #[test]
-    fn circuit_codes_are_distinct() {
-        let codes: Vec<u8> = CircuitState::ALL.iter().map(|s| s.code()).collect();
-        assert_eq!(codes, [0, 1, 2]);
     }
 }

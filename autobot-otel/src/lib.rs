@@ -35,21 +35,19 @@
 //! - [`rolling`]: the rolling-window rates; [`scrape`]: a parser of the text format.
 //! - [`self_metrics`]: the pipeline's own `autobot_otel_*` metrics (drops, limits, exports).
 
-mod bound;
+pub mod diagnostics;
 mod error;
 pub mod exposition;
 mod global;
-pub mod handles;
 pub mod health;
 pub mod http;
 pub mod instrument;
 pub mod labels;
-mod log_limit;
 mod manager;
 pub mod otlp;
 pub mod pipeline;
 mod push;
-pub mod rolling;
+pub mod scope;
 pub mod scrape;
 pub mod self_metrics;
 
@@ -69,16 +67,16 @@ pub mod __private;
 pub use autobot_otel_catalog as catalog;
 pub use error::{InitError, ShutdownError};
 pub use global::{get_metrics_manager, global, init};
-pub use handles::{CounterHandle, HistogramHandle};
 pub use instrument::{
     instrument_github, instrument_knowledge, instrument_llm, instrument_redis, instrument_task,
     instrument_workflow,
 };
+pub use labels::{EMPTY_LABEL_VALUE, MAX_LABEL_VALUE_BYTES};
 pub use manager::{
-    CARDINALITY_LOG_TARGET, COLLECT_LOG_TARGET, EMPTY_LABEL_VALUE, IntoSeconds,
-    MAX_LABEL_VALUE_BYTES, MetricsManager,
+    CounterHandle, HistogramHandle, IntoSeconds, MAX_MEASUREMENT, MetricsManager, rolling,
 };
 pub use pipeline::{Telemetry, TelemetryBuilder, TelemetryGuard};
+pub use scope::CurrentMetrics;
 
 /// The README's Rust examples, compiled as doctests so they stay correct.
 #[doc = include_str!("../../README.md")]

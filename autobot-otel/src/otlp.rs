@@ -46,8 +46,7 @@ use serde::Serialize;
 
 use crate::error::InitError;
 
-/// Target that export failures are logged under (filter it with `RUST_LOG`).
-pub const LOG_TARGET: &str = "autobot_otel::export";
+use crate::diagnostics::{self, EXPORT as LOG_TARGET};
 
 /// The OTLP transport.
 ///
@@ -612,11 +611,11 @@ pub struct ExportStatusSnapshot {
 }
 
 impl ExportStatus {
-    /// Records the result of one export; failures are logged under [`LOG_TARGET`]
+    /// Records the result of one export; failures are logged under [`diagnostics::EXPORT`]
     /// at most once a minute. User information of URLs in the message
     /// (`http://user:password@host`) is redacted before it is stored or logged.
     pub fn record(&self, result: &Result<(), String>) {
-        let now = crate::log_limit::unix_ms();
+        let now = diagnostics::unix_ms();
         match result {
             Ok(()) => {
                 self.succeeded.fetch_add(1, Ordering::Relaxed);
@@ -631,7 +630,7 @@ impl ExportStatus {
                         at_unix_ms: now,
                     });
                 }
-                if crate::log_limit::once_a_minute(&self.last_logged_ms) {
+                if diagnostics::once_a_minute(&self.last_logged_ms) {
                     tracing::warn!(target: LOG_TARGET, failures, error = %message, "OTLP export failed");
                 }
             }

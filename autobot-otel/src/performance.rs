@@ -19,7 +19,7 @@
 
 use crate::catalog::MetricId;
 use crate::labels::{CircuitEvent, CircuitState, PoolState, RequestStatus, TimeoutStatus};
-use crate::manager::{IntoSeconds, MetricsManager, clean_label_value};
+use crate::manager::{IntoSeconds, MetricsManager};
 
 impl MetricsManager {
     /// Records how long an operation took.
@@ -63,19 +63,13 @@ impl MetricsManager {
             1,
             [operation_type, database, status.as_str()],
         );
-        let (op, db) = (
-            clean_label_value(operation_type),
-            clean_label_value(database),
+        // Past the series limit the rate drops the event (the counter above
+        // still counts it, in its overflow series).
+        self.record_rate(
+            MetricId::TimeoutRate,
+            &[operation_type, database],
+            timed_out,
         );
-        if !self
-            .timeout_rates
-            .record(&[op.as_ref(), db.as_ref()], timed_out)
-        {
-            // Past the series limit: not in the rolling rate (the counter above
-            // still counts it, in its overflow series).
-            self.drop_measurement();
-            self.series_limit_reached(MetricId::TimeoutRate);
-        }
     }
 
     /// Records one Redis request as succeeded or failed.
@@ -111,14 +105,8 @@ impl MetricsManager {
             1,
             [database, operation, status.as_str()],
         );
-        let database = clean_label_value(database);
-        if !self
-            .success_rates
-            .record(&[database.as_ref()], status == RequestStatus::Success)
-        {
-            self.drop_measurement();
-            self.series_limit_reached(MetricId::RedisSuccessRate);
-        }
+        let success = status == RequestStatus::Success;
+        self.record_rate(MetricId::RedisSuccessRate, &[database], success);
     }
 
     /// Sets the connection pool state of a database.

@@ -34,12 +34,13 @@ use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider};
 
 use crate::catalog::CATALOG;
 use crate::catalog::MetricId;
+use crate::diagnostics::{self, Diagnostics, guarded};
 use crate::error::{InitError, ShutdownError};
 use crate::exposition::PrometheusTextReader;
+use crate::manager::rolling::{Clock, SystemClock};
 use crate::manager::{MetricsManager, SeriesLimits};
 use crate::otlp::{self, ExportStatus, OtlpProtocol, OtlpSettings, env_nonempty};
 use crate::push::PushLoop;
-use crate::rolling::{Clock, SystemClock};
 use crate::self_metrics;
 
 /// The instrumentation scope name of every catalog instrument.
@@ -248,7 +249,8 @@ impl TelemetryBuilder {
         }
 
         let meter = meter_provider.meter(SCOPE_NAME);
-        let metrics = MetricsManager::new(&meter, clock, limits);
+        let diagnostics = Arc::new(Diagnostics::default());
+        let metrics = MetricsManager::new(&meter, clock, limits, diagnostics.clone());
         let exports = self_metrics::Exports {
             metrics: otlp_state
                 .as_ref()
@@ -259,7 +261,7 @@ impl TelemetryBuilder {
                 .filter(|o| o.settings.traces)
                 .map(|o| o.traces_status.clone()),
         };
-        self_metrics::register(&meter, metrics.diagnostics(), exports);
+        self_metrics::register(&meter, diagnostics, exports);
         Ok(Telemetry {
             inner: Arc::new(Inner {
                 meter_provider: Some(meter_provider),
@@ -313,7 +315,7 @@ fn export_runtime() -> Result<tokio::runtime::Runtime, InitError> {
         .thread_name("autobot-otel-export")
         .enable_all()
         .build()
-        .map_err(|e| InitError::Runtime(e.to_string()))
+        .map_err(InitError::Runtime)
 }
 
 pub(crate) struct OtlpState {
@@ -399,7 +401,12 @@ impl Telemetry {
                 tracer_provider: None,
                 reader: None,
                 push: None,
-                metrics: MetricsManager::new(&meter, clock, SeriesLimits::new(&[])),
+                metrics: MetricsManager::new(
+                    &meter,
+                    clock,
+                    SeriesLimits::new(&[]),
+                    Arc::new(Diagnostics::default()),
+                ),
                 otlp: None,
                 runtime: Mutex::new(None),
                 shutdown_started: AtomicBool::new(false),
@@ -452,7 +459,7 @@ impl Telemetry {
     /// The current values in the Prometheus text exposition format
     /// ([`PROMETHEUS_CONTENT_TYPE`]), as `GET /api/monitoring/metrics` serves them.
     /// Empty when disabled or shut down, or when the collection fails (logged under
-    /// [`crate::COLLECT_LOG_TARGET`]; the health report then says `degraded`).
+    /// [`diagnostics::COLLECT`]; the health report then says `degraded`).
     pub fn render_prometheus(&self) -> String {
         self.try_render_prometheus().unwrap_or_default()
     }
@@ -547,25 +554,6 @@ impl Inner {
     }
 }
 
-/// Runs a collection: an error or a panic (from an observable callback registered
-/// on the meter provider by the application) is logged at most once a minute and
-/// gives `None`, so neither reaches the scrape handler or the push thread.
-pub(crate) fn guarded<T>(
-    what: &str,
-    work: impl FnOnce() -> Result<T, opentelemetry_sdk::error::OTelSdkError>,
-) -> Option<T> {
-    static LAST_LOG_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let error = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
-        Ok(Ok(value)) => return Some(value),
-        Ok(Err(err)) => err.to_string(),
-        Err(_) => "a callback panicked during collection".to_string(),
-    };
-    if crate::log_limit::once_a_minute(&LAST_LOG_MS) {
-        tracing::error!(target: crate::COLLECT_LOG_TARGET, error = %error, "{what} failed");
-    }
-    None
-}
-
 /// Runs `work` on its own thread and waits at most `timeout` for it.
 fn run_bounded(
     timeout: Duration,
@@ -624,7 +612,7 @@ impl std::ops::Deref for TelemetryGuard {
 impl Drop for TelemetryGuard {
     fn drop(&mut self) {
         if let Err(err) = self.telemetry.shutdown() {
-            tracing::warn!(target: otlp::LOG_TARGET, error = %err, "telemetry shutdown incomplete");
+            tracing::warn!(target: diagnostics::EXPORT, error = %err, "telemetry shutdown incomplete");
         }
     }
 }

@@ -1,15 +1,20 @@
 //! Runtime of the instrumentation attributes. Not public API: only the code that
 //! `autobot-otel-macros` generates calls it, by its full path.
+//!
+//! Every attribute records through the same series tables as the typed API
+//! ([`MetricsManager`]), so series limits, overflow and the limit report work the
+//! same on both paths. A call site whose labels are all constant resolves its
+//! series once (per pipeline) and keeps them.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use opentelemetry::metrics::{BoundCounter, BoundHistogram};
-
 use crate::catalog::MetricId;
-use crate::catalog::instrument::{INSTRUMENTS, InstrumentSpec};
-use crate::manager::{GaugeSeries, MetricsManager, attributes_of, clean_label_value};
+use crate::catalog::instrument::{INSTRUMENTS, InstrumentSpec, StatusValues};
+use crate::labels::clean_label_value;
+use crate::manager::{CounterSeries, GaugeSeries, HistogramSeries, MetricsManager};
+use crate::scope::Current;
 
 pub use tracing;
 pub use tracing::Instrument;
@@ -25,6 +30,25 @@ pub enum CallOutcome {
     Cancelled,
 }
 
+impl CallOutcome {
+    /// This outcome's value among `values`.
+    fn pick(&self, values: StatusValues) -> &'static str {
+        match self {
+            CallOutcome::Success => values.success,
+            CallOutcome::Failure(_) => values.failure,
+            CallOutcome::Cancelled => values.cancelled,
+        }
+    }
+
+    fn index(&self) -> usize {
+        match self {
+            CallOutcome::Success => 0,
+            CallOutcome::Failure(_) => 1,
+            CallOutcome::Cancelled => 2,
+        }
+    }
+}
+
 /// Token usage reported by an [`crate::instrument::LlmUsage`] value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Usage {
@@ -33,61 +57,57 @@ pub struct Usage {
     cost: Option<f64>,
 }
 
-const OUTCOMES: usize = 3;
-
-fn outcome_index(outcome: &CallOutcome) -> usize {
-    match outcome {
-        CallOutcome::Success => 0,
-        CallOutcome::Failure(_) => 1,
-        CallOutcome::Cancelled => 2,
-    }
-}
-
-/// Handles bound once per call site (constant labels).
-struct Bound {
-    counters: [OnceLock<Option<BoundCounter<u64>>>; OUTCOMES],
-    histogram: OnceLock<Option<BoundHistogram<f64>>>,
-    active: OnceLock<Option<GaugeSeries>>,
+/// The series of a constant call site, resolved in one pipeline.
+struct SiteSeries {
+    /// The manager they belong to.
+    owner: u64,
+    /// The counter series per outcome (success, failure, cancelled).
+    counters: [OnceLock<Option<Arc<CounterSeries>>>; 3],
+    histogram: OnceLock<Option<Arc<HistogramSeries>>>,
+    /// `None` inside: past the gauge's series limit (each move is then dropped).
+    active: OnceLock<Option<Arc<GaugeSeries>>>,
 }
 
 /// Records one attribute's metrics for one set of label values.
 pub struct Recorder {
     spec: &'static InstrumentSpec,
-    values: Box<[String]>,
-    bound: Option<Bound>,
+    /// The label values, one per `spec.args`, as written (cleaned on use).
+    values: Box<[Cow<'static, str>]>,
+    /// What created the call (for the error of a late `init()`).
+    origin: &'static str,
+    /// Series kept by a constant call site.
+    site: Option<OnceLock<SiteSeries>>,
 }
 
 impl Recorder {
-    fn new(spec_index: usize, values: impl Iterator<Item = String>, bound: bool) -> Recorder {
-        let spec = &INSTRUMENTS[spec_index];
-        Recorder {
-            spec,
-            values: values.map(|v| clean_label_value(&v).into_owned()).collect(),
-            bound: bound.then(|| Bound {
-                counters: Default::default(),
-                histogram: OnceLock::new(),
-                active: OnceLock::new(),
-            }),
-        }
-    }
-
     /// A recorder for labels computed at this call.
-    pub fn dynamic(spec_index: usize, values: Vec<String>) -> Box<Recorder> {
-        Box::new(Recorder::new(spec_index, values.into_iter(), false))
+    pub fn dynamic(spec_index: usize, values: Vec<String>, origin: &'static str) -> Box<Recorder> {
+        Box::new(Recorder {
+            spec: &INSTRUMENTS[spec_index],
+            values: values.into_iter().map(Cow::Owned).collect(),
+            origin,
+            site: None,
+        })
     }
 
-    /// The value of label argument `index`.
+    /// The value of label argument `index`, as exported.
     #[inline]
     pub fn label(&self, index: usize) -> &str {
-        self.values.get(index).map(String::as_str).unwrap_or("")
+        self.values
+            .get(index)
+            .map(|v| clean_label_value(v))
+            .unwrap_or("")
     }
 
+    /// The counter's `status` value for `outcome`, if the counter has that label.
     fn status(&self, outcome: &CallOutcome) -> Option<&'static str> {
-        self.spec.status.map(|s| match outcome {
-            CallOutcome::Success => s.success,
-            CallOutcome::Failure(_) => s.failure,
-            CallOutcome::Cancelled => s.cancelled,
-        })
+        self.spec.status.map(|s| outcome.pick(s))
+    }
+
+    /// The span's `autobot.status` value for `outcome`: the counter's `status`
+    /// value, or the [`Outcome`](crate::labels::Outcome) value when it has none.
+    fn span_status(&self, outcome: &CallOutcome) -> &'static str {
+        outcome.pick(self.spec.span_status())
     }
 
     /// Label values of metric `id` in catalog order.
@@ -103,13 +123,28 @@ impl Recorder {
             .map(|label| match *label {
                 "status" if status.is_some() => status.unwrap_or_default(),
                 "error_type" if error.is_some() => error.unwrap_or_default(),
-                other => self
-                    .spec
-                    .arg_index(other)
-                    .map(|i| self.label(i))
-                    .unwrap_or(""),
+                other => self.arg(other),
             })
             .collect()
+    }
+
+    fn arg(&self, name: &str) -> &str {
+        self.spec
+            .arg_index(name)
+            .map(|i| self.label(i))
+            .unwrap_or("")
+    }
+
+    /// The series this constant site keeps for manager `m`, if it is the one
+    /// they were resolved in.
+    fn site_series(&self, m: &MetricsManager) -> Option<&SiteSeries> {
+        let site = self.site.as_ref()?.get_or_init(|| SiteSeries {
+            owner: m.id(),
+            counters: Default::default(),
+            histogram: OnceLock::new(),
+            active: OnceLock::new(),
+        });
+        (site.owner == m.id()).then_some(site)
     }
 
     fn begin(&self, m: &MetricsManager) {
@@ -120,15 +155,14 @@ impl Recorder {
         let Some(active) = self.spec.active else {
             return;
         };
-        match &self.bound {
-            Some(bound) => {
-                let series = bound
-                    .active
-                    .get_or_init(|| m.gauge_series(active, &self.values_for(active, None, None)));
-                if let Some(series) = series {
-                    m.adjust_series(series, delta);
-                }
-            }
+        match self.site_series(m) {
+            Some(site) => match site
+                .active
+                .get_or_init(|| m.gauge_series(active, &self.values_for(active, None, None)))
+            {
+                Some(series) => m.adjust_series(series, delta),
+                None => m.adjust(active, delta, &self.values_for(active, None, None)),
+            },
             None => m.adjust(active, delta, &self.values_for(active, None, None)),
         }
     }
@@ -137,37 +171,33 @@ impl Recorder {
     fn end(&self, m: &MetricsManager, outcome: &CallOutcome, seconds: f64, usage: Option<Usage>) {
         let spec = self.spec;
         let status = self.status(outcome);
-        match &self.bound {
-            Some(bound) => {
-                let counter = bound.counters[outcome_index(outcome)].get_or_init(|| {
-                    m.bind_counter(
-                        spec.counter,
-                        &attributes_of(spec.counter, &self.values_for(spec.counter, status, None)),
-                    )
+        match self.site_series(m) {
+            Some(site) => {
+                let counter = site.counters[outcome.index()].get_or_init(|| {
+                    m.counter_series(spec.counter, &self.values_for(spec.counter, status, None))
                 });
-                if let Some(c) = counter {
-                    c.add(1);
+                if let Some(series) = counter {
+                    m.add_to(series, 1);
                 }
-                let histogram = bound.histogram.get_or_init(|| {
-                    m.bind_histogram(
-                        spec.histogram,
-                        &attributes_of(
-                            spec.histogram,
-                            &self.values_for(spec.histogram, None, None),
-                        ),
-                    )
+                let histogram = site.histogram.get_or_init(|| {
+                    m.histogram_series(spec.histogram, &self.values_for(spec.histogram, None, None))
                 });
-                if let Some(h) = histogram {
-                    h.record(seconds);
+                match histogram {
+                    Some(series) => m.record_to(series, seconds),
+                    None => m.drop_measurement(),
                 }
             }
             None => {
-                let attrs =
-                    attributes_of(spec.counter, &self.values_for(spec.counter, status, None));
-                m.count_with(spec.counter, 1, &attrs);
-                let attrs =
-                    attributes_of(spec.histogram, &self.values_for(spec.histogram, None, None));
-                m.observe_with(spec.histogram, seconds, &attrs);
+                m.count_values(
+                    spec.counter,
+                    1,
+                    &self.values_for(spec.counter, status, None),
+                );
+                m.observe_values(
+                    spec.histogram,
+                    seconds,
+                    &self.values_for(spec.histogram, None, None),
+                );
             }
         }
         self.adjust_active(m, -1.0);
@@ -175,11 +205,10 @@ impl Recorder {
             let error_type = match outcome {
                 CallOutcome::Success => None,
                 CallOutcome::Failure(e) => Some(e.as_ref()),
-                CallOutcome::Cancelled => Some("cancelled"),
+                CallOutcome::Cancelled => Some(crate::labels::Outcome::Cancelled.as_str()),
             };
             if let Some(error_type) = error_type {
-                let attrs = attributes_of(errors, &self.values_for(errors, None, Some(error_type)));
-                m.count_with(errors, 1, &attrs);
+                m.count_values(errors, 1, &self.values_for(errors, None, Some(error_type)));
             }
         }
         if let Some(usage) = usage {
@@ -190,29 +219,29 @@ impl Recorder {
             }
         }
     }
-
-    fn arg(&self, name: &str) -> &str {
-        self.spec
-            .arg_index(name)
-            .map(|i| self.label(i))
-            .unwrap_or("")
-    }
 }
 
-/// A call site whose labels are all constant: its recorder (with bound
-/// instruments) is built on first use and shared by every later call.
+/// A call site whose labels are all constant: its recorder is built on first
+/// use and shared by every later call, and keeps the series it records into.
 pub struct Site {
     spec_index: usize,
     values: &'static [&'static str],
+    origin: &'static str,
     recorder: OnceLock<Recorder>,
 }
 
 impl Site {
-    /// A site of attribute `spec_index` with constant label `values`.
-    pub const fn new(spec_index: usize, values: &'static [&'static str]) -> Site {
+    /// A site of attribute `spec_index` with constant label `values`; `origin`
+    /// names the instrumented function.
+    pub const fn new(
+        spec_index: usize,
+        values: &'static [&'static str],
+        origin: &'static str,
+    ) -> Site {
         Site {
             spec_index,
             values,
+            origin,
             recorder: OnceLock::new(),
         }
     }
@@ -220,12 +249,11 @@ impl Site {
     /// The site's recorder.
     #[inline]
     pub fn recorder(&'static self) -> &'static Recorder {
-        self.recorder.get_or_init(|| {
-            Recorder::new(
-                self.spec_index,
-                self.values.iter().map(|v| v.to_string()),
-                true,
-            )
+        self.recorder.get_or_init(|| Recorder {
+            spec: &INSTRUMENTS[self.spec_index],
+            values: self.values.iter().map(|v| Cow::Borrowed(*v)).collect(),
+            origin: self.origin,
+            site: Some(OnceLock::new()),
         })
     }
 }
@@ -253,9 +281,11 @@ impl RecorderRef {
     }
 }
 
-/// One running call: records exactly once, on [`Call::finish`] or on drop.
+/// One running call: records exactly once, on [`Call::finish`] or on drop, into
+/// the pipeline that was current when it started.
 pub struct Call {
     recorder: RecorderRef,
+    pipeline: Current,
     span: tracing::Span,
     started: Instant,
     done: bool,
@@ -265,9 +295,12 @@ impl Call {
     /// Starts timing (and raises the active gauge, if the attribute has one).
     #[inline]
     pub fn start(recorder: RecorderRef, span: tracing::Span) -> Call {
-        recorder.get().begin(crate::get_metrics_manager());
+        let origin = crate::global::Origin::Attribute(recorder.get().origin);
+        let pipeline = crate::scope::current(origin);
+        recorder.get().begin(pipeline.metrics());
         Call {
             recorder,
+            pipeline,
             span,
             started: Instant::now(),
             done: false,
@@ -291,17 +324,12 @@ impl Call {
     fn record(&self, outcome: CallOutcome, usage: Option<Usage>) {
         let seconds = self.started.elapsed().as_secs_f64();
         let recorder = self.recorder.get();
-        recorder.end(crate::get_metrics_manager(), &outcome, seconds, usage);
+        recorder.end(self.pipeline.metrics(), &outcome, seconds, usage);
         let span = &self.span;
         if span.is_disabled() {
             return;
         }
-        let status = match &outcome {
-            CallOutcome::Success => "success",
-            CallOutcome::Failure(_) => "failure",
-            CallOutcome::Cancelled => "cancelled",
-        };
-        span.record("autobot.status", status);
+        span.record("autobot.status", recorder.span_status(&outcome));
         if let CallOutcome::Failure(error_type) = &outcome {
             span.record("error.type", error_type.as_ref());
             span.record("otel.status_code", "ERROR");
@@ -339,10 +367,27 @@ pub mod probe {
     /// Wraps a reference to the return value for method probing.
     pub struct Wrap<T>(pub T);
 
-    fn short_type_name<E>() -> &'static str {
-        let full = std::any::type_name::<E>();
-        let base = full.split('<').next().unwrap_or(full);
-        base.rsplit("::").next().unwrap_or(base)
+    /// The `error_type` of an error type that does not implement [`ErrorType`]:
+    /// its path as [`std::any::type_name`] gives it, without generic arguments,
+    /// looking through `Box`, `Arc`, `Rc` and references (`reqwest::error::Error`,
+    /// `Box<dyn Error + Send>` → `dyn core::error::Error`).
+    pub fn error_type_name<E: ?Sized>() -> &'static str {
+        type_path(std::any::type_name::<E>())
+    }
+
+    fn type_path(mut name: &'static str) -> &'static str {
+        loop {
+            name = name.trim_start_matches('&').trim_start_matches("mut ");
+            let inner = ["alloc::boxed::Box<", "alloc::sync::Arc<", "alloc::rc::Rc<"]
+                .iter()
+                .find_map(|p| name.strip_prefix(p));
+            match inner {
+                Some(rest) => name = rest.strip_suffix('>').unwrap_or(rest),
+                None => break,
+            }
+        }
+        let end = name.find(['<', '+']).unwrap_or(name.len());
+        name[..end].trim_end()
     }
 
     /// `Result` whose error implements [`ErrorType`].
@@ -368,7 +413,7 @@ pub mod probe {
         fn __autobot_outcome(&self) -> CallOutcome {
             match self.0 {
                 Ok(_) => CallOutcome::Success,
-                Err(_) => CallOutcome::Failure(Cow::Borrowed(short_type_name::<E>())),
+                Err(_) => CallOutcome::Failure(Cow::Borrowed(error_type_name::<E>())),
             }
         }
     }
@@ -429,6 +474,25 @@ pub mod probe {
     mod tests {
         use super::*;
 
+        #[test]
+        fn error_type_names_are_full_paths_without_generics() {
+            struct Generic<T>(T);
+            assert_eq!(error_type_name::<std::fmt::Error>(), "core::fmt::Error");
+            assert_eq!(
+                error_type_name::<Generic<String>>(),
+                "autobot_otel::__private::probe::tests::error_type_names_are_full_paths_without_generics::Generic"
+            );
+            assert_eq!(
+                error_type_name::<Box<dyn std::error::Error + Send + Sync>>(),
+                "dyn core::error::Error"
+            );
+            assert_eq!(
+                error_type_name::<std::sync::Arc<std::fmt::Error>>(),
+                "core::fmt::Error"
+            );
+            assert_eq!(error_type_name::<&std::fmt::Error>(), "core::fmt::Error");
+        }
+
         struct Typed;
         impl ErrorType for Typed {
             fn error_type(&self) -> &'static str {
@@ -444,7 +508,13 @@ pub mod probe {
             let io: Result<u8, std::io::Error> = Err(std::io::Error::other("x"));
             assert_eq!(
                 (&&&Wrap(&io)).__autobot_outcome(),
-                CallOutcome::Failure("Error".into())
+                CallOutcome::Failure("other".into()),
+                "io::Error implements ErrorType: its kind"
+            );
+            let fmt: Result<u8, std::fmt::Error> = Err(std::fmt::Error);
+            assert_eq!(
+                (&&&Wrap(&fmt)).__autobot_outcome(),
+                CallOutcome::Failure("core::fmt::Error".into())
             );
             let typed: Result<u8, Typed> = Err(Typed);
             assert_eq!(
@@ -461,42 +531,61 @@ pub mod probe {
 mod tests {
     use super::*;
 
-    static SITE: Site = Site::new(0, &["private_site_test"]);
+    static SITE: Site = Site::new(0, &["private_site_test"], "test site");
 
     #[test]
-    fn a_constant_site_builds_its_recorder_and_handles_once() {
-        let first: *const Recorder = SITE.recorder();
-        for _ in 0..3 {
-            let mut call = Call::start(RecorderRef::Static(SITE.recorder()), tracing::Span::none());
-            call.finish(CallOutcome::Success, None);
-        }
+    fn a_constant_site_builds_its_recorder_and_series_once() {
+        let t = crate::Telemetry::builder().without_otlp().build().unwrap();
+        t.in_scope(|| {
+            let first: *const Recorder = SITE.recorder();
+            for _ in 0..3 {
+                let mut call =
+                    Call::start(RecorderRef::Static(SITE.recorder()), tracing::Span::none());
+                call.finish(CallOutcome::Success, None);
+            }
+            assert!(
+                std::ptr::eq(first, SITE.recorder()),
+                "one recorder per call site"
+            );
+        });
+        let site = SITE
+            .recorder()
+            .site
+            .as_ref()
+            .unwrap()
+            .get()
+            .expect("resolved");
+        assert_eq!(site.owner, t.metrics().id());
+        assert!(site.counters[0].get().is_some_and(Option::is_some));
         assert!(
-            std::ptr::eq(first, SITE.recorder()),
-            "one recorder per call site"
+            site.counters[1].get().is_none(),
+            "failure counter not resolved before a failure"
         );
-        let bound = SITE.recorder().bound.as_ref().expect("constant sites bind");
-        assert!(
-            bound.counters[0].get().is_some_and(Option::is_some),
-            "success counter bound"
-        );
-        assert!(
-            bound.counters[1].get().is_none(),
-            "failure counter not bound before a failure"
-        );
-        assert!(bound.histogram.get().is_some_and(Option::is_some));
-        assert!(bound.active.get().is_some_and(Option::is_some));
-        let text = crate::global().render_prometheus();
+        assert!(site.histogram.get().is_some_and(Option::is_some));
+        assert!(site.active.get().is_some_and(Option::is_some));
+        let text = t.render_prometheus();
         assert!(text.contains(
             r#"autobot_workflow_executions_total{status="success",workflow_type="private_site_test"} 3"#
         ));
         assert!(text.contains(r#"autobot_active_workflows{workflow_type="private_site_test"} 0"#));
+        // Another pipeline: the site records there too, through its tables.
+        let other = crate::Telemetry::builder().without_otlp().build().unwrap();
+        other.in_scope(|| {
+            let mut call = Call::start(RecorderRef::Static(SITE.recorder()), tracing::Span::none());
+            call.finish(CallOutcome::Cancelled, None);
+        });
+        assert!(other.render_prometheus().contains(
+            r#"autobot_workflow_executions_total{status="cancelled",workflow_type="private_site_test"} 1"#
+        ));
     }
 
     #[test]
-    fn dynamic_recorders_do_not_bind() {
-        let recorder = Recorder::dynamic(0, vec!["private_dynamic".into()]);
-        assert!(recorder.bound.is_none());
+    fn dynamic_recorders_keep_no_series() {
+        let recorder = Recorder::dynamic(0, vec!["private_dynamic".into()], "test");
+        assert!(recorder.site.is_none());
         assert_eq!(recorder.label(0), "private_dynamic");
         assert_eq!(recorder.label(9), "");
+        let empty = Recorder::dynamic(0, vec![String::new()], "test");
+        assert_eq!(empty.label(0), "unknown", "labels are exported cleaned");
     }
 }

@@ -47,7 +47,7 @@ impl PushLoop {
         let thread = std::thread::Builder::new()
             .name("autobot-otel-push".into())
             .spawn(move || run(reader.as_ref(), &exporter, interval, &rx))
-            .map_err(|e| InitError::Runtime(e.to_string()))?;
+            .map_err(InitError::Runtime)?;
         Ok(PushLoop {
             commands: Mutex::new(Some(tx)),
             thread: Mutex::new(Some(thread)),
@@ -120,11 +120,11 @@ fn run<E: PushMetricExporter>(
 }
 
 /// One collection and export (the exporter records its outcome). A failed or
-/// panicking collection is logged (see [`crate::pipeline::guarded`]) and skips
+/// panicking collection is logged (see [`crate::diagnostics::guarded`]) and skips
 /// this export, so the thread lives on to the next one.
 fn export<E: PushMetricExporter>(reader: &dyn MetricReader, exporter: &E) -> OTelSdkResult {
     let mut rm = ResourceMetrics::default();
-    if crate::pipeline::guarded("collection for the OTLP push", || reader.collect(&mut rm))
+    if crate::diagnostics::guarded("collection for the OTLP push", || reader.collect(&mut rm))
         .is_none()
     {
         return Err(OTelSdkError::InternalFailure("collection failed".into()));

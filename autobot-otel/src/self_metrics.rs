@@ -24,12 +24,12 @@
 //! ```
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::Meter;
 
 use crate::catalog::CATALOG;
+use crate::diagnostics::Diagnostics;
 use crate::otlp::ExportStatus;
 
 /// Prefix of every self-metric's OpenTelemetry name (`autobot_otel_` in Prometheus).
@@ -50,13 +50,6 @@ pub const FAMILIES: [&str; 4] = [
 /// Series limit of each self-metric (the widest has one series per catalog metric).
 pub(crate) const SELF_METRIC_SERIES_LIMIT: usize = 64;
 
-/// The state the self-metrics read at collection time.
-pub(crate) struct Sources {
-    pub(crate) dropped: Arc<AtomicU64>,
-    pub(crate) limit_reached: Arc<[AtomicBool]>,
-    pub(crate) callback_failures: Arc<AtomicU64>,
-}
-
 /// The OTLP export outcome counters, present when a collector is configured.
 pub(crate) struct Exports {
     pub(crate) metrics: Option<Arc<ExportStatus>>,
@@ -65,19 +58,16 @@ pub(crate) struct Exports {
 
 /// Registers the self-metrics on `meter`. Their callbacks only load atomics, so
 /// they cannot panic or block.
-pub(crate) fn register(meter: &Meter, sources: Sources, exports: Exports) {
-    let Sources {
-        dropped,
-        limit_reached,
-        callback_failures,
-    } = sources;
+pub(crate) fn register(meter: &Meter, diagnostics: Arc<Diagnostics>, exports: Exports) {
+    let (dropped, limit_reached, callback_failures) =
+        (diagnostics.clone(), diagnostics.clone(), diagnostics);
     meter
         .u64_observable_counter("autobot_otel.measurements.dropped")
         .with_unit("{measurement}")
         .with_description(
             "Measurements dropped by design: NaN, infinite or negative values, and gauge moves past a series limit.",
         )
-        .with_callback(move |o| o.observe(dropped.load(Ordering::Relaxed), &[]))
+        .with_callback(move |o| o.observe(dropped.dropped(), &[]))
         .build();
     meter
         .u64_observable_gauge("autobot_otel.series_limit.reached")
@@ -86,8 +76,8 @@ pub(crate) fn register(meter: &Meter, sources: Sources, exports: Exports) {
             "1 for each metric whose series limit was reached; its new label sets go to the otel_metric_overflow series.",
         )
         .with_callback(move |o| {
-            for (def, reached) in CATALOG.iter().zip(limit_reached.iter()) {
-                if reached.load(Ordering::Relaxed) {
+            for def in CATALOG {
+                if limit_reached.limit_reached(def.id) {
                     o.observe(1, &[KeyValue::new("metric", def.name)]);
                 }
             }
@@ -99,7 +89,7 @@ pub(crate) fn register(meter: &Meter, sources: Sources, exports: Exports) {
         .with_description(
             "Collections in which an observable callback of autobot-otel panicked (its gauge was skipped).",
         )
-        .with_callback(move |o| o.observe(callback_failures.load(Ordering::Relaxed), &[]))
+        .with_callback(move |o| o.observe(callback_failures.callback_failures(), &[]))
         .build();
     let signals: Vec<(&'static str, Arc<ExportStatus>)> =
         [("metrics", exports.metrics), ("traces", exports.traces)]

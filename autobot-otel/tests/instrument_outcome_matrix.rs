@@ -167,7 +167,10 @@ async fn llm_matrix() {
     ];
     assert_eq!(value("autobot_llm_requests_total", &req), 4.0);
     let err = |t| [("provider", "matrix"), ("error_type", t)];
-    assert_eq!(value("autobot_llm_errors_total", &err("Failed")), 1.0);
+    // Without ErrorType, the error type's full path.
+    let failed = std::any::type_name::<Failed>();
+    assert_eq!(failed, "instrument_outcome_matrix::Failed");
+    assert_eq!(value("autobot_llm_errors_total", &err(failed)), 1.0);
     assert_eq!(value("autobot_llm_errors_total", &err("panic")), 1.0);
     assert_eq!(value("autobot_llm_errors_total", &err("cancelled")), 1.0);
     let lat = [("provider", "matrix"), ("model", "matrix")];

@@ -322,8 +322,9 @@ async fn llm_failures_count_in_errors_with_their_type() {
     let err = |t| [("provider", "outcomes"), ("error_type", t)];
     assert_eq!(value("autobot_llm_errors_total", &err("boom")), 1.0);
     assert_eq!(value("autobot_llm_errors_total", &err("cancelled")), 1.0);
-    // Without ErrorType, the error type's name.
-    assert_eq!(value("autobot_llm_errors_total", &err("NetError")), 1.0);
+    // Without ErrorType, the error type's full path.
+    let net = "instrument_outcomes::NetError";
+    assert_eq!(value("autobot_llm_errors_total", &err(net)), 1.0);
     let lat = [("provider", "outcomes"), ("model", "m1")];
     assert_eq!(
         value("autobot_llm_request_latency_seconds_count", &lat),

@@ -41,6 +41,11 @@ async fn cache_lookup() -> Option<u8> {
     None
 }
 
+#[instrument_redis(database = "spans", operation = "failing_get")]
+async fn failing_cache_lookup() -> Result<u8, RateLimited> {
+    Err(RateLimited)
+}
+
 #[instrument_workflow(workflow_type = "span_parent")]
 async fn parent_workflow() -> Result<(), RateLimited> {
     cache_lookup().await;
@@ -89,9 +94,15 @@ async fn failures_are_recorded_on_the_span() {
     let _default = tracing::subscriber::set_default(subscriber);
     ask_llm("gpt-4", true).await.unwrap_err();
     let span = capture.span("ask_llm");
-    assert_eq!(span.fields["autobot.status"], "failure");
+    // The same vocabulary as the metrics' `status` label (the LLM counter has
+    // none: `Outcome`).
+    assert_eq!(span.fields["autobot.status"], "failed");
     assert_eq!(span.fields["error.type"], "rate_limit");
     assert_eq!(span.fields["otel.status_code"], "ERROR");
+    // Redis spans say what `autobot_redis_operations_total{status}` says.
+    failing_cache_lookup().await.unwrap_err();
+    let redis = capture.span("failing_cache_lookup");
+    assert_eq!(redis.fields["autobot.status"], "error");
 }
 
 #[tokio::test(flavor = "current_thread")]

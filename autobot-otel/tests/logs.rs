@@ -8,7 +8,7 @@ mod support;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use autobot_otel::Telemetry;
-use autobot_otel::otlp::LOG_TARGET;
+use autobot_otel::diagnostics::EXPORT as LOG_TARGET;
 use tracing::field::{Field, Visit};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::{Context, SubscriberExt};
@@ -72,7 +72,7 @@ fn a_series_limit_is_logged_once_naming_the_metric_and_the_growing_label() {
         t.metrics()
             .record_llm_request("openai", &format!("model-{i}"), "chat", 0.1);
     }
-    let all = logged(autobot_otel::CARDINALITY_LOG_TARGET);
+    let all = logged(autobot_otel::diagnostics::CARDINALITY);
     // The call also feeds the latency histogram, which has its own limit and warning.
     let warnings: Vec<_> = all
         .iter()

@@ -187,9 +187,10 @@ impl Model {
         self.values.insert((family, labels), v);
     }
 
-    /// A non-negative, finite value is observed; anything else is dropped.
+    /// A non-negative value up to `MAX_MEASUREMENT` is observed; anything else
+    /// is dropped.
     fn observe(&mut self, family: &'static str, labels: Labels, v: f64) {
-        if v.is_finite() && v >= 0.0 {
+        if valid(v) {
             self.histograms.entry((family, labels)).or_default().push(v);
         } else {
             self.dropped += 1;
@@ -233,7 +234,7 @@ fn apply(t: &Telemetry, model: &mut Model, call: &Call) {
         Call::Cost(provider, name, dollars) => {
             m.record_llm_cost(provider, name, *dollars);
             let family = "autobot_llm_cost_dollars_total";
-            if dollars.is_finite() && *dollars >= 0.0 {
+            if valid(*dollars) {
                 model.add(family, labels(family, &[provider, name, "total"]), *dollars);
             } else {
                 model.dropped += 1;
@@ -291,6 +292,11 @@ fn directive_counts(text: &str, directive: &str) -> BTreeMap<String, usize> {
         }
     }
     counts
+}
+
+/// Whether a duration or amount is recorded (the documented rule).
+fn valid(v: f64) -> bool {
+    v.is_finite() && v >= 0.0 && v <= autobot_otel::MAX_MEASUREMENT
 }
 
 fn check(text: &str, model: &Model, dropped: u64) -> Result<(), TestCaseError> {

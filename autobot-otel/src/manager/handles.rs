@@ -2,9 +2,14 @@
 //! resolved once (an OpenTelemetry bound instrument), and each recording is a
 //! single atomic update. For hot paths with constant labels.
 //!
-//! A handle asked for with the wrong kind of metric or the wrong number of label
-//! values records nothing (it never panics) and logs a warning under
-//! `autobot_otel::api`.
+//! A handle is the same series the recording methods and the attributes use:
+//! its label set counts once against the metric's series limit, a handle asked
+//! for past the limit records into the metric's overflow series (and the limit
+//! is reported), and the same rules for bad values apply (NaN, infinite,
+//! negative and too large values are dropped and counted; a counter saturates at
+//! `u64::MAX`). A handle asked for with the wrong kind of metric or the wrong
+//! number of label values records nothing (it never panics) and logs a warning
+//! under [`crate::diagnostics::API`].
 //!
 //! ```
 //! use autobot_otel::catalog::MetricId;
@@ -23,26 +28,23 @@
 //! ```
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use opentelemetry::metrics::{BoundCounter, BoundHistogram};
-
+use super::MetricsManager;
+use super::instruments::{CounterSeries, HistogramSeries};
 use crate::catalog::{Kind, MetricId};
-use crate::manager::{MetricsManager, attributes_of};
+use crate::diagnostics::{self, Diagnostics};
 
-/// Log target of API misuse warnings.
-pub const API_LOG_TARGET: &str = "autobot_otel::api";
-
-/// A bound counter series.
+/// A counter series resolved once.
 #[derive(Clone)]
 pub struct CounterHandle {
-    inner: Option<BoundCounter<u64>>,
+    series: Option<Arc<CounterSeries>>,
+    diagnostics: Arc<Diagnostics>,
 }
 
 impl std::fmt::Debug for CounterHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CounterHandle")
-            .field("bound", &self.inner.is_some())
+            .field("bound", &self.series.is_some())
             .finish()
     }
 }
@@ -54,27 +56,29 @@ impl CounterHandle {
         self.add(1);
     }
 
-    /// Adds `n`.
+    /// Adds `n` (what would take the series past `u64::MAX` is dropped and counted).
     #[inline]
     pub fn add(&self, n: u64) {
-        if let Some(c) = &self.inner {
-            c.add(n);
+        if let Some(series) = &self.series {
+            if !series.add(n) {
+                self.diagnostics.drop_measurement();
+            }
         }
     }
 }
 
-/// A bound histogram series. NaN, infinite and negative values are dropped and
-/// counted, as everywhere else.
+/// A histogram series resolved once. NaN, infinite, negative and too large
+/// values are dropped and counted, as everywhere else.
 #[derive(Clone)]
 pub struct HistogramHandle {
-    inner: Option<BoundHistogram<f64>>,
-    dropped: Arc<AtomicU64>,
+    series: Option<Arc<HistogramSeries>>,
+    diagnostics: Arc<Diagnostics>,
 }
 
 impl std::fmt::Debug for HistogramHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HistogramHandle")
-            .field("bound", &self.inner.is_some())
+            .field("bound", &self.series.is_some())
             .finish()
     }
 }
@@ -83,23 +87,23 @@ impl HistogramHandle {
     /// Records one value (seconds for the duration histograms).
     #[inline]
     pub fn record(&self, value: f64) {
-        if !(value.is_finite() && value >= 0.0) {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
+        if !super::instruments::valid_measurement(value) {
+            self.diagnostics.drop_measurement();
             return;
         }
-        if let Some(h) = &self.inner {
-            h.record(value);
+        if let Some(series) = &self.series {
+            series.record(value);
         }
     }
 }
 
 impl MetricsManager {
-    fn check_handle(&self, id: MetricId, values: &[&str], kinds: &[Kind]) -> bool {
+    fn check_handle(&self, id: MetricId, values: &[&str], kind: Kind) -> bool {
         let def = id.def();
-        let ok = kinds.contains(&def.kind) && values.len() == def.labels.len();
+        let ok = def.kind == kind && values.len() == def.labels.len();
         if !ok {
             tracing::warn!(
-                target: API_LOG_TARGET,
+                target: diagnostics::API,
                 metric = def.name,
                 kind = %def.kind,
                 labels = ?def.labels,
@@ -112,22 +116,25 @@ impl MetricsManager {
 
     /// A handle on the counter series `id{values}` (label values in catalog order).
     pub fn counter_handle(&self, id: MetricId, values: &[&str]) -> CounterHandle {
-        let inner = self
-            .check_handle(id, values, &[Kind::Counter])
-            .then(|| self.bind_counter(id, &attributes_of(id, values)))
+        let series = self
+            .check_handle(id, values, Kind::Counter)
+            .then(|| self.counter_series(id, values))
             .flatten();
-        CounterHandle { inner }
+        CounterHandle {
+            series,
+            diagnostics: self.diagnostics().clone(),
+        }
     }
 
     /// A handle on the histogram series `id{values}` (label values in catalog order).
     pub fn histogram_handle(&self, id: MetricId, values: &[&str]) -> HistogramHandle {
-        let inner = self
-            .check_handle(id, values, &[Kind::Histogram])
-            .then(|| self.bind_histogram(id, &attributes_of(id, values)))
+        let series = self
+            .check_handle(id, values, Kind::Histogram)
+            .then(|| self.histogram_series(id, values))
             .flatten();
         HistogramHandle {
-            inner,
-            dropped: self.dropped_counter(),
+            series,
+            diagnostics: self.diagnostics().clone(),
         }
     }
 }

@@ -30,10 +30,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The rolling windows reported, as `time_window` label value and length in seconds.
-pub const WINDOWS: [(&str, u64); 3] = [("1m", 60), ("5m", 300), ("15m", 900)];
+use crate::labels::TimeWindow;
 
-const SLOTS: usize = 900;
+/// The rolling windows reported: the `time_window` vocabulary of the catalog.
+pub const WINDOWS: &[TimeWindow] = TimeWindow::ALL;
+
+/// One slot per second of the longest window.
+const SLOTS: usize = TimeWindow::FifteenMinutes.seconds() as usize;
 
 /// A source of monotonic time, in whole seconds since an arbitrary origin.
 ///
@@ -245,7 +248,7 @@ impl RollingRates {
                 let values = labels.iter().map(|l| l.to_string()).collect();
                 let rates = WINDOWS
                     .iter()
-                    .map(|(name, secs)| (*name, ring.rate(now, *secs)))
+                    .map(|w| (w.as_str(), ring.rate(now, w.seconds())))
                     .collect();
                 (values, rates)
             })
@@ -262,7 +265,48 @@ impl RollingRates {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
-        crate::bound::most_distinct(rings.keys().map(|k| k.as_ref()))
+        super::series::most_distinct(rings.keys().map(|k| k.as_ref()))
+    }
+}
+
+/// Observes every rate of `rates` (the metric `def`, whose last label is
+/// `time_window`) on `observer`. Runs inside the SDK's collection, under its
+/// pipeline lock, where a panic would poison that lock and fail every later
+/// collection of every metric: so a panic is caught here, counted in
+/// `diagnostics` and logged at most once a minute.
+pub(crate) fn observe(
+    def: &'static crate::catalog::MetricDef,
+    rates: &RollingRates,
+    diagnostics: &crate::diagnostics::Diagnostics,
+    observer: &dyn opentelemetry::metrics::AsyncInstrument<f64>,
+) {
+    use opentelemetry::KeyValue;
+    static LAST_LOG_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let observed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        for (values, windows) in rates.snapshot() {
+            for (window, rate) in windows {
+                let Some(rate) = rate else { continue };
+                let mut attrs: Vec<KeyValue> = def.labels[..def.labels.len() - 1]
+                    .iter()
+                    .zip(&values)
+                    .map(|(k, v)| KeyValue::new(*k, v.clone()))
+                    .collect();
+                attrs.push(KeyValue::new("time_window", window));
+                observer.observe(rate, &attrs);
+            }
+        }
+    }));
+    if let Err(panic) = observed {
+        let failures = diagnostics.callback_failed();
+        if crate::diagnostics::once_a_minute(&LAST_LOG_MS) {
+            tracing::error!(
+                target: crate::diagnostics::COLLECT,
+                metric = def.name,
+                failures,
+                panic = %crate::diagnostics::panic_message(panic.as_ref()),
+                "observable callback panicked; its gauge is skipped in this collection"
+            );
+        }
     }
 }
 

@@ -1,0 +1,171 @@
+//! How the pipeline reports on itself: the log targets it writes under, and the
+//! counters behind the health report and the `autobot_otel_*` self-metrics.
+//!
+//! Every log line of this crate has a target under `autobot_otel::`, so
+//! `RUST_LOG=autobot_otel=warn` (or `autobot_otel::export=off`) selects them:
+//!
+//! | target | what is logged |
+//! |---|---|
+//! | [`CARDINALITY`] | a metric reached its series limit (once per metric, naming the label that grows) |
+//! | [`COLLECT`] | a collection failed, or one of the crate's observable callbacks panicked (at most once a minute) |
+//! | [`EXPORT`] | an OTLP export failed (at most once a minute), the pipeline could not be built |
+//! | [`API`] | a handle was asked for with the wrong metric kind or label count |
+//!
+//! ```
+//! assert_eq!(autobot_otel::diagnostics::CARDINALITY, "autobot_otel::cardinality");
+//! ```
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::catalog::{CATALOG, MetricId};
+
+/// Log target of the once-per-metric series limit warning.
+pub const CARDINALITY: &str = "autobot_otel::cardinality";
+
+/// Log target of failed collections and panicking observable callbacks.
+pub const COLLECT: &str = "autobot_otel::collect";
+
+/// Log target of OTLP export failures and of a pipeline that could not be built.
+pub const EXPORT: &str = "autobot_otel::export";
+
+/// Log target of API misuse (handles of the wrong kind or label count).
+pub const API: &str = "autobot_otel::api";
+
+/// The counters the health report and the self-metrics read; shared by the
+/// recording API, the observable callbacks and the readers of one pipeline.
+#[derive(Debug)]
+pub(crate) struct Diagnostics {
+    dropped: AtomicU64,
+    callback_failures: AtomicU64,
+    limit_reached: Box<[AtomicBool]>,
+}
+
+impl Default for Diagnostics {
+    fn default() -> Self {
+        Diagnostics {
+            dropped: AtomicU64::new(0),
+            callback_failures: AtomicU64::new(0),
+            limit_reached: CATALOG.iter().map(|_| AtomicBool::new(false)).collect(),
+        }
+    }
+}
+
+impl Diagnostics {
+    /// Counts one measurement dropped by design.
+    pub(crate) fn drop_measurement(&self) {
+        self.dropped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Measurements dropped so far.
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Counts one collection in which a callback of ours panicked; returns the
+    /// count so far.
+    pub(crate) fn callback_failed(&self) -> u64 {
+        self.callback_failures.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Collections in which a callback of ours panicked.
+    pub(crate) fn callback_failures(&self) -> u64 {
+        self.callback_failures.load(Ordering::Relaxed)
+    }
+
+    /// Marks `id` as having reached its series limit; `true` the first time.
+    pub(crate) fn reach_limit(&self, id: MetricId) -> bool {
+        !self.limit_reached[id as usize].swap(true, Ordering::Relaxed)
+    }
+
+    /// Whether `id` reached its series limit.
+    pub(crate) fn limit_reached(&self, id: MetricId) -> bool {
+        self.limit_reached[id as usize].load(Ordering::Relaxed)
+    }
+}
+
+/// How often a repeating failure is logged.
+pub(crate) const LOG_INTERVAL_MS: u64 = 60_000;
+
+/// Milliseconds since the Unix epoch (0 if the clock is before it).
+pub(crate) fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Whether a repeating failure may be logged now: true the first time and then
+/// at most once per [`LOG_INTERVAL_MS`]; `last` remembers when it last was (0:
+/// never).
+pub(crate) fn once_a_minute(last: &AtomicU64) -> bool {
+    let now = unix_ms().max(1);
+    let previous = last.load(Ordering::Relaxed);
+    (previous == 0 || now.saturating_sub(previous) >= LOG_INTERVAL_MS)
+        && last
+            .compare_exchange(previous, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+}
+
+/// The message of a caught panic.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+/// Runs a collection: an error or a panic (from an observable callback registered
+/// on the meter provider by the application) is logged under [`COLLECT`] at most
+/// once a minute and gives `None`, so neither reaches the scrape handler or the
+/// push thread.
+pub(crate) fn guarded<T>(
+    what: &str,
+    work: impl FnOnce() -> Result<T, opentelemetry_sdk::error::OTelSdkError>,
+) -> Option<T> {
+    static LAST_LOG_MS: AtomicU64 = AtomicU64::new(0);
+    let error = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
+        Ok(Ok(value)) => return Some(value),
+        Ok(Err(err)) => err.to_string(),
+        Err(panic) => format!(
+            "a callback panicked during collection: {}",
+            panic_message(panic.as_ref())
+        ),
+    };
+    if once_a_minute(&LAST_LOG_MS) {
+        tracing::error!(target: COLLECT, error = %error, "{what} failed");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_failure_logs_then_not_again_within_the_interval() {
+        let last = AtomicU64::new(0);
+        assert!(once_a_minute(&last));
+        assert!(!once_a_minute(&last));
+        last.store(unix_ms() - LOG_INTERVAL_MS, Ordering::Relaxed);
+        assert!(once_a_minute(&last));
+        assert!(!once_a_minute(&last));
+    }
+
+    #[test]
+    fn a_limit_is_reached_once() {
+        let d = Diagnostics::default();
+        assert!(!d.limit_reached(MetricId::LlmTokensTotal));
+        assert!(d.reach_limit(MetricId::LlmTokensTotal));
+        assert!(!d.reach_limit(MetricId::LlmTokensTotal));
+        assert!(d.limit_reached(MetricId::LlmTokensTotal));
+    }
+
+    #[test]
+    fn targets_share_one_scheme() {
+        for target in [CARDINALITY, COLLECT, EXPORT, API] {
+            assert!(target.starts_with("autobot_otel::"), "{target}");
+        }
+    }
+}

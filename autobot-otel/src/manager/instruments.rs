@@ -1,0 +1,364 @@
+//! One OpenTelemetry instrument per catalog entry, with the table of its series.
+//!
+//! Every series is a bound OpenTelemetry instrument (its attributes resolved
+//! once) plus what the recording rules need:
+//!
+//! | kind | series | rule |
+//! |---|---|---|
+//! | counter (`u64`) | [`CounterSeries`] | the total saturates at `u64::MAX`: an increment that would wrap is cut to what fits, the rest dropped and counted |
+//! | float counter, histogram | [`FloatSeries`], [`HistogramSeries`] | a value above [`MAX_MEASUREMENT`] is dropped and counted, so a sum stays finite for 2^64 measurements |
+//! | gauge | [`GaugeSeries`] | the last value, so absolute sets and moves mix |
+//!
+//! Past a metric's series limit, measurements of new label sets go to one
+//! overflow series per metric, bound to the attribute `otel.metric.overflow =
+//! true` that the SDK gives its own overflow series (`otel_metric_overflow="true"`
+//! in Prometheus), so sums stay exact.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use opentelemetry::metrics::{
+    BoundCounter, BoundGauge, BoundHistogram, Counter, Gauge, Histogram, Meter, ObservableGauge,
+};
+use opentelemetry::{KeyValue, StringValue, Value};
+
+use super::rolling::RollingRates;
+use super::series::{Full, Key, Series, SeriesTable};
+use crate::catalog::{Kind, MetricDef};
+use crate::diagnostics::Diagnostics;
+
+/// Largest histogram value or float-counter amount recorded; larger ones are
+/// dropped and counted. `2^64` of them still sum to less than `f64::MAX`, so no
+/// `_sum` or counter total can become infinite.
+pub const MAX_MEASUREMENT: f64 = 1e288;
+
+/// Whether a histogram value or float-counter amount is recorded.
+#[inline]
+pub(crate) fn valid_measurement(value: f64) -> bool {
+    (0.0..=MAX_MEASUREMENT).contains(&value)
+}
+
+/// The attributes of a series: its cleaned values under the metric's label
+/// keys, sharing the key's strings, sorted by key (the SDK keeps one copy of an
+/// attribute set that comes sorted, two otherwise).
+fn attributes(def: &MetricDef, key: &[Arc<str>]) -> Vec<KeyValue> {
+    let mut attrs: Vec<KeyValue> = def
+        .labels
+        .iter()
+        .zip(key)
+        .map(|(k, v)| KeyValue::new(*k, Value::String(StringValue::from(v.clone()))))
+        .collect();
+    attrs.sort_unstable_by(|a, b| a.key.as_str().cmp(b.key.as_str()));
+    attrs
+}
+
+/// The attributes of a metric's overflow series.
+fn overflow_attributes() -> [KeyValue; 1] {
+    [KeyValue::new("otel.metric.overflow", true)]
+}
+
+/// A `u64` counter series whose total saturates instead of wrapping.
+pub(crate) struct CounterSeries {
+    key: Key,
+    bound: BoundCounter<u64>,
+    total: AtomicU64,
+}
+
+impl CounterSeries {
+    /// Adds `n`, or what is left below `u64::MAX`; `false` when part of `n` was
+    /// dropped for that reason.
+    #[inline]
+    pub(crate) fn add(&self, n: u64) -> bool {
+        let mut current = self.total.load(Ordering::Relaxed);
+        loop {
+            let next = current.saturating_add(n);
+            match self.total.compare_exchange_weak(
+                current,
+                next,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    if next > current {
+                        self.bound.add(next - current);
+                    }
+                    return next - current == n;
+                }
+                Err(actual) => current = actual,
+            }
+        }
+    }
+}
+
+/// A float counter series (amounts checked by the caller).
+pub(crate) struct FloatSeries {
+    key: Key,
+    bound: BoundCounter<f64>,
+}
+
+impl FloatSeries {
+    #[inline]
+    pub(crate) fn add(&self, amount: f64) {
+        self.bound.add(amount);
+    }
+}
+
+/// A histogram series (values checked by the caller).
+pub(crate) struct HistogramSeries {
+    key: Key,
+    bound: BoundHistogram<f64>,
+}
+
+impl HistogramSeries {
+    #[inline]
+    pub(crate) fn record(&self, value: f64) {
+        self.bound.record(value);
+    }
+}
+
+/// A gauge series: its last value and its bound handle.
+pub(crate) struct GaugeSeries {
+    key: Key,
+    value: Mutex<f64>,
+    bound: BoundGauge<f64>,
+}
+
+impl GaugeSeries {
+    /// Sets the value to `next(last)` if that is finite; `false` (nothing
+    /// recorded) otherwise. The lock spans the read, the write and the record, so
+    /// concurrent moves are neither lost nor reach the SDK out of order.
+    pub(crate) fn update(&self, next: impl FnOnce(f64) -> f64) -> bool {
+        let mut value = self.value.lock().unwrap_or_else(|p| p.into_inner());
+        let new = next(*value);
+        if !new.is_finite() {
+            return false;
+        }
+        *value = new;
+        self.bound.record(new);
+        true
+    }
+}
+
+macro_rules! series_key {
+    ($($t:ty),*) => {$(
+        impl Series for $t {
+            fn key(&self) -> &[Arc<str>] {
+                &self.key
+            }
+        }
+    )*};
+}
+series_key!(CounterSeries, FloatSeries, HistogramSeries, GaugeSeries);
+
+/// An instrument, the table of its series and its overflow series.
+pub(crate) struct Bound<I, S> {
+    def: &'static MetricDef,
+    instrument: I,
+    table: SeriesTable<S>,
+    overflow: OnceLock<Arc<S>>,
+}
+
+/// How an instrument makes a series from attributes.
+pub(crate) trait Bind<S> {
+    fn make(&self, key: Key, attrs: &[KeyValue]) -> S;
+}
+
+impl Bind<CounterSeries> for Counter<u64> {
+    fn make(&self, key: Key, attrs: &[KeyValue]) -> CounterSeries {
+        CounterSeries {
+            key,
+            bound: self.bind(attrs),
+            total: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Bind<FloatSeries> for Counter<f64> {
+    fn make(&self, key: Key, attrs: &[KeyValue]) -> FloatSeries {
+        FloatSeries {
+            key,
+            bound: self.bind(attrs),
+        }
+    }
+}
+
+impl Bind<HistogramSeries> for Histogram<f64> {
+    fn make(&self, key: Key, attrs: &[KeyValue]) -> HistogramSeries {
+        HistogramSeries {
+            key,
+            bound: self.bind(attrs),
+        }
+    }
+}
+
+impl Bind<GaugeSeries> for Gauge<f64> {
+    fn make(&self, key: Key, attrs: &[KeyValue]) -> GaugeSeries {
+        GaugeSeries {
+            key,
+            value: Mutex::new(0.0),
+            bound: self.bind(attrs),
+        }
+    }
+}
+
+impl<I: Bind<S>, S: Series> Bound<I, S> {
+    fn new(def: &'static MetricDef, instrument: I, limit: usize) -> Self {
+        Bound {
+            def,
+            instrument,
+            table: SeriesTable::new(limit),
+            overflow: OnceLock::new(),
+        }
+    }
+
+    fn make(&self, key: Key) -> S {
+        let attrs = attributes(self.def, &key);
+        self.instrument.make(key, &attrs)
+    }
+
+    /// Runs `f` on the series of `values`; `Err(Full)` when the limit is reached.
+    #[inline]
+    pub(crate) fn with<R>(&self, values: &[&str], f: impl FnOnce(&S) -> R) -> Result<R, Full> {
+        self.table.with(values, |key| self.make(key), f)
+    }
+
+    /// The series of `values`, kept by the caller; `Err(Full)` past the limit.
+    pub(crate) fn series(&self, values: &[&str]) -> Result<Arc<S>, Full> {
+        self.table.get_or_insert(values, |key| self.make(key))
+    }
+
+    /// The metric's overflow series.
+    pub(crate) fn overflow(&self) -> &Arc<S> {
+        self.overflow.get_or_init(|| {
+            Arc::new(
+                self.instrument
+                    .make(Key::default(), overflow_attributes().as_slice()),
+            )
+        })
+    }
+}
+
+/// A catalog instrument.
+pub(crate) enum Instrument {
+    Counter(Bound<Counter<u64>, CounterSeries>),
+    FloatCounter(Bound<Counter<f64>, FloatSeries>),
+    Histogram(Bound<Histogram<f64>, HistogramSeries>),
+    Gauge(Bound<Gauge<f64>, GaugeSeries>),
+    /// A rolling rate, computed at collection time (kept alive here).
+    Rolling(#[allow(dead_code)] ObservableGauge<f64>, Arc<RollingRates>),
+}
+
+impl Instrument {
+    /// The label that grows: the one with the most distinct values among the
+    /// series kept.
+    pub(crate) fn growing_label(&self) -> Option<usize> {
+        match self {
+            Instrument::Counter(b) => b.table.growing_label(),
+            Instrument::FloatCounter(b) => b.table.growing_label(),
+            Instrument::Histogram(b) => b.table.growing_label(),
+            Instrument::Gauge(b) => b.table.growing_label(),
+            Instrument::Rolling(_, rates) => rates.growing_label(),
+        }
+    }
+}
+
+/// Builds the instrument of `def` on `meter`, with `limit` series. The rolling
+/// rates (a label set is one series per window) keep `limit / windows` label
+/// sets; their callbacks report panics to `diagnostics`.
+pub(crate) fn build(
+    meter: &Meter,
+    def: &'static MetricDef,
+    limit: usize,
+    clock: &Arc<dyn super::rolling::Clock>,
+    diagnostics: &Arc<Diagnostics>,
+) -> Instrument {
+    let name = def.otel_name();
+    match def.kind {
+        Kind::Counter => Instrument::Counter(Bound::new(
+            def,
+            meter
+                .u64_counter(name)
+                .with_unit(def.unit)
+                .with_description(def.help)
+                .build(),
+            limit,
+        )),
+        Kind::FloatCounter => Instrument::FloatCounter(Bound::new(
+            def,
+            meter
+                .f64_counter(name)
+                .with_unit(def.unit)
+                .with_description(def.help)
+                .build(),
+            limit,
+        )),
+        Kind::Histogram => Instrument::Histogram(Bound::new(
+            def,
+            meter
+                .f64_histogram(name)
+                .with_unit(def.unit)
+                .with_description(def.help)
+                .with_boundaries(def.buckets.to_vec())
+                .build(),
+            limit,
+        )),
+        Kind::Gauge if def.vocabulary("time_window").is_some() => {
+            let label_sets = (limit / super::rolling::WINDOWS.len()).max(1);
+            let rates = Arc::new(RollingRates::with_limit(clock.clone(), label_sets));
+            let (observed, diagnostics) = (rates.clone(), diagnostics.clone());
+            let gauge = meter
+                .f64_observable_gauge(name)
+                .with_unit(def.unit)
+                .with_description(def.help)
+                .with_callback(move |observer| {
+                    super::rolling::observe(def, &observed, &diagnostics, observer)
+                })
+                .build();
+            Instrument::Rolling(gauge, rates)
+        }
+        Kind::Gauge => Instrument::Gauge(Bound::new(
+            def,
+            meter
+                .f64_gauge(name)
+                .with_unit(def.unit)
+                .with_description(def.help)
+                .build(),
+            limit,
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry::metrics::MeterProvider as _;
+
+    #[test]
+    fn counter_totals_saturate_instead_of_wrapping() {
+        let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder().build();
+        let counter = provider.meter("t").u64_counter("c").build();
+        let series = counter.make(Key::default(), &[]);
+        assert!(series.add(u64::MAX - 1));
+        assert!(!series.add(5), "only 1 of 5 fits");
+        assert_eq!(series.total.load(Ordering::Relaxed), u64::MAX);
+        assert!(!series.add(1));
+        assert!(series.add(0));
+    }
+
+    #[test]
+    fn measurements_past_the_maximum_are_refused() {
+        assert!(valid_measurement(0.0));
+        assert!(valid_measurement(MAX_MEASUREMENT));
+        for bad in [
+            -0.5,
+            f64::NAN,
+            f64::INFINITY,
+            f64::MAX,
+            MAX_MEASUREMENT * 2.0,
+        ] {
+            assert!(!valid_measurement(bad), "{bad}");
+        }
+        // 2^64 maximal measurements still have a finite sum.
+        assert!((MAX_MEASUREMENT * 2f64.powi(64)).is_finite());
+    }
+}
