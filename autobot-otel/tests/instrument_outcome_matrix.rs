@@ -1,6 +1,6 @@
 //! Every attribute × every outcome (ok, err, panic, cancelled): exactly one count
 //! in the right series, one duration observation, and the active gauge (where the
-//! attribute has one) back to 0.
+//! attribute has one) at 1 while a call runs and back to 0 after.
 
 mod support;
 
@@ -76,6 +76,34 @@ where
     );
 }
 
+/// Starts a call that never completes, checks the active gauge reads 1 while it
+/// runs, drops it (cancelled) and checks the gauge is back to 0.
+async fn active_rises_and_falls<F, Fut>(f: F, gauge: &str, labels: &[(&str, &str)])
+where
+    F: Fn(u8) -> Fut,
+    Fut: std::future::Future<Output = Result<(), Failed>>,
+{
+    let mut running = Box::pin(f(3));
+    assert!(
+        futures_poll_once(running.as_mut()).await.is_none(),
+        "mode 3 never completes"
+    );
+    assert_eq!(value(gauge, labels), 1.0, "raised while running");
+    drop(running);
+    assert_eq!(value(gauge, labels), 0.0, "back to 0");
+}
+
+/// Polls a future once.
+async fn futures_poll_once<F: std::future::Future + Unpin>(mut f: F) -> Option<F::Output> {
+    std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(match std::pin::Pin::new(&mut f).poll(cx) {
+            std::task::Poll::Ready(out) => Some(out),
+            std::task::Poll::Pending => None,
+        })
+    })
+    .await
+}
+
 fn statuses(name: &str, base: &[(&str, &str)], values: [&str; 3]) -> [f64; 3] {
     values.map(|status| {
         let mut labels = base.to_vec();
@@ -100,6 +128,7 @@ async fn workflow_matrix() {
     );
     assert_eq!(value("autobot_workflow_duration_seconds_count", &wf), 4.0);
     assert_eq!(value("autobot_active_workflows", &wf), 0.0);
+    active_rises_and_falls(workflow, "autobot_active_workflows", &wf).await;
 }
 
 #[tokio::test]
@@ -114,6 +143,7 @@ async fn task_matrix() {
     assert_eq!((ok, failed, cancelled), (1.0, 2.0, 1.0));
     assert_eq!(value("autobot_task_duration_seconds_count", &t), 4.0);
     assert_eq!(value("autobot_active_tasks", &t), 0.0);
+    active_rises_and_falls(task, "autobot_active_tasks", &t).await;
 }
 
 #[tokio::test]

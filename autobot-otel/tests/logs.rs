@@ -5,38 +5,12 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use autobot_otel::Telemetry;
 use autobot_otel::diagnostics::EXPORT as LOG_TARGET;
-use tracing::field::{Field, Visit};
-use tracing_subscriber::Layer;
-use tracing_subscriber::layer::{Context, SubscriberExt};
-
-/// Keeps (target, level, message) of every event.
-#[derive(Clone, Default)]
-struct Events(Arc<Mutex<Vec<(String, tracing::Level, String)>>>);
-
-struct Message(String);
-impl Visit for Message {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            self.0 = format!("{value:?}");
-        }
-    }
-}
-
-impl<S: tracing::Subscriber> Layer<S> for Events {
-    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
-        let mut message = Message(String::new());
-        event.record(&mut message);
-        let meta = event.metadata();
-        self.0
-            .lock()
-            .unwrap()
-            .push((meta.target().to_string(), *meta.level(), message.0));
-    }
-}
+use support::Events;
+use tracing_subscriber::layer::SubscriberExt;
 
 /// The events of the process-wide subscriber (exports run on the push thread,
 /// so a thread-local subscriber would miss them).
@@ -53,14 +27,7 @@ fn events() -> &'static Events {
 }
 
 fn logged(target: &str) -> Vec<(String, tracing::Level, String)> {
-    events()
-        .0
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|(t, _, _)| t == target)
-        .cloned()
-        .collect()
+    events().under(target)
 }
 
 #[test]

@@ -296,7 +296,7 @@ fn directive_counts(text: &str, directive: &str) -> BTreeMap<String, usize> {
 
 /// Whether a duration or amount is recorded (the documented rule).
 fn valid(v: f64) -> bool {
-    v.is_finite() && v >= 0.0 && v <= autobot_otel::MAX_MEASUREMENT
+    (0.0..=autobot_otel::MAX_MEASUREMENT).contains(&v)
 }
 
 fn check(text: &str, model: &Model, dropped: u64) -> Result<(), TestCaseError> {

@@ -17,9 +17,15 @@ pub fn scrape() -> Scrape {
     Scrape::parse(&autobot_otel::global().render_prometheus()).expect("valid scrape")
 }
 
-/// A sample's value, 0 when absent.
+/// A sample's value. Panics, naming the series, when it is absent: an absent
+/// series is not `0` (use [`maybe_value`] where absence is expected).
 pub fn value(name: &str, labels: &[(&str, &str)]) -> f64 {
-    scrape().value(name, labels).unwrap_or(0.0)
+    maybe_value(name, labels).unwrap_or_else(|| panic!("series {name}{labels:?} is absent"))
+}
+
+/// A sample's value, `None` when the series is absent.
+pub fn maybe_value(name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    scrape().value(name, labels)
 }
 
 /// One captured span.
@@ -84,6 +90,52 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
             values.record(&mut Fields(&mut span.fields));
         }
     }
+}
+
+/// Keeps (target, level, message) of every event.
+#[derive(Clone, Default)]
+pub struct Events(pub Arc<Mutex<Vec<(String, tracing::Level, String)>>>);
+
+impl Events {
+    /// The events logged under `target`.
+    pub fn under(&self, target: &str) -> Vec<(String, tracing::Level, String)> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(t, _, _)| t == target)
+            .cloned()
+            .collect()
+    }
+}
+
+struct Message(String);
+
+impl Visit for Message {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.0 = format!("{value:?}");
+        }
+    }
+}
+
+impl<S: Subscriber> Layer<S> for Events {
+    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        let meta = event.metadata();
+        self.0
+            .lock()
+            .unwrap()
+            .push((meta.target().to_string(), *meta.level(), message.0));
+    }
+}
+
+/// A subscriber with an [`Events`] layer, for `tracing::subscriber::with_default`.
+pub fn logging() -> (impl Subscriber + Send + Sync, Events) {
+    use tracing_subscriber::layer::SubscriberExt;
+    let events = Events::default();
+    (tracing_subscriber::registry().with(events.clone()), events)
 }
 
 /// A subscriber with a [`Capture`] layer, for `tracing::subscriber::set_default`.
