@@ -122,6 +122,30 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
             __autobot_ret
         }};
         *func.block = body;
+    } else if let Some(output) = impl_future_output(&func.sig) {
+        // `fn f() -> impl Future<Output = T> { async move { .. } }`: the body only
+        // builds the future (it runs now, as written); the call is the future's
+        // life: timed from its first poll to its completion, like an `async fn`.
+        let block = &func.block;
+        let ret_ty = (!mentions_impl(quote!(#output))).then(|| quote!(: #output));
+        let future = if span {
+            quote!(#private::Instrument::instrument(__autobot_future, ::core::clone::Clone::clone(__autobot_call.span())))
+        } else {
+            quote!(__autobot_future)
+        };
+        let body: Block = syn::parse_quote_spanned! {block_span=> {
+            #recorder
+            #[allow(clippy::redundant_closure_call)]
+            let __autobot_future = (move || #block)();
+            async move {
+                let __autobot_span = #span_expr;
+                let mut __autobot_call = #private::Call::start(__autobot_recorder, __autobot_span);
+                let __autobot_ret #ret_ty = #future.await;
+                #finish
+                __autobot_ret
+            }
+        }};
+        *func.block = body;
     } else if let Some(future) = async_trait_future(&mut func.block) {
         // `#[async_trait]` turned `async fn` into `fn .. -> Pin<Box<dyn Future>>`
         // whose body is `Box::pin(async move { .. })`: instrument that future.
@@ -162,6 +186,32 @@ fn return_type(sig: &syn::Signature) -> Option<TokenStream> {
         syn::ReturnType::Type(_, ty) if !mentions_impl(quote!(#ty)) => Some(quote!(: #ty)),
         syn::ReturnType::Type(..) => None,
     }
+}
+
+/// `T` of a return type `impl Future<Output = T> (+ ..)`.
+fn impl_future_output(sig: &syn::Signature) -> Option<&syn::Type> {
+    let syn::ReturnType::Type(_, ty) = &sig.output else {
+        return None;
+    };
+    let syn::Type::ImplTrait(impl_trait) = ty.as_ref() else {
+        return None;
+    };
+    impl_trait.bounds.iter().find_map(|bound| {
+        let syn::TypeParamBound::Trait(bound) = bound else {
+            return None;
+        };
+        let last = bound.path.segments.last()?;
+        if last.ident != "Future" {
+            return None;
+        }
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        args.args.iter().find_map(|arg| match arg {
+            syn::GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
+            _ => None,
+        })
+    })
 }
 
 fn mentions_impl(tokens: TokenStream) -> bool {

@@ -294,3 +294,46 @@ async fn expansion_is_hygienic() {
     assert_eq!(hygiene::shadowed_dynamic("h").await.unwrap(), 1);
     assert_eq!(wf("shape_hygiene"), 1.0);
 }
+
+#[derive(Debug)]
+struct NotFound;
+
+#[instrument_github(operation = "shape_impl_future")]
+fn impl_future_call(fail: bool) -> impl std::future::Future<Output = Result<u8, NotFound>> + Send {
+    async move {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        if fail { Err(NotFound) } else { Ok(1) }
+    }
+}
+
+/// Regression: a function that returns `impl Future` is timed over the future's
+/// life (first poll to completion), not at construction, and its `Err` counts.
+#[tokio::test]
+async fn impl_future_returns_are_timed_over_the_futures_life() {
+    let op = |st| [("operation", "shape_impl_future"), ("status", st)];
+    let ok = impl_future_call(false);
+    let err = impl_future_call(true);
+    assert_eq!(
+        support::maybe_value("autobot_github_operations_total", &op("success")),
+        None,
+        "nothing is recorded before the future runs"
+    );
+    assert_eq!(ok.await.unwrap(), 1);
+    err.await.unwrap_err();
+    assert_eq!(
+        value("autobot_github_operations_total", &op("success")),
+        1.0
+    );
+    assert_eq!(value("autobot_github_operations_total", &op("failed")), 1.0);
+    let d = [("operation", "shape_impl_future")];
+    let sum = value("autobot_github_api_duration_seconds_sum", &d);
+    assert!(sum >= 0.04, "two calls of at least 20 ms each, got {sum} s");
+    assert_eq!(value("autobot_github_api_duration_seconds_count", &d), 2.0);
+    // Dropped before completion: cancelled.
+    let _ =
+        tokio::time::timeout(std::time::Duration::from_millis(1), impl_future_call(false)).await;
+    assert_eq!(
+        value("autobot_github_operations_total", &op("cancelled")),
+        1.0
+    );
+}
