@@ -48,7 +48,8 @@ pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// ```
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// The standalone metrics server (HTTP/1.1; HTTPS with [`MetricsServer::with_tls`]).
+/// The standalone metrics server (HTTP/1.1; HTTPS with `MetricsServer::with_tls`,
+/// cargo feature `tls`).
 ///
 /// It is bounded against clients that stall: a connection must send each
 /// request's headers within the header read timeout ([`DEFAULT_HEADER_READ_TIMEOUT`]),
