@@ -207,16 +207,29 @@ async fn with_the_defaults_a_half_sent_head_delays_shutdown_by_at_most_the_defau
 
 #[cfg(feature = "tls")]
 mod tls {
+    use std::net::SocketAddr;
     use std::time::{Duration, Instant};
 
     use tokio::io::AsyncWriteExt;
     use tokio::net::TcpStream;
+    use tokio_rustls::client::TlsStream;
 
     use super::http_support::tls::{connect_tls, tls_config};
     use super::http_support::{
         HALF_SENT_HEAD, KEEP_ALIVE_GET, Running, closed_within, get, read_one_response,
     };
     use super::{SETTLE, SLACK, server};
+
+    /// Two TLS sessions: one that sent half a request head, one idle after a
+    /// whole response.
+    async fn half_sent_and_idle(addr: SocketAddr) -> (TlsStream<TcpStream>, TlsStream<TcpStream>) {
+        let mut half_sent = connect_tls(addr).await;
+        half_sent.write_all(HALF_SENT_HEAD).await.unwrap();
+        let mut idle = connect_tls(addr).await;
+        idle.write_all(KEEP_ALIVE_GET).await.unwrap();
+        assert_eq!(read_one_response(&mut idle).await, 200);
+        (half_sent, idle)
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn over_tls_shutdown_returns_within_the_grace_period_whatever_clients_do() {
@@ -228,11 +241,7 @@ mod tls {
                 .with_shutdown_grace(grace),
         );
         let addr = running.addr;
-        let mut half_sent = connect_tls(addr).await;
-        half_sent.write_all(HALF_SENT_HEAD).await.unwrap();
-        let mut idle = connect_tls(addr).await;
-        idle.write_all(KEEP_ALIVE_GET).await.unwrap();
-        assert_eq!(read_one_response(&mut idle).await, 200);
+        let (mut half_sent, mut idle) = half_sent_and_idle(addr).await;
         // Stuck before its handshake (handshake timeout: 10 s).
         let mut handshaking = TcpStream::connect(addr).await.unwrap();
         tokio::time::sleep(SETTLE).await;
@@ -255,11 +264,7 @@ mod tls {
         );
         let addr = running.addr;
         let started = Instant::now();
-        let mut half_sent = connect_tls(addr).await;
-        half_sent.write_all(HALF_SENT_HEAD).await.unwrap();
-        let mut idle = connect_tls(addr).await;
-        idle.write_all(KEEP_ALIVE_GET).await.unwrap();
-        assert_eq!(read_one_response(&mut idle).await, 200);
+        let (mut half_sent, mut idle) = half_sent_and_idle(addr).await;
 
         assert_eq!(closed_within(&mut half_sent, timeout + SLACK).await, b"");
         let closed = started.elapsed();
