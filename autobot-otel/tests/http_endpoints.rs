@@ -1,74 +1,18 @@
 //! The endpoints under abuse and load: proper HTTP errors for wrong methods,
-//! unknown paths and oversized headers; bearer-token auth; a cap on concurrent
+//! unknown paths and oversized headers; bearer-token auth, and tokens that would
+//! leave the endpoints open refused at configuration; a cap on concurrent
 //! scrapes; 200 concurrent scrapes while recording all answer complete and valid;
 //! a hanging or failed collection answers 503 instead of hanging or lying.
 //! Loopback only, bounded in count and time.
 
-use std::net::SocketAddr;
+mod http_support;
+
 use std::time::Duration;
 
-use autobot_otel::Telemetry;
-use autobot_otel::http::{EndpointOptions, MetricsServer};
+use autobot_otel::http::{EndpointOptions, InvalidToken, MetricsServer};
 use autobot_otel::labels::Outcome;
 use autobot_otel::scrape::Scrape;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-
-async fn serve(telemetry: Telemetry, options: EndpointOptions) -> SocketAddr {
-    let server = MetricsServer::bind("127.0.0.1:0", telemetry)
-        .await
-        .unwrap()
-        .with_options(options);
-    let addr = server.local_addr();
-    tokio::spawn(server.run_until(std::future::pending()));
-    addr
-}
-
-/// Sends a raw HTTP/1.1 request and returns (status, raw headers, body).
-async fn send(addr: SocketAddr, request: &[u8]) -> (u16, String, String) {
-    let request = request.to_vec();
-    exchange(async move {
-        let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-        (stream, request)
-    })
-    .await
-}
-
-/// Writes the request on the stream that `connect` opens, reads to the end
-/// (bounded in time), and splits the response into (status, raw headers, body).
-async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
-    connect: impl std::future::Future<Output = (S, Vec<u8>)>,
-) -> (u16, String, String) {
-    let exchange = async {
-        let (mut stream, request) = connect.await;
-        stream.write_all(&request).await.unwrap();
-        let mut response = Vec::new();
-        let _ = stream.read_to_end(&mut response).await;
-        response
-    };
-    let response = tokio::time::timeout(Duration::from_secs(20), exchange)
-        .await
-        .expect("answers in time");
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, head.to_string(), body.to_string())
-}
-
-fn get(path: &str, extra: &str) -> Vec<u8> {
-    format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}Connection: close\r\n\r\n")
-        .into_bytes()
-}
-
-fn telemetry() -> Telemetry {
-    let t = Telemetry::builder().without_otlp().build().unwrap();
-    t.metrics()
-        .record_workflow_execution("http", Outcome::Success, 1.0);
-    t
-}
+use http_support::{get, send, serve, telemetry};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_methods_unknown_paths_and_huge_headers_get_http_errors() {
@@ -166,13 +110,39 @@ async fn a_failed_collection_is_503_not_an_empty_scrape() {
     assert_eq!(health["collection_ok"], false);
 }
 
+/// The `Authorization` header forms a token-guarded endpoint accepts (scheme in
+/// any case, spaces around the token) and refuses (no header, another scheme, a
+/// wrong or differently long token, a token in another case, two headers).
+const AUTH_CASES: &[(&str, u16)] = &[
+    ("", 401),
+    ("Authorization: Bearer s3cres\r\n", 401),
+    ("Authorization: Bearer s3cret-and-more\r\n", 401),
+    ("Authorization: Bearer S3CRET\r\n", 401),
+    ("Authorization: Basic s3cret\r\n", 401),
+    ("Authorization: s3cret\r\n", 401),
+    ("Authorization: Bearer\r\n", 401),
+    ("Authorization: Bearer \r\n", 401),
+    ("Authorization: \r\n", 401),
+    (
+        "Authorization: Bearer s3cret\r\nAuthorization: Bearer s3cret\r\n",
+        401,
+    ),
+    (
+        "Authorization: Bearer wrong\r\nAuthorization: Bearer s3cret\r\n",
+        401,
+    ),
+    ("Authorization: Bearer s3cret\r\n", 200),
+    ("Authorization: bearer s3cret\r\n", 200),
+    ("Authorization: BEARER s3cret\r\n", 200),
+    ("Authorization: Bearer    s3cret   \r\n", 200),
+];
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bearer_token_is_required_when_configured() {
-    let addr = serve(
-        telemetry(),
-        EndpointOptions::default().with_bearer_token("s3cret"),
-    )
-    .await;
+    let options = EndpointOptions::default()
+        .with_bearer_token("s3cret")
+        .unwrap();
+    let addr = serve(telemetry(), options).await;
     for path in ["/api/monitoring/metrics", "/api/monitoring/health/metrics"] {
         let (status, head, _) = send(addr, &get(path, "")).await;
         assert_eq!(status, 401, "{path}");
@@ -180,34 +150,102 @@ async fn a_bearer_token_is_required_when_configured() {
             head.to_ascii_lowercase()
                 .contains("www-authenticate: bearer")
         );
-        assert_eq!(
-            send(addr, &get(path, "Authorization: Bearer s3cres\r\n"))
-                .await
-                .0,
-            401
+        for (headers, expected) in AUTH_CASES {
+            let (status, _, _) = send(addr, &get(path, headers)).await;
+            assert_eq!(status, *expected, "{path} with {headers:?}");
+        }
+    }
+}
+
+#[test]
+fn empty_whitespace_and_unsendable_tokens_are_refused_where_configured() {
+    for empty in ["", " ", "\t", " \r\n ", "\u{a0}"] {
+        let err = EndpointOptions::default()
+            .with_bearer_token(empty)
+            .unwrap_err();
+        assert!(
+            matches!(err, InvalidToken::Empty { .. }),
+            "{empty:?}: {err:?}"
         );
-        assert_eq!(
-            send(
-                addr,
-                &get(path, "Authorization: Bearer s3cret-and-more\r\n")
-            )
-            .await
-            .0,
-            401
+        assert!(
+            err.to_string().contains("empty or only whitespace"),
+            "{err}"
         );
-        assert_eq!(
-            send(addr, &get(path, "Authorization: Basic s3cret\r\n"))
-                .await
-                .0,
-            401
-        );
-        assert_eq!(
-            send(addr, &get(path, "Authorization: Bearer s3cret\r\n"))
-                .await
-                .0,
-            200
+        assert!(
+            err.to_string()
+                .contains("`EndpointOptions::with_bearer_token`"),
+            "{err}"
         );
     }
+    for unsendable in [
+        "my secret",
+        "s3cret\n",
+        " s3cret",
+        "s3cr\u{e9}t",
+        "s3\u{0}cret",
+    ] {
+        let err = EndpointOptions::default()
+            .with_bearer_token(unsendable)
+            .unwrap_err();
+        assert!(
+            matches!(err, InvalidToken::Unsendable { .. }),
+            "{unsendable:?}: {err:?}"
+        );
+        // Neither the message nor Debug quotes the token.
+        let secret = unsendable.trim();
+        assert!(!err.to_string().contains(secret), "{err}");
+        assert!(!format!("{err:?}").contains(secret), "{err:?}");
+        let io: std::io::Error = err.into();
+        assert_eq!(io.kind(), std::io::ErrorKind::InvalidInput);
+        assert!(!io.to_string().contains(secret));
+    }
+    // Visible ASCII tokens, including base64 and punctuation, are accepted and
+    // never shown.
+    for ok in [
+        "s3cret",
+        "a",
+        "dG9rZW4+Lz0=",
+        "!#$%&'()*+,-./:;<=>?@[]^_`{|}~",
+    ] {
+        let options = EndpointOptions::default().with_bearer_token(ok).unwrap();
+        assert!(format!("{options:?}").contains("<redacted>"));
+        if ok.len() > 1 {
+            assert!(!format!("{options:?}").contains(ok));
+        }
+    }
+}
+
+/// The README's old pattern, `with_bearer_token(env::var(..).unwrap_or_default())`,
+/// with the variable unset: it used to configure an empty token that let
+/// requests without `Authorization` through. Now it is a start-up error, as is
+/// the README's `with_bearer_token_from_env`, and nothing is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_pattern_with_the_variable_unset_cannot_start_an_open_server() {
+    const UNSET: &str = "AUTOBOT_TEST_METRICS_TOKEN_NEVER_SET";
+    assert!(std::env::var_os(UNSET).is_none());
+    let old_pattern = EndpointOptions::default()
+        .with_bearer_token(std::env::var(UNSET).unwrap_or_default())
+        .map(|options| options.with_max_concurrent_scrapes(4));
+    assert!(matches!(old_pattern, Err(InvalidToken::Empty { .. })));
+
+    // The README's code, as a function returning `std::io::Result`.
+    async fn readme(variable: &str) -> std::io::Result<()> {
+        let options = EndpointOptions::default()
+            .with_bearer_token_from_env(variable)?
+            .with_max_concurrent_scrapes(4);
+        MetricsServer::bind("127.0.0.1:0", telemetry())
+            .await?
+            .with_options(options)
+            .run_until(std::future::pending())
+            .await
+    }
+    let err = tokio::time::timeout(Duration::from_secs(10), readme(UNSET))
+        .await
+        .expect("fails at once instead of serving")
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains(UNSET), "{err}");
+    assert!(err.to_string().contains("is not set"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -276,73 +314,18 @@ async fn two_hundred_concurrent_scrapes_while_recording_are_complete_and_valid()
 /// README there), trusted by a rustls client built here.
 #[cfg(feature = "tls")]
 mod tls {
-    use std::net::SocketAddr;
     use std::sync::Arc;
     use std::time::{Duration, Instant};
 
-    use autobot_otel::Telemetry;
     use autobot_otel::http::{EndpointOptions, MetricsServer, TlsConfig};
     use autobot_otel::scrape::Scrape;
     use tokio::io::AsyncReadExt;
     use tokio_rustls::TlsConnector;
-    use tokio_rustls::rustls::pki_types::pem::PemObject;
-    use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
+    use tokio_rustls::rustls::pki_types::ServerName;
     use tokio_rustls::rustls::{ClientConfig, RootCertStore, crypto::ring};
 
+    use super::http_support::tls::{CERT_PATH, KEY_PATH, send_tls, serve_tls, tls_config};
     use super::{get, send, telemetry};
-
-    const CERT_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls-cert.pem");
-    const KEY_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls-key.pem");
-
-    fn tls_config() -> TlsConfig {
-        TlsConfig::from_pem_files(CERT_PATH, KEY_PATH).expect("fixture certificate and key")
-    }
-
-    async fn serve_tls(
-        telemetry: Telemetry,
-        options: EndpointOptions,
-        tls: TlsConfig,
-    ) -> SocketAddr {
-        let server = MetricsServer::bind("127.0.0.1:0", telemetry)
-            .await
-            .unwrap()
-            .with_options(options)
-            .with_tls(tls);
-        let addr = server.local_addr();
-        tokio::spawn(server.run_until(std::future::pending()));
-        addr
-    }
-
-    /// A client that trusts `roots_pem` only.
-    fn connector(roots_pem: &[u8]) -> TlsConnector {
-        let mut roots = RootCertStore::empty();
-        for cert in CertificateDer::pem_slice_iter(roots_pem) {
-            roots.add(cert.unwrap()).unwrap();
-        }
-        let config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        TlsConnector::from(Arc::new(config))
-    }
-
-    /// Sends a raw HTTP/1.1 request over TLS (trusting the fixture certificate)
-    /// and returns (status, raw headers, body).
-    async fn send_tls(addr: SocketAddr, request: &[u8]) -> (u16, String, String) {
-        let cert = std::fs::read(CERT_PATH).unwrap();
-        let request = request.to_vec();
-        super::exchange(async move {
-            let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-            let name = ServerName::try_from("localhost").unwrap();
-            let stream = connector(&cert)
-                .connect(name, tcp)
-                .await
-                .expect("handshake");
-            (stream, request)
-        })
-        .await
-    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn https_serves_the_scrape_and_the_health_report() {
@@ -369,12 +352,10 @@ mod tls {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn https_requires_the_bearer_token_and_keeps_the_concurrency_cap() {
-        let addr = serve_tls(
-            telemetry(),
-            EndpointOptions::default().with_bearer_token("s3cret"),
-            tls_config(),
-        )
-        .await;
+        let options = EndpointOptions::default()
+            .with_bearer_token("s3cret")
+            .unwrap();
+        let addr = serve_tls(telemetry(), options, tls_config()).await;
         for path in ["/api/monitoring/metrics", "/api/monitoring/health/metrics"] {
             let (status, head, _) = send_tls(addr, &get(path, "")).await;
             assert_eq!(status, 401, "{path}");
@@ -382,10 +363,10 @@ mod tls {
                 head.to_ascii_lowercase()
                     .contains("www-authenticate: bearer")
             );
-            let wrong = get(path, "Authorization: Bearer s3cres\r\n");
-            assert_eq!(send_tls(addr, &wrong).await.0, 401);
-            let right = get(path, "Authorization: Bearer s3cret\r\n");
-            assert_eq!(send_tls(addr, &right).await.0, 200);
+            for (headers, expected) in super::AUTH_CASES {
+                let (status, _, _) = send_tls(addr, &get(path, headers)).await;
+                assert_eq!(status, *expected, "{path} with {headers:?}");
+            }
         }
 
         let capped = serve_tls(
