@@ -22,6 +22,8 @@
 //! ```
 
 use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMetrics};
 use serde::Serialize;
@@ -40,9 +42,9 @@ pub const HEALTH_PATH: &str = "/api/monitoring/health/metrics";
 pub struct HealthReport {
     /// `healthy`, `degraded` or `disabled`.
     pub status: &'static str,
-    /// Where the metrics are served.
+    /// Where the metrics are served ([`METRICS_PATH`]).
     pub endpoint: &'static str,
-    /// The exposition format.
+    /// The exposition format, in words.
     pub format: &'static str,
     /// Metrics in the catalog (56).
     pub metrics_count: usize,
@@ -99,24 +101,48 @@ pub struct MetricHealth {
 /// Exporter states.
 #[derive(Clone, Debug, Serialize)]
 pub struct ExportersHealth {
-    /// The Prometheus pull reader.
+    /// The Prometheus pull endpoint.
     pub prometheus: PrometheusHealth,
-    /// OTLP metric push (absent when not configured).
+    /// OTLP metric push; the key is absent when metrics are not pushed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub otlp_metrics: Option<OtlpHealth>,
-    /// OTLP span push (absent when not configured).
+    /// OTLP span push; the key is absent when spans are not pushed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub otlp_traces: Option<OtlpHealth>,
 }
 
-/// State of the Prometheus reader.
+/// State of the Prometheus pull endpoint.
 #[derive(Clone, Debug, Serialize)]
 pub struct PrometheusHealth {
-    /// Whether scrapes are served.
+    /// Whether scrapes are served (false under `OTEL_SDK_DISABLED`).
     pub enabled: bool,
-    /// Families in the last collection (catalog and `target_info`).
-    pub families: usize,
+    /// The exposition format served: `prometheus-text/0.0.4`.
+    pub protocol: &'static str,
+    /// The path scrapes are served on.
+    pub endpoint: &'static str,
+    /// Families a scrape holds now, by kind.
+    pub families: FamilyCounts,
+    /// Renders of the scrape (`GET` of the endpoint, [`Telemetry::render_prometheus`]):
+    /// how many succeeded and failed, the last success and the last error.
+    #[serde(flatten)]
+    pub scrapes: ScrapeStatusSnapshot,
 }
 
-/// State of one OTLP exporter.
+/// Families in a scrape, by kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct FamilyCounts {
+    /// Every family (the sum of the others).
+    pub total: usize,
+    /// Catalog families with at least one series (as [`HealthReport::metrics_with_data`]).
+    pub catalog: usize,
+    /// `autobot_otel_*` self-metric families.
+    pub self_metrics: usize,
+    /// `target_info` and instruments of the application's own.
+    pub other: usize,
+}
+
+/// State of one OTLP exporter (user information of the endpoint URL is never
+/// shown).
 #[derive(Clone, Debug, Serialize)]
 pub struct OtlpHealth {
     /// Transport.
@@ -129,6 +155,72 @@ pub struct OtlpHealth {
     /// Export counters and last error.
     #[serde(flatten)]
     pub status: ExportStatusSnapshot,
+}
+
+/// Scrape counters of one pipeline.
+#[derive(Debug, Default)]
+pub(crate) struct ScrapeStatus {
+    succeeded: AtomicU64,
+    failed: AtomicU64,
+    last_success_ms: AtomicU64,
+    last_error: Mutex<Option<ScrapeError>>,
+}
+
+impl ScrapeStatus {
+    /// Records one render: `Ok` or the reason it failed.
+    pub(crate) fn record(&self, result: Result<(), &str>) {
+        let now = crate::diagnostics::unix_ms();
+        match result {
+            Ok(()) => {
+                self.succeeded.fetch_add(1, Ordering::Relaxed);
+                self.last_success_ms.store(now, Ordering::Relaxed);
+            }
+            Err(message) => {
+                self.failed.fetch_add(1, Ordering::Relaxed);
+                let mut last = self.last_error.lock().unwrap_or_else(|p| p.into_inner());
+                *last = Some(ScrapeError {
+                    message: message.to_string(),
+                    at_unix_ms: now,
+                });
+            }
+        }
+    }
+
+    fn snapshot(&self) -> ScrapeStatusSnapshot {
+        let last_success = self.last_success_ms.load(Ordering::Relaxed);
+        ScrapeStatusSnapshot {
+            scrapes_succeeded: self.succeeded.load(Ordering::Relaxed),
+            scrapes_failed: self.failed.load(Ordering::Relaxed),
+            last_success_unix_ms: (last_success > 0).then_some(last_success),
+            last_error: self
+                .last_error
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+        }
+    }
+}
+
+/// The last failed scrape.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScrapeError {
+    /// Why it failed.
+    pub message: String,
+    /// When, in milliseconds since the Unix epoch.
+    pub at_unix_ms: u64,
+}
+
+/// Scrape counters at one moment.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScrapeStatusSnapshot {
+    /// Scrapes rendered.
+    pub scrapes_succeeded: u64,
+    /// Scrapes that failed (the collection failed; the endpoint answered `503`).
+    pub scrapes_failed: u64,
+    /// When the last scrape succeeded, ms since the Unix epoch (`null`: never).
+    pub last_success_unix_ms: Option<u64>,
+    /// The last failure (`null`: none).
+    pub last_error: Option<ScrapeError>,
 }
 
 impl Telemetry {
@@ -195,16 +287,39 @@ impl Telemetry {
             exporters: ExportersHealth {
                 prometheus: PrometheusHealth {
                     enabled: self.is_enabled(),
+                    protocol: "prometheus-text/0.0.4",
+                    endpoint: METRICS_PATH,
                     families: collected
                         .as_ref()
-                        .map(|rm| series.len() + usize::from(!rm.resource().is_empty()))
-                        .unwrap_or(0),
+                        .map(|rm| family_counts(rm, &series))
+                        .unwrap_or_default(),
+                    scrapes: self.scrape_status().snapshot(),
                 },
                 otlp_metrics,
                 otlp_traces,
             },
             categories,
         }
+    }
+}
+
+/// The families a scrape of `rm` holds, by kind (`series`: data points by name).
+fn family_counts(rm: &ResourceMetrics, series: &HashMap<String, usize>) -> FamilyCounts {
+    let catalog = crate::catalog::CATALOG
+        .iter()
+        .filter(|d| series.contains_key(d.otel_name()))
+        .count();
+    let self_metrics = series
+        .keys()
+        .filter(|name| name.starts_with(crate::self_metrics::SELF_METRIC_PREFIX))
+        .count();
+    let target_info = usize::from(!rm.resource().is_empty());
+    let other = series.len() - catalog - self_metrics + target_info;
+    FamilyCounts {
+        total: catalog + self_metrics + other,
+        catalog,
+        self_metrics,
+        other,
     }
 }
 

@@ -273,6 +273,7 @@ impl TelemetryBuilder {
                 runtime: Mutex::new(runtime),
                 shutdown_started: AtomicBool::new(false),
                 shutdown_timeout: self.shutdown_timeout,
+                scrapes: Default::default(),
             }),
         })
     }
@@ -334,6 +335,7 @@ struct Inner {
     runtime: Mutex<Option<tokio::runtime::Runtime>>,
     shutdown_started: AtomicBool,
     shutdown_timeout: Duration,
+    scrapes: crate::health::ScrapeStatus,
 }
 
 impl Drop for Inner {
@@ -411,6 +413,7 @@ impl Telemetry {
                 runtime: Mutex::new(None),
                 shutdown_started: AtomicBool::new(false),
                 shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+                scrapes: Default::default(),
             }),
         }
     }
@@ -478,9 +481,19 @@ impl Telemetry {
             return Some(out);
         }
         if let Some(reader) = &self.inner.reader {
-            guarded("scrape rendering", || reader.render(&mut out))?;
+            let rendered = guarded("scrape rendering", || reader.render(&mut out));
+            let status = &self.inner.scrapes;
+            status.record(
+                rendered.ok_or("the collection failed; see the logs under autobot_otel::collect"),
+            );
+            rendered?;
         }
         Some(out)
+    }
+
+    /// The scrape counters of this pipeline.
+    pub(crate) fn scrape_status(&self) -> &crate::health::ScrapeStatus {
+        &self.inner.scrapes
     }
 
     /// A `tracing` layer that exports spans through this pipeline's tracer
