@@ -27,7 +27,7 @@ mod error;
 mod heap;
 mod http;
 mod ports;
-mod process;
+pub(crate) mod process;
 mod prometheus;
 mod promtool;
 mod rotel;
@@ -40,6 +40,7 @@ pub use error::{HarnessError, Result};
 pub use heap::{CountingAllocator, live_heap_bytes};
 pub use http::{HttpResponse, http_get, http_post};
 pub use ports::free_port;
+pub use process::poll;
 pub use prometheus::{PrometheusOptions, PrometheusServer, SCRAPE_JOB, Sample, TargetStatus};
 pub use promtool::{
     EXPECTED_PROMTOOL_FINDINGS, ToolOutput, promtool_check_config, promtool_check_metrics,

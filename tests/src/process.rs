@@ -124,7 +124,7 @@ pub(crate) fn tail(text: &str, n: usize) -> String {
 /// Polls `f` every `interval` until it returns `Ok(Some(v))`, it returns an
 /// error, or `timeout` has passed (then the last `None` becomes an error built
 /// by `on_timeout`).
-pub(crate) fn poll<T>(
+pub fn poll<T>(
     timeout: Duration,
     interval: Duration,
     mut f: impl FnMut() -> Result<Option<T>>,

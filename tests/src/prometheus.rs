@@ -404,6 +404,58 @@ impl PrometheusServer {
         }
     }
 
+    /// Waits until every loaded rule has been evaluated at least once and is
+    /// healthy (`health` `"ok"` with a last evaluation time; before its first
+    /// evaluation Prometheus reports `"unknown"`, which is not healthy). Fails at
+    /// once, with the rule's `lastError`, when a rule reports `"err"`. Returns
+    /// `(rule name, health)` of every rule.
+    pub fn wait_for_rules_evaluated(&self, timeout: Duration) -> Result<Vec<(String, String)>> {
+        const NEVER: &str = "0001-01-01T00:00:00Z";
+        let last = std::cell::RefCell::new(String::new());
+        poll(
+            timeout,
+            Duration::from_millis(200),
+            || {
+                let data = self.api("/api/v1/rules", &[])?;
+                let rules: Vec<&Value> = data
+                    .get("groups")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|g| {
+                        g.get("rules")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                    })
+                    .collect();
+                if let Some(bad) = rules.iter().find(|r| str_field(r, "health") == "err") {
+                    return Err(err!(
+                        "rule {} fails: {}",
+                        str_field(bad, "name"),
+                        str_field(bad, "lastError")
+                    ));
+                }
+                let pending: Vec<String> = rules
+                    .iter()
+                    .filter(|r| {
+                        str_field(r, "health") != "ok"
+                            || matches!(str_field(r, "lastEvaluation").as_str(), "" | NEVER)
+                    })
+                    .map(|r| format!("{} ({})", str_field(r, "name"), str_field(r, "health")))
+                    .collect();
+                *last.borrow_mut() = pending.join(", ");
+                Ok((!rules.is_empty() && pending.is_empty()).then(|| {
+                    rules
+                        .iter()
+                        .map(|r| (str_field(r, "name"), str_field(r, "health")))
+                        .collect()
+                }))
+            },
+            || format!("rules not all evaluated and ok: {}", last.borrow()),
+        )
+    }
+
     fn api(&self, path: &str, params: &[(&str, &str)]) -> Result<Value> {
         let url = reqwest::Url::parse_with_params(&format!("{}{path}", self.base_url()), params)
             .map_err(|e| err!("bad URL for {path}: {e}"))?;

@@ -232,21 +232,14 @@ fn every_rule_and_panel_query_parses_and_returns_data_from_the_demo() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 
-    // The rules loaded into the running Prometheus and evaluate without errors.
-    let resp =
-        autobot_otel_tests::http_get(&format!("{}/api/v1/rules", prometheus.base_url())).unwrap();
-    let body: serde_json::Value = serde_json::from_str(&resp.body).unwrap();
-    let loaded: Vec<&serde_json::Value> = body["data"]["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|g| g["rules"].as_array().unwrap())
-        .collect();
-    assert_eq!(loaded.len(), rules.len());
-    std::thread::sleep(Duration::from_secs(2));
-    for rule in loaded {
-        assert_ne!(rule["health"], "err", "{rule}");
-    }
+    // The rules loaded into the running Prometheus, and every one of them has
+    // been evaluated and is healthy (a rule not evaluated yet is "unknown": not
+    // healthy, so this waits for it).
+    let evaluated = prometheus
+        .wait_for_rules_evaluated(Duration::from_secs(30))
+        .unwrap();
+    assert_eq!(evaluated.len(), rules.len(), "{evaluated:?}");
+    assert!(evaluated.iter().all(|(_, health)| health == "ok"));
 }
 
 #[test]

@@ -16,8 +16,24 @@ fn demo() -> DemoProcess {
         ("AUTOBOT_DEMO_DURATION_SECS", "60"),
     ],)
     .expect("demo starts");
-    // The workload forces its rare events on the first tick; give it a few.
-    std::thread::sleep(Duration::from_millis(300));
+    // The workload forces its rare events on its first ticks: wait until the
+    // scrape has every catalog family.
+    let url = format!("{}/api/monitoring/metrics", demo.base_url());
+    autobot_otel_tests::poll(
+        Duration::from_secs(30),
+        Duration::from_millis(50),
+        || {
+            let body = http_get(&url)?.body;
+            let scrape = Scrape::parse(&body)
+                .map_err(|e| autobot_otel_tests::HarnessError::new(e.to_string()))?;
+            Ok(CATALOG
+                .iter()
+                .all(|d| scrape.family(d.name).is_some())
+                .then_some(()))
+        },
+        || "the demo's scrape never held all 56 catalog families".into(),
+    )
+    .expect("every family recorded");
     demo
 }
 
