@@ -44,7 +44,9 @@ pub fn metric_reference() -> String {
         out,
         "{} metrics in {} categories. OTel name and unit are what OTLP carries; the standard \
          OTLP-to-Prometheus translation turns them into the Prometheus name (unit suffix \
-         for `s`, `By`, `1`; `_total` for counters; units in braces add nothing).\n",
+         for `s`, `By`, `1`; `_total` for counters; units in braces add nothing). A label \
+         whose values form a fixed set lists them (its vocabulary, the `labels` enum of \
+         the same values); the others take any value.\n",
         CATALOG.len(),
         Category::ALL.len()
     );
@@ -55,7 +57,18 @@ pub fn metric_reference() -> String {
         );
         out.push_str("|---|---|---|---|---|---|---|\n");
         for def in in_category(*cat) {
-            let labels: Vec<String> = def.labels.iter().map(|l| format!("`{l}`")).collect();
+            let labels: Vec<String> = def
+                .labels
+                .iter()
+                .zip(def.vocabularies)
+                .map(|(l, vocabulary)| match vocabulary {
+                    Some(values) => {
+                        let values: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+                        format!("`{l}` ({})", values.join(" \\| "))
+                    }
+                    None => format!("`{l}`"),
+                })
+                .collect();
             let mut help = def.help.to_string();
             if def.kind == Kind::Histogram {
                 let buckets: Vec<String> = def.buckets.iter().map(|b| b.to_string()).collect();
@@ -77,6 +90,52 @@ pub fn metric_reference() -> String {
             );
         }
         out.push('\n');
+    }
+    out
+}
+
+/// Start marker of the generated attribute table inside `README.md`.
+pub const ATTRIBUTES_BEGIN: &str =
+    "<!-- BEGIN GENERATED: attribute reference (cargo xtask gen; do not edit) -->";
+/// End marker of the generated attribute table inside `README.md`.
+pub const ATTRIBUTES_END: &str = "<!-- END GENERATED: attribute reference -->";
+
+/// The attributes: what each records, its labels, and the `status` values it
+/// writes (on the counter's `status` label and the span's `autobot.status` alike).
+pub fn attribute_reference() -> String {
+    use autobot_otel::catalog::instrument::{ArgDefault, INSTRUMENTS};
+    let mut out = String::from(
+        "| attribute | records | label arguments (default) | `status` / `autobot.status`: success, failure, cancelled | span kind |\n\
+         |---|---|---|---|---|\n",
+    );
+    for spec in INSTRUMENTS {
+        let metrics: Vec<String> = spec.metrics().map(|id| format!("`{}`", id.def().name)).collect();
+        let args: Vec<String> = spec
+            .args
+            .iter()
+            .map(|a| match a.default {
+                ArgDefault::FnName => format!("`{}` (fn name)", a.name),
+                ArgDefault::Literal(v) => format!("`{}` (`{v}`)", a.name),
+                ArgDefault::Required => format!("`{}` (required)", a.name),
+            })
+            .collect();
+        let status = spec.span_status();
+        let on = if spec.status.is_some() {
+            "label and span"
+        } else {
+            "span only"
+        };
+        let _ = writeln!(
+            out,
+            "| `#[{}]` | {} | {} | `{}`, `{}`, `{}` ({on}) | {} |",
+            spec.attribute,
+            metrics.join(", "),
+            args.join(", "),
+            status.success,
+            status.failure,
+            status.cancelled,
+            spec.span_kind.as_str(),
+        );
     }
     out
 }
@@ -103,9 +162,11 @@ pub fn splice(text: &str, begin: &str, end: &str, body: &str) -> Result<String, 
 pub fn generated_files(root: &Path) -> Result<Vec<Generated>, String> {
     let readme_path = root.join("README.md");
     let readme = std::fs::read_to_string(&readme_path).map_err(|e| format!("README.md: {e}"))?;
+    let readme = splice(&readme, REFERENCE_BEGIN, REFERENCE_END, &metric_reference())?;
+    let readme = splice(&readme, ATTRIBUTES_BEGIN, ATTRIBUTES_END, &attribute_reference())?;
     let mut files = vec![Generated {
         path: PathBuf::from("README.md"),
-        content: splice(&readme, REFERENCE_BEGIN, REFERENCE_END, &metric_reference())?,
+        content: readme,
     }];
     let queries = std::fs::read_to_string(root.join("docs/guide-queries.md"))
         .map_err(|e| format!("docs/guide-queries.md: {e}"))?;
