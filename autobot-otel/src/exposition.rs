@@ -91,10 +91,13 @@
 //!    come in creation order (the SDK's own order).
 //! 2. The catalog's scope owns its names: when a family has an instrument of
 //!    scope `autobot-otel`, every instrument of another scope under that
-//!    name is left out, whatever its type. The names of the 56 catalog
+//!    name is left out, whatever its type. When the collection holds the
+//!    catalog's scope at all (always in a [`crate::Telemetry`] pipeline,
+//!    whose self-metrics report every time), the names of the 56 catalog
 //!    metrics and of the `autobot_otel_*` self-metrics are owned even
 //!    before the catalog instrument has recorded anything, so another
-//!    scope's instrument never takes such a name in the meantime.
+//!    scope's instrument never takes such a name in the meantime. A reader
+//!    without that scope (this one used on its own) reserves nothing.
 //! 3. Otherwise the family's type and help are the remembered ones (first
 //!    resolved in the first scrape that had the name) and instruments of
 //!    another type are left out, as in the old path; the catalog's scope
@@ -178,6 +181,9 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use opentelemetry::{InstrumentationScope, KeyValue, Value};
+
+/// Log target of the conflict and description warnings (the collection's).
+use crate::COLLECT_LOG_TARGET as LOG_TARGET;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::metrics::data::{
     AggregatedMetrics, HistogramDataPoint, Metric, MetricData, ResourceMetrics, ScopeMetrics,
@@ -573,6 +579,12 @@ fn render_metrics(
     // providers: sort them so that conflicts resolve the same way every time.
     let mut scopes: Vec<&ScopeMetrics> = rm.scope_metrics().collect();
     scopes.sort_by(|a, b| compare_scopes(a.scope(), b.scope()));
+    // The catalog's names are reserved in the pipeline's reader, whose
+    // collections always hold the catalog's scope (its self-metrics report
+    // every time); a reader without it reserves nothing.
+    let reserve = scopes
+        .first()
+        .is_some_and(|s| s.scope().name() == PRIORITY_SCOPE);
     for sm in scopes {
         let scope = sm.scope().name();
         let owner = if scope == PRIORITY_SCOPE {
@@ -622,7 +634,7 @@ fn render_metrics(
                 "metric family has no name".into(),
             ));
         }
-        resolve_family(family, state, &mut dropped);
+        resolve_family(family, reserve, state, &mut dropped);
         let Some(first) = family.iter().find(|e| e.keep) else {
             continue; // every instrument of it was left out
         };
@@ -684,17 +696,19 @@ fn is_reserved(name: &str) -> bool {
 
 /// Decides which entries of one family (same name, in resolution order) are
 /// written, and with which help; counts the left-out instruments in
-/// `dropped` and logs the first one once per family. See the module docs,
-/// "Conflicts".
+/// `dropped` and logs the first one once per family. `reserve`: the catalog's
+/// names are owned even without a catalog instrument in the family. See the
+/// module docs, "Conflicts".
 fn resolve_family(
     family: &mut [Entry<'_>],
+    reserve: bool,
     state: &mut State,
     dropped: &mut BTreeMap<String, u64>,
 ) {
     let others = family.iter().any(|e| e.owner == Owner::Other);
     let catalog = family.iter().any(|e| e.owner == Owner::Catalog);
     // The catalog's scope owns its names, whatever the other instrument's type.
-    let owned = others && (catalog || is_reserved(&family[0].name));
+    let owned = others && (catalog || (reserve && is_reserved(&family[0].name)));
     let mut left_out = 0u64;
     let mut first_left_out: Option<(usize, &'static str)> = None;
     if owned {
@@ -747,7 +761,7 @@ fn resolve_family(
             } else if e.help != known.help {
                 if !std::mem::replace(&mut known.warned, true) {
                     tracing::warn!(
-                        target: crate::COLLECT_LOG_TARGET,
+                        target: LOG_TARGET,
                         metric = %e.name,
                         existing = %known.help,
                         dropped = %e.help,
@@ -771,7 +785,7 @@ fn resolve_family(
         };
         let kept = family.iter().find(|k| k.keep && k.owner != Owner::Resource);
         tracing::warn!(
-            target: crate::COLLECT_LOG_TARGET,
+            target: LOG_TARGET,
             metric = %name,
             instrument,
             scope = e.scope,
@@ -1837,7 +1851,7 @@ mod tests {
                 .collect();
             assert_eq!(warnings.len(), 1, "once per family: {logged:?}");
             let (target, text) = warnings[0];
-            assert_eq!(target, crate::COLLECT_LOG_TARGET);
+            assert_eq!(target, LOG_TARGET);
             for part in [
                 "metric=autobot_workflow_executions_total",
                 "scope=\"app\"",
@@ -1892,6 +1906,26 @@ mod tests {
             s.family("autobot_active_tasks").map(|f| f.samples.len()),
             Some(1)
         );
+    }
+
+    /// Used on its own (no `autobot-otel` scope in the collection), the
+    /// reader reserves no name: an instrument named like a catalog metric
+    /// renders as any other.
+    #[test]
+    fn a_reader_without_the_catalog_scope_reserves_nothing() {
+        use opentelemetry::metrics::MeterProvider as _;
+        let (provider, reader) = provider(&[]);
+        provider
+            .meter("bench")
+            .u64_counter("autobot_workflow_steps_executed")
+            .build()
+            .add(4, &[]);
+        assert_eq!(
+            reader.render_to_string().expect("render"),
+            "# TYPE autobot_workflow_steps_executed_total counter\n\
+             autobot_workflow_steps_executed_total 4\n"
+        );
+        assert!(reader.conflicts().snapshot().is_empty());
     }
 
     /// Between two other scopes, the first by scope name decides the type,

@@ -207,6 +207,13 @@ fn bad_input_gives_a_valid_scrape_that_promtool_and_prometheus_accept() {
     // promtool lets reserved `__` label names through; the strict check does
     // not. It reads the same samples as our parser, the cleaned keys included.
     let strict = strict_check_scrape(&served.body).unwrap_or_else(|e| panic!("{e}"));
+    eprintln!(
+        "bad input: the strict parser accepts the scrape and reads the same {} samples \
+         in {} families; {} bad resource keys cleaned",
+        strict.iter().map(|f| f.samples.len()).sum::<usize>(),
+        strict.len(),
+        BAD_KEYS.len()
+    );
     let strict_target = strict
         .iter()
         .find(|f| f.name == "target_info")
