@@ -1782,6 +1782,15 @@ mod tests {
         (out, logged)
     }
 
+    /// A fresh pipeline with the catalog, without OTLP.
+    fn pipeline() -> crate::Telemetry {
+        crate::Telemetry::builder()
+            .without_otlp()
+            .disabled(false)
+            .build()
+            .expect("pipeline")
+    }
+
     /// An application gauge named like a catalog counter, on its own meter:
     /// before, the family went to whichever scope the SDK's hash order listed
     /// first, so the catalog counter vanished in some pipelines. Now the
@@ -1792,11 +1801,7 @@ mod tests {
         use opentelemetry::metrics::MeterProvider as _;
         const ROUNDS: usize = 24;
         for round in 0..ROUNDS {
-            let t = crate::Telemetry::builder()
-                .without_otlp()
-                .disabled(false)
-                .build()
-                .expect("pipeline");
+            let t = pipeline();
             let provider = t.meter_provider().expect("enabled");
             // Two other scopes, one of each type, created before the
             // catalog instrument records anything.
@@ -1868,11 +1873,7 @@ mod tests {
     #[test]
     fn catalog_names_stay_reserved_before_the_catalog_records() {
         use opentelemetry::metrics::MeterProvider as _;
-        let t = crate::Telemetry::builder()
-            .without_otlp()
-            .disabled(false)
-            .build()
-            .expect("pipeline");
+        let t = pipeline();
         let provider = t.meter_provider().expect("enabled");
         provider
             .meter("app")
