@@ -790,7 +790,9 @@ fn resolve_family(
             instrument,
             scope = e.scope,
             dropped_type = e.kind.as_str(),
-            kept_scope = kept.map_or("", |k| k.scope),
+            // Without a kept instrument (a reserved name the catalog has not
+            // recorded yet), the owner is still the catalog's scope.
+            kept_scope = kept.map_or(if owned { PRIORITY_SCOPE } else { "" }, |k| k.scope),
             kept_type = kept.map_or("", |k| k.kind.as_str()),
             left_out,
             "instrument left out of the Prometheus scrape: {reason}"
