@@ -51,7 +51,9 @@
 //!   `# TYPE` come from the first instrument seen under that name, the one
 //!   that is remembered across scrapes (`validate_metrics`): a later
 //!   instrument whose Prometheus name matches but whose type differs is
-//!   dropped, one whose description differs gets the remembered one.
+//!   left out, one whose description differs gets the remembered one.
+//!   Which instrument is "first" when several appear in one collection, and
+//!   the catalog's precedence, are decided as in [Conflicts](#conflicts).
 //!   `# HELP` is left out when the help is empty. `target_info` (help
 //!   `Target metadata`, type gauge, value 1, one label per resource attribute)
 //!   is present when the resource has attributes; it comes first among the
@@ -74,67 +76,125 @@
 //!   Bucket bounds are written the same way; the last bucket is `le="+Inf"`.
 //! - Exponential histograms are left out, as before.
 //!
+//! # Conflicts
+//!
+//! Instruments whose Prometheus names are equal form one family. The SDK
+//! hands their scopes (meters) over in hash order, which differs from one
+//! provider to the next; the old path took the first one it saw, so which
+//! instrument won a conflict changed from run to run. Here the outcome is
+//! fixed:
+//!
+//! 1. Entries are resolved in this order: the resource's `target_info`; the
+//!    instruments of the catalog's scope `autobot-otel`
+//!    ([`crate::pipeline::SCOPE_NAME`]); the other scopes sorted by name,
+//!    version, schema URL, then attributes. Within one scope, instruments
+//!    come in creation order (the SDK's own order).
+//! 2. The catalog's scope owns its names: when a family has an instrument of
+//!    scope `autobot-otel`, every instrument of another scope under that
+//!    name is left out, whatever its type. When the collection holds the
+//!    catalog's scope at all (always in a [`crate::Telemetry`] pipeline,
+//!    whose self-metrics report every time), the names of the 56 catalog
+//!    metrics and of the `autobot_otel_*` self-metrics are owned even
+//!    before the catalog instrument has recorded anything, so another
+//!    scope's instrument never takes such a name in the meantime. A reader
+//!    without that scope (this one used on its own) reserves nothing.
+//! 3. Otherwise the family's type and help are the remembered ones (first
+//!    resolved in the first scrape that had the name) and instruments of
+//!    another type are left out, as in the old path; the catalog's scope
+//!    replaces what another scope left remembered under a name it takes.
+//!
+//! A left-out instrument is logged once per family (a `WARN` under the
+//! target `autobot_otel::collect`, [`crate::diagnostics::COLLECT`], naming the
+//! family, the instrument, its scope and type, and what was kept) and
+//! counted in the self-metric `autobot_otel_instrument_conflicts{metric}`
+//! (see [`crate::self_metrics`]): the number of instruments the last render
+//! left out of that family. That gauge is observed during the collection,
+//! before the render finds out what it leaves out; when the count changed,
+//! the render collects once more, so every scrape reports its own conflicts.
+//! On the OTLP path nothing is left out (each instrument keeps its scope);
+//! the gauge there reports the last scrape.
+//!
 //! # Where the output can still differ
 //!
 //! - Series that tie in the sort (same number of labels and same values under
 //!   different keys, e.g. `{a="x"}` and `{b="x"}`, or one instrument name
-//!   used in two meters) come in collection order, which is the SDK's hash
-//!   order and differs from one reader to another: the old path's order
-//!   there was just as arbitrary. Likewise which of two instruments from
-//!   different meters that map to one name with different types wins.
+//!   used in two meters) come in collection order. Across meters that is the
+//!   scope order above here; in the old path it was the SDK's hash order,
+//!   which differs from one reader to another. Likewise which of two
+//!   instruments from different meters that map to one name with different
+//!   types wins, and instruments of other meters named like a catalog metric
+//!   (left out here; in the old path merged into the family or winning it,
+//!   depending on the hash order).
 //! - [`PrometheusTextReader::render`] returns an error where the old path
 //!   rendered an empty scrape (collection failed, reader shut down, or an
 //!   empty metric name from a view).
-//! - Names the old path writes invalid, which no Prometheus parser accepts,
-//!   are made valid (next section).
+//! - Names the old path writes invalid or reserved are made valid (next
+//!   section).
 //!
-//! # Invalid names are made valid
+//! # Invalid and reserved names are made valid
 //!
 //! Every metric name written matches `[a-zA-Z_:][a-zA-Z0-9_:]*` and every
-//! label name `[a-zA-Z_][a-zA-Z0-9_]*` (and is neither `__name__` nor, in a
-//! histogram, `le`), following the OpenTelemetry "Prometheus and OpenMetrics
-//! compatibility" rules. For every name the old path already writes validly
-//! the output is unchanged, byte for byte; only these differ:
+//! label name `[a-zA-Z_][a-zA-Z0-9_]*`; neither starts with `__`, which
+//! Prometheus reserves for internal use (its data model says so, and
+//! `prometheus_client` refuses such label names; since `target_info` carries
+//! every resource attribute, one such key would otherwise be in every
+//! scrape), and no histogram label other than the bucket bound is named
+//! `le`. This follows the
+//! OpenTelemetry "Prometheus and OpenMetrics compatibility" rules and the
+//! `key` prefix the OpenTelemetry translators use for names that cannot
+//! stay as they are. For every name the old path already writes validly and
+//! unreserved, the output is unchanged, byte for byte; only these differ:
 //!
 //! | input | old path | here |
 //! |---|---|---|
 //! | metric name with a non-ASCII letter before its first other invalid character (`aé.b`, only possible through a view) | `aé_b` | `a__b`: every character outside `[a-zA-Z0-9_:]` becomes `_` |
+//! | metric name starting with `__` once sanitized (`__x`, `..x`, `日本`; only possible through a view) | `__x`, `__x`, `日本` | `key__x`, `key__x`, `key__` |
 //! | attribute key containing `:` (`a:b`) | `a:b` | `a_b`: every character outside `[a-zA-Z0-9_]` becomes `_` |
 //! | attribute key starting with a digit (`1abc`) | `1abc` | `key_1abc` |
 //! | empty attribute key | nothing before the `=` | `key_` (not dropped: dropping could make two series identical) |
-//! | attribute key sanitizing to `__name__` (reserved for the metric name) | `__name__` | `key__name__` |
+//! | attribute key starting with `__` once sanitized: `__name__`, `__team`, `..x`, or two non-ASCII characters (`日本-x`) | `__name__`, `__team`, `__x`, `___x` | `key__name__`, `key__team`, `key__x`, `key___x` |
 //! | attribute key sanitizing to `le` on a histogram (`le` is the bucket bound) | a second `le` | `key_le` |
 //!
 //! A metric name starting with a digit gets a `_` prefix in both (`1st.x`
-//! → `_1st_x`). Other keys starting with `__` are valid Prometheus label
-//! names and kept, as are keys starting with one `_` (the old path's output,
-//! which the byte-for-byte rule keeps; the specification's `key` prefix for
-//! those is not applied), and runs of `_` are not collapsed, for the same
-//! reason. A renamed key takes part in the sorting and merging above under its new
-//! name: `1abc` and `key_1abc` on one data point merge into `key_1abc`.
-//! Keys that sanitize alike on different data points can still give two
-//! series the same labels (`{a.b="x"}` and `{a_b="x"}`), as in the old path
-//! and as the specification accepts.
+//! → `_1st_x`). Keys and metric names starting with a single `_` once
+//! sanitized (`_x`, `.x`, `é`) are valid and unreserved, and kept as the old
+//! path writes them: the specification says nothing about them, and
+//! Prometheus' own OTLP translator (`otlptranslator`) no longer prefixes
+//! them by default. Runs of `_`
+//! are not collapsed (the specification asks for it, but the old path does
+//! not, and the byte-for-byte rule keeps its output for valid names). A
+//! renamed key takes part in the sorting and merging above under its new
+//! name: `1abc` and `key_1abc` on one data point merge into `key_1abc`,
+//! `__team` and `key__team` into `key__team`. Keys that sanitize alike on
+//! different data points can still give two series the same labels
+//! (`{a.b="x"}` and `{a_b="x"}`), as in the old path and as the
+//! specification accepts.
 //!
 //! `opentelemetry_sdk`'s `experimental_metrics_custom_reader` feature is
 //! needed for [`MetricReader`]; the workspace enables it.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::{self, Write as _};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
-use opentelemetry::{KeyValue, Value};
+use opentelemetry::{InstrumentationScope, KeyValue, Value};
+
+/// Log target of the conflict and description warnings (the collection's).
+use crate::diagnostics::COLLECT as LOG_TARGET;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::metrics::data::{
-    AggregatedMetrics, HistogramDataPoint, Metric, MetricData, ResourceMetrics,
+    AggregatedMetrics, HistogramDataPoint, Metric, MetricData, ResourceMetrics, ScopeMetrics,
 };
 use opentelemetry_sdk::metrics::reader::MetricReader;
 use opentelemetry_sdk::metrics::{InstrumentKind, ManualReader, Pipeline, Temporality};
 
 const TARGET_INFO_NAME: &str = "target_info";
+/// The scope whose instruments win a family name over every other scope's:
+/// the catalog's.
+const PRIORITY_SCOPE: &str = crate::pipeline::SCOPE_NAME;
 const TARGET_INFO_DESCRIPTION: &str = "Target metadata";
 const COUNTER_SUFFIX: &str = "_total";
 /// Integers below this magnitude are exact in an `f64`.
@@ -170,6 +230,7 @@ pub struct PrometheusTextReader {
 struct Inner {
     reader: ManualReader,
     state: Mutex<State>,
+    conflicts: Arc<Conflicts>,
 }
 
 /// What survives between renders.
@@ -178,6 +239,8 @@ struct State {
     /// Every family name seen so far (the `validate_metrics` memory of
     /// `opentelemetry-prometheus`).
     families: HashMap<String, Known>,
+    /// Families whose left-out instruments were logged already.
+    conflicts_logged: HashSet<String>,
     /// Bucket bounds and their text, by bucket index.
     le_cache: Vec<(u64, String)>,
     /// Sizes of the last render, to allocate once.
@@ -191,8 +254,38 @@ struct State {
 struct Known {
     kind: Kind,
     help: String,
-    /// A conflict with it was logged already (the old path logs every scrape).
+    /// Set by an instrument of the catalog's scope ([`PRIORITY_SCOPE`]).
+    catalog: bool,
+    /// A description conflict with it was logged already (the old path logs
+    /// every scrape).
     warned: bool,
+}
+
+/// How many instruments the last render left out of each family, for the
+/// `autobot_otel_instrument_conflicts` self-metric (see
+/// [`crate::self_metrics`]). Its own lock, never held during a collection,
+/// so the self-metric's callback can read it while a render collects.
+#[derive(Default)]
+pub(crate) struct Conflicts {
+    dropped: Mutex<BTreeMap<String, u64>>,
+}
+
+impl Conflicts {
+    /// The instruments left out by the last render, by family name.
+    pub(crate) fn snapshot(&self) -> Vec<(String, u64)> {
+        let dropped = self.dropped.lock().unwrap_or_else(PoisonError::into_inner);
+        dropped.iter().map(|(k, v)| (k.clone(), *v)).collect()
+    }
+
+    /// Publishes the counts of a render; whether they changed.
+    fn publish(&self, counts: BTreeMap<String, u64>) -> bool {
+        let mut dropped = self.dropped.lock().unwrap_or_else(PoisonError::into_inner);
+        if *dropped == counts {
+            return false;
+        }
+        *dropped = counts;
+        true
+    }
 }
 
 impl fmt::Debug for PrometheusTextReader {
@@ -223,6 +316,7 @@ impl PrometheusTextReader {
                     .with_temporality(Temporality::Cumulative)
                     .build(),
                 state: Mutex::new(State::default()),
+                conflicts: Arc::default(),
             }),
         }
     }
@@ -276,19 +370,38 @@ impl PrometheusTextReader {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let mut rm = ResourceMetrics::default();
-        self.inner.reader.collect(&mut rm)?;
         let start = out.len();
         out.reserve(state.last_len + state.last_len / 16);
-        match render_metrics(&rm, &mut state, out) {
-            Ok(()) => {
-                state.last_len = out.len() - start;
-                Ok(())
-            }
-            Err(err) => {
+        // The conflicts self-metric is observed during the collection, before
+        // this render finds out what it leaves out: when that changed, collect
+        // once more so the scrape reports its own conflicts.
+        for attempt in 0..2 {
+            if let Err(err) = self.inner.reader.collect(&mut rm) {
                 out.truncate(start);
-                Err(err)
+                return Err(err);
+            }
+            out.truncate(start);
+            match render_metrics(&rm, &mut state, out) {
+                Ok(dropped) => {
+                    if self.inner.conflicts.publish(dropped) && attempt == 0 {
+                        continue;
+                    }
+                    break;
+                }
+                Err(err) => {
+                    out.truncate(start);
+                    return Err(err);
+                }
             }
         }
+        state.last_len = out.len() - start;
+        Ok(())
+    }
+
+    /// The instruments left out of the last render, by family (shared with
+    /// the `autobot_otel_instrument_conflicts` self-metric).
+    pub(crate) fn conflicts(&self) -> Arc<Conflicts> {
+        self.inner.conflicts.clone()
     }
 
     /// [`render`](Self::render) into a new `String`.
@@ -355,6 +468,22 @@ struct Entry<'a> {
     help: Cow<'a, str>,
     kind: Kind,
     source: Source<'a>,
+    owner: Owner,
+    /// The instrumentation scope's name (empty for the resource).
+    scope: &'a str,
+    /// Not left out by [`resolve_family`].
+    keep: bool,
+}
+
+/// Who an entry comes from, in the order families are resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Owner {
+    /// `target_info` from the resource.
+    Resource,
+    /// An instrument of the catalog's scope, [`PRIORITY_SCOPE`].
+    Catalog,
+    /// An instrument of any other scope.
+    Other,
 }
 
 enum Source<'a> {
@@ -421,7 +550,13 @@ impl Number for i64 {
     }
 }
 
-fn render_metrics(rm: &ResourceMetrics, state: &mut State, out: &mut String) -> OTelSdkResult {
+/// Renders every family; returns how many instruments were left out of
+/// each family (see [`resolve_family`]).
+fn render_metrics(
+    rm: &ResourceMetrics,
+    state: &mut State,
+    out: &mut String,
+) -> Result<BTreeMap<String, u64>, OTelSdkError> {
     let resource: Vec<KeyValue> = rm
         .resource()
         .iter()
@@ -435,59 +570,46 @@ fn render_metrics(rm: &ResourceMetrics, state: &mut State, out: &mut String) -> 
             help: Cow::Borrowed(TARGET_INFO_DESCRIPTION),
             kind: Kind::Gauge,
             source: Source::Resource(&resource),
+            owner: Owner::Resource,
+            scope: "",
+            keep: true,
         });
     }
-    for scope in rm.scope_metrics() {
-        for metric in scope.metrics() {
+    // The SDK hands scopes over in hash order, which differs between
+    // providers: sort them so that conflicts resolve the same way every time.
+    let mut scopes: Vec<&ScopeMetrics> = rm.scope_metrics().collect();
+    scopes.sort_by(|a, b| compare_scopes(a.scope(), b.scope()));
+    // The catalog's names are reserved in the pipeline's reader, whose
+    // collections always hold the catalog's scope (its self-metrics report
+    // every time); a reader without it reserves nothing.
+    let reserve = scopes
+        .first()
+        .is_some_and(|s| s.scope().name() == PRIORITY_SCOPE);
+    for sm in scopes {
+        let scope = sm.scope().name();
+        let owner = if scope == PRIORITY_SCOPE {
+            Owner::Catalog
+        } else {
+            Owner::Other
+        };
+        for metric in sm.metrics() {
             let Some(kind) = kind_of(metric) else {
                 continue; // exponential histograms have no Prometheus form here
             };
-            let name = prometheus_name(metric, kind);
-            let description = metric.description();
-            let help = match state.families.get_mut(&name) {
-                Some(known) if known.kind != kind => {
-                    if !std::mem::replace(&mut known.warned, true) {
-                        tracing::warn!(
-                            metric = %name,
-                            existing = known.kind.as_str(),
-                            dropped = kind.as_str(),
-                            "instrument type conflict, using the existing type definition"
-                        );
-                    }
-                    continue;
-                }
-                Some(known) if known.help != description => {
-                    if !std::mem::replace(&mut known.warned, true) {
-                        tracing::warn!(
-                            metric = %name,
-                            existing = %known.help,
-                            dropped = %description,
-                            "instrument description conflict, using the existing one"
-                        );
-                    }
-                    Cow::Owned(known.help.clone())
-                }
-                Some(_) => Cow::Borrowed(description),
-                None => {
-                    let known = Known {
-                        kind,
-                        help: description.to_owned(),
-                        warned: false,
-                    };
-                    state.families.insert(name.clone(), known);
-                    Cow::Borrowed(description)
-                }
-            };
             entries.push(Entry {
-                name: Cow::Owned(name),
-                help,
+                name: Cow::Owned(prometheus_name(metric, kind)),
+                help: Cow::Borrowed(metric.description()),
                 kind,
                 source: Source::Metric(metric),
+                owner,
+                scope,
+                keep: true,
             });
         }
     }
-    // Stable: within a name, collection order decides (the first entry gives
-    // the family its help and type, as `Registry::gather` keeps the first).
+    // Stable: within a name, the order above decides (the resource, the
+    // catalog's scope, the other scopes in their sorted order, each scope's
+    // instruments in creation order).
     entries.sort_by(|a, b| a.name.cmp(&b.name));
 
     let mut fam = Family {
@@ -496,25 +618,30 @@ fn render_metrics(rm: &ResourceMetrics, state: &mut State, out: &mut String) -> 
         series: Vec::with_capacity(state.last_series),
         ..Family::default()
     };
+    let mut dropped = BTreeMap::new();
     let (mut max_labels, mut max_keys, mut max_series) = (0, 0, 0);
-    let mut rest = &entries[..];
-    while let Some(first) = rest.first() {
+    let mut rest = &mut entries[..];
+    while !rest.is_empty() {
         let end = rest
             .iter()
-            .position(|e| e.name != first.name)
+            .position(|e| e.name != rest[0].name)
             .unwrap_or(rest.len());
-        let (family, tail) = rest.split_at(end);
+        let (family, tail) = std::mem::take(&mut rest).split_at_mut(end);
         rest = tail;
-        if first.name.is_empty() {
+        if family[0].name.is_empty() {
             // prometheus' `check_metric_family` fails the whole encoding.
             return Err(OTelSdkError::InternalFailure(
                 "metric family has no name".into(),
             ));
         }
+        resolve_family(family, reserve, state, &mut dropped);
+        let Some(first) = family.iter().find(|e| e.keep) else {
+            continue; // every instrument of it was left out
+        };
 
         fam.clear();
         fam.histogram = first.kind == Kind::Histogram;
-        for entry in family {
+        for entry in family.iter().filter(|e| e.keep) {
             collect_series(entry, &mut fam);
         }
         if [fam.labels.len(), fam.keys.len(), fam.series.len()]
@@ -535,7 +662,143 @@ fn render_metrics(rm: &ResourceMetrics, state: &mut State, out: &mut String) -> 
     state.last_labels = max_labels;
     state.last_keys = max_keys;
     state.last_series = max_series;
-    Ok(())
+    Ok(dropped)
+}
+
+/// Scopes in resolution order: [`PRIORITY_SCOPE`] first, then by name,
+/// version, schema URL and attributes.
+fn compare_scopes(a: &InstrumentationScope, b: &InstrumentationScope) -> Ordering {
+    fn key(s: &InstrumentationScope) -> (bool, &str, Option<&str>) {
+        (s.name() != PRIORITY_SCOPE, s.name(), s.version())
+    }
+    key(a)
+        .cmp(&key(b))
+        .then_with(|| a.schema_url().cmp(&b.schema_url()))
+        .then_with(|| {
+            let attrs = |s: &InstrumentationScope| {
+                let mut v: Vec<(String, String)> = s
+                    .attributes()
+                    .map(|kv| (kv.key.to_string(), kv.value.to_string()))
+                    .collect();
+                v.sort();
+                v
+            };
+            attrs(a).cmp(&attrs(b))
+        })
+}
+
+/// Whether `name` is one of the catalog's or the self-metrics' families,
+/// which only [`PRIORITY_SCOPE`] may write.
+fn is_reserved(name: &str) -> bool {
+    crate::catalog::MetricId::from_name(name).is_some()
+        || crate::self_metrics::FAMILIES.contains(&name)
+}
+
+/// Decides which entries of one family (same name, in resolution order) are
+/// written, and with which help; counts the left-out instruments in
+/// `dropped` and logs the first one once per family. `reserve`: the catalog's
+/// names are owned even without a catalog instrument in the family. See the
+/// module docs, "Conflicts".
+fn resolve_family(
+    family: &mut [Entry<'_>],
+    reserve: bool,
+    state: &mut State,
+    dropped: &mut BTreeMap<String, u64>,
+) {
+    let others = family.iter().any(|e| e.owner == Owner::Other);
+    let catalog = family.iter().any(|e| e.owner == Owner::Catalog);
+    // The catalog's scope owns its names, whatever the other instrument's type.
+    let owned = others && (catalog || (reserve && is_reserved(&family[0].name)));
+    let mut left_out = 0u64;
+    let mut first_left_out: Option<(usize, &'static str)> = None;
+    if owned {
+        for (i, e) in family.iter_mut().enumerate() {
+            if e.owner == Owner::Other {
+                e.keep = false;
+                left_out += 1;
+                first_left_out.get_or_insert((i, "the name belongs to the autobot-otel scope"));
+            }
+        }
+    }
+    // The type and help remembered for the name, or the first instrument's;
+    // the catalog's scope replaces what another scope left there.
+    if let Some(lead) = family
+        .iter()
+        .position(|e| e.keep && e.owner != Owner::Resource)
+    {
+        let (kind, help, is_catalog) = (
+            family[lead].kind,
+            family[lead].help.as_ref(),
+            family[lead].owner == Owner::Catalog,
+        );
+        let name = family[0].name.as_ref();
+        let known = match state.families.get_mut(name) {
+            Some(known) if is_catalog && !known.catalog => {
+                *known = Known {
+                    kind,
+                    help: help.to_owned(),
+                    catalog: true,
+                    warned: false,
+                };
+                known
+            }
+            Some(known) => known,
+            None => state.families.entry(name.to_owned()).or_insert(Known {
+                kind,
+                help: help.to_owned(),
+                catalog: is_catalog,
+                warned: false,
+            }),
+        };
+        for (i, e) in family.iter_mut().enumerate() {
+            if !e.keep || e.owner == Owner::Resource {
+                continue;
+            }
+            if e.kind != known.kind {
+                e.keep = false;
+                left_out += 1;
+                first_left_out.get_or_insert((i, "its type differs from the family's"));
+            } else if e.help != known.help {
+                if !std::mem::replace(&mut known.warned, true) {
+                    tracing::warn!(
+                        target: LOG_TARGET,
+                        metric = %e.name,
+                        existing = %known.help,
+                        dropped = %e.help,
+                        "instrument description conflict, using the existing one"
+                    );
+                }
+                e.help = Cow::Owned(known.help.clone());
+            }
+        }
+    }
+    let Some((i, reason)) = first_left_out else {
+        return;
+    };
+    let name = family[0].name.as_ref();
+    if !state.conflicts_logged.contains(name) {
+        state.conflicts_logged.insert(name.to_owned());
+        let e = &family[i];
+        let instrument = match e.source {
+            Source::Metric(m) => m.name(),
+            Source::Resource(_) => "",
+        };
+        let kept = family.iter().find(|k| k.keep && k.owner != Owner::Resource);
+        tracing::warn!(
+            target: LOG_TARGET,
+            metric = %name,
+            instrument,
+            scope = e.scope,
+            dropped_type = e.kind.as_str(),
+            // Without a kept instrument (a reserved name the catalog has not
+            // recorded yet), the owner is still the catalog's scope.
+            kept_scope = kept.map_or(if owned { PRIORITY_SCOPE } else { "" }, |k| k.scope),
+            kept_type = kept.map_or("", |k| k.kind.as_str()),
+            left_out,
+            "instrument left out of the Prometheus scrape: {reason}"
+        );
+    }
+    dropped.insert(name.to_owned(), left_out);
 }
 
 fn kind_of(metric: &Metric) -> Option<Kind> {
@@ -1021,20 +1284,21 @@ fn is_label_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// Whether `key`, sanitized, is `target` (ASCII).
-fn sanitizes_to(key: &str, target: &str) -> bool {
-    key.len() >= target.len() && key.chars().map(sanitize_char).eq(target.chars())
+/// Whether `key`, sanitized, starts with `__` (reserved by Prometheus).
+fn sanitizes_to_reserved(key: &str) -> bool {
+    let mut chars = key.chars().map(sanitize_char);
+    chars.next() == Some('_') && chars.next() == Some('_')
 }
 
 /// What goes before the sanitized `key` in its label name: `key_` when the
 /// key is empty or starts with a digit, or is `le` in a histogram; `key` when
-/// it sanitizes to `__name__`; nothing for every other key (see the module
-/// docs).
+/// it sanitizes to a name starting with `__`; nothing for every other key
+/// (see the module docs).
 fn label_prefix(key: &str, histogram: bool) -> &'static str {
     match key.as_bytes().first() {
         None => "key_",
         Some(b) if b.is_ascii_digit() => "key_",
-        Some(b) if !b.is_ascii_alphanumeric() && sanitizes_to(key, "__name__") => "key",
+        Some(b) if !b.is_ascii_alphanumeric() && sanitizes_to_reserved(key) => "key",
         Some(b'l') if histogram && key == "le" => "key_",
         Some(_) => "",
     }
@@ -1092,18 +1356,26 @@ fn compare_sanitized(a: &str, b: &str) -> Ordering {
 }
 
 /// `opentelemetry_prometheus::utils::sanitize_name`, made valid: a leading
-/// digit gets a `_` prefix and every character outside `[a-zA-Z0-9_:]`
-/// becomes `_`. (The old path kept non-ASCII letters before the first other
-/// invalid character; the result equals it whenever that is valid.)
+/// digit gets a `_` prefix, every character outside `[a-zA-Z0-9_:]`
+/// becomes `_`, and a name that then starts with `__` (reserved by
+/// Prometheus) gets a `key` prefix. (The old path kept non-ASCII letters
+/// before the first other invalid character, and leading `__`; the result
+/// equals it whenever that is valid and unreserved.)
 fn sanitize_name(s: &str) -> Cow<'_, str> {
     let valid = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == ':';
+    let underscore = |c: Option<char>| c.is_some_and(|c| c == '_' || !valid(c));
     let digit = s.starts_with(|c: char| c.is_ascii_digit());
-    if !digit && s.chars().all(valid) {
+    let mut chars = s.chars();
+    let reserved = underscore(chars.next()) && underscore(chars.next());
+    if !digit && !reserved && s.chars().all(valid) {
         return Cow::Borrowed(s);
     }
-    let mut name = String::with_capacity(s.len() + 1);
+    let mut name = String::with_capacity(s.len() + 3);
     if digit {
         name.push('_');
+    }
+    if reserved {
+        name.push_str("key");
     }
     name.extend(s.chars().map(|c| if valid(c) { c } else { '_' }));
     Cow::Owned(name)
@@ -1223,11 +1495,12 @@ mod tests {
             .enumerate()
             .all(|(i, c)| c.is_ascii_alphabetic() || c == '_' || (i > 0 && c.is_ascii_digit()))
             && !name.is_empty()
-            && name != "__name__"
+            && !name.starts_with("__")
     }
 
     fn valid_metric_name(name: &str) -> bool {
         !name.is_empty()
+            && !name.starts_with("__")
             && name.chars().enumerate().all(|(i, c)| {
                 c.is_ascii_alphabetic() || c == '_' || c == ':' || (i > 0 && c.is_ascii_digit())
             })
@@ -1240,7 +1513,13 @@ mod tests {
             ("aéb.c", "a_b_c"),
             ("a€b.c", "a_b_c"),
             ("a.€b", "a__b"),
-            ("日本", "__"),
+            ("日本", "key__"),
+            ("__x", "key__x"),
+            ("..x", "key__x"),
+            ("_é", "key__"),
+            ("_x", "_x"),
+            (".x", "_x"),
+            ("é1", "_1"),
             ("9", "_9"),
             ("ok:name_1", "ok:name_1"),
             ("a-b/c", "a_b_c"),
@@ -1250,6 +1529,7 @@ mod tests {
             assert!(valid_metric_name(&got), "{got}");
         }
         assert!(matches!(sanitize_name("already_valid:x"), Cow::Borrowed(_)));
+        assert!(matches!(sanitize_name("_x"), Cow::Borrowed(_)));
     }
 
     #[test]
@@ -1259,8 +1539,8 @@ mod tests {
             ("a.b", false, "a_b"),
             ("clé", false, "cl_"),
             ("_x", false, "_x"),
-            ("__foo", false, "__foo"),
-            ("__name", false, "__name"),
+            ("_", false, "_"),
+            ("é", false, "_"),
             ("le", false, "le"),
             ("lé", true, "l_"),
             ("x1", true, "x1"),
@@ -1274,6 +1554,15 @@ mod tests {
             ("__name__", false, "key__name__"),
             ("..name..", true, "key__name__"),
             ("le", true, "key_le"),
+            // Reserved by Prometheus (`__` after sanitizing): valid here.
+            ("__foo", false, "key__foo"),
+            ("__name", false, "key__name"),
+            ("__team", false, "key__team"),
+            ("..x", false, "key__x"),
+            ("_.", true, "key__"),
+            ("日本", false, "key__"),
+            ("日本-x", false, "key___x"),
+            ("é.ü", false, "key___"),
         ] {
             let got = label_name(key, histogram);
             assert_eq!(got, want, "{key:?} histogram={histogram}");
@@ -1304,6 +1593,12 @@ mod tests {
             "__name__",
             "_",
             "__",
+            "__team",
+            "key__team",
+            "..x",
+            "_x",
+            "_é",
+            "é",
             "le",
             "key_le",
             "l",
@@ -1370,6 +1665,9 @@ mod tests {
             KeyValue::new("a:b", "colon"),
             KeyValue::new("__name__", "reserved"),
             KeyValue::new("clé", "accent"),
+            KeyValue::new("__team", "core"),
+            KeyValue::new("..x", "dots"),
+            KeyValue::new("日本", "cjk"),
         ]);
         let m = provider.meter("t");
         let h = m.f64_histogram("h").with_boundaries(vec![1.0]).build();
@@ -1406,7 +1704,7 @@ mod tests {
                 "m_trique_1_total{key_1abc=\"x;y\",le=\"counter le\"} 2\n",
                 "# HELP target_info Target metadata\n",
                 "# TYPE target_info gauge\n",
-                "target_info{a_b=\"colon\",cl_=\"accent\",key_=\"empty\",key_1abc=\"digit\",key__name__=\"reserved\"} 1\n",
+                "target_info{a_b=\"colon\",cl_=\"accent\",key_=\"empty\",key_1abc=\"digit\",key__=\"cjk\",key__name__=\"reserved\",key__team=\"core\",key__x=\"dots\"} 1\n",
             )
         );
         let scrape = crate::scrape::Scrape::parse(&text).expect("parsable");
@@ -1442,6 +1740,223 @@ mod tests {
             "# TYPE g gauge\ng{key_=\"x;y\"} 2\ng{key_1=\"a;d\",key_1_=\"b;c\"} 1\n"
         );
         crate::scrape::Scrape::parse(&text).expect("parsable");
+    }
+
+    /// Keeps the target and text (message and fields) of every event.
+    #[derive(Clone, Default)]
+    struct Events(Arc<Mutex<Vec<(String, String)>>>);
+
+    struct Fields(String);
+
+    impl tracing::field::Visit for Fields {
+        fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn fmt::Debug) {
+            let _ = write!(self.0, " {}={value:?}", field.name());
+        }
+    }
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Events {
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            let mut fields = Fields(String::new());
+            event.record(&mut fields);
+            let target = event.metadata().target().to_string();
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push((target, fields.0));
+        }
+    }
+
+    /// Runs `f` with the events it logs on this thread captured.
+    fn capture<T>(f: impl FnOnce() -> T) -> (T, Vec<(String, String)>) {
+        use tracing_subscriber::layer::SubscriberExt as _;
+        let events = Events::default();
+        let subscriber = tracing_subscriber::registry().with(events.clone());
+        let out = tracing::subscriber::with_default(subscriber, f);
+        let logged = events
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        (out, logged)
+    }
+
+    /// A fresh pipeline with the catalog, without OTLP.
+    fn pipeline() -> crate::Telemetry {
+        crate::Telemetry::builder()
+            .without_otlp()
+            .disabled(false)
+            .build()
+            .expect("pipeline")
+    }
+
+    /// An application gauge named like a catalog counter, on its own meter:
+    /// before, the family went to whichever scope the SDK's hash order listed
+    /// first, so the catalog counter vanished in some pipelines. Now the
+    /// catalog always keeps it, in every fresh pipeline.
+    #[test]
+    fn the_catalog_keeps_its_family_against_another_scope() {
+        use crate::labels::Outcome;
+        use opentelemetry::metrics::MeterProvider as _;
+        const ROUNDS: usize = 24;
+        for round in 0..ROUNDS {
+            let t = pipeline();
+            let provider = t.meter_provider().expect("enabled");
+            // Two other scopes, one of each type, created before the
+            // catalog instrument records anything.
+            let gauge = provider
+                .meter("app")
+                .f64_gauge("autobot_workflow_executions_total")
+                .with_description("the application's own")
+                .build();
+            gauge.record(-7.0, &[KeyValue::new("workflow_type", "app")]);
+            let counter = provider
+                .meter("zz-app")
+                .u64_counter("autobot_workflow_executions")
+                .build();
+            counter.add(9, &[KeyValue::new("workflow_type", "app")]);
+            t.metrics()
+                .record_workflow_execution("deploy", Outcome::Success, 1.0);
+            let ((first, second), logged) =
+                capture(|| (t.render_prometheus(), t.render_prometheus()));
+            for text in [&first, &second] {
+                let s = crate::scrape::Scrape::parse(text).expect("parsable");
+                let family = s
+                    .family("autobot_workflow_executions_total")
+                    .unwrap_or_else(|| panic!("round {round}: family missing\n{text}"));
+                assert_eq!(family.kind, "counter", "round {round}\n{text}");
+                assert_eq!(
+                    family.help,
+                    crate::catalog::MetricId::WorkflowExecutionsTotal.def().help,
+                    "round {round}"
+                );
+                assert_eq!(family.samples.len(), 1, "round {round}: {family:?}");
+                assert_eq!(
+                    s.value(
+                        "autobot_workflow_executions_total",
+                        &[("workflow_type", "deploy"), ("status", "success")]
+                    ),
+                    Some(1.0),
+                    "round {round}"
+                );
+                // Counted in the same scrape that left them out.
+                assert_eq!(
+                    s.value(
+                        "autobot_otel_instrument_conflicts",
+                        &[("metric", "autobot_workflow_executions_total")]
+                    ),
+                    Some(2.0),
+                    "round {round}\n{text}"
+                );
+            }
+            let warnings: Vec<&(String, String)> = logged
+                .iter()
+                .filter(|(_, text)| text.contains("left out of the Prometheus scrape"))
+                .collect();
+            assert_eq!(warnings.len(), 1, "once per family: {logged:?}");
+            let (target, text) = warnings[0];
+            assert_eq!(target, LOG_TARGET);
+            for part in [
+                "metric=autobot_workflow_executions_total",
+                "scope=\"app\"",
+                "kept_scope=\"autobot-otel\"",
+                "left_out=2",
+            ] {
+                assert!(text.contains(part), "{part}: {text}");
+            }
+        }
+    }
+
+    /// A catalog family with no data yet is still reserved: another scope's
+    /// instrument does not take its name in the meantime.
+    #[test]
+    fn catalog_names_stay_reserved_before_the_catalog_records() {
+        use opentelemetry::metrics::MeterProvider as _;
+        let t = pipeline();
+        let provider = t.meter_provider().expect("enabled");
+        provider
+            .meter("app")
+            .u64_gauge("autobot_active_tasks")
+            .build()
+            .record(3, &[]);
+        let text = t.render_prometheus();
+        let s = crate::scrape::Scrape::parse(&text).expect("parsable");
+        assert!(s.family("autobot_active_tasks").is_none(), "{text}");
+        assert_eq!(
+            s.value(
+                "autobot_otel_instrument_conflicts",
+                &[("metric", "autobot_active_tasks")]
+            ),
+            Some(1.0),
+            "{text}"
+        );
+        // Once the catalog records, its family appears; still one left out.
+        t.metrics().inc_active_tasks("lint", "linter");
+        let text = t.render_prometheus();
+        let s = crate::scrape::Scrape::parse(&text).expect("parsable");
+        assert_eq!(
+            s.value(
+                "autobot_active_tasks",
+                &[("task_type", "lint"), ("agent_type", "linter")]
+            ),
+            Some(1.0),
+            "{text}"
+        );
+        assert_eq!(
+            s.family("autobot_active_tasks").map(|f| f.samples.len()),
+            Some(1)
+        );
+    }
+
+    /// Used on its own (no `autobot-otel` scope in the collection), the
+    /// reader reserves no name: an instrument named like a catalog metric
+    /// renders as any other.
+    #[test]
+    fn a_reader_without_the_catalog_scope_reserves_nothing() {
+        use opentelemetry::metrics::MeterProvider as _;
+        let (provider, reader) = provider(&[]);
+        provider
+            .meter("bench")
+            .u64_counter("autobot_workflow_steps_executed")
+            .build()
+            .add(4, &[]);
+        assert_eq!(
+            reader.render_to_string().expect("render"),
+            "# TYPE autobot_workflow_steps_executed_total counter\n\
+             autobot_workflow_steps_executed_total 4\n"
+        );
+        assert!(reader.conflicts().snapshot().is_empty());
+    }
+
+    /// Between two other scopes, the first by scope name decides the type,
+    /// whatever order the SDK lists them in; the loser is counted too.
+    #[test]
+    fn other_scopes_resolve_by_scope_name() {
+        use opentelemetry::metrics::MeterProvider as _;
+        for round in 0..16 {
+            let (provider, reader) = provider(&[]);
+            let conflicts = reader.conflicts();
+            // Created first, but its scope sorts last.
+            provider
+                .meter("zeta")
+                .f64_gauge("shared_total")
+                .build()
+                .record(1.5, &[]);
+            provider
+                .meter("alpha")
+                .u64_counter("shared")
+                .build()
+                .add(2, &[]);
+            let text = reader.render_to_string().expect("render");
+            assert_eq!(
+                text, "# TYPE shared_total counter\nshared_total 2\n",
+                "round {round}"
+            );
+            assert_eq!(conflicts.snapshot(), [("shared_total".to_string(), 1)]);
+        }
     }
 
     #[test]

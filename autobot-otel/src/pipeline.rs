@@ -262,6 +262,7 @@ impl TelemetryBuilder {
                 .map(|o| o.traces_status.clone()),
         };
         self_metrics::register(&meter, diagnostics, exports);
+        self_metrics::register_conflicts(&meter, reader.conflicts());
         Ok(Telemetry {
             inner: Arc::new(Inner {
                 meter_provider: Some(meter_provider),

@@ -8,6 +8,7 @@
 //! | `autobot_otel_series_limit_reached` | gauge | `metric` | `1` for each catalog metric whose series limit was reached (new label sets go to its `otel_metric_overflow="true"` series) |
 //! | `autobot_otel_callback_failures_total` | counter | — | collections in which one of the crate's observable callbacks panicked ([`crate::MetricsManager::callback_failures`]) |
 //! | `autobot_otel_exports_total` | counter | `signal` (`metrics`, `traces`), `outcome` (`success`, `failure`) | OTLP exports, once a collector is configured |
+//! | `autobot_otel_instrument_conflicts` | gauge | `metric` | for each Prometheus family that the last scrape wrote without some instrument mapping to its name, how many instruments it left out: another scope's instrument named like a catalog metric, or one whose type differs from the family's (see [`crate::exposition`], "Conflicts"); no series while there are none |
 //!
 //! They share the `autobot_otel_` prefix, which no catalog metric uses, so
 //! `{__name__=~"autobot_otel_.*"}` selects exactly them, and
@@ -30,6 +31,7 @@ use opentelemetry::metrics::Meter;
 
 use crate::catalog::CATALOG;
 use crate::diagnostics::Diagnostics;
+use crate::exposition::Conflicts;
 use crate::otlp::ExportStatus;
 
 /// Prefix of every self-metric's OpenTelemetry name (`autobot_otel_` in Prometheus).
@@ -40,11 +42,12 @@ pub const SELF_METRIC_PREFIX: &str = "autobot_otel.";
 /// ```
 /// assert!(autobot_otel::self_metrics::FAMILIES.iter().all(|f| f.starts_with("autobot_otel_")));
 /// ```
-pub const FAMILIES: [&str; 4] = [
+pub const FAMILIES: [&str; 5] = [
     "autobot_otel_measurements_dropped_total",
     "autobot_otel_series_limit_reached",
     "autobot_otel_callback_failures_total",
     "autobot_otel_exports_total",
+    "autobot_otel_instrument_conflicts",
 ];
 
 /// Series limit of each self-metric (the widest has one series per catalog metric).
@@ -118,6 +121,24 @@ pub(crate) fn register(meter: &Meter, diagnostics: Arc<Diagnostics>, exports: Ex
                         ],
                     );
                 }
+            }
+        })
+        .build();
+}
+
+/// Registers `autobot_otel_instrument_conflicts` on `meter`, reading what the
+/// Prometheus reader left out of its last render. The callback copies a small
+/// map under a lock that no collection holds, so it cannot block on one.
+pub(crate) fn register_conflicts(meter: &Meter, conflicts: Arc<Conflicts>) {
+    meter
+        .u64_observable_gauge("autobot_otel.instrument.conflicts")
+        .with_unit("{instrument}")
+        .with_description(
+            "Instruments the last scrape left out of this family: another scope's instrument named like a catalog metric, or one of a conflicting type.",
+        )
+        .with_callback(move |o| {
+            for (family, n) in conflicts.snapshot() {
+                o.observe(n, &[KeyValue::new("metric", family)]);
             }
         })
         .build();

@@ -106,9 +106,12 @@ fn assert_same(old: &str, new: &str) {
 }
 
 /// Odd but valid keys only: a key the old path writes as an invalid label
-/// name (empty, leading digit, `:`, `__name__`, `le` on a histogram) is
-/// renamed on purpose by the new path (see the `exposition` module docs and
-/// its unit tests), so it has no byte-identical baseline here.
+/// name (empty, leading digit, `:`, `le` on a histogram) or as a name
+/// Prometheus reserves (starting with `__` after sanitizing: `__name__`,
+/// `__team`, `..x`, `日本`) is renamed on purpose by the new path (see the
+/// `exposition` module docs and its unit tests), so it has no byte-identical
+/// baseline here; [`reserved_keys_are_the_only_difference`] shows that
+/// renaming is all that differs for those.
 fn odd_resource() -> Resource {
     Resource::builder_empty()
         .with_service_name("autobot-test")
@@ -120,7 +123,7 @@ fn odd_resource() -> Resource {
             KeyValue::new("a_b", "underscore"),
             KeyValue::new("a-b", "dash"),
             KeyValue::new("digit1", "trailing digit"),
-            KeyValue::new("__reserved", "double underscore"),
+            KeyValue::new("_reserved", "one underscore"),
             KeyValue::new("clé", "é"),
             KeyValue::new("empty.value", ""),
             KeyValue::new("num", 42_i64),
@@ -416,6 +419,32 @@ fn name_and_type_conflicts_and_target_info_collisions() {
     t.check();
 }
 
+/// Keys that sanitize to a name starting with `__` (reserved by Prometheus)
+/// are written with a `key` prefix; the old path writes them unchanged. That
+/// prefix is the whole difference: the rest of the scrape stays byte for
+/// byte the same (these keys keep their place in the label order; a renamed
+/// key sorts under its new name).
+#[test]
+fn reserved_keys_are_the_only_difference() {
+    let t = both(
+        Resource::builder_empty()
+            .with_service_name("autobot-test")
+            .with_attributes([KeyValue::new("__team", "core"), KeyValue::new("..x", "1")])
+            .build(),
+        None,
+    );
+    t.meter("m").u64_counter("requests").build().add(
+        2,
+        &[KeyValue::new("__route", "/x"), KeyValue::new("z", "b")],
+    );
+    let old = t.old().expect("old path encodes");
+    let new = t.new_text().expect("new path renders");
+    assert!(old.contains("__team=\"core\""), "{old}");
+    assert!(old.contains("__x=\"1\""), "{old}");
+    assert!(old.contains("{__route=\"/x\",z=\"b\"}"), "{old}");
+    assert_same(&old.replace("{__", "{key__").replace(",__", ",key__"), &new);
+}
+
 #[test]
 fn histogram_named_target_info_renders_as_gauge_zero() {
     let t = both(odd_resource(), None);
@@ -629,7 +658,7 @@ impl Rng {
 }
 
 /// Valid keys only (see `odd_resource`): no empty, digit-leading, `:`,
-/// `__name__` or (histograms are generated) `le` key.
+/// `__`-leading or (histograms are generated) `le` key.
 const KEYS: [&str; 15] = [
     "route",
     "method",
@@ -643,7 +672,7 @@ const KEYS: [&str; 15] = [
     "Z",
     "_colon",
     "le_",
-    "__reserved",
+    "_reserved",
     "x.y.z",
     "_",
 ];

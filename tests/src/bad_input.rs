@@ -43,14 +43,20 @@ pub fn bad_label_values() -> Vec<(String, String)> {
 }
 
 /// Resource attributes (key, value) with the `target_info` label each must
-/// give. The key of the first is empty.
-pub const BAD_KEYS: [(&str, &str, &str); 6] = [
+/// give. The key of the first is empty. Keys that sanitize to a name
+/// starting with `__` (reserved by Prometheus; `prometheus_client` refuses
+/// them, which fails every scrape since `target_info` is in each) get a
+/// `key` prefix.
+pub const BAD_KEYS: [(&str, &str, &str); 9] = [
     ("", "empty", "key_"),
     ("1abc", "digit", "key_1abc"),
     ("__name__", "reserved", "key__name__"),
     ("a:b", "colon", "a_b"),
     ("clé.ü", "accents", "cl___"),
-    ("日本-x", "cjk", "___x"),
+    ("日本-x", "cjk", "key___x"),
+    ("__team", "core", "key__team"),
+    ("..x", "1", "key__x"),
+    ("ключ", "cyrillic", "key____"),
 ];
 
 /// `OTEL_RESOURCE_ATTRIBUTES` for [`BAD_KEYS`].

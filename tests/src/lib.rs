@@ -8,6 +8,9 @@
 //!   answers PromQL queries;
 //! * [`promtool_check_metrics`] and friends: `promtool` checks of exposition
 //!   text, configs and rule files;
+//! * [`strict_check_metrics`] and friends: the strict check of exposition
+//!   text with the Python `prometheus_client` parsers, which refuse what
+//!   promtool lets through (label names starting with `__`);
 //! * [`Rotel`]: the rotel OTLP collector with its debug exporter, whose
 //!   printed output can be parsed with [`parse_metrics`] / [`parse_spans`];
 //! * [`http_get`] / [`http_post`]: tiny blocking HTTP helpers;
@@ -32,6 +35,7 @@ mod prometheus;
 mod promtool;
 mod rotel;
 mod rotel_output;
+mod strict;
 mod tempdir;
 mod tools;
 
@@ -50,6 +54,10 @@ pub use rotel::{Rotel, RotelOptions};
 pub use rotel_output::{
     AttrValue, Attributes, RotelDataPoint, RotelMetric, RotelSpan, RotelSpanEvent, RotelSpanLink,
     find_metric, find_span, metric_names, parse_metrics, parse_spans, span_names,
+};
+pub use strict::{
+    STRICT_TIMEOUT, StrictFamily, StrictParse, StrictSample, strict_check_metrics,
+    strict_check_scrape, strict_parse, strict_parse_openmetrics,
 };
 pub use tempdir::TempDir;
 pub use tools::{

@@ -14,11 +14,13 @@
 //! unsigned, `u64`/`usize`, so a negative count cannot be passed: the signed
 //! inputs are the `f64` amounts and the gauge decrements); `u64::MAX` and
 //! `usize::MAX` for the integer gauge setters and the result count; resource
-//! attributes with empty, digit-leading, reserved, `:` and non-ASCII keys.
+//! attributes with empty, digit-leading, reserved (`__name__`, `__team`, `..x`,
+//! all non-ASCII), `:` and non-ASCII keys.
 //!
 //! What must hold: the scrape parses (no duplicate series, one `# TYPE` per
 //! family), promtool finds nothing beyond what the guide's own names force
-//! ([`EXPECTED_PROMTOOL_FINDINGS`]), and Prometheus scrapes it (`up == 1`)
+//! ([`EXPECTED_PROMTOOL_FINDINGS`]), the strict `prometheus_client` check
+//! accepts it and reads the same samples, and Prometheus scrapes it (`up == 1`)
 //! and stores every bad series under its cleaned value: empty → `unknown`,
 //! longer than [`MAX_LABEL_VALUE_BYTES`] → truncated at a character boundary,
 //! everything else as given.
@@ -33,7 +35,7 @@ use autobot_otel::scrape::Scrape;
 use autobot_otel_tests::bad_input::{BAD_KEYS, LISTENING, bad_label_values, resource_attributes};
 use autobot_otel_tests::{
     EXPECTED_PROMTOOL_FINDINGS, PrometheusOptions, PrometheusServer, TempDir, http_get,
-    promtool_check_metrics, promtool_findings,
+    promtool_check_metrics, promtool_findings, strict_check_scrape,
 };
 
 /// `# TYPE` lines per family.
@@ -202,6 +204,30 @@ fn bad_input_gives_a_valid_scrape_that_promtool_and_prometheus_accept() {
     // Exit 3 is lint findings only (the allowed ones); 1 would be a parse error.
     let want_code = if findings.is_empty() { 0 } else { 3 };
     assert_eq!(out.code(), Some(want_code), "{}", out.combined());
+    // promtool lets reserved `__` label names through; the strict check does
+    // not. It reads the same samples as our parser, the cleaned keys included.
+    let strict = strict_check_scrape(&served.body).unwrap_or_else(|e| panic!("{e}"));
+    eprintln!(
+        "bad input: the strict parser accepts the scrape and reads the same {} samples \
+         in {} families; {} bad resource keys cleaned",
+        strict.iter().map(|f| f.samples.len()).sum::<usize>(),
+        strict.len(),
+        BAD_KEYS.len()
+    );
+    let strict_target = strict
+        .iter()
+        .find(|f| f.name == "target_info")
+        .expect("target_info");
+    for (key, value, label) in BAD_KEYS {
+        assert_eq!(
+            strict_target.samples[0]
+                .labels
+                .get(label)
+                .map(String::as_str),
+            Some(value),
+            "{key:?} -> {label}"
+        );
+    }
 
     // A real Prometheus scrapes it and stores the bad series as recorded.
     let prometheus = PrometheusServer::start_scraped(

@@ -11,7 +11,7 @@ use autobot_otel::Telemetry;
 use autobot_otel::catalog::MetricId;
 use autobot_otel::labels::Outcome;
 use autobot_otel::scrape::Scrape;
-use autobot_otel_tests::{CountingAllocator, live_heap_bytes};
+use autobot_otel_tests::{CountingAllocator, live_heap_bytes, strict_check_scrape};
 
 #[global_allocator]
 static HEAP: CountingAllocator = CountingAllocator;
@@ -58,6 +58,8 @@ fn a_million_distinct_label_values_stay_bounded_and_exact() {
         "the histogram's total count is exact too"
     );
     assert!(m.series_limit_hit(id));
+    // The strict parser reads the same samples (overflow series included).
+    strict_check_scrape(&text).unwrap_or_else(|e| panic!("{e}"));
 
     let to_limit = at_limit - before;
     let growth = after - at_limit;

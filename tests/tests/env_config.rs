@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use autobot_otel_tests::{DemoProcess, http_get};
+use autobot_otel_tests::{DemoProcess, http_get, strict_check_scrape};
 
 fn get_json(demo: &DemoProcess, path: &str) -> serde_json::Value {
     serde_json::from_str(
@@ -30,6 +30,7 @@ fn otel_sdk_disabled_records_and_exports_nothing() {
     let scrape = http_get(&format!("{}/api/monitoring/metrics", demo.base_url())).unwrap();
     assert_eq!(scrape.status, 200);
     assert_eq!(scrape.body, "");
+    assert_eq!(strict_check_scrape(&scrape.body).unwrap(), []);
 }
 
 #[test]

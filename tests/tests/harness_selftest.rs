@@ -1,5 +1,6 @@
 //! Proves the harness drives the real tools: Prometheus scrapes and answers
-//! queries, promtool tells valid from invalid exposition text, and rotel
+//! queries, promtool tells valid from invalid exposition text, the strict
+//! `prometheus_client` check refuses what promtool lets through, and rotel
 //! receives OTLP and prints it.
 
 use std::io::{BufRead, BufReader, Write};
@@ -10,9 +11,10 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use autobot_otel_tests::{
-    AttrValue, PrometheusOptions, PrometheusServer, Rotel, TempDir, free_port, http_get, http_post,
-    parse_metrics, promtool_check_config, promtool_check_metrics, promtool_check_rules,
-    promtool_test_rules,
+    AttrValue, PrometheusOptions, PrometheusServer, Rotel, StrictParse, TempDir, free_port,
+    http_get, http_post, parse_metrics, promtool_check_config, promtool_check_metrics,
+    promtool_check_rules, promtool_test_rules, strict_check_metrics, strict_parse,
+    strict_parse_openmetrics,
 };
 
 const EXPOSITION: &str = "\
@@ -169,6 +171,16 @@ fn prometheus_reports_an_unreachable_target() {
 fn promtool_tells_valid_from_invalid_metrics() {
     let ok = promtool_check_metrics(EXPOSITION).unwrap();
     assert!(ok.success(), "{ok:?}");
+    let strict = strict_check_metrics(EXPOSITION).unwrap();
+    let names: Vec<&str> = strict.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "harness_selftest_requests",
+            "harness_selftest_temperature_celsius"
+        ]
+    );
+    assert_eq!(strict[0].samples[0].value, 42.0);
 
     let broken = promtool_check_metrics("harness_broken{ 1\n").unwrap();
     assert!(!broken.success());
@@ -179,6 +191,77 @@ fn promtool_tells_valid_from_invalid_metrics() {
     let lint = promtool_check_metrics("# TYPE harness_lint counter\nharness_lint 1\n").unwrap();
     assert_eq!(lint.code(), Some(3), "{lint:?}");
     assert!(lint.stderr.contains("_total"), "{lint:?}");
+}
+
+/// The "can fail" proof of the strict check: a label name starting with `__`
+/// (reserved by Prometheus) passes promtool but not the strict check, and
+/// the `key__` form the exposition writes instead passes both.
+#[test]
+fn strict_parser_refuses_reserved_label_names_that_promtool_accepts() {
+    let reserved = "# HELP target_info Target metadata\n# TYPE target_info gauge\n\
+                    target_info{__team=\"core\",service_name=\"x\"} 1\n";
+    let promtool = promtool_check_metrics(reserved).unwrap();
+    assert!(promtool.success(), "promtool accepts it: {promtool:?}");
+    let strict = strict_parse(reserved).unwrap();
+    let error = strict
+        .rejection()
+        .unwrap_or_else(|| panic!("the strict parser accepted it: {strict:?}"));
+    assert!(
+        error.contains("Reserved label metric name: __team"),
+        "{error}"
+    );
+    assert!(strict_check_metrics(reserved).is_err());
+
+    // The bare line of the issue: promtool parses it (lint only, exit 3).
+    let bare = "target_info{__team=\"core\"} 1\n";
+    assert_eq!(promtool_check_metrics(bare).unwrap().code(), Some(3));
+    assert!(strict_parse(bare).unwrap().rejection().is_some());
+
+    let renamed = reserved.replace("__team", "key__team");
+    assert!(promtool_check_metrics(&renamed).unwrap().success());
+    let families = strict_check_metrics(&renamed).unwrap();
+    assert_eq!(families.len(), 1);
+    assert_eq!(families[0].name, "target_info");
+    assert_eq!(families[0].kind, "gauge");
+    assert_eq!(families[0].help, "Target metadata");
+    assert_eq!(families[0].samples[0].labels["key__team"], "core");
+    assert_eq!(families[0].samples[0].value, 1.0);
+
+    // Broken syntax and invalid names fail both ways; nothing is a skip.
+    assert!(matches!(
+        strict_parse("harness_broken{ 1\n").unwrap(),
+        StrictParse::Rejected(_)
+    ));
+    assert!(strict_parse("1bad_name 1\n").unwrap().rejection().is_some());
+    assert_eq!(strict_check_metrics("").unwrap(), []);
+}
+
+#[test]
+fn strict_openmetrics_parser_parses_and_refuses() {
+    let text = "# TYPE harness_jobs counter\n# HELP harness_jobs Jobs.\n\
+                harness_jobs_total{queue=\"a\"} 1.5\n# EOF\n";
+    let families = strict_parse_openmetrics(text).unwrap().families().unwrap();
+    assert_eq!(families.len(), 1);
+    assert_eq!(families[0].name, "harness_jobs");
+    assert_eq!(families[0].kind, "counter");
+    assert_eq!(families[0].samples[0].name, "harness_jobs_total");
+    assert_eq!(families[0].samples[0].value, 1.5);
+    // OpenMetrics requires the `# EOF` line.
+    let unterminated = text.trim_end_matches("# EOF\n");
+    assert!(
+        strict_parse_openmetrics(unterminated)
+            .unwrap()
+            .rejection()
+            .is_some()
+    );
+    let reserved = text.replace("queue=", "__queue=");
+    assert!(
+        strict_parse_openmetrics(&reserved)
+            .unwrap()
+            .rejection()
+            .unwrap()
+            .contains("__queue")
+    );
 }
 
 #[test]

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use autobot_otel::Telemetry;
 use autobot_otel::catalog::{CATALOG, Kind};
 use autobot_otel::otlp::{OtlpProtocol, OtlpSettings};
-use autobot_otel_tests::{Rotel, free_port, http_get, parse_metrics, parse_spans};
+use autobot_otel_tests::{
+    Rotel, free_port, http_get, parse_metrics, parse_spans, strict_check_scrape,
+};
 
 fn otel_names() -> BTreeSet<String> {
     CATALOG.iter().map(|d| d.otel_name().to_string()).collect()
@@ -201,12 +203,11 @@ fn collector_down_degrades_health_but_never_blocks_recording() {
         let otlp = health.exporters.otlp_metrics.as_ref().unwrap();
         assert!(otlp.status.exports_failed >= 1);
         assert!(otlp.status.last_error.is_some());
-        // The Prometheus path is unaffected.
-        assert!(
-            telemetry
-                .render_prometheus()
-                .contains(r#"autobot_knowledge_cache_hits_total{cache_type="a"} 5000"#)
-        );
+        // The Prometheus path is unaffected, and its scrape passes the strict
+        // check (self-metrics of the failing exports included).
+        let text = telemetry.render_prometheus();
+        assert!(text.contains(r#"autobot_knowledge_cache_hits_total{cache_type="a"} 5000"#));
+        strict_check_scrape(&text).unwrap_or_else(|e| panic!("{protocol:?}: {e}"));
         let started = Instant::now();
         let _ = telemetry.shutdown(); // may report the export error; must return in time
         assert!(

@@ -1,5 +1,6 @@
 //! The live endpoints of the demo service: every family with its exact type, help
-//! and label set; the health report agrees with the scrape; promtool accepts it.
+//! and label set; the health report agrees with the scrape; promtool and the
+//! strict `prometheus_client` check accept it.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -8,6 +9,7 @@ use autobot_otel::catalog::{CATALOG, Category, MetricId};
 use autobot_otel::scrape::Scrape;
 use autobot_otel_tests::{
     DemoProcess, EXPECTED_PROMTOOL_FINDINGS, http_get, promtool_check_metrics, promtool_findings,
+    strict_check_scrape,
 };
 
 fn demo() -> DemoProcess {
@@ -45,6 +47,8 @@ fn scrape(demo: &DemoProcess) -> (String, Scrape) {
         Some("text/plain; version=0.0.4; charset=utf-8")
     );
     let parsed = Scrape::parse(&resp.body).unwrap_or_else(|e| panic!("{e}\n{}", resp.body));
+    // Every scrape also passes the strict parser, which reads the same samples.
+    strict_check_scrape(&resp.body).unwrap_or_else(|e| panic!("{e}\n{}", resp.body));
     (resp.body, parsed)
 }
 
@@ -160,4 +164,5 @@ fn promtool_check_metrics_reports_only_what_the_guide_names_force() {
     assert_eq!(findings, expected, "promtool output:\n{}", out.combined());
     // Exit 3 means lint findings only; 1 would be a parse error.
     assert_eq!(out.code(), Some(3), "{}", out.combined());
+    // `scrape` ran the strict check on the same text: it passed too.
 }
