@@ -1775,7 +1775,12 @@ mod tests {
         use tracing_subscriber::layer::SubscriberExt as _;
         let events = Events::default();
         let subscriber = tracing_subscriber::registry().with(events.clone());
-        let out = tracing::subscriber::with_default(subscriber, f);
+        let out = tracing::subscriber::with_default(subscriber, || {
+            // Other tests' scoped subscribers come and go on other threads;
+            // make sure this thread's callsites see this one.
+            tracing::callsite::rebuild_interest_cache();
+            f()
+        });
         let logged = events
             .0
             .lock()

@@ -61,21 +61,24 @@ fn github_call(op: &str) -> Result<(), std::io::Error> {
 fn an_attribute_with_run_time_labels_reports_the_limit() {
     let id = MetricId::GithubOperationsTotal;
     let t = pipeline(id);
-    let (subscriber, events) = support::logging();
-    tracing::subscriber::with_default(subscriber, || {
+    let ((), events) = support::with_logs(|| {
         t.in_scope(|| {
             for i in 0..LIMIT {
                 github_call(&format!("op-{i}")).unwrap();
             }
-            assert_eq!(
-                signals(&t, id, &events),
-                (false, false, 0),
-                "at the limit, not past it"
-            );
+        })
+    });
+    assert_eq!(
+        signals(&t, id, &events),
+        (false, false, 0),
+        "at the limit, not past it"
+    );
+    let ((), events) = support::with_logs(|| {
+        t.in_scope(|| {
             for i in LIMIT..LIMIT + 5 {
                 github_call(&format!("op-{i}")).unwrap();
             }
-        });
+        })
     });
     assert_eq!(signals(&t, id, &events), (true, true, 1));
     assert_eq!(
@@ -110,16 +113,19 @@ fn attributes_with_constant_labels_report_the_limit() {
     // limit of 3 for the duration histogram.
     let id = MetricId::WorkflowDurationSeconds;
     let t = pipeline(id);
-    let (subscriber, events) = support::logging();
-    tracing::subscriber::with_default(subscriber, || {
+    let ((), events) = support::with_logs(|| {
         t.in_scope(|| {
             for f in [constant_a, constant_b, constant_c] {
                 f();
             }
-            assert_eq!(signals(&t, id, &events), (false, false, 0));
+        })
+    });
+    assert_eq!(signals(&t, id, &events), (false, false, 0));
+    let ((), events) = support::with_logs(|| {
+        t.in_scope(|| {
             constant_d();
             constant_d();
-        });
+        })
     });
     assert_eq!(signals(&t, id, &events), (true, true, 1));
     let scrape = Scrape::parse(&t.render_prometheus()).unwrap();
@@ -137,8 +143,7 @@ fn attributes_with_constant_labels_report_the_limit() {
 fn the_api_and_handles_report_the_limit() {
     let id = MetricId::KnowledgeCacheHitsTotal;
     let t = pipeline(id);
-    let (subscriber, events) = support::logging();
-    tracing::subscriber::with_default(subscriber, || {
+    let ((), events) = support::with_logs(|| {
         for cache in ["a", "b", "c"] {
             t.metrics().record_cache_hit(cache);
         }
@@ -154,8 +159,7 @@ fn the_api_and_handles_report_the_limit() {
 fn gauge_moves_past_the_limit_are_reported_and_dropped() {
     let id = MetricId::ActiveWorkflows;
     let t = pipeline(id);
-    let (subscriber, events) = support::logging();
-    tracing::subscriber::with_default(subscriber, || {
+    let ((), events) = support::with_logs(|| {
         for wf in ["a", "b", "c", "d"] {
             t.metrics().inc_active_workflows(wf);
         }
@@ -175,10 +179,9 @@ fn values_exported_alike_are_one_series() {
         .with_series_limit(id, 2)
         .build()
         .unwrap();
-    let (subscriber, events) = support::logging();
     let long = "x".repeat(300);
     let longer = format!("{long}y");
-    tracing::subscriber::with_default(subscriber, || {
+    let ((), events) = support::with_logs(|| {
         t.metrics().record_cache_hit("");
         t.metrics().record_cache_hit("unknown");
         t.metrics().record_cache_hit(&long);
@@ -210,8 +213,7 @@ fn one_limit_report_whatever_mix_of_paths() {
     // warning, and both overflow into the same series.
     let id = MetricId::GithubOperationsTotal;
     let t = pipeline(id);
-    let (subscriber, events) = support::logging();
-    tracing::subscriber::with_default(subscriber, || {
+    let ((), events) = support::with_logs(|| {
         t.in_scope(|| {
             for i in 0..LIMIT + 1 {
                 t.metrics()

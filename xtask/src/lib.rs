@@ -109,7 +109,10 @@ pub fn attribute_reference() -> String {
          |---|---|---|---|---|\n",
     );
     for spec in INSTRUMENTS {
-        let metrics: Vec<String> = spec.metrics().map(|id| format!("`{}`", id.def().name)).collect();
+        let metrics: Vec<String> = spec
+            .metrics()
+            .map(|id| format!("`{}`", id.def().name))
+            .collect();
         let args: Vec<String> = spec
             .args
             .iter()
@@ -163,7 +166,12 @@ pub fn generated_files(root: &Path) -> Result<Vec<Generated>, String> {
     let readme_path = root.join("README.md");
     let readme = std::fs::read_to_string(&readme_path).map_err(|e| format!("README.md: {e}"))?;
     let readme = splice(&readme, REFERENCE_BEGIN, REFERENCE_END, &metric_reference())?;
-    let readme = splice(&readme, ATTRIBUTES_BEGIN, ATTRIBUTES_END, &attribute_reference())?;
+    let readme = splice(
+        &readme,
+        ATTRIBUTES_BEGIN,
+        ATTRIBUTES_END,
+        &attribute_reference(),
+    )?;
     let mut files = vec![Generated {
         path: PathBuf::from("README.md"),
         content: readme,

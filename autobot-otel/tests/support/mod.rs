@@ -131,11 +131,18 @@ impl<S: Subscriber> Layer<S> for Events {
     }
 }
 
-/// A subscriber with an [`Events`] layer, for `tracing::subscriber::with_default`.
-pub fn logging() -> (impl Subscriber + Send + Sync, Events) {
+/// Runs `f` with the events it logs on this thread captured.
+pub fn with_logs<T>(f: impl FnOnce() -> T) -> (T, Events) {
     use tracing_subscriber::layer::SubscriberExt;
     let events = Events::default();
-    (tracing_subscriber::registry().with(events.clone()), events)
+    let subscriber = tracing_subscriber::registry().with(events.clone());
+    let out = tracing::subscriber::with_default(subscriber, || {
+        // Scoped subscribers of tests on other threads come and go; make sure
+        // the callsites see this one.
+        tracing::callsite::rebuild_interest_cache();
+        f()
+    });
+    (out, events)
 }
 
 /// A subscriber with a [`Capture`] layer, for `tracing::subscriber::set_default`.
