@@ -1770,6 +1770,15 @@ mod tests {
         }
     }
 
+    /// Serializes the tests that render conflicts: tracing registers a callsite
+    /// on its first hit with the subscribers alive then, so a test without a
+    /// subscriber hitting the conflict warning first, on another thread, could
+    /// leave it disabled for the test that captures it.
+    fn serial() -> std::sync::MutexGuard<'static, ()> {
+        static SERIAL: Mutex<()> = Mutex::new(());
+        SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Runs `f` with the events it logs on this thread captured.
     fn capture<T>(f: impl FnOnce() -> T) -> (T, Vec<(String, String)>) {
         use tracing_subscriber::layer::SubscriberExt as _;
@@ -1804,6 +1813,7 @@ mod tests {
     /// catalog always keeps it, in every fresh pipeline.
     #[test]
     fn the_catalog_keeps_its_family_against_another_scope() {
+        let _serial = serial();
         use crate::labels::Outcome;
         use opentelemetry::metrics::MeterProvider as _;
         const ROUNDS: usize = 24;
@@ -1861,7 +1871,11 @@ mod tests {
                 .iter()
                 .filter(|(_, text)| text.contains("left out of the Prometheus scrape"))
                 .collect();
-            assert_eq!(warnings.len(), 1, "once per family: {logged:?}");
+            assert_eq!(
+                warnings.len(),
+                1,
+                "round {round}: once per family: {logged:?}"
+            );
             let (target, text) = warnings[0];
             assert_eq!(target, LOG_TARGET);
             for part in [
@@ -1879,6 +1893,7 @@ mod tests {
     /// instrument does not take its name in the meantime.
     #[test]
     fn catalog_names_stay_reserved_before_the_catalog_records() {
+        let _serial = serial();
         use opentelemetry::metrics::MeterProvider as _;
         let t = pipeline();
         let provider = t.meter_provider().expect("enabled");
@@ -1921,6 +1936,7 @@ mod tests {
     /// renders as any other.
     #[test]
     fn a_reader_without_the_catalog_scope_reserves_nothing() {
+        let _serial = serial();
         use opentelemetry::metrics::MeterProvider as _;
         let (provider, reader) = provider(&[]);
         provider
@@ -1940,6 +1956,7 @@ mod tests {
     /// whatever order the SDK lists them in; the loser is counted too.
     #[test]
     fn other_scopes_resolve_by_scope_name() {
+        let _serial = serial();
         use opentelemetry::metrics::MeterProvider as _;
         for round in 0..16 {
             let (provider, reader) = provider(&[]);

@@ -228,6 +228,11 @@ fn parse_sample(line: &str) -> Result<Sample, String> {
             {
                 return Err(format!("invalid label name `{key}`"));
             }
+            if key.starts_with("__") {
+                return Err(format!(
+                    "reserved label name `{key}` (Prometheus keeps `__` names)"
+                ));
+            }
             if chars.next().map(|(_, c)| c) != Some('"') {
                 return Err(format!("label `{key}` value is not quoted"));
             }

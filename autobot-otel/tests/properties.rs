@@ -442,7 +442,7 @@ fn attribute_key() -> impl Strategy<Value = String> {
 
 fn valid_label_name(name: &str) -> bool {
     !name.is_empty()
-        && name != "__name__"
+        && !name.starts_with("__")
         && name
             .chars()
             .enumerate()
