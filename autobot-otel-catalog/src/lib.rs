@@ -31,6 +31,7 @@ use std::fmt;
 
 pub mod instrument;
 pub mod labels;
+pub mod self_metrics;
 
 /// What kind of instrument a metric is, in Prometheus terms.
 ///

@@ -690,8 +690,7 @@ fn compare_scopes(a: &InstrumentationScope, b: &InstrumentationScope) -> Orderin
 /// Whether `name` is one of the catalog's or the self-metrics' families,
 /// which only [`PRIORITY_SCOPE`] may write.
 fn is_reserved(name: &str) -> bool {
-    crate::catalog::MetricId::from_name(name).is_some()
-        || crate::self_metrics::FAMILIES.contains(&name)
+    crate::catalog::MetricId::from_name(name).is_some() || crate::self_metrics::is_self_metric(name)
 }
 
 /// Decides which entries of one family (same name, in resolution order) are

@@ -311,7 +311,7 @@ fn family_counts(rm: &ResourceMetrics, series: &HashMap<String, usize>) -> Famil
         .count();
     let self_metrics = series
         .keys()
-        .filter(|name| name.starts_with(crate::self_metrics::SELF_METRIC_PREFIX))
+        .filter(|name| crate::self_metrics::is_self_metric(name))
         .count();
     let target_info = usize::from(!rm.resource().is_empty());
     let other = series.len() - catalog - self_metrics + target_info;

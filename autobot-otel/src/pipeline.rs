@@ -261,8 +261,7 @@ impl TelemetryBuilder {
                 .filter(|o| o.settings.traces)
                 .map(|o| o.traces_status.clone()),
         };
-        self_metrics::register(&meter, diagnostics, exports);
-        self_metrics::register_conflicts(&meter, reader.conflicts());
+        self_metrics::register(&meter, diagnostics, exports, reader.conflicts());
         Ok(Telemetry {
             inner: Arc::new(Inner {
                 meter_provider: Some(meter_provider),
@@ -299,10 +298,7 @@ fn catalog_view(limits: SeriesLimits) -> impl Fn(&Instrument) -> Option<Stream> 
     move |instrument: &Instrument| {
         let limit = match CATALOG.iter().find(|d| d.otel_name() == instrument.name()) {
             Some(def) => limits.get(def.id),
-            None if instrument
-                .name()
-                .starts_with(self_metrics::SELF_METRIC_PREFIX) =>
-            {
+            None if self_metrics::is_self_metric(instrument.name()) => {
                 self_metrics::SELF_METRIC_SERIES_LIMIT
             }
             None => return None,

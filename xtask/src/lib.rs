@@ -143,6 +143,37 @@ pub fn attribute_reference() -> String {
     out
 }
 
+/// Start marker of the generated self-metric table inside `README.md`.
+pub const SELF_METRICS_BEGIN: &str =
+    "<!-- BEGIN GENERATED: self-metrics (cargo xtask gen; do not edit) -->";
+/// End marker of the generated self-metric table inside `README.md`.
+pub const SELF_METRICS_END: &str = "<!-- END GENERATED: self-metrics -->";
+
+/// The self-metrics: name, type, labels, what they count, when present.
+pub fn self_metric_reference() -> String {
+    use autobot_otel::catalog::self_metrics::SELF_METRICS;
+    let mut out = String::from(
+        "| Prometheus name | Type | Labels | What it counts | Present |\n|---|---|---|---|---|\n",
+    );
+    for def in SELF_METRICS {
+        let labels: Vec<String> = def.labels.iter().map(|l| format!("`{l}`")).collect();
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} |",
+            def.name,
+            def.kind,
+            if labels.is_empty() {
+                "—".to_string()
+            } else {
+                labels.join(", ")
+            },
+            def.help.replace('|', "\\|"),
+            def.present,
+        );
+    }
+    out
+}
+
 /// Replaces the text between `begin` and `end` in `text`.
 pub fn splice(text: &str, begin: &str, end: &str, body: &str) -> Result<String, String> {
     let start = text
