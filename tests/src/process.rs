@@ -72,6 +72,38 @@ impl ManagedProcess {
         }
     }
 
+    /// Asks the process to stop (SIGTERM, via `kill -TERM`) and waits up to
+    /// `timeout` for it to exit; kills it (SIGKILL) if it has not. Returns how it
+    /// exited.
+    pub(crate) fn terminate(&self, timeout: Duration) -> Result<ExitStatus> {
+        if let Some(status) = self.exited() {
+            return Ok(status);
+        }
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.pid.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let graceful = poll(
+            timeout,
+            Duration::from_millis(20),
+            || Ok(self.exited()),
+            String::new,
+        );
+        match graceful {
+            Ok(status) => Ok(status),
+            Err(_) => {
+                let mut child = self.child();
+                let _ = child.kill();
+                child
+                    .wait()
+                    .map_err(|e| err!("cannot reap {}: {e}", self.name))
+            }
+        }
+    }
+
     /// The whole log (stdout + stderr, in the order written).
     pub(crate) fn log(&self) -> String {
         std::fs::read(&self.log_path)

@@ -34,6 +34,11 @@ pub struct PrometheusOptions {
     pub startup_timeout: Duration,
     /// Extra command-line flags for `prometheus`.
     pub extra_args: Vec<String>,
+    /// Alertmanagers (`host:port`) to send alerts to (`alerting:` section).
+    pub alertmanagers: Vec<String>,
+    /// Top-level YAML sections appended verbatim to the generated config, e.g. a
+    /// `remote_write:` stanza taken from `collector-config/prometheus`.
+    pub extra_config: String,
 }
 
 impl Default for PrometheusOptions {
@@ -45,6 +50,8 @@ impl Default for PrometheusOptions {
             rule_files: Vec::new(),
             startup_timeout: Duration::from_secs(30),
             extra_args: Vec::new(),
+            alertmanagers: Vec::new(),
+            extra_config: String::new(),
         }
     }
 }
@@ -82,6 +89,21 @@ impl PrometheusOptions {
         self
     }
 
+    /// Sends alerts to the Alertmanager at `host:port`.
+    pub fn alertmanager(mut self, target: impl Into<String>) -> Self {
+        self.alertmanagers.push(target.into());
+        self
+    }
+
+    /// Appends top-level YAML sections (e.g. `remote_write:`) to the config.
+    pub fn extra_config(mut self, yaml: impl AsRef<str>) -> Self {
+        self.extra_config.push_str(yaml.as_ref());
+        if !self.extra_config.ends_with('\n') {
+            self.extra_config.push('\n');
+        }
+        self
+    }
+
     /// Renders the `prometheus.yml` these options describe.
     pub fn config_yaml(&self) -> Result<String> {
         let interval = prom_duration(self.scrape_interval);
@@ -107,6 +129,14 @@ impl PrometheusOptions {
         let _ = writeln!(y, "    static_configs:");
         let targets: Vec<String> = self.targets.iter().map(|t| q(t)).collect();
         let _ = writeln!(y, "      - targets: [{}]", targets.join(", "));
+        if !self.alertmanagers.is_empty() {
+            let ams: Vec<String> = self.alertmanagers.iter().map(|t| q(t)).collect();
+            let _ = writeln!(y, "alerting:");
+            let _ = writeln!(y, "  alertmanagers:");
+            let _ = writeln!(y, "    - static_configs:");
+            let _ = writeln!(y, "        - targets: [{}]", ams.join(", "));
+        }
+        y.push_str(&self.extra_config);
         Ok(y)
     }
 }
@@ -267,6 +297,13 @@ impl PrometheusServer {
         self.api("/api/v1/query", &[("query", expr)])
     }
 
+    /// [`Self::query_vector`] evaluated at `time` (Unix seconds).
+    pub fn query_vector_at(&self, expr: &str, time: f64) -> Result<Vec<Sample>> {
+        let t = format!("{time:.3}");
+        let data = self.api("/api/v1/query", &[("query", expr), ("time", &t)])?;
+        parse_vector(&data).map_err(|e| err!("query {expr:?} at {t}: {e}"))
+    }
+
     /// Like [`Self::query`], for expressions that return an instant vector.
     pub fn query_vector(&self, expr: &str) -> Result<Vec<Sample>> {
         let data = self.query(expr)?;
@@ -405,31 +442,38 @@ impl PrometheusServer {
     }
 
     fn api(&self, path: &str, params: &[(&str, &str)]) -> Result<Value> {
-        let url = reqwest::Url::parse_with_params(&format!("{}{path}", self.base_url()), params)
-            .map_err(|e| err!("bad URL for {path}: {e}"))?;
-        let r = http_get(url.as_str()).map_err(|e| self.with_log(e))?;
-        let v: Value = serde_json::from_str(&r.body).map_err(|e| {
-            err!(
-                "{path}: HTTP {} with non-JSON body ({e}): {}",
-                r.status,
-                r.body
-            )
-        })?;
-        if v.get("status").and_then(Value::as_str) != Some("success") {
-            return Err(err!(
-                "{path} {params:?}: HTTP {} status={} errorType={} error={}",
-                r.status,
-                v.get("status").unwrap_or(&Value::Null),
-                v.get("errorType").unwrap_or(&Value::Null),
-                v.get("error").unwrap_or(&Value::Null)
-            ));
-        }
-        Ok(v.get("data").cloned().unwrap_or(Value::Null))
+        api_get(&self.base_url(), path, params).map_err(|e| self.with_log(e))
     }
 
     fn with_log(&self, e: HarnessError) -> HarnessError {
         err!("{e}; prometheus log tail:\n{}", self.log_tail(20))
     }
+}
+
+/// `GET {base}{path}?params` of a Prometheus-compatible HTTP API (Prometheus,
+/// VictoriaMetrics): the response's `data`, or an error carrying `errorType` and
+/// `error` when `status` is not `success`.
+pub(crate) fn api_get(base: &str, path: &str, params: &[(&str, &str)]) -> Result<Value> {
+    let url = reqwest::Url::parse_with_params(&format!("{base}{path}"), params)
+        .map_err(|e| err!("bad URL for {path}: {e}"))?;
+    let r = http_get(url.as_str())?;
+    let v: Value = serde_json::from_str(&r.body).map_err(|e| {
+        err!(
+            "{path}: HTTP {} with non-JSON body ({e}): {}",
+            r.status,
+            r.body
+        )
+    })?;
+    if v.get("status").and_then(Value::as_str) != Some("success") {
+        return Err(err!(
+            "{path} {params:?}: HTTP {} status={} errorType={} error={}",
+            r.status,
+            v.get("status").unwrap_or(&Value::Null),
+            v.get("errorType").unwrap_or(&Value::Null),
+            v.get("error").unwrap_or(&Value::Null)
+        ));
+    }
+    Ok(v.get("data").cloned().unwrap_or(Value::Null))
 }
 
 fn str_field(v: &Value, key: &str) -> String {
@@ -440,7 +484,7 @@ fn str_field(v: &Value, key: &str) -> String {
 }
 
 /// Parses a query `data` object of `resultType` `vector`.
-fn parse_vector(data: &Value) -> Result<Vec<Sample>> {
+pub(crate) fn parse_vector(data: &Value) -> Result<Vec<Sample>> {
     let rt = data.get("resultType").and_then(Value::as_str);
     if rt != Some("vector") {
         return Err(err!("expected a vector result, got {data}"));
