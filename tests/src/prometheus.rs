@@ -265,6 +265,11 @@ impl PrometheusServer {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.process.pid()
+    }
+
     /// The port Prometheus listens on.
     pub fn port(&self) -> u16 {
         self.port
