@@ -51,6 +51,9 @@ pub struct Workload {
     extra: Vec<ExtraSeries>,
 }
 
+/// Builds the `i`-th label set of one kind of [`ExtraSeries`].
+type ExtraKind = fn(usize) -> ExtraSeries;
+
 /// One extra label set of [`Workload::with_extra_series`] and the calls that move it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ExtraSeries {
@@ -82,7 +85,7 @@ impl ExtraSeries {
     /// The kinds, each with how many label sets it may add: its metrics' series
     /// limits (`MetricDef::max_series`) less room for the base workload's label sets,
     /// so nothing reaches a limit and folds into the overflow series.
-    fn kinds() -> [(fn(usize) -> ExtraSeries, usize); 5] {
+    fn kinds() -> [(ExtraKind, usize); 5] {
         use autobot_otel::catalog::MetricId;
         let room = |ids: &[MetricId]| {
             ids.iter()

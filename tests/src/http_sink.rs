@@ -155,10 +155,7 @@ fn serve(listener: TcpListener, requests: Arc<Mutex<Vec<SinkRequest>>>, stop: Ar
             .name("http-sink-conn".into())
             .spawn(move || {
                 if let Ok(Some(req)) = handle(stream) {
-                    requests
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push(req);
+                    requests.lock().unwrap_or_else(|p| p.into_inner()).push(req);
                 }
             });
     }

@@ -61,8 +61,7 @@ fn string_map(v: &serde_yaml::Value) -> BTreeMap<String, String> {
 pub fn alert_rules() -> Result<Vec<AlertRule>> {
     let mut out = Vec::new();
     for path in rule_files()? {
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| err!("{}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| err!("{}: {e}", path.display()))?;
         let doc: serde_yaml::Value =
             serde_yaml::from_str(&text).map_err(|e| err!("{}: {e}", path.display()))?;
         let groups = doc["groups"]
@@ -106,8 +105,7 @@ pub fn dashboard_queries() -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     let dir = repo_root().join("collector-config/grafana/dashboards");
     for path in files_with_extension(&dir, "json")? {
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| err!("{}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| err!("{}: {e}", path.display()))?;
         let board: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| err!("{}: {e}", path.display()))?;
         let name = path
@@ -171,7 +169,12 @@ pub fn guide_queries() -> Result<Vec<GuideQuery>> {
     let md = std::fs::read_to_string(&path).map_err(|e| err!("{}: {e}", path.display()))?;
     let mut out = Vec::new();
     for section in md.split("\n### ").skip(1) {
-        let title = section.lines().next().unwrap_or_default().trim().to_string();
+        let title = section
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
         let blocks = promql_blocks(section);
         let find = |label: &str| {
             blocks

@@ -101,10 +101,7 @@ impl VictoriaMetrics {
             Duration::from_millis(100),
             || {
                 self.process.ensure_running()?;
-                Ok(http_get(&url)
-                    .ok()
-                    .filter(|r| r.status == 200)
-                    .map(|_| ()))
+                Ok(http_get(&url).ok().filter(|r| r.status == 200).map(|_| ()))
             },
             || {
                 format!(

@@ -46,7 +46,9 @@ fn parse_duration(text: &str) -> Duration {
             number.push(c);
             continue;
         }
-        let n: u64 = number.parse().unwrap_or_else(|_| panic!("bad duration {text}"));
+        let n: u64 = number
+            .parse()
+            .unwrap_or_else(|_| panic!("bad duration {text}"));
         number.clear();
         total += n * match c {
             's' => 1,
@@ -177,12 +179,9 @@ fn fast_rules_keep_the_shipped_expressions() {
                 let name = rule["alert"].as_str().unwrap();
                 let orig: &AlertRule = shipped.iter().find(|r| r.alert == name).unwrap();
                 assert_eq!(rule["expr"].as_str().unwrap().trim(), orig.expr);
-                let want = parse_duration(orig.for_duration.as_deref().unwrap()).as_secs()
-                    / FOR_DIVISOR;
-                assert_eq!(
-                    rule["for"].as_str().unwrap(),
-                    format!("{}s", want.max(1))
-                );
+                let want =
+                    parse_duration(orig.for_duration.as_deref().unwrap()).as_secs() / FOR_DIVISOR;
+                assert_eq!(rule["for"].as_str().unwrap(), format!("{}s", want.max(1)));
             }
         }
     }
@@ -257,9 +256,9 @@ fn an_open_circuit_breaker_pages_once_and_inhibits_the_warning_of_its_replica() 
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let suppressed = loop {
         let alerts = alertmanager.alerts().unwrap();
-        let held = alerts.iter().find(|a| {
-            is(a, "RedisSuccessRateLow", &instance) && a["labels"]["database"] == "main"
-        });
+        let held = alerts
+            .iter()
+            .find(|a| is(a, "RedisSuccessRateLow", &instance) && a["labels"]["database"] == "main");
         if let Some(a) = held.filter(|a| a["status"]["state"] == "suppressed") {
             break a.clone();
         }
@@ -296,8 +295,7 @@ fn an_open_circuit_breaker_pages_once_and_inhibits_the_warning_of_its_replica() 
         serde_json::json!({"alertname": "CircuitBreakerOpen", "category": "performance"})
     );
     // The documented labels: the rule's, the series', the replica's.
-    let labels: BTreeMap<String, String> =
-        serde_json::from_value(alert["labels"].clone()).unwrap();
+    let labels: BTreeMap<String, String> = serde_json::from_value(alert["labels"].clone()).unwrap();
     let mut want: BTreeMap<String, String> = critical.labels.clone();
     for (k, v) in [
         ("alertname", "CircuitBreakerOpen"),
@@ -328,5 +326,8 @@ fn an_open_circuit_breaker_pages_once_and_inhibits_the_warning_of_its_replica() 
         .iter()
         .filter(|(_, _, a)| is(a, "RedisSuccessRateLow", &instance))
         .collect();
-    assert!(leaked.is_empty(), "inhibited warning delivered: {leaked:#?}");
+    assert!(
+        leaked.is_empty(),
+        "inhibited warning delivered: {leaked:#?}"
+    );
 }

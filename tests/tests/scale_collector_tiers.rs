@@ -154,7 +154,10 @@ fn three_replicas_through_agent_and_gateway_lose_nothing_across_a_gateway_restar
         assert!(*n > 100, "{r} played only {n} ticks");
         let spans = &got[r];
         let duplicates = spans.len() as u64 - n;
-        eprintln!("{r}: {n} ticks, {} spans arrived ({duplicates} duplicates)", spans.len());
+        eprintln!(
+            "{r}: {n} ticks, {} spans arrived ({duplicates} duplicates)",
+            spans.len()
+        );
     }
 
     // Metrics: all 56 of every replica; exports without a gap; the final counts.
@@ -166,7 +169,11 @@ fn three_replicas_through_agent_and_gateway_lose_nothing_across_a_gateway_restar
             .collect();
         let names: BTreeSet<&str> = mine.iter().map(|m| m.name.as_str()).collect();
         for def in CATALOG {
-            assert!(names.contains(def.otel_name()), "{r}: {} missing", def.otel_name());
+            assert!(
+                names.contains(def.otel_name()),
+                "{r}: {} missing",
+                def.otel_name()
+            );
         }
         let executions: Vec<_> = mine
             .iter()
@@ -196,7 +203,10 @@ fn three_replicas_through_agent_and_gateway_lose_nothing_across_a_gateway_restar
             .filter(|p| p.timestamp == Some(last))
             .filter_map(|p| p.value)
             .sum();
-        assert_eq!(final_count, ticks[r] as f64, "{r}: final workflow executions");
+        assert_eq!(
+            final_count, ticks[r] as f64,
+            "{r}: final workflow executions"
+        );
     }
     drop(agent);
     eprintln!("took {:?}", started.elapsed());

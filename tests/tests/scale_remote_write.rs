@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use autobot_otel_tests::shipped::{every_shipped_query, split_threshold};
 use autobot_otel_tests::{
     PrometheusOptions, PrometheusServer, Sample, VictoriaMetrics, VictoriaOptions, now_unix,
-    repo_root, sum_metric,
+    promtool_check_config, repo_root, sum_metric,
 };
 
 /// Replicas of the demo.
@@ -77,9 +77,7 @@ fn with_window(expr: &str, window: &str) -> String {
             Some(close)
                 if close > 1
                     && rest[..close - 1].chars().all(|c| c.is_ascii_digit())
-                    && rest[close - 1..close]
-                        .chars()
-                        .all(|c| "smhdwy".contains(c)) =>
+                    && rest[close - 1..close].chars().all(|c| "smhdwy".contains(c)) =>
             {
                 out.push_str(window);
                 rest = &rest[close..];
@@ -243,7 +241,8 @@ fn three_replicas_remote_written_to_victoria_metrics_answer_every_query_like_pro
     for (k, pv) in &pm {
         let vv = vmap[k];
         assert!(
-            (pv - vv).abs() <= RAW_TOLERANCE * pv.abs().max(vv.abs()) || (pv.is_nan() && vv.is_nan()),
+            (pv - vv).abs() <= RAW_TOLERANCE * pv.abs().max(vv.abs())
+                || (pv.is_nan() && vv.is_nan()),
             "{k}: prometheus {pv}, victoria {vv}"
         );
     }
@@ -309,6 +308,15 @@ fn three_replicas_remote_written_to_victoria_metrics_answer_every_query_like_pro
     }
     eprintln!("took {:?}", started.elapsed());
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn promtool_accepts_the_scale_out_config() {
+    let out = promtool_check_config(
+        repo_root().join("collector-config/prometheus/prometheus-scale-out.yml"),
+    )
+    .unwrap();
+    assert!(out.success(), "{}", out.combined());
 }
 
 #[test]
