@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::error::{Result, err};
 use crate::http::http_get;
 use crate::ports::free_port;
-use crate::process::{ManagedProcess, poll};
+use crate::process::{ManagedProcess, retry_port_conflicts};
 use crate::promtool::{ToolOutput, run_with_timeout};
 use crate::tempdir::TempDir;
 use crate::tools::{alertmanager_bin, amtool_bin};
@@ -37,13 +37,12 @@ impl Alertmanager {
     /// address was taken meanwhile.
     pub fn start(config_yaml: &str) -> Result<Alertmanager> {
         let bin = alertmanager_bin()?;
-        let mut last_err = None;
-        for _attempt in 0..3 {
-            let dir = TempDir::new("alertmanager")?;
+        retry_port_conflicts("alertmanager", || {
+            let dir = TempDir::new("alertmanager").map_err(|e| (e, false))?;
             let config = dir.path().join("alertmanager.yml");
             std::fs::write(&config, config_yaml)
-                .map_err(|e| err!("cannot write {}: {e}", config.display()))?;
-            let port = free_port()?;
+                .map_err(|e| (err!("cannot write {}: {e}", config.display()), false))?;
+            let port = free_port().map_err(|e| (e, false))?;
             let mut cmd = Command::new(&bin);
             cmd.arg(format!("--config.file={}", config.display()))
                 .arg(format!(
@@ -54,38 +53,15 @@ impl Alertmanager {
                 .arg("--cluster.listen-address=")
                 .current_dir(dir.path());
             let process =
-                ManagedProcess::spawn("alertmanager", cmd, &dir.path().join("alertmanager.log"))?;
+                ManagedProcess::spawn("alertmanager", cmd, &dir.path().join("alertmanager.log"))
+                    .map_err(|e| (e, false))?;
             let am = Alertmanager { process, port, dir };
-            match am.wait_ready(Duration::from_secs(30)) {
-                Ok(()) => return Ok(am),
-                Err(e) => {
-                    let retry = am.process.log().contains("address already in use");
-                    last_err = Some(e);
-                    if !retry {
-                        break;
-                    }
-                }
-            }
-        }
-        Err(last_err.unwrap_or_else(|| err!("alertmanager did not start")))
-    }
-
-    fn wait_ready(&self, timeout: Duration) -> Result<()> {
-        let url = format!("{}/-/ready", self.base_url());
-        poll(
-            timeout,
-            Duration::from_millis(100),
-            || {
-                self.process.ensure_running()?;
-                Ok(http_get(&url).ok().filter(|r| r.status == 200).map(|_| ()))
-            },
-            || {
-                format!(
-                    "alertmanager not ready at {url}; log tail:\n{}",
-                    self.log_tail(30)
-                )
-            },
-        )
+            am.process.wait_http_ok(
+                &format!("{}/-/ready", am.base_url()),
+                Duration::from_secs(30),
+            )?;
+            Ok(am)
+        })
     }
 
     /// `http://127.0.0.1:<port>`.

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::error::{HarnessError, Result, err};
 use crate::http::http_get;
 use crate::ports::free_port;
-use crate::process::{ManagedProcess, poll};
+use crate::process::{ManagedProcess, poll, retry_port_conflicts};
 use crate::tempdir::TempDir;
 use crate::tools::prometheus_bin;
 
@@ -196,14 +196,14 @@ impl PrometheusServer {
     /// Retries on a fresh port if the listen address was taken meanwhile.
     pub fn start(options: PrometheusOptions) -> Result<PrometheusServer> {
         let bin = prometheus_bin()?;
-        let mut last_err = None;
-        for _attempt in 0..3 {
-            let dir = TempDir::new("prometheus")?;
+        retry_port_conflicts("prometheus", || {
+            let dir = TempDir::new("prometheus").map_err(|e| (e, false))?;
             let config_path = dir.path().join("prometheus.yml");
-            std::fs::write(&config_path, options.config_yaml()?)
-                .map_err(|e| err!("cannot write {}: {e}", config_path.display()))?;
+            let yaml = options.config_yaml().map_err(|e| (e, false))?;
+            std::fs::write(&config_path, yaml)
+                .map_err(|e| (err!("cannot write {}: {e}", config_path.display()), false))?;
             let data = dir.path().join("data");
-            let port = free_port()?;
+            let port = free_port().map_err(|e| (e, false))?;
             let mut cmd = Command::new(&bin);
             cmd.arg(format!("--config.file={}", config_path.display()))
                 .arg(format!("--storage.tsdb.path={}", data.display()))
@@ -211,7 +211,7 @@ impl PrometheusServer {
                 .args(&options.extra_args)
                 .current_dir(dir.path());
             let log = dir.path().join("prometheus.log");
-            let process = ManagedProcess::spawn("prometheus", cmd, &log)?;
+            let process = ManagedProcess::spawn("prometheus", cmd, &log).map_err(|e| (e, false))?;
             let server = PrometheusServer {
                 process,
                 port,
@@ -219,44 +219,11 @@ impl PrometheusServer {
                 options: options.clone(),
                 dir,
             };
-            match server.wait_ready(options.startup_timeout) {
-                Ok(()) => return Ok(server),
-                Err(e) => {
-                    let retry = server.process.log().contains("address already in use");
-                    last_err = Some(e);
-                    if !retry {
-                        break;
-                    }
-                }
-            }
-        }
-        Err(last_err.unwrap_or_else(|| err!("prometheus did not start")))
-    }
-
-    fn wait_ready(&self, timeout: Duration) -> Result<()> {
-        let url = format!("{}/-/ready", self.base_url());
-        let mut last = String::from("no response yet");
-        let r = poll(
-            timeout,
-            Duration::from_millis(100),
-            || {
-                self.process.ensure_running()?;
-                match http_get(&url) {
-                    Ok(r) if r.status == 200 => return Ok(Some(())),
-                    Ok(r) => last = format!("HTTP {}: {}", r.status, r.body.trim()),
-                    Err(e) => last = e.to_string(),
-                }
-                Ok(None)
-            },
-            String::new,
-        );
-        r.map_err(|e| {
-            err!(
-                "prometheus at {} not ready ({}; last /-/ready: {last}); log tail:\n{}",
-                self.base_url(),
-                e.message().trim_end_matches(": "),
-                self.log_tail(40)
-            )
+            let ready = format!("{}/-/ready", server.base_url());
+            server
+                .process
+                .wait_http_ok(&ready, options.startup_timeout)?;
+            Ok(server)
         })
     }
 

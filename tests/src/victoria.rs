@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::error::{Result, err};
 use crate::http::http_get;
 use crate::ports::free_port;
-use crate::process::{ManagedProcess, poll};
+use crate::process::{ManagedProcess, poll, retry_port_conflicts};
 use crate::prometheus::{Sample, api_get, parse_vector};
 use crate::tempdir::TempDir;
 use crate::tools::victoria_metrics_bin;
@@ -59,10 +59,9 @@ impl VictoriaMetrics {
     /// fresh port if the listen address was taken meanwhile.
     pub fn start(options: VictoriaOptions) -> Result<VictoriaMetrics> {
         let bin = victoria_metrics_bin()?;
-        let mut last_err = None;
-        for _attempt in 0..3 {
-            let dir = TempDir::new("victoria")?;
-            let port = free_port()?;
+        retry_port_conflicts("victoria-metrics", || {
+            let dir = TempDir::new("victoria").map_err(|e| (e, false))?;
+            let port = free_port().map_err(|e| (e, false))?;
             let mut cmd = Command::new(&bin);
             cmd.arg(format!("-httpListenAddr=127.0.0.1:{port}"))
                 .arg(format!(
@@ -78,38 +77,15 @@ impl VictoriaMetrics {
                 .args(&options.extra_args)
                 .current_dir(dir.path());
             let process =
-                ManagedProcess::spawn("victoria-metrics", cmd, &dir.path().join("vm.log"))?;
+                ManagedProcess::spawn("victoria-metrics", cmd, &dir.path().join("vm.log"))
+                    .map_err(|e| (e, false))?;
             let vm = VictoriaMetrics { process, port, dir };
-            match vm.wait_ready(options.startup_timeout) {
-                Ok(()) => return Ok(vm),
-                Err(e) => {
-                    let retry = vm.process.log().contains("address already in use");
-                    last_err = Some(e);
-                    if !retry {
-                        break;
-                    }
-                }
-            }
-        }
-        Err(last_err.unwrap_or_else(|| err!("victoria-metrics did not start")))
-    }
-
-    fn wait_ready(&self, timeout: Duration) -> Result<()> {
-        let url = format!("{}/health", self.base_url());
-        poll(
-            timeout,
-            Duration::from_millis(100),
-            || {
-                self.process.ensure_running()?;
-                Ok(http_get(&url).ok().filter(|r| r.status == 200).map(|_| ()))
-            },
-            || {
-                format!(
-                    "victoria-metrics not ready at {url}; log tail:\n{}",
-                    self.log_tail(30)
-                )
-            },
-        )
+            vm.process.wait_http_ok(
+                &format!("{}/health", vm.base_url()),
+                options.startup_timeout,
+            )?;
+            Ok(vm)
+        })
     }
 
     /// `http://127.0.0.1:<port>`.
