@@ -6,6 +6,14 @@
 //! - `AUTOBOT_DEMO_ADDR`: listen address (default `127.0.0.1:8001`)
 //! - `AUTOBOT_DEMO_DURATION_SECS`: stop after this many seconds (default: run until Ctrl-C)
 //! - `AUTOBOT_DEMO_TICK_MS`: workload period in ms (default 200)
+//! - `AUTOBOT_DEMO_SEED`: seed of the simulated outcomes (default 42)
+//! - `AUTOBOT_DEMO_FAILING_DATABASE`: `main` or `knowledge`; every Redis request to
+//!   that database fails, so its circuit breaker opens and stays open
+//!   ([`crate::workload::Workload::with_failing_database`]; drives the
+//!   `CircuitBreakerOpen` and `RedisSuccessRateLow` alerts). Default: none.
+//! - `AUTOBOT_DEMO_EXTRA_SERIES`: add about this many series to the scrape, moved on
+//!   every tick ([`crate::workload::Workload::with_extra_series`]; at most about
+//!   10,000, within the series limits). Used by `scripts/scale-report.sh`. Default 0.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -51,7 +59,19 @@ pub async fn run_from_env() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     };
-    let ticks = crate::workload::run(guard.metrics(), 42, period, until).await;
+    let mut workload = crate::workload::Workload::new(env_u64("AUTOBOT_DEMO_SEED").unwrap_or(42));
+    if let Some(db) = std::env::var("AUTOBOT_DEMO_FAILING_DATABASE")
+        .ok()
+        .filter(|d| !d.is_empty())
+    {
+        tracing::info!(database = %db, "every Redis request to this database fails");
+        workload = workload.with_failing_database(&db);
+    }
+    if let Some(n) = env_u64("AUTOBOT_DEMO_EXTRA_SERIES").filter(|n| *n > 0) {
+        workload = workload.with_extra_series(usize::try_from(n).unwrap_or(usize::MAX));
+        tracing::info!(extra_series = workload.extra_series(), "extra series added");
+    }
+    let ticks = crate::workload::run(guard.metrics(), workload, period, until).await;
     tracing::info!(ticks, "workload stopped; shutting down");
 
     let _ = stop_tx.send(true);

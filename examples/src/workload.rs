@@ -45,7 +45,103 @@ pub struct Workload {
     ticks: u64,
     active_workflows: [u64; 3],
     rate_limit: u64,
-    circuit_failures: u64,
+    /// Consecutive failed requests per database (index into `DATABASES`).
+    circuit_failures: [u64; 2],
+    failing_database: Option<String>,
+    extra: Vec<ExtraSeries>,
+}
+
+/// Builds the `i`-th label set of one kind of [`ExtraSeries`].
+type ExtraKind = fn(usize) -> ExtraSeries;
+
+/// One extra label set of [`Workload::with_extra_series`] and the calls that move it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ExtraSeries {
+    /// `autobot_tasks_executed_total` (1 series) and `autobot_task_duration_seconds`
+    /// (14 series: 11 buckets, `+Inf`, `_sum`, `_count`) of task type `scale_task_<i>`.
+    Task(usize),
+    /// `autobot_workflow_executions_total` (1) and `autobot_workflow_duration_seconds`
+    /// (15) of workflow type `scale_workflow_<i>`.
+    Workflow(usize),
+    /// `autobot_operation_duration_seconds` (15) of operation type `scale_op_<i>`.
+    Operation(usize),
+    /// `autobot_github_pull_requests_total` (1) of repository `scale/repo-<i>`.
+    PullRequest(usize),
+    /// `autobot_github_issues_total` (1) of repository `scale/repo-<i>`.
+    Issue(usize),
+}
+
+impl ExtraSeries {
+    /// Prometheus series one label set adds to a scrape.
+    fn series(self) -> usize {
+        match self {
+            ExtraSeries::Task(_) => 15,
+            ExtraSeries::Workflow(_) => 16,
+            ExtraSeries::Operation(_) => 15,
+            ExtraSeries::PullRequest(_) | ExtraSeries::Issue(_) => 1,
+        }
+    }
+
+    /// The kinds, each with how many label sets it may add: its metrics' series
+    /// limits (`MetricDef::max_series`) less room for the base workload's label sets,
+    /// so nothing reaches a limit and folds into the overflow series.
+    fn kinds() -> [(ExtraKind, usize); 5] {
+        use autobot_otel::catalog::MetricId;
+        let room = |ids: &[MetricId]| {
+            ids.iter()
+                .map(|id| id.def().max_series)
+                .min()
+                .unwrap_or(0)
+                .saturating_sub(50)
+        };
+        [
+            (
+                ExtraSeries::Task,
+                room(&[MetricId::TasksExecutedTotal, MetricId::TaskDurationSeconds]),
+            ),
+            (
+                ExtraSeries::Workflow,
+                room(&[
+                    MetricId::WorkflowExecutionsTotal,
+                    MetricId::WorkflowDurationSeconds,
+                ]),
+            ),
+            (
+                ExtraSeries::Operation,
+                room(&[MetricId::OperationDurationSeconds]),
+            ),
+            (
+                ExtraSeries::PullRequest,
+                room(&[MetricId::GithubPullRequestsTotal]),
+            ),
+            (ExtraSeries::Issue, room(&[MetricId::GithubIssuesTotal])),
+        ]
+    }
+
+    fn record(self, m: &MetricsManager, value: f64) {
+        match self {
+            ExtraSeries::Task(i) => m.record_task_execution(
+                &format!("scale_task_{i}"),
+                "scale-agent",
+                Outcome::Success,
+                value * 30.0,
+            ),
+            ExtraSeries::Workflow(i) => m.record_workflow_execution(
+                &format!("scale_workflow_{i}"),
+                Outcome::Success,
+                value * 240.0,
+            ),
+            ExtraSeries::Operation(i) => {
+                m.record_operation_duration(&format!("scale_op_{i}"), "main", value * 0.1)
+            }
+            ExtraSeries::PullRequest(i) => {
+                m.record_github_pull_request(&format!("scale/repo-{i}"), "create", Outcome::Success)
+            }
+            ExtraSeries::Issue(i) => {
+                m.record_github_issue(&format!("scale/repo-{i}"), "create", Outcome::Success)
+            }
+        }
+    }
 }
 
 impl Workload {
@@ -56,8 +152,76 @@ impl Workload {
             ticks: 0,
             active_workflows: [0; 3],
             rate_limit: 5000,
-            circuit_failures: 0,
+            circuit_failures: [0; 2],
+            failing_database: None,
+            extra: Vec::new(),
         }
+    }
+
+    /// Every Redis request to `database` (`main` or `knowledge`) fails from the first
+    /// tick on: its success rate drops to 0, its circuit breaker opens after three
+    /// requests and stays open (`autobot_circuit_breaker_state{database} == 1`). The
+    /// other database is not affected.
+    ///
+    /// ```
+    /// use autobot_otel::Telemetry;
+    /// use autobot_otel_examples::workload::Workload;
+    ///
+    /// let telemetry = Telemetry::builder().without_otlp().build().unwrap();
+    /// let mut workload = Workload::new(7).with_failing_database("main");
+    /// for _ in 0..3 {
+    ///     workload.tick(telemetry.metrics());
+    /// }
+    /// let text = telemetry.render_prometheus();
+    /// assert!(text.contains(r#"autobot_circuit_breaker_state{database="main"} 1"#), "{text}");
+    /// ```
+    pub fn with_failing_database(mut self, database: &str) -> Self {
+        self.failing_database = Some(database.to_string());
+        self
+    }
+
+    /// Adds label sets until about `series` more Prometheus series are on the
+    /// scrape (synthetic task types, workflow types, operation types and
+    /// repositories, taken in turn), each moved on every tick. Bounded by the
+    /// metrics' series limits: at most about 10,000 extra series, so none overflows.
+    /// Returns the workload; [`Workload::extra_series`] says how many were added.
+    ///
+    /// ```
+    /// use autobot_otel_examples::workload::Workload;
+    ///
+    /// let w = Workload::new(7).with_extra_series(1000);
+    /// assert!((1000..1016).contains(&w.extra_series()));
+    /// assert!(Workload::new(7).with_extra_series(1_000_000).extra_series() < 11_000);
+    /// ```
+    pub fn with_extra_series(mut self, series: usize) -> Self {
+        let kinds = ExtraSeries::kinds();
+        let mut used = [0usize; 5];
+        let mut total = 0;
+        self.extra.clear();
+        while total < series {
+            let mut added = false;
+            for (k, (make, room)) in kinds.iter().enumerate() {
+                if total >= series {
+                    break;
+                }
+                if used[k] < *room {
+                    let extra = make(used[k]);
+                    used[k] += 1;
+                    total += extra.series();
+                    self.extra.push(extra);
+                    added = true;
+                }
+            }
+            if !added {
+                break;
+            }
+        }
+        self
+    }
+
+    /// The Prometheus series [`Workload::with_extra_series`] added.
+    pub fn extra_series(&self) -> usize {
+        self.extra.iter().map(|e| e.series()).sum()
     }
 
     /// Ticks played so far.
@@ -115,6 +279,10 @@ impl Workload {
         self.llm(m);
         self.websocket(m);
         self.redis(m);
+        for i in 0..self.extra.len() {
+            let value = self.unit();
+            self.extra[i].record(m, value);
+        }
     }
 
     fn workflows(&mut self, m: &MetricsManager) {
@@ -209,7 +377,7 @@ impl Workload {
     }
 
     fn performance(&mut self, m: &MetricsManager) {
-        for db in DATABASES {
+        for (d, db) in DATABASES.into_iter().enumerate() {
             let op = self.pick(&["redis_get", "redis_set", "llamaindex_query"]);
             let timed_out = self.chance(0.02);
             let duration = if timed_out {
@@ -219,23 +387,25 @@ impl Workload {
             };
             m.record_operation_duration(op, db, duration);
             m.record_timeout(op, db, timed_out);
-            let success = self.chance(0.98);
+            let success = self.chance(0.98) && self.failing_database.as_deref() != Some(db);
             m.record_request(db, self.pick(&["get", "set", "hgetall"]), success);
             let active = self.next() % 16;
             let idle = self.next() % (20 - active).max(1);
             m.update_connection_pool(db, active, idle, 20);
+            let failures = &mut self.circuit_failures[d];
             if success {
-                self.circuit_failures = 0;
+                *failures = 0;
             } else {
-                self.circuit_failures += 1;
+                *failures += 1;
             }
-            let state = if self.circuit_failures >= 3 {
+            let failures = *failures;
+            let state = if failures >= 3 {
                 CircuitState::Open
             } else {
                 CircuitState::Closed
             };
-            m.update_circuit_breaker_state(db, state, self.circuit_failures);
-            if self.circuit_failures == 3 {
+            m.update_circuit_breaker_state(db, state, failures);
+            if failures == 3 {
                 m.record_circuit_breaker_event(db, CircuitEvent::Opened, "too_many_failures");
             } else if self.rare(0.01) {
                 m.record_circuit_breaker_event(db, CircuitEvent::HalfOpen, "probe");
@@ -349,14 +519,13 @@ impl Workload {
     }
 }
 
-/// Plays the workload every `period` until `stop` resolves.
+/// Plays `workload` every `period` until `stop` resolves; returns the ticks played.
 pub async fn run(
     metrics: &MetricsManager,
-    seed: u64,
+    mut workload: Workload,
     period: Duration,
     stop: impl std::future::Future<Output = ()>,
 ) -> u64 {
-    let mut workload = Workload::new(seed);
     let mut interval = tokio::time::interval(period);
     tokio::pin!(stop);
     loop {

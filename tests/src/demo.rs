@@ -87,6 +87,11 @@ impl DemoProcess {
         format!("http://{}", self.target())
     }
 
+    /// The demo's process id.
+    pub fn pid(&self) -> u32 {
+        self.process.pid()
+    }
+
     /// What the demo printed so far.
     pub fn log(&self) -> String {
         self.process.log()

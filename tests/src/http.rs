@@ -21,11 +21,7 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// The first value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.as_str())
+        find_header(&self.headers, name)
     }
 }
 
@@ -47,6 +43,15 @@ pub fn http_post(url: &str, content_type: &str, body: impl Into<Vec<u8>>) -> Res
         url,
         Some((content_type.to_string(), body.into())),
     )
+}
+
+/// The first value of header `name` (case-insensitive) among lower-cased `headers`.
+pub(crate) fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    let name = name.to_ascii_lowercase();
+    headers
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 fn request(

@@ -14,7 +14,13 @@
 //! * [`Rotel`]: the rotel OTLP collector with its debug exporter, whose
 //!   printed output can be parsed with [`parse_metrics`] / [`parse_spans`];
 //! * [`http_get`] / [`http_post`]: tiny blocking HTTP helpers;
-//! * [`free_port`]: a free TCP port on 127.0.0.1.
+//! * [`free_port`]: a free TCP port on 127.0.0.1;
+//! * [`VictoriaMetrics`]: a throw-away VictoriaMetrics single node (remote-write
+//!   target, MetricsQL queries);
+//! * [`Alertmanager`] and [`amtool_check_config`];
+//! * [`HttpSink`]: an HTTP server that records what it is sent (Alertmanager
+//!   webhooks, OTLP/HTTP pushes);
+//! * [`shipped`]: the queries the repository ships (guide, rules, dashboards).
 //!
 //! Every process is started on loopback only, every wait is bounded, and
 //! every process is killed when its handle is dropped (also when a test
@@ -24,25 +30,31 @@
 //!
 //! See `tests/README.md` for the format rotel prints.
 
+mod alertmanager;
 pub mod bad_input;
 mod demo;
 mod error;
 mod heap;
 mod http;
+mod http_sink;
 mod ports;
 pub(crate) mod process;
 mod prometheus;
 mod promtool;
 mod rotel;
 mod rotel_output;
+pub mod shipped;
 mod strict;
 mod tempdir;
 mod tools;
+mod victoria;
 
+pub use alertmanager::{Alertmanager, amtool_check_config};
 pub use demo::DemoProcess;
 pub use error::{HarnessError, Result};
 pub use heap::{CountingAllocator, live_heap_bytes};
 pub use http::{HttpResponse, http_get, http_post};
+pub use http_sink::{HttpSink, SinkRequest};
 pub use ports::free_port;
 pub use process::poll;
 pub use prometheus::{PrometheusOptions, PrometheusServer, SCRAPE_JOB, Sample, TargetStatus};
@@ -64,3 +76,4 @@ pub use tools::{
     Tool, alertmanager_bin, amtool_bin, prometheus_bin, promtool_bin, python_bin, repo_root,
     rotel_bin, tool_path, victoria_metrics_bin,
 };
+pub use victoria::{VictoriaMetrics, VictoriaOptions, now_unix, sum_metric};

@@ -6,7 +6,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::error::{Result, err};
+use crate::error::{HarnessError, Result, err};
 
 /// A spawned child process whose stdout and stderr go to one log file.
 ///
@@ -72,6 +72,38 @@ impl ManagedProcess {
         }
     }
 
+    /// Asks the process to stop (SIGTERM, via `kill -TERM`) and waits up to
+    /// `timeout` for it to exit; kills it (SIGKILL) if it has not. Returns how it
+    /// exited.
+    pub(crate) fn terminate(&self, timeout: Duration) -> Result<ExitStatus> {
+        if let Some(status) = self.exited() {
+            return Ok(status);
+        }
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.pid.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let graceful = poll(
+            timeout,
+            Duration::from_millis(20),
+            || Ok(self.exited()),
+            String::new,
+        );
+        match graceful {
+            Ok(status) => Ok(status),
+            Err(_) => {
+                let mut child = self.child();
+                let _ = child.kill();
+                child
+                    .wait()
+                    .map_err(|e| err!("cannot reap {}: {e}", self.name))
+            }
+        }
+    }
+
     /// The whole log (stdout + stderr, in the order written).
     pub(crate) fn log(&self) -> String {
         std::fs::read(&self.log_path)
@@ -119,6 +151,66 @@ fn spawn_watchdog(pid: u32) -> Option<Child> {
 pub(crate) fn tail(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// Runs `attempt` up to three times while it fails with `(error, true)`: a server
+/// whose free port was taken between [`crate::free_port`] and its bind is started
+/// again on a fresh one. Returns the first success or the last error.
+pub(crate) fn retry_port_conflicts<T>(
+    what: &str,
+    mut attempt: impl FnMut() -> std::result::Result<T, (HarnessError, bool)>,
+) -> Result<T> {
+    let mut last = None;
+    for _ in 0..3 {
+        match attempt() {
+            Ok(v) => return Ok(v),
+            Err((e, retry)) => {
+                last = Some(e);
+                if !retry {
+                    break;
+                }
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| err!("{what} did not start")))
+}
+
+impl ManagedProcess {
+    /// Polls `url` (every 100 ms, up to `timeout`) until it answers 200; fails
+    /// early, with the log tail, if the process exits. On failure the error says
+    /// whether the log shows the port was already in use (then retry elsewhere).
+    pub(crate) fn wait_http_ok(
+        &self,
+        url: &str,
+        timeout: Duration,
+    ) -> std::result::Result<(), (HarnessError, bool)> {
+        let mut last = String::from("no response yet");
+        poll(
+            timeout,
+            Duration::from_millis(100),
+            || {
+                self.ensure_running()?;
+                match crate::http::http_get(url) {
+                    Ok(r) if r.status == 200 => return Ok(Some(())),
+                    Ok(r) => last = format!("HTTP {}: {}", r.status, r.body.trim()),
+                    Err(e) => last = e.to_string(),
+                }
+                Ok(None)
+            },
+            String::new,
+        )
+        .map_err(|e| {
+            let log = self.log();
+            let in_use = log.to_ascii_lowercase().contains("address already in use");
+            let e = err!(
+                "{} not ready at {url} ({}; last answer: {last}); log tail:\n{}",
+                self.name,
+                e.message().trim_end_matches(": "),
+                tail(&log, 40)
+            );
+            (e, in_use)
+        })
+    }
 }
 
 /// Polls `f` every `interval` until it returns `Ok(Some(v))`, it returns an

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::error::{HarnessError, Result, err};
 use crate::http::http_get;
 use crate::ports::free_port;
-use crate::process::{ManagedProcess, poll};
+use crate::process::{ManagedProcess, poll, retry_port_conflicts};
 use crate::tempdir::TempDir;
 use crate::tools::prometheus_bin;
 
@@ -34,6 +34,11 @@ pub struct PrometheusOptions {
     pub startup_timeout: Duration,
     /// Extra command-line flags for `prometheus`.
     pub extra_args: Vec<String>,
+    /// Alertmanagers (`host:port`) to send alerts to (`alerting:` section).
+    pub alertmanagers: Vec<String>,
+    /// Top-level YAML sections appended verbatim to the generated config, e.g. a
+    /// `remote_write:` stanza taken from `collector-config/prometheus`.
+    pub extra_config: String,
 }
 
 impl Default for PrometheusOptions {
@@ -45,6 +50,8 @@ impl Default for PrometheusOptions {
             rule_files: Vec::new(),
             startup_timeout: Duration::from_secs(30),
             extra_args: Vec::new(),
+            alertmanagers: Vec::new(),
+            extra_config: String::new(),
         }
     }
 }
@@ -82,6 +89,21 @@ impl PrometheusOptions {
         self
     }
 
+    /// Sends alerts to the Alertmanager at `host:port`.
+    pub fn alertmanager(mut self, target: impl Into<String>) -> Self {
+        self.alertmanagers.push(target.into());
+        self
+    }
+
+    /// Appends top-level YAML sections (e.g. `remote_write:`) to the config.
+    pub fn extra_config(mut self, yaml: impl AsRef<str>) -> Self {
+        self.extra_config.push_str(yaml.as_ref());
+        if !self.extra_config.ends_with('\n') {
+            self.extra_config.push('\n');
+        }
+        self
+    }
+
     /// Renders the `prometheus.yml` these options describe.
     pub fn config_yaml(&self) -> Result<String> {
         let interval = prom_duration(self.scrape_interval);
@@ -107,6 +129,14 @@ impl PrometheusOptions {
         let _ = writeln!(y, "    static_configs:");
         let targets: Vec<String> = self.targets.iter().map(|t| q(t)).collect();
         let _ = writeln!(y, "      - targets: [{}]", targets.join(", "));
+        if !self.alertmanagers.is_empty() {
+            let ams: Vec<String> = self.alertmanagers.iter().map(|t| q(t)).collect();
+            let _ = writeln!(y, "alerting:");
+            let _ = writeln!(y, "  alertmanagers:");
+            let _ = writeln!(y, "    - static_configs:");
+            let _ = writeln!(y, "        - targets: [{}]", ams.join(", "));
+        }
+        y.push_str(&self.extra_config);
         Ok(y)
     }
 }
@@ -166,14 +196,14 @@ impl PrometheusServer {
     /// Retries on a fresh port if the listen address was taken meanwhile.
     pub fn start(options: PrometheusOptions) -> Result<PrometheusServer> {
         let bin = prometheus_bin()?;
-        let mut last_err = None;
-        for _attempt in 0..3 {
-            let dir = TempDir::new("prometheus")?;
+        retry_port_conflicts("prometheus", || {
+            let dir = TempDir::new("prometheus").map_err(|e| (e, false))?;
             let config_path = dir.path().join("prometheus.yml");
-            std::fs::write(&config_path, options.config_yaml()?)
-                .map_err(|e| err!("cannot write {}: {e}", config_path.display()))?;
+            let yaml = options.config_yaml().map_err(|e| (e, false))?;
+            std::fs::write(&config_path, yaml)
+                .map_err(|e| (err!("cannot write {}: {e}", config_path.display()), false))?;
             let data = dir.path().join("data");
-            let port = free_port()?;
+            let port = free_port().map_err(|e| (e, false))?;
             let mut cmd = Command::new(&bin);
             cmd.arg(format!("--config.file={}", config_path.display()))
                 .arg(format!("--storage.tsdb.path={}", data.display()))
@@ -181,7 +211,7 @@ impl PrometheusServer {
                 .args(&options.extra_args)
                 .current_dir(dir.path());
             let log = dir.path().join("prometheus.log");
-            let process = ManagedProcess::spawn("prometheus", cmd, &log)?;
+            let process = ManagedProcess::spawn("prometheus", cmd, &log).map_err(|e| (e, false))?;
             let server = PrometheusServer {
                 process,
                 port,
@@ -189,50 +219,22 @@ impl PrometheusServer {
                 options: options.clone(),
                 dir,
             };
-            match server.wait_ready(options.startup_timeout) {
-                Ok(()) => return Ok(server),
-                Err(e) => {
-                    let retry = server.process.log().contains("address already in use");
-                    last_err = Some(e);
-                    if !retry {
-                        break;
-                    }
-                }
-            }
-        }
-        Err(last_err.unwrap_or_else(|| err!("prometheus did not start")))
-    }
-
-    fn wait_ready(&self, timeout: Duration) -> Result<()> {
-        let url = format!("{}/-/ready", self.base_url());
-        let mut last = String::from("no response yet");
-        let r = poll(
-            timeout,
-            Duration::from_millis(100),
-            || {
-                self.process.ensure_running()?;
-                match http_get(&url) {
-                    Ok(r) if r.status == 200 => return Ok(Some(())),
-                    Ok(r) => last = format!("HTTP {}: {}", r.status, r.body.trim()),
-                    Err(e) => last = e.to_string(),
-                }
-                Ok(None)
-            },
-            String::new,
-        );
-        r.map_err(|e| {
-            err!(
-                "prometheus at {} not ready ({}; last /-/ready: {last}); log tail:\n{}",
-                self.base_url(),
-                e.message().trim_end_matches(": "),
-                self.log_tail(40)
-            )
+            let ready = format!("{}/-/ready", server.base_url());
+            server
+                .process
+                .wait_http_ok(&ready, options.startup_timeout)?;
+            Ok(server)
         })
     }
 
     /// `http://127.0.0.1:<port>`.
     pub fn base_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.process.pid()
     }
 
     /// The port Prometheus listens on.
@@ -265,6 +267,13 @@ impl PrometheusServer {
     /// response is an error carrying Prometheus' `errorType` and `error`.
     pub fn query(&self, expr: &str) -> Result<Value> {
         self.api("/api/v1/query", &[("query", expr)])
+    }
+
+    /// [`Self::query_vector`] evaluated at `time` (Unix seconds).
+    pub fn query_vector_at(&self, expr: &str, time: f64) -> Result<Vec<Sample>> {
+        let t = format!("{time:.3}");
+        let data = self.api("/api/v1/query", &[("query", expr), ("time", &t)])?;
+        parse_vector(&data).map_err(|e| err!("query {expr:?} at {t}: {e}"))
     }
 
     /// Like [`Self::query`], for expressions that return an instant vector.
@@ -457,31 +466,38 @@ impl PrometheusServer {
     }
 
     fn api(&self, path: &str, params: &[(&str, &str)]) -> Result<Value> {
-        let url = reqwest::Url::parse_with_params(&format!("{}{path}", self.base_url()), params)
-            .map_err(|e| err!("bad URL for {path}: {e}"))?;
-        let r = http_get(url.as_str()).map_err(|e| self.with_log(e))?;
-        let v: Value = serde_json::from_str(&r.body).map_err(|e| {
-            err!(
-                "{path}: HTTP {} with non-JSON body ({e}): {}",
-                r.status,
-                r.body
-            )
-        })?;
-        if v.get("status").and_then(Value::as_str) != Some("success") {
-            return Err(err!(
-                "{path} {params:?}: HTTP {} status={} errorType={} error={}",
-                r.status,
-                v.get("status").unwrap_or(&Value::Null),
-                v.get("errorType").unwrap_or(&Value::Null),
-                v.get("error").unwrap_or(&Value::Null)
-            ));
-        }
-        Ok(v.get("data").cloned().unwrap_or(Value::Null))
+        api_get(&self.base_url(), path, params).map_err(|e| self.with_log(e))
     }
 
     fn with_log(&self, e: HarnessError) -> HarnessError {
         err!("{e}; prometheus log tail:\n{}", self.log_tail(20))
     }
+}
+
+/// `GET {base}{path}?params` of a Prometheus-compatible HTTP API (Prometheus,
+/// VictoriaMetrics): the response's `data`, or an error carrying `errorType` and
+/// `error` when `status` is not `success`.
+pub(crate) fn api_get(base: &str, path: &str, params: &[(&str, &str)]) -> Result<Value> {
+    let url = reqwest::Url::parse_with_params(&format!("{base}{path}"), params)
+        .map_err(|e| err!("bad URL for {path}: {e}"))?;
+    let r = http_get(url.as_str())?;
+    let v: Value = serde_json::from_str(&r.body).map_err(|e| {
+        err!(
+            "{path}: HTTP {} with non-JSON body ({e}): {}",
+            r.status,
+            r.body
+        )
+    })?;
+    if v.get("status").and_then(Value::as_str) != Some("success") {
+        return Err(err!(
+            "{path} {params:?}: HTTP {} status={} errorType={} error={}",
+            r.status,
+            v.get("status").unwrap_or(&Value::Null),
+            v.get("errorType").unwrap_or(&Value::Null),
+            v.get("error").unwrap_or(&Value::Null)
+        ));
+    }
+    Ok(v.get("data").cloned().unwrap_or(Value::Null))
 }
 
 fn str_field(v: &Value, key: &str) -> String {
@@ -492,7 +508,7 @@ fn str_field(v: &Value, key: &str) -> String {
 }
 
 /// Parses a query `data` object of `resultType` `vector`.
-fn parse_vector(data: &Value) -> Result<Vec<Sample>> {
+pub(crate) fn parse_vector(data: &Value) -> Result<Vec<Sample>> {
     let rt = data.get("resultType").and_then(Value::as_str);
     if rt != Some("vector") {
         return Err(err!("expected a vector result, got {data}"));

@@ -27,6 +27,16 @@ pub struct RotelOptions {
     pub startup_timeout: Duration,
     /// Extra flags for `rotel-agent start`, e.g. `--disable-batching`.
     pub extra_args: Vec<String>,
+    /// A launcher script to run instead of `rotel-agent start` itself, e.g. the
+    /// shipped `collector-config/rotel/agent.sh`. It gets the binary in `$ROTEL`,
+    /// the receiver addresses in `$ROTEL_OTLP_GRPC_ENDPOINT` and
+    /// `$ROTEL_OTLP_HTTP_ENDPOINT`, the exporter in `$ROTEL_EXPORTER`, and the
+    /// other flags (debug log, pid and log file, `extra_args`) as arguments, which
+    /// it must pass on to `rotel-agent start`.
+    pub launcher: Option<PathBuf>,
+    /// Environment variables for rotel (or the launcher), e.g.
+    /// `ROTEL_OTLP_EXPORTER_ENDPOINT`.
+    pub env: Vec<(String, String)>,
 }
 
 impl Default for RotelOptions {
@@ -37,6 +47,8 @@ impl Default for RotelOptions {
             exporter: "blackhole".into(),
             startup_timeout: Duration::from_secs(30),
             extra_args: Vec::new(),
+            launcher: None,
+            env: Vec::new(),
         }
     }
 }
@@ -115,15 +127,29 @@ impl Rotel {
         http_port: u16,
     ) -> std::result::Result<Rotel, (crate::HarnessError, bool)> {
         let dir = TempDir::new("rotel").map_err(|e| (e, false))?;
-        let mut cmd = Command::new(bin);
-        cmd.arg("start")
-            .arg("--otlp-grpc-endpoint")
-            .arg(format!("127.0.0.1:{grpc_port}"))
-            .arg("--otlp-http-endpoint")
-            .arg(format!("127.0.0.1:{http_port}"))
-            .arg("--exporter")
-            .arg(&options.exporter)
-            .arg("--debug-log-verbosity")
+        let grpc = format!("127.0.0.1:{grpc_port}");
+        let http = format!("127.0.0.1:{http_port}");
+        let mut cmd;
+        match &options.launcher {
+            Some(launcher) => {
+                cmd = Command::new(launcher);
+                cmd.env("ROTEL", bin)
+                    .env("ROTEL_OTLP_GRPC_ENDPOINT", &grpc)
+                    .env("ROTEL_OTLP_HTTP_ENDPOINT", &http)
+                    .env("ROTEL_EXPORTER", &options.exporter);
+            }
+            None => {
+                cmd = Command::new(bin);
+                cmd.arg("start")
+                    .arg("--otlp-grpc-endpoint")
+                    .arg(&grpc)
+                    .arg("--otlp-http-endpoint")
+                    .arg(&http)
+                    .arg("--exporter")
+                    .arg(&options.exporter);
+            }
+        }
+        cmd.arg("--debug-log-verbosity")
             .arg(&options.verbosity)
             .arg("--pid-file")
             .arg(dir.path().join("rotel.pid"))
@@ -134,11 +160,15 @@ impl Rotel {
         }
         cmd.args(&options.extra_args).current_dir(dir.path());
         for (k, _) in std::env::vars_os() {
-            if k.to_string_lossy().starts_with("ROTEL_") {
-                cmd.env_remove(k);
+            let k = k.to_string_lossy();
+            if k.starts_with("ROTEL_") && !cmd.get_envs().any(|(set, _)| set == k.as_ref()) {
+                cmd.env_remove(k.as_ref());
             }
         }
         cmd.env_remove("RUST_LOG").env("NO_COLOR", "1");
+        for (k, v) in &options.env {
+            cmd.env(k, v);
+        }
 
         let process = ManagedProcess::spawn("rotel", cmd, &dir.path().join("output.txt"))
             .map_err(|e| (e, false))?;
@@ -201,6 +231,24 @@ impl Rotel {
     /// The OTLP/HTTP socket address.
     pub fn http_addr(&self) -> SocketAddr {
         SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, self.http_port))
+    }
+
+    /// The OTLP/gRPC port.
+    pub fn grpc_port(&self) -> u16 {
+        self.grpc_port
+    }
+
+    /// The OTLP/HTTP port.
+    pub fn http_port(&self) -> u16 {
+        self.http_port
+    }
+
+    /// Stops rotel as an orchestrator would for a restart (SIGTERM, then SIGKILL
+    /// after `timeout`) and returns everything it printed, which is deleted with
+    /// its temp dir.
+    pub fn stop(self, timeout: Duration) -> Result<String> {
+        self.process.terminate(timeout)?;
+        Ok(self.process.log())
     }
 
     /// The process id of `rotel-agent`.

@@ -3,11 +3,14 @@
 //! rules`, and a real Prometheus that scraped the running demo and loaded the rules:
 //! every dashboard panel's and every rule's query parses and returns data.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use autobot_otel::catalog::MetricId;
+use autobot_otel_tests::shipped::{
+    AlertRule, alert_rules, dashboard_queries, files_with_extension, split_threshold,
+};
 use autobot_otel_tests::{
     PrometheusOptions, PrometheusServer, promtool_check_config, promtool_check_rules,
     promtool_test_rules, repo_root,
@@ -18,89 +21,15 @@ fn prometheus_dir() -> PathBuf {
 }
 
 fn files(dir: PathBuf, ext: &str) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == ext))
-        .collect();
-    out.sort();
-    assert!(!out.is_empty(), "no .{ext} files in {}", dir.display());
-    out
+    files_with_extension(&dir, ext).unwrap()
 }
 
-/// One alerting rule of the shipped rule files.
-#[derive(Debug)]
-struct Rule {
-    alert: String,
-    expr: String,
-    annotations: BTreeMap<String, String>,
-}
-
-fn rules() -> Vec<Rule> {
-    let mut out = Vec::new();
-    for path in files(prometheus_dir().join("rules"), "yml") {
-        let doc: serde_yaml::Value =
-            serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        for group in doc["groups"].as_sequence().unwrap() {
-            for rule in group["rules"].as_sequence().unwrap() {
-                let annotations = rule["annotations"]
-                    .as_mapping()
-                    .into_iter()
-                    .flatten()
-                    .map(|(k, v)| {
-                        (
-                            k.as_str().unwrap().to_string(),
-                            v.as_str().unwrap().to_string(),
-                        )
-                    })
-                    .collect();
-                out.push(Rule {
-                    alert: rule["alert"]
-                        .as_str()
-                        .expect("alerting rules only")
-                        .to_string(),
-                    expr: rule["expr"].as_str().unwrap().trim().to_string(),
-                    annotations,
-                });
-            }
-        }
-    }
-    out
-}
-
-/// Splits `<query> <op> <number>` into the query and the comparison.
-fn split_threshold(expr: &str) -> Option<(&str, &str)> {
-    let (head, number) = expr.trim_end().rsplit_once(char::is_whitespace)?;
-    number.parse::<f64>().ok()?;
-    let head = head.trim_end();
-    for op in [">=", "<=", "==", "!=", ">", "<"] {
-        if let Some(query) = head.strip_suffix(op) {
-            return Some((query.trim_end(), op));
-        }
-    }
-    None
+fn rules() -> Vec<AlertRule> {
+    alert_rules().unwrap()
 }
 
 fn dashboard_expressions() -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for path in files(
-        repo_root().join("collector-config/grafana/dashboards"),
-        "json",
-    ) {
-        let board: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        for panel in board["panels"].as_array().unwrap() {
-            for target in panel["targets"].as_array().unwrap() {
-                let expr = target["expr"].as_str().unwrap().to_string();
-                out.push((
-                    format!("{name}: {}", panel["title"].as_str().unwrap()),
-                    expr,
-                ));
-            }
-        }
-    }
-    out
+    dashboard_queries().unwrap()
 }
 
 #[test]
@@ -240,15 +169,4 @@ fn every_rule_and_panel_query_parses_and_returns_data_from_the_demo() {
         .unwrap();
     assert_eq!(evaluated.len(), rules.len(), "{evaluated:?}");
     assert!(evaluated.iter().all(|(_, health)| health == "ok"));
-}
-
-#[test]
-fn split_threshold_finds_the_comparison() {
-    assert_eq!(split_threshold("a / b > 0.1"), Some(("a / b", ">")));
-    assert_eq!(
-        split_threshold("x{y=\"1\"} == 0"),
-        Some(("x{y=\"1\"}", "=="))
-    );
-    assert_eq!(split_threshold("x >= 5"), Some(("x", ">=")));
-    assert_eq!(split_threshold("rate(x[5m])"), None);
 }

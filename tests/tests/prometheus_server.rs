@@ -7,61 +7,15 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use autobot_otel::catalog::{CATALOG, Kind};
+use autobot_otel_tests::shipped::{GuideQuery, guide_queries, promql_blocks};
 use autobot_otel_tests::{PrometheusOptions, PrometheusServer, repo_root};
-
-/// One reviewed query of `docs/guide-queries.md`.
-#[derive(Debug)]
-struct Reviewed {
-    title: String,
-    guide: String,
-    use_instead: Option<String>,
-    invalid: bool,
-}
 
 fn normalize(q: &str) -> String {
     q.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The ```promql blocks of a markdown text, each with the last non-empty line
-/// before it.
-fn promql_blocks(md: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut lines = md.lines();
-    let mut before = String::new();
-    while let Some(line) = lines.next() {
-        if line.trim() == "```promql" {
-            let body: Vec<&str> = lines.by_ref().take_while(|l| l.trim() != "```").collect();
-            out.push((before.clone(), body.join("\n")));
-        } else if !line.trim().is_empty() {
-            before = line.trim().to_string();
-        }
-    }
-    out
-}
-
-fn reviewed_queries() -> Vec<Reviewed> {
-    let md = std::fs::read_to_string(repo_root().join("docs/guide-queries.md")).unwrap();
-    let mut out = Vec::new();
-    for section in md.split("\n### ").skip(1) {
-        let title = section.lines().next().unwrap().trim().to_string();
-        let blocks = promql_blocks(section);
-        let guide = blocks
-            .iter()
-            .find(|(b, _)| b == "Guide:")
-            .map(|(_, q)| q.clone());
-        let use_instead = blocks
-            .iter()
-            .find(|(b, _)| b == "Use:")
-            .map(|(_, q)| q.clone());
-        let invalid = section.contains("Verdict: invalid");
-        out.push(Reviewed {
-            guide: guide.unwrap_or_else(|| panic!("{title}: no Guide block")),
-            title,
-            use_instead,
-            invalid,
-        });
-    }
-    out
+fn reviewed_queries() -> Vec<GuideQuery> {
+    guide_queries().unwrap()
 }
 
 #[test]
@@ -157,7 +111,7 @@ fn prometheus_scrapes_every_family_and_the_guide_queries_return_data() {
         } else {
             guide_result.unwrap_or_else(|e| panic!("{}: guide query fails: {e}", r.title));
         }
-        let query = r.use_instead.as_deref().unwrap_or(&r.guide);
+        let query = r.query();
         let result = prometheus
             .wait_for_vector(query, Duration::from_secs(20))
             .unwrap_or_else(|e| panic!("{}: `{query}` returns no data: {e}", r.title));

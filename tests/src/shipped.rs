@@ -1,0 +1,251 @@
+//! The queries the repository ships, read from the files that ship them, so
+//! every test that runs "every query" runs the same list: the guide's sample
+//! queries as `docs/guide-queries.md` says to use them, the alert rules of
+//! `collector-config/prometheus/rules/`, and the Grafana panels of
+//! `collector-config/grafana/dashboards/`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Result, err};
+use crate::tools::repo_root;
+
+/// The `*.{ext}` files of `dir`, sorted; an error if there is none.
+pub fn files_with_extension(dir: &Path, ext: &str) -> Result<Vec<PathBuf>> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| err!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
+        .collect();
+    out.sort();
+    if out.is_empty() {
+        return Err(err!("no .{ext} files in {}", dir.display()));
+    }
+    Ok(out)
+}
+
+/// One alerting rule of the shipped rule files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertRule {
+    /// The file it is in.
+    pub file: PathBuf,
+    /// `alert:`.
+    pub alert: String,
+    /// `expr:`, trimmed.
+    pub expr: String,
+    /// `for:` (`None` if absent).
+    pub for_duration: Option<String>,
+    /// `labels:`.
+    pub labels: BTreeMap<String, String>,
+    /// `annotations:`.
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// The shipped rule files, `collector-config/prometheus/rules/*.yml`.
+pub fn rule_files() -> Result<Vec<PathBuf>> {
+    files_with_extension(
+        &repo_root().join("collector-config/prometheus/rules"),
+        "yml",
+    )
+}
+
+fn string_map(v: &serde_yaml::Value) -> BTreeMap<String, String> {
+    v.as_mapping()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
+        .collect()
+}
+
+/// Every alerting rule of [`rule_files`], in file order.
+pub fn alert_rules() -> Result<Vec<AlertRule>> {
+    let mut out = Vec::new();
+    for path in rule_files()? {
+        let text = std::fs::read_to_string(&path).map_err(|e| err!("{}: {e}", path.display()))?;
+        let doc: serde_yaml::Value =
+            serde_yaml::from_str(&text).map_err(|e| err!("{}: {e}", path.display()))?;
+        let groups = doc["groups"]
+            .as_sequence()
+            .ok_or_else(|| err!("{}: no groups", path.display()))?;
+        for group in groups {
+            for rule in group["rules"].as_sequence().into_iter().flatten() {
+                let alert = rule["alert"]
+                    .as_str()
+                    .ok_or_else(|| err!("{}: alerting rules only: {rule:?}", path.display()))?;
+                out.push(AlertRule {
+                    file: path.clone(),
+                    alert: alert.to_string(),
+                    expr: rule["expr"].as_str().unwrap_or_default().trim().to_string(),
+                    for_duration: rule["for"].as_str().map(str::to_string),
+                    labels: string_map(&rule["labels"]),
+                    annotations: string_map(&rule["annotations"]),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Splits a rule expression `<query> <op> <number>` into the query and the
+/// comparison operator; `None` if it does not end that way.
+pub fn split_threshold(expr: &str) -> Option<(&str, &str)> {
+    let (head, number) = expr.trim_end().rsplit_once(char::is_whitespace)?;
+    number.parse::<f64>().ok()?;
+    let head = head.trim_end();
+    for op in [">=", "<=", "==", "!=", ">", "<"] {
+        if let Some(query) = head.strip_suffix(op) {
+            return Some((query.trim_end(), op));
+        }
+    }
+    None
+}
+
+/// Every panel query of the shipped dashboards, as `("<file>: <panel title>", expr)`.
+pub fn dashboard_queries() -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let dir = repo_root().join("collector-config/grafana/dashboards");
+    for path in files_with_extension(&dir, "json")? {
+        let text = std::fs::read_to_string(&path).map_err(|e| err!("{}: {e}", path.display()))?;
+        let board: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| err!("{}: {e}", path.display()))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        for panel in board["panels"].as_array().into_iter().flatten() {
+            for target in panel["targets"].as_array().into_iter().flatten() {
+                if let Some(expr) = target["expr"].as_str() {
+                    out.push((
+                        format!("{name}: {}", panel["title"].as_str().unwrap_or("?")),
+                        expr.to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One reviewed sample query of `docs/guide-queries.md`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuideQuery {
+    /// The `### ` section title.
+    pub title: String,
+    /// The guide's query, verbatim.
+    pub guide: String,
+    /// The **Use** block, where the review replaces the guide's query.
+    pub use_instead: Option<String>,
+    /// The review says the guide's query is not valid PromQL.
+    pub invalid: bool,
+}
+
+impl GuideQuery {
+    /// The query to run: the **Use** block, or the guide's own.
+    pub fn query(&self) -> &str {
+        self.use_instead.as_deref().unwrap_or(&self.guide)
+    }
+}
+
+/// The ```promql blocks of a markdown text, each with the last non-empty line
+/// before it.
+pub fn promql_blocks(md: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut lines = md.lines();
+    let mut before = String::new();
+    while let Some(line) = lines.next() {
+        if line.trim() == "```promql" {
+            let body: Vec<&str> = lines.by_ref().take_while(|l| l.trim() != "```").collect();
+            out.push((before.clone(), body.join("\n")));
+        } else if !line.trim().is_empty() {
+            before = line.trim().to_string();
+        }
+    }
+    out
+}
+
+/// Every section of `docs/guide-queries.md`.
+pub fn guide_queries() -> Result<Vec<GuideQuery>> {
+    let path = repo_root().join("docs/guide-queries.md");
+    let md = std::fs::read_to_string(&path).map_err(|e| err!("{}: {e}", path.display()))?;
+    let mut out = Vec::new();
+    for section in md.split("\n### ").skip(1) {
+        let title = section
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        let blocks = promql_blocks(section);
+        let find = |label: &str| {
+            blocks
+                .iter()
+                .find(|(b, _)| b == label)
+                .map(|(_, q)| q.clone())
+        };
+        let guide = find("Guide:").ok_or_else(|| err!("{title}: no Guide block"))?;
+        out.push(GuideQuery {
+            use_instead: find("Use:"),
+            invalid: section.contains("Verdict: invalid"),
+            guide,
+            title,
+        });
+    }
+    Ok(out)
+}
+
+/// Every query the repository ships, as `(where, expr)`: the guide queries to
+/// use ([`GuideQuery::query`]), each alert rule's full expression and its query
+/// without the threshold ([`split_threshold`]), and every dashboard panel query.
+pub fn every_shipped_query() -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for q in guide_queries()? {
+        out.push((format!("guide: {}", q.title), q.query().to_string()));
+    }
+    for r in alert_rules()? {
+        out.push((format!("rule {}", r.alert), r.expr.clone()));
+        if let Some((query, _)) = split_threshold(&r.expr) {
+            out.push((format!("rule {} (query)", r.alert), query.to_string()));
+        }
+    }
+    out.extend(dashboard_queries()?);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_threshold_finds_the_comparison() {
+        assert_eq!(split_threshold("a / b > 0.1"), Some(("a / b", ">")));
+        assert_eq!(
+            split_threshold("x{y=\"1\"} == 0"),
+            Some(("x{y=\"1\"}", "=="))
+        );
+        assert_eq!(split_threshold("x >= 5"), Some(("x", ">=")));
+        assert_eq!(split_threshold("rate(x[5m])"), None);
+    }
+
+    #[test]
+    fn reads_the_shipped_queries() {
+        let rules = alert_rules().unwrap();
+        assert!(rules.iter().any(|r| r.alert == "CircuitBreakerOpen"));
+        assert!(rules.iter().all(|r| r.labels.contains_key("severity")));
+        assert!(!guide_queries().unwrap().is_empty());
+        assert!(!dashboard_queries().unwrap().is_empty());
+        let all = every_shipped_query().unwrap();
+        assert!(all.len() > rules.len() * 2);
+    }
+
+    #[test]
+    fn promql_blocks_keep_the_line_before() {
+        let md = "Guide:\n```promql\nup\n```\nUse:\n\n```promql\nsum(up)\n```\n";
+        assert_eq!(
+            promql_blocks(md),
+            vec![
+                ("Guide:".to_string(), "up".to_string()),
+                ("Use:".to_string(), "sum(up)".to_string())
+            ]
+        );
+    }
+}
