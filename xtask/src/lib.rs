@@ -203,6 +203,12 @@ pub fn generated_files(root: &Path) -> Result<Vec<Generated>, String> {
         ATTRIBUTES_END,
         &attribute_reference(),
     )?;
+    let readme = splice(
+        &readme,
+        SELF_METRICS_BEGIN,
+        SELF_METRICS_END,
+        &self_metric_reference(),
+    )?;
     let mut files = vec![Generated {
         path: PathBuf::from("README.md"),
         content: readme,
