@@ -132,9 +132,20 @@ const fn arg(name: &'static str, default: ArgDefault) -> LabelArg {
     }
 }
 
-/// Every instrumentation attribute.
-pub static INSTRUMENTS: &[InstrumentSpec] = &[
-    InstrumentSpec {
+macro_rules! instruments {
+    ($( $(#[$doc:meta])* $name:ident = $spec:expr; )*) => {
+        $( $(#[$doc])* pub static $name: InstrumentSpec = $spec; )*
+
+        /// Every instrumentation attribute. The attributes' expansions name their
+        /// spec by its static (`INSTRUMENT_WORKFLOW`, ...), never by position, so a
+        /// mismatched macro crate cannot record into another attribute's metrics.
+        pub static INSTRUMENTS: &[&InstrumentSpec] = &[$(&$name),*];
+    };
+}
+
+instruments! {
+    /// `#[instrument_workflow]`.
+    INSTRUMENT_WORKFLOW = InstrumentSpec {
         attribute: "instrument_workflow",
         counter: MetricId::WorkflowExecutionsTotal,
         histogram: MetricId::WorkflowDurationSeconds,
@@ -143,8 +154,9 @@ pub static INSTRUMENTS: &[InstrumentSpec] = &[
         status: Some(OUTCOME),
         span_kind: SpanKind::Internal,
         args: &[arg("workflow_type", ArgDefault::FnName)],
-    },
-    InstrumentSpec {
+    };
+    /// `#[instrument_task]`.
+    INSTRUMENT_TASK = InstrumentSpec {
         attribute: "instrument_task",
         counter: MetricId::TasksExecutedTotal,
         histogram: MetricId::TaskDurationSeconds,
@@ -156,8 +168,9 @@ pub static INSTRUMENTS: &[InstrumentSpec] = &[
             arg("task_type", ArgDefault::FnName),
             arg("agent_type", ArgDefault::Required),
         ],
-    },
-    InstrumentSpec {
+    };
+    /// `#[instrument_github]`.
+    INSTRUMENT_GITHUB = InstrumentSpec {
         attribute: "instrument_github",
         counter: MetricId::GithubOperationsTotal,
         histogram: MetricId::GithubApiDurationSeconds,
@@ -166,8 +179,9 @@ pub static INSTRUMENTS: &[InstrumentSpec] = &[
         status: Some(OUTCOME),
         span_kind: SpanKind::Client,
         args: &[arg("operation", ArgDefault::FnName)],
-    },
-    InstrumentSpec {
+    };
+    /// `#[instrument_redis]`.
+    INSTRUMENT_REDIS = InstrumentSpec {
         attribute: "instrument_redis",
         counter: MetricId::RedisOperationsTotal,
         histogram: MetricId::RedisOperationLatencySeconds,
@@ -179,8 +193,9 @@ pub static INSTRUMENTS: &[InstrumentSpec] = &[
             arg("database", ArgDefault::Required),
             arg("operation", ArgDefault::FnName),
         ],
-    },
-    InstrumentSpec {
+    };
+    /// `#[instrument_knowledge]`.
+    INSTRUMENT_KNOWLEDGE = InstrumentSpec {
         attribute: "instrument_knowledge",
         counter: MetricId::KnowledgeSearchRequestsTotal,
         histogram: MetricId::KnowledgeSearchLatencySeconds,
@@ -192,8 +207,9 @@ pub static INSTRUMENTS: &[InstrumentSpec] = &[
             arg("search_type", ArgDefault::Required),
             arg("collection", ArgDefault::Required),
         ],
-    },
-    InstrumentSpec {
+    };
+    /// `#[instrument_llm]`.
+    INSTRUMENT_LLM = InstrumentSpec {
         attribute: "instrument_llm",
         counter: MetricId::LlmRequestsTotal,
         histogram: MetricId::LlmRequestLatencySeconds,
@@ -215,8 +231,8 @@ pub static INSTRUMENTS: &[InstrumentSpec] = &[
                 ..arg("request_type", ArgDefault::Literal("chat"))
             },
         ],
-    },
-];
+    };
+}
 
 /// The spec of an attribute by name.
 ///
@@ -225,7 +241,10 @@ pub static INSTRUMENTS: &[InstrumentSpec] = &[
 /// assert!(autobot_otel_catalog::instrument::spec("instrument_nothing").is_none());
 /// ```
 pub fn spec(attribute: &str) -> Option<&'static InstrumentSpec> {
-    INSTRUMENTS.iter().find(|s| s.attribute == attribute)
+    INSTRUMENTS
+        .iter()
+        .copied()
+        .find(|s| s.attribute == attribute)
 }
 
 impl InstrumentSpec {

@@ -4,26 +4,37 @@
 //! `return` and `?` keep their meaning; its result decides the outcome. A guard
 //! created before the body records exactly once: from the result when the body
 //! completes, as a failure when it panics, and as cancelled when a future is
-//! dropped before it completes. Generated names start with `__autobot_` and every
-//! path is absolute, so user code cannot shadow them.
+//! dropped before it completes. Generated locals have mixed-site hygiene and every
+//! path is absolute, so user code can neither see nor shadow them; lint
+//! allowances sit on the generated statements that need them, never on the
+//! user's function.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Block, Expr, ExprCall, ItemFn, LitStr, Stmt};
+use syn::{Block, Expr, ExprCall, LitStr, Stmt};
 
 use crate::valid::{LabelValue, Plan};
 
 /// Writes the instrumented function.
 pub(crate) fn expand(plan: Plan) -> TokenStream {
     let Plan {
-        spec_index,
         spec,
         mut func,
         labels,
         span,
     } = plan;
     let private = quote!(::autobot_otel::__private);
+    // The attribute's spec, by name: a macro crate that does not match the facade
+    // fails to compile rather than recording into another attribute's metrics.
+    let spec_static = proc_macro2::Ident::new(&spec.attribute.to_uppercase(), Span::call_site());
+    let spec_ref = quote!(&#private::specs::#spec_static);
+    // Locals of the expansion: mixed-site hygiene, so user code can neither see
+    // nor shadow them, and they need no leading underscores (which lints flag).
+    let local = |name: &str| proc_macro2::Ident::new(name, Span::mixed_site());
+    let (v_call, v_entered, v_future) = (local("call"), local("entered"), local("future"));
+    let (v_outcome, v_recorder, v_ret) = (local("outcome"), local("recorder"), local("ret"));
+    let v_span = local("span");
     let fn_name = func.sig.ident.to_string();
     let block_span = func.block.span();
     let origin_prefix = format!("#[{}] ", spec.attribute);
@@ -37,8 +48,8 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
             LabelValue::Expr(_) => unreachable!("all labels are constant"),
         });
         quote! {
-            static __AUTOBOT_SITE: #private::Site = #private::Site::new(#spec_index, &[#(#values),*], #origin);
-            let __autobot_recorder = #private::RecorderRef::Static(__AUTOBOT_SITE.recorder());
+            static __AUTOBOT_SITE: #private::Site = #private::Site::new(#spec_ref, &[#(#values),*], #origin);
+            let #v_recorder = #private::RecorderRef::Static(__AUTOBOT_SITE.recorder());
         }
     } else {
         let values = labels.iter().map(|l| match l {
@@ -48,8 +59,8 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
             }
         });
         quote! {
-            let __autobot_recorder = #private::RecorderRef::Owned(
-                #private::Recorder::dynamic(#spec_index, ::std::vec![#(#values),*], #origin),
+            let #v_recorder = #private::RecorderRef::Owned(
+                #private::Recorder::dynamic(#spec_ref, ::std::vec![#(#values),*], #origin),
             );
         }
     };
@@ -58,7 +69,7 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
         let name = LitStr::new(&fn_name, Span::call_site());
         let fields = spec.args.iter().enumerate().map(|(i, arg)| {
             let field: TokenStream = arg.span_field.parse().unwrap_or_else(|_| quote!(label));
-            quote!(#field = __autobot_recorder.label(#i))
+            quote!(#field = #v_recorder.label(#i))
         });
         let kind = spec.span_kind.as_str();
         let usage = spec.errors.map(|_| {
@@ -85,41 +96,41 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
         quote! {{
             #[allow(unused_imports)]
             use #private::probe::{NoUsage as _, UsageInResult as _, UsageInValue as _};
-            (&&&#private::probe::Wrap(&__autobot_ret)).__autobot_usage()
+            (&&&#private::probe::Wrap(&#v_ret)).__autobot_usage()
         }}
     } else {
         quote!(::core::option::Option::None)
     };
     let finish = quote! {
-        let __autobot_outcome = {
+        let #v_outcome = {
             #[allow(unused_imports)]
             use #private::probe::{ErrWithType as _, ErrWithoutType as _, NotAResult as _};
-            (&&&#private::probe::Wrap(&__autobot_ret)).__autobot_outcome()
+            (&&&#private::probe::Wrap(&#v_ret)).__autobot_outcome()
         };
-        __autobot_call.finish(__autobot_outcome, #usage_probe);
+        #v_call.finish(#v_outcome, #usage_probe);
     };
     // Fixing the result's type before the probes lets them see through `Result`
     // (otherwise its error type may still be an inference variable there).
     let ret_ty = return_type(&func.sig);
     // Without a span (`span = false`) there is nothing to enter or instrument.
-    let enter = span.then(|| quote!(let __autobot_entered = __autobot_call.span().enter();));
+    let enter = span.then(|| quote!(let #v_entered = #v_call.span().enter();));
     let start = quote! {
         #recorder
-        let __autobot_span = #span_expr;
-        let mut __autobot_call = #private::Call::start(__autobot_recorder, __autobot_span);
+        let #v_span = #span_expr;
+        let mut #v_call = #private::Call::start(#v_recorder, #v_span);
     };
     if func.sig.asyncness.is_some() {
         let block = &func.block;
         let future = if span {
-            quote!(#private::Instrument::instrument(async move #block, ::core::clone::Clone::clone(__autobot_call.span())))
+            quote!(#private::Instrument::instrument(async move #block, ::core::clone::Clone::clone(#v_call.span())))
         } else {
             quote!(async move #block)
         };
         let body: Block = syn::parse_quote_spanned! {block_span=> {
             #start
-            let __autobot_ret #ret_ty = #future.await;
+            let #v_ret #ret_ty = #future.await;
             #finish
-            __autobot_ret
+            #v_ret
         }};
         *func.block = body;
     } else if let Some(output) = impl_future_output(&func.sig) {
@@ -129,20 +140,20 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
         let block = &func.block;
         let ret_ty = (!mentions_impl(quote!(#output))).then(|| quote!(: #output));
         let future = if span {
-            quote!(#private::Instrument::instrument(__autobot_future, ::core::clone::Clone::clone(__autobot_call.span())))
+            quote!(#private::Instrument::instrument(#v_future, ::core::clone::Clone::clone(#v_call.span())))
         } else {
-            quote!(__autobot_future)
+            quote!(#v_future)
         };
         let body: Block = syn::parse_quote_spanned! {block_span=> {
             #recorder
             #[allow(clippy::redundant_closure_call)]
-            let __autobot_future = (move || #block)();
+            let #v_future = (move || #block)();
             async move {
-                let __autobot_span = #span_expr;
-                let mut __autobot_call = #private::Call::start(__autobot_recorder, __autobot_span);
-                let __autobot_ret #ret_ty = #future.await;
+                let #v_span = #span_expr;
+                let mut #v_call = #private::Call::start(#v_recorder, #v_span);
+                let #v_ret #ret_ty = #future.await;
                 #finish
-                __autobot_ret
+                #v_ret
             }
         }};
         *func.block = body;
@@ -152,29 +163,28 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
         let inner = future.clone();
         *future = syn::parse_quote_spanned! {block_span=> async move {
             #start
-            let __autobot_ret = #private::Instrument::instrument(
+            let #v_ret = #private::Instrument::instrument(
                 #inner,
-                ::core::clone::Clone::clone(__autobot_call.span()),
+                ::core::clone::Clone::clone(#v_call.span()),
             )
             .await;
             #finish
-            __autobot_ret
+            #v_ret
         }};
     } else {
         let block = &func.block;
         let body: Block = syn::parse_quote_spanned! {block_span=> {
             #start
-            let __autobot_ret #ret_ty = {
+            let #v_ret #ret_ty = {
                 #enter
                 #[allow(clippy::redundant_closure_call)]
                 (move || #block)()
             };
             #finish
-            __autobot_ret
+            #v_ret
         }};
         *func.block = body;
     }
-    with_lint_allowances(&mut func);
     quote!(#func)
 }
 
@@ -220,12 +230,6 @@ fn mentions_impl(tokens: TokenStream) -> bool {
         proc_macro2::TokenTree::Group(g) => mentions_impl(g.stream()),
         _ => false,
     })
-}
-
-/// Generated code must not trip the user's lints.
-fn with_lint_allowances(func: &mut ItemFn) {
-    func.attrs
-        .push(syn::parse_quote!(#[allow(clippy::used_underscore_binding, clippy::let_and_return)]));
 }
 
 /// The future argument of a trailing `Box::pin(..)` in a non-async function whose

@@ -1,7 +1,7 @@
 //! Validation: every argument is one the attribute's metrics have, given once,
 //! with a value of the right shape; defaults fill in the rest.
 
-use autobot_otel_catalog::instrument::{ArgDefault, INSTRUMENTS, InstrumentSpec};
+use autobot_otel_catalog::instrument::{ArgDefault, InstrumentSpec, spec};
 use proc_macro2::Span;
 use syn::{Expr, ExprLit, ItemFn, Lit};
 
@@ -17,7 +17,6 @@ pub(crate) enum LabelValue {
 
 /// A validated attribute: what to expand.
 pub(crate) struct Plan {
-    pub(crate) spec_index: usize,
     pub(crate) spec: &'static InstrumentSpec,
     pub(crate) func: ItemFn,
     /// One value per `spec.args`, in order.
@@ -27,13 +26,9 @@ pub(crate) struct Plan {
 
 /// Checks the parsed attribute against the attribute table of the catalog.
 pub(crate) fn validate(attribute: &str, parsed: Parsed) -> syn::Result<Plan> {
-    let spec_index = INSTRUMENTS
-        .iter()
-        .position(|s| s.attribute == attribute)
-        .ok_or_else(|| {
-            syn::Error::new(Span::call_site(), format!("unknown attribute {attribute}"))
-        })?;
-    let spec = &INSTRUMENTS[spec_index];
+    let spec = spec(attribute).ok_or_else(|| {
+        syn::Error::new(Span::call_site(), format!("unknown attribute {attribute}"))
+    })?;
     let func = parsed.func;
     if let Some(constness) = &func.sig.constness {
         return Err(syn::Error::new_spanned(
@@ -148,7 +143,6 @@ pub(crate) fn validate(attribute: &str, parsed: Parsed) -> syn::Result<Plan> {
         return Err(errors);
     }
     Ok(Plan {
-        spec_index,
         spec,
         func,
         labels,

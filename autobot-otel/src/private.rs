@@ -11,11 +11,12 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use crate::catalog::MetricId;
-use crate::catalog::instrument::{INSTRUMENTS, InstrumentSpec, StatusValues};
+use crate::catalog::instrument::{InstrumentSpec, StatusValues};
 use crate::labels::clean_label_value;
 use crate::manager::{CounterSeries, GaugeSeries, HistogramSeries, MetricsManager};
 use crate::scope::Current;
 
+pub use crate::catalog::instrument as specs;
 pub use tracing;
 pub use tracing::Instrument;
 
@@ -81,9 +82,13 @@ pub struct Recorder {
 
 impl Recorder {
     /// A recorder for labels computed at this call.
-    pub fn dynamic(spec_index: usize, values: Vec<String>, origin: &'static str) -> Box<Recorder> {
+    pub fn dynamic(
+        spec: &'static InstrumentSpec,
+        values: Vec<String>,
+        origin: &'static str,
+    ) -> Box<Recorder> {
         Box::new(Recorder {
-            spec: &INSTRUMENTS[spec_index],
+            spec,
             values: values.into_iter().map(Cow::Owned).collect(),
             origin,
             site: None,
@@ -224,22 +229,22 @@ impl Recorder {
 /// A call site whose labels are all constant: its recorder is built on first
 /// use and shared by every later call, and keeps the series it records into.
 pub struct Site {
-    spec_index: usize,
+    spec: &'static InstrumentSpec,
     values: &'static [&'static str],
     origin: &'static str,
     recorder: OnceLock<Recorder>,
 }
 
 impl Site {
-    /// A site of attribute `spec_index` with constant label `values`; `origin`
-    /// names the instrumented function.
+    /// A site of attribute `spec` with constant label `values`; `origin` names
+    /// the instrumented function.
     pub const fn new(
-        spec_index: usize,
+        spec: &'static InstrumentSpec,
         values: &'static [&'static str],
         origin: &'static str,
     ) -> Site {
         Site {
-            spec_index,
+            spec,
             values,
             origin,
             recorder: OnceLock::new(),
@@ -250,7 +255,7 @@ impl Site {
     #[inline]
     pub fn recorder(&'static self) -> &'static Recorder {
         self.recorder.get_or_init(|| Recorder {
-            spec: &INSTRUMENTS[self.spec_index],
+            spec: self.spec,
             values: self.values.iter().map(|v| Cow::Borrowed(*v)).collect(),
             origin: self.origin,
             site: Some(OnceLock::new()),
@@ -531,7 +536,11 @@ pub mod probe {
 mod tests {
     use super::*;
 
-    static SITE: Site = Site::new(0, &["private_site_test"], "test site");
+    static SITE: Site = Site::new(
+        &specs::INSTRUMENT_WORKFLOW,
+        &["private_site_test"],
+        "test site",
+    );
 
     #[test]
     fn a_constant_site_builds_its_recorder_and_series_once() {
@@ -581,11 +590,15 @@ mod tests {
 
     #[test]
     fn dynamic_recorders_keep_no_series() {
-        let recorder = Recorder::dynamic(0, vec!["private_dynamic".into()], "test");
+        let recorder = Recorder::dynamic(
+            &specs::INSTRUMENT_WORKFLOW,
+            vec!["private_dynamic".into()],
+            "test",
+        );
         assert!(recorder.site.is_none());
         assert_eq!(recorder.label(0), "private_dynamic");
         assert_eq!(recorder.label(9), "");
-        let empty = Recorder::dynamic(0, vec![String::new()], "test");
+        let empty = Recorder::dynamic(&specs::INSTRUMENT_WORKFLOW, vec![String::new()], "test");
         assert_eq!(empty.label(0), "unknown", "labels are exported cleaned");
     }
 }
