@@ -208,6 +208,17 @@ label_enum! {
     RequestStatus { Success => "success", Failure => "failure", Timeout => "timeout" }
 }
 
+impl From<bool> for RequestStatus {
+    /// `true`: `Success`, `false`: `Failure`.
+    fn from(success: bool) -> Self {
+        if success {
+            RequestStatus::Success
+        } else {
+            RequestStatus::Failure
+        }
+    }
+}
+
 label_enum! {
     /// Outcome of a Redis operation (`status` of `autobot_redis_operations_total`).
     ///

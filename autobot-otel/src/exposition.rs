@@ -1801,7 +1801,7 @@ mod tests {
     fn pipeline() -> crate::Telemetry {
         crate::Telemetry::builder()
             .without_otlp()
-            .disabled(false)
+            .enabled(true)
             .build()
             .expect("pipeline")
     }

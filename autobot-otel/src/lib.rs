@@ -73,7 +73,8 @@ pub use instrument::{
 };
 pub use labels::{EMPTY_LABEL_VALUE, MAX_LABEL_VALUE_BYTES};
 pub use manager::{
-    CounterHandle, HistogramHandle, IntoSeconds, MAX_MEASUREMENT, MetricsManager, rolling,
+    CounterHandle, HistogramHandle, IntoSeconds, MAX_MEASUREMENT, MetricsManager, OptionalSeconds,
+    rolling,
 };
 pub use pipeline::{Telemetry, TelemetryBuilder, TelemetryGuard};
 pub use scope::CurrentMetrics;

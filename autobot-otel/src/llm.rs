@@ -37,7 +37,8 @@ impl MetricsManager {
         );
     }
 
-    /// Records the tokens of one request.
+    /// Records the tokens of one request (pass 0 for a direction you do not know:
+    /// adding 0 changes no total).
     ///
     /// Series: `autobot_llm_tokens_total{provider, model, token_type}` += `input_tokens`
     /// (`token_type="input"`) and += `output_tokens` (`token_type="output"`).
@@ -45,6 +46,7 @@ impl MetricsManager {
     /// ```
     /// autobot_otel::get_metrics_manager().record_llm_tokens("openai", "gpt-4", 1200, 350);
     /// ```
+    #[doc(alias = "record_llm_token_count")]
     pub fn record_llm_tokens(
         &self,
         provider: &str,
@@ -52,30 +54,16 @@ impl MetricsManager {
         input_tokens: u64,
         output_tokens: u64,
     ) {
-        self.record_llm_token_count(provider, model, TokenType::Input, input_tokens);
-        self.record_llm_token_count(provider, model, TokenType::Output, output_tokens);
-    }
-
-    /// Records tokens of one direction.
-    ///
-    /// Series: `autobot_llm_tokens_total{provider, model, token_type}` += `tokens`.
-    ///
-    /// ```
-    /// use autobot_otel::labels::TokenType;
-    /// autobot_otel::get_metrics_manager().record_llm_token_count("anthropic", "claude-3", TokenType::Input, 800);
-    /// ```
-    pub fn record_llm_token_count(
-        &self,
-        provider: &str,
-        model: &str,
-        token_type: TokenType,
-        tokens: u64,
-    ) {
-        self.count(
-            MetricId::LlmTokensTotal,
-            tokens,
-            [provider, model, token_type.as_str()],
-        );
+        for (token_type, tokens) in [
+            (TokenType::Input, input_tokens),
+            (TokenType::Output, output_tokens),
+        ] {
+            self.count(
+                MetricId::LlmTokensTotal,
+                tokens,
+                [provider, model, token_type.as_str()],
+            );
+        }
     }
 
     /// Records the estimated cost of a request, not split by direction.

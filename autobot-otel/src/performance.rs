@@ -72,34 +72,27 @@ impl MetricsManager {
         );
     }
 
-    /// Records one Redis request as succeeded or failed.
+    /// Records one Redis request: `status` is a [`RequestStatus`], or a `bool`
+    /// (`true` success, `false` failure). Anything but a success counts against
+    /// the success rate (a timeout too).
     ///
-    /// Series: `autobot_redis_requests_total{database, operation, status}` += 1 with
-    /// `status` `success` or `failure`, and the request counts towards
-    /// `autobot_redis_success_rate{database, time_window}`.
-    ///
-    /// ```
-    /// autobot_otel::get_metrics_manager().record_request("main", "get", true);
-    /// ```
-    pub fn record_request(&self, database: &str, operation: &str, success: bool) {
-        let status = if success {
-            RequestStatus::Success
-        } else {
-            RequestStatus::Failure
-        };
-        self.record_request_status(database, operation, status);
-    }
-
-    /// Records one Redis request with a detailed status (`timeout` counts as not
-    /// successful in the success rate).
-    ///
-    /// Series: as [`MetricsManager::record_request`].
+    /// Series: `autobot_redis_requests_total{database, operation, status}` += 1, and
+    /// the request counts towards `autobot_redis_success_rate{database, time_window}`.
     ///
     /// ```
     /// use autobot_otel::labels::RequestStatus;
-    /// autobot_otel::get_metrics_manager().record_request_status("main", "get", RequestStatus::Timeout);
+    /// let m = autobot_otel::get_metrics_manager();
+    /// m.record_request("main", "get", true);
+    /// m.record_request("main", "get", RequestStatus::Timeout);
     /// ```
-    pub fn record_request_status(&self, database: &str, operation: &str, status: RequestStatus) {
+    #[doc(alias = "record_request_status")]
+    pub fn record_request(
+        &self,
+        database: &str,
+        operation: &str,
+        status: impl Into<RequestStatus>,
+    ) {
+        let status = status.into();
         self.count(
             MetricId::RedisRequestsTotal,
             1,
@@ -109,16 +102,23 @@ impl MetricsManager {
         self.record_rate(MetricId::RedisSuccessRate, &[database], success);
     }
 
-    /// Sets the connection pool state of a database.
+    /// Sets the connection pool state of a database: every pool family of the
+    /// guide, in categories 4 and 8, from one call (the guide's
+    /// `set_redis_pool_stats(active, available, pool_size)` is this call with
+    /// `idle = available`; the pool size is `active + idle`).
     ///
     /// Series: `autobot_redis_pool_connections{database, state}` = `active`, `idle`
     /// and `active + idle` for `state` `active`, `idle` and `total`;
     /// `autobot_redis_pool_saturation_ratio{database}` = `active / max_connections`
-    /// (not set when `max_connections` is 0: that measurement is dropped).
+    /// (not set when `max_connections` is 0: that measurement is dropped);
+    /// `autobot_redis_connections_active{database}` = `active`,
+    /// `autobot_redis_pool_available{database}` = `idle`,
+    /// `autobot_redis_pool_size{database}` = `active + idle`.
     ///
     /// ```
     /// autobot_otel::get_metrics_manager().update_connection_pool("main", 10, 5, 20);
     /// ```
+    #[doc(alias = "set_redis_pool_stats")]
     pub fn update_connection_pool(
         &self,
         database: &str,
@@ -140,6 +140,10 @@ impl MetricsManager {
             let ratio = active as f64 / max_connections as f64;
             self.set(MetricId::RedisPoolSaturationRatio, ratio, [database]);
         }
+        self.set(MetricId::RedisConnectionsActive, active as f64, [database]);
+        self.set(MetricId::RedisPoolAvailable, idle as f64, [database]);
+        let size = active.saturating_add(idle) as f64;
+        self.set(MetricId::RedisPoolSize, size, [database]);
     }
 
     /// Records a circuit breaker transition.

@@ -140,9 +140,16 @@ impl TelemetryBuilder {
         self
     }
 
-    /// Disables the SDK (as `OTEL_SDK_DISABLED=true`): recording becomes a no-op.
-    pub fn disabled(mut self, disabled: bool) -> Self {
-        self.disabled = Some(disabled);
+    /// Turns the SDK on or off, whatever `OTEL_SDK_DISABLED` says (`false` is
+    /// `OTEL_SDK_DISABLED=true`: recording becomes a no-op, nothing is exported).
+    ///
+    /// ```
+    /// let t = autobot_otel::Telemetry::builder().without_otlp().enabled(false).build()?;
+    /// assert!(!t.is_enabled());
+    /// # Ok::<(), autobot_otel::InitError>(())
+    /// ```
+    pub fn enabled(mut self, enabled: bool) -> Self {
+        self.disabled = Some(!enabled);
         self
     }
 

@@ -1,4 +1,6 @@
-//! Category 8, Redis: operations and latency, pool, memory, keys, pub/sub.
+//! Category 8, Redis: operations and latency, memory, keys, pub/sub. The pool
+//! families of this category are set with the other pool families by
+//! [`MetricsManager::update_connection_pool`].
 
 use crate::catalog::MetricId;
 use crate::labels::{PubSubDirection, RedisStatus};
@@ -31,27 +33,6 @@ impl MetricsManager {
             latency.into_seconds(),
             [database, operation],
         );
-    }
-
-    /// Sets the pool statistics of a database.
-    ///
-    /// Series: `autobot_redis_connections_active{database}` = `active`,
-    /// `autobot_redis_pool_available{database}` = `available`,
-    /// `autobot_redis_pool_size{database}` = `pool_size`.
-    ///
-    /// ```
-    /// autobot_otel::get_metrics_manager().set_redis_pool_stats("main", 10, 5, 15);
-    /// ```
-    pub fn set_redis_pool_stats(
-        &self,
-        database: &str,
-        active: u64,
-        available: u64,
-        pool_size: u64,
-    ) {
-        self.set(MetricId::RedisConnectionsActive, active as f64, [database]);
-        self.set(MetricId::RedisPoolAvailable, available as f64, [database]);
-        self.set(MetricId::RedisPoolSize, pool_size as f64, [database]);
     }
 
     /// Sets the memory a database uses.

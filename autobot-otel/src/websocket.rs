@@ -2,7 +2,7 @@
 
 use crate::catalog::MetricId;
 use crate::labels::{ConnectionStatus, MessageDirection};
-use crate::manager::{IntoSeconds, MetricsManager};
+use crate::manager::{MetricsManager, OptionalSeconds};
 
 impl MetricsManager {
     /// Records a connection event. Does not move the active-connection gauge; set
@@ -62,52 +62,39 @@ impl MetricsManager {
         self.adjust(MetricId::WebsocketConnectionsActive, -1.0, &[namespace]);
     }
 
-    /// Records one message and its latency.
+    /// Records one message, and its latency when known (`None::<f64>` when not).
     ///
     /// Series: `autobot_websocket_messages_sent_total{namespace, event_type}` or
     /// `autobot_websocket_messages_received_total{namespace, event_type}` (by
-    /// `direction`) += 1, and `autobot_websocket_message_latency_seconds{namespace}`
-    /// observes `latency_seconds`.
+    /// `direction`) += 1, and, with a latency,
+    /// `autobot_websocket_message_latency_seconds{namespace}` observes it.
     ///
     /// ```
     /// use autobot_otel::labels::MessageDirection;
-    /// autobot_otel::get_metrics_manager()
-    ///     .record_websocket_message("/chat", "chat_message", MessageDirection::Sent, 0.005);
+    /// let m = autobot_otel::get_metrics_manager();
+    /// m.record_websocket_message("/chat", "chat_message", MessageDirection::Sent, 0.005);
+    /// m.record_websocket_message("/chat", "typing", MessageDirection::Received, None::<f64>);
     /// ```
+    #[doc(alias = "count_websocket_message")]
     pub fn record_websocket_message(
         &self,
         namespace: &str,
         event_type: &str,
         direction: MessageDirection,
-        latency_seconds: impl IntoSeconds,
-    ) {
-        self.count_websocket_message(namespace, event_type, direction);
-        self.observe(
-            MetricId::WebsocketMessageLatencySeconds,
-            latency_seconds.into_seconds(),
-            [namespace],
-        );
-    }
-
-    /// Records one message whose latency is not known.
-    ///
-    /// Series: the sent or received counter, as [`MetricsManager::record_websocket_message`].
-    ///
-    /// ```
-    /// use autobot_otel::labels::MessageDirection;
-    /// autobot_otel::get_metrics_manager().count_websocket_message("/chat", "typing", MessageDirection::Received);
-    /// ```
-    pub fn count_websocket_message(
-        &self,
-        namespace: &str,
-        event_type: &str,
-        direction: MessageDirection,
+        latency_seconds: impl OptionalSeconds,
     ) {
         let id = match direction {
             MessageDirection::Sent => MetricId::WebsocketMessagesSentTotal,
             MessageDirection::Received => MetricId::WebsocketMessagesReceivedTotal,
         };
         self.count(id, 1, [namespace, event_type]);
+        if let Some(latency) = latency_seconds.into_optional_seconds() {
+            self.observe(
+                MetricId::WebsocketMessageLatencySeconds,
+                latency,
+                [namespace],
+            );
+        }
     }
 
     /// Records a connection error (`error_type`: `disconnect`, `protocol`, ...).

@@ -39,7 +39,7 @@ fn telemetry() -> Telemetry {
     // A manual clock: the rolling rates' windows do not move during the test.
     Telemetry::builder()
         .without_otlp()
-        .disabled(false)
+        .enabled(true)
         .with_clock(Arc::new(ManualClock::new()))
         .build()
         .expect("pipeline")

@@ -397,7 +397,7 @@ fn check(text: &str, model: &Model, dropped: u64) -> Result<(), TestCaseError> {
 fn telemetry() -> Telemetry {
     Telemetry::builder()
         .without_otlp()
-        .disabled(false)
+        .enabled(true)
         .build()
         .expect("pipeline")
 }
@@ -459,7 +459,7 @@ proptest! {
         histogram_attrs in prop::collection::vec((attribute_key(), label_value()), 0..6),
         value in number(),
     ) {
-        let mut builder = Telemetry::builder().without_otlp().disabled(false);
+        let mut builder = Telemetry::builder().without_otlp().enabled(true);
         for (k, v) in &resource {
             builder = builder.with_resource_attribute(KeyValue::new(k.clone(), v.clone()));
         }

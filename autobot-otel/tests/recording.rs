@@ -13,7 +13,7 @@ fn setup() -> (Telemetry, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new());
     let telemetry = Telemetry::builder()
         .without_otlp()
-        .disabled(false)
+        .enabled(true)
         .with_clock(clock.clone())
         .build()
         .expect("pipeline");
@@ -246,7 +246,7 @@ fn performance_methods() {
     m(&t).record_timeout("redis_get", "main", false);
     m(&t).record_request("main", "get", true);
     m(&t).record_request("main", "get", false);
-    m(&t).record_request_status("main", "get", RequestStatus::Timeout);
+    m(&t).record_request("main", "get", RequestStatus::Timeout);
     m(&t).update_connection_pool("main", 10, 5, 20);
     m(&t).record_circuit_breaker_event("main", CircuitEvent::Opened, "too_many_failures");
     m(&t).update_circuit_breaker_state("main", CircuitState::HalfOpen, 5);
@@ -465,7 +465,7 @@ fn llm_methods() {
     let (t, _) = setup();
     m(&t).record_llm_request("openai", "gpt-4", "completion", 2.5);
     m(&t).record_llm_tokens("openai", "gpt-4", 1200, 350);
-    m(&t).record_llm_token_count("openai", "gpt-4", TokenType::Input, 800);
+    m(&t).record_llm_tokens("openai", "gpt-4", 800, 0);
     m(&t).record_llm_cost("openai", "gpt-4", 0.03);
     m(&t).record_llm_cost_by_type("openai", "gpt-4", CostType::Input, 0.01);
     m(&t).record_llm_error("openai", "rate_limit");
@@ -545,7 +545,7 @@ fn websocket_methods() {
     m(&t).record_websocket_connection("/chat", ConnectionStatus::Connected);
     m(&t).record_websocket_message("/chat", "chat_message", MessageDirection::Sent, 0.005);
     m(&t).record_websocket_message("/chat", "chat_message", MessageDirection::Received, 0.001);
-    m(&t).count_websocket_message("/chat", "typing", MessageDirection::Received);
+    m(&t).record_websocket_message("/chat", "typing", MessageDirection::Received, None::<f64>);
     m(&t).record_websocket_error("/chat", "disconnect");
     m(&t).set_websocket_rooms("/chat", 12);
     let s = scrape(&t);
@@ -585,7 +585,7 @@ fn redis_methods() {
     let (t, _) = setup();
     m(&t).record_redis_operation("main", "get", RedisStatus::Success, 0.0004);
     m(&t).record_redis_operation("main", "get", RedisStatus::Error, 0.002);
-    m(&t).set_redis_pool_stats("main", 10, 5, 15);
+    m(&t).update_connection_pool("main", 10, 5, 20);
     m(&t).set_redis_memory("main", 104_857_600);
     m(&t).set_redis_keys("main", 52_000);
     m(&t).record_redis_pubsub("main", PubSubDirection::Published);
@@ -719,7 +719,7 @@ fn histograms_use_catalog_buckets() {
 fn disabled_sdk_records_nothing() {
     let t = Telemetry::builder()
         .without_otlp()
-        .disabled(true)
+        .enabled(false)
         .build()
         .unwrap();
     record_all(t.metrics());
@@ -778,7 +778,7 @@ fn record_all(m: &MetricsManager) {
     m.record_websocket_error("/n", "e");
     m.set_websocket_rooms("/n", 1);
     m.record_redis_operation("db", "get", RedisStatus::Success, 1.0);
-    m.set_redis_pool_stats("db", 1, 1, 2);
+    m.update_connection_pool("db", 1, 1, 2);
     m.set_redis_memory("db", 1);
     m.set_redis_keys("db", 1);
     m.record_redis_pubsub("db", PubSubDirection::Received);

@@ -5,7 +5,6 @@
 //! `dropped_measurements`.
 
 use autobot_otel::catalog::MetricId;
-use autobot_otel::labels::TokenType;
 use autobot_otel::scrape::Scrape;
 use autobot_otel::{MAX_MEASUREMENT, Telemetry};
 
@@ -17,8 +16,8 @@ fn pipeline() -> Telemetry {
 fn a_counter_at_u64_max_saturates_instead_of_wrapping() {
     let t = pipeline();
     let m = t.metrics();
-    m.record_llm_token_count("p", "m", TokenType::Input, u64::MAX);
-    m.record_llm_token_count("p", "m", TokenType::Input, 1);
+    m.record_llm_tokens("p", "m", u64::MAX, 0);
+    m.record_llm_tokens("p", "m", 1, 0);
     let handle = m.counter_handle(MetricId::LlmTokensTotal, &["p", "m", "input"]);
     handle.add(7);
     let labels = [("provider", "p"), ("model", "m"), ("token_type", "input")];
@@ -30,8 +29,8 @@ fn a_counter_at_u64_max_saturates_instead_of_wrapping() {
     );
     assert_eq!(m.dropped_measurements(), 2, "the +1 and the +7 did not fit");
     // A partial fit counts what fits.
-    m.record_llm_token_count("p", "m", TokenType::Output, u64::MAX - 3);
-    m.record_llm_token_count("p", "m", TokenType::Output, 10);
+    m.record_llm_tokens("p", "m", 0, u64::MAX - 3);
+    m.record_llm_tokens("p", "m", 0, 10);
     assert_eq!(m.dropped_measurements(), 3);
 }
 

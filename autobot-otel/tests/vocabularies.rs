@@ -54,7 +54,7 @@ fn every_api_call(m: &MetricsManager) {
     }
     m.record_request("main", "get", true);
     for &s in RequestStatus::ALL {
-        m.record_request_status("main", "get", s);
+        m.record_request("main", "get", s);
     }
     m.update_connection_pool("main", 1, 2, 10);
     for &e in CircuitEvent::ALL {
@@ -73,9 +73,6 @@ fn every_api_call(m: &MetricsManager) {
     m.record_embedding_latency("ada", 0.1);
     m.record_llm_request("p", "m", "chat", 0.1);
     m.record_llm_tokens("p", "m", 1, 2);
-    for &t in TokenType::ALL {
-        m.record_llm_token_count("p", "m", t, 1);
-    }
     m.record_llm_cost("p", "m", 0.1);
     for &c in CostType::ALL {
         m.record_llm_cost_by_type("p", "m", c, 0.1);
@@ -91,14 +88,13 @@ fn every_api_call(m: &MetricsManager) {
     m.dec_websocket_connections("/ns");
     for &d in MessageDirection::ALL {
         m.record_websocket_message("/ns", "chat", d, 0.01);
-        m.count_websocket_message("/ns", "chat", d);
+        m.record_websocket_message("/ns", "typing", d, None::<f64>);
     }
     m.record_websocket_error("/ns", "protocol");
     m.set_websocket_rooms("/ns", 2);
     for &s in RedisStatus::ALL {
         m.record_redis_operation("main", "get", s, 0.001);
     }
-    m.set_redis_pool_stats("main", 1, 2, 3);
     m.set_redis_memory("main", 100);
     m.set_redis_keys("main", 10);
     for &d in PubSubDirection::ALL {

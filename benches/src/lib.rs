@@ -29,7 +29,7 @@ use opentelemetry_sdk::metrics::SdkMeterProvider;
 /// The autobot-otel pipeline; `two_readers` adds an OTLP periodic reader (to a
 /// closed port, with an interval longer than any run).
 pub fn facade(two_readers: bool) -> Telemetry {
-    let builder = Telemetry::builder().disabled(false);
+    let builder = Telemetry::builder().enabled(true);
     let builder = if two_readers {
         builder.with_otlp(
             OtlpSettings::new("http://127.0.0.1:9", OtlpProtocol::HttpProtobuf)

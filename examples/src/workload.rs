@@ -483,7 +483,7 @@ impl Workload {
         let event = self.pick(&["chat_message", "status_update", "typing"]);
         let latency = self.between(0.0008, 0.04);
         m.record_websocket_message(ns, event, MessageDirection::Sent, latency);
-        m.count_websocket_message(ns, event, MessageDirection::Received);
+        m.record_websocket_message(ns, event, MessageDirection::Received, None::<f64>);
         if self.rare(0.05) {
             m.record_websocket_error(ns, self.pick(&["disconnect", "protocol_error"]));
         }
@@ -505,8 +505,6 @@ impl Workload {
             };
             let latency = self.between(0.0001, 0.004);
             m.record_redis_operation(db, op, status, latency);
-            let active = self.next() % 10;
-            m.set_redis_pool_stats(db, active, 15 - active, 15);
             m.set_redis_memory(db, 100 * 1024 * 1024 + self.ticks * 4096);
             m.set_redis_keys(db, 50_000 + self.ticks * 3);
             let direction = if self.chance(0.5) {

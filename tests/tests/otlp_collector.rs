@@ -144,12 +144,9 @@ fn shutdown_flushes_a_value_recorded_just_before_it() {
             )
             .build()
             .unwrap();
-        telemetry.metrics().record_llm_token_count(
-            provider,
-            "m",
-            autobot_otel::labels::TokenType::Input,
-            4242,
-        );
+        telemetry
+            .metrics()
+            .record_llm_tokens(provider, "m", 4242, 0);
         telemetry.shutdown().expect("clean shutdown");
         let out = rotel.wait_for_output(
             |out| {

@@ -6,7 +6,6 @@
 use std::time::{Duration, Instant};
 
 use autobot_otel::Telemetry;
-use autobot_otel::labels::TokenType;
 use autobot_otel::otlp::{OtlpProtocol, OtlpSettings};
 use autobot_otel_tests::{Rotel, parse_metrics};
 
@@ -29,14 +28,10 @@ fn lifecycle(flavor: Flavor, protocol: OtlpProtocol, endpoint: String, tag: &str
             .with_shutdown_timeout(Duration::from_secs(5))
             .build()
             .expect("builds");
-        telemetry
-            .metrics()
-            .record_llm_token_count(tag, "m", TokenType::Input, 1);
+        telemetry.metrics().record_llm_tokens(tag, "m", 1, 0);
         let started = Instant::now();
         telemetry.force_flush().expect("flush");
-        telemetry
-            .metrics()
-            .record_llm_token_count(tag, "m", TokenType::Input, 2);
+        telemetry.metrics().record_llm_tokens(tag, "m", 2, 0);
         telemetry.shutdown().expect("shutdown");
         assert!(
             started.elapsed() < Duration::from_secs(10),

@@ -81,8 +81,38 @@ impl IntoSeconds for std::time::Duration {
     }
 }
 
+/// A duration that may be unknown: anything [`IntoSeconds`], or an `Option` of it.
+///
+/// ```
+/// use autobot_otel::OptionalSeconds;
+/// assert_eq!(0.5.into_optional_seconds(), Some(0.5));
+/// assert_eq!(None::<f64>.into_optional_seconds(), None);
+/// assert_eq!(Some(std::time::Duration::from_secs(2)).into_optional_seconds(), Some(2.0));
+/// ```
+pub trait OptionalSeconds {
+    /// The value in seconds, if known.
+    fn into_optional_seconds(self) -> Option<f64>;
+}
+
+impl<T: IntoSeconds> OptionalSeconds for T {
+    fn into_optional_seconds(self) -> Option<f64> {
+        Some(self.into_seconds())
+    }
+}
+
+impl<T: IntoSeconds> OptionalSeconds for Option<T> {
+    fn into_optional_seconds(self) -> Option<f64> {
+        self.map(IntoSeconds::into_seconds)
+    }
+}
+
 /// The recording API: a method for every recording call of the usage guide, plus
 /// methods for the metrics the guide shows none for.
+///
+/// Methods the guide names keep its names. The others follow one rule: `record_`
+/// adds to counters and histograms, `set_` puts a gauge to an absolute value,
+/// `inc_`/`dec_` move a gauge by one; a guide name that a method replaced is its
+/// `#[doc(alias)]`, so searching the docs for it finds the method.
 ///
 /// Get the process-wide one with [`crate::get_metrics_manager`], or the one of a
 /// [`crate::Telemetry`] you built with [`crate::Telemetry::metrics`].

@@ -26,7 +26,7 @@ fn main() {
 fn child_main() -> Result<(), String> {
     let t = Telemetry::builder()
         .without_otlp()
-        .disabled(false)
+        .enabled(true)
         .build()
         .map_err(|e| e.to_string())?;
     let dropped = record_bad_input(&t);

@@ -14,7 +14,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use autobot_otel::Telemetry;
-use autobot_otel::labels::{Outcome, TokenType};
+use autobot_otel::labels::Outcome;
 use autobot_otel::otlp::{ExportStatusSnapshot, OtlpProtocol, OtlpSettings};
 use autobot_otel_tests::{Rotel, RotelOptions, free_port, parse_metrics};
 
@@ -504,8 +504,7 @@ fn restarted(protocol: OtlpProtocol, baseline: &Telemetry) -> Row {
     };
     let t = pipeline(&endpoint, protocol);
     let provider = format!("outage-{}", protocol.as_str().replace('/', "-"));
-    t.metrics()
-        .record_llm_token_count(&provider, "before", TokenType::Input, 7);
+    t.metrics().record_llm_tokens(&provider, "before", 7, 0);
     if let Err(e) = wait_tokens(&rotel, &provider, "before", 7.0) {
         problems.push(format!("value never reached the first rotel: {e}"));
     }
@@ -513,7 +512,7 @@ fn restarted(protocol: OtlpProtocol, baseline: &Telemetry) -> Row {
     drop(rotel); // SIGKILL, reaped
     let down_at = metrics_status(&t);
     t.metrics()
-        .record_llm_token_count(&provider, "while-down", TokenType::Input, 41);
+        .record_llm_tokens(&provider, "while-down", 41, 0);
     let failed_at = down_at.exports_failed;
     let status = match wait_status(&t, Duration::from_secs(10), |s| {
         s.exports_failed >= failed_at + 2 && s.failing
