@@ -39,7 +39,18 @@ impl Write for LogWriter {
 
 /// What has been logged so far (see [`logs`]).
 pub fn captured_logs() -> String {
-    String::from_utf8_lossy(&logs().lock().unwrap()).into_owned()
+    captured_logs_since(0)
+}
+
+/// How many bytes have been logged so far.
+pub fn logged_bytes() -> usize {
+    logs().lock().unwrap().len()
+}
+
+/// What has been logged after the first `offset` bytes.
+pub fn captured_logs_since(offset: usize) -> String {
+    let logs = logs().lock().unwrap();
+    String::from_utf8_lossy(logs.get(offset..).unwrap_or_default()).into_owned()
 }
 
 /// A loopback port with nothing listening (connections are refused).
@@ -89,10 +100,14 @@ pub fn assert_nowhere(secrets: &[&str], places: &[(&str, String)]) {
 
 /// `Basic base64(user:password)`, with an encoder of the test's own.
 pub fn basic(user: &str, password: &str) -> String {
+    basic_bytes(format!("{user}:{password}").as_bytes())
+}
+
+/// `Basic base64(plain)`, with an encoder of the test's own.
+pub fn basic_bytes(plain: &[u8]) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let input = format!("{user}:{password}").into_bytes();
     let mut out = String::new();
-    for chunk in input.chunks(3) {
+    for chunk in plain.chunks(3) {
         let b = [
             chunk[0],
             *chunk.get(1).unwrap_or(&0),
@@ -172,6 +187,11 @@ impl Collector {
     /// Every request so far.
     pub fn received(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
+    }
+
+    /// Every request so far, forgetting them.
+    pub fn take(&self) -> Vec<Received> {
+        std::mem::take(&mut *self.received.lock().unwrap())
     }
 
     /// The first request to `path`.

@@ -341,9 +341,10 @@ impl fmt::Debug for SignalOverrides {
 /// User information in an endpoint URL (`https://user:password@collector:4318`)
 /// is sent as an `Authorization: Basic` header (unless an `authorization`
 /// header is set) and is never part of the URL pushed to. Everything before the
-/// last `@` of an endpoint (after its `scheme://`) is user information, so a
-/// password may contain `/`, `?`, `#`, `@` or `:`; write an `@` of a path as
-/// `%40`. `Debug` output shows neither header values nor user information.
+/// last `@` of an endpoint (after its `http://` or `https://`) is user
+/// information, so a password may contain `/`, `?`, `#`, `@` or `:`; write an
+/// `@` of a path as `%40`. `Debug` output shows neither header values nor user
+/// information.
 ///
 /// ```
 /// use autobot_otel::otlp::{OtlpProtocol, OtlpSettings};
@@ -546,7 +547,7 @@ impl OtlpSettings {
             None => (self.endpoint.trim(), false),
         };
         let (mut url, userinfo) = split_userinfo(endpoint);
-        if protocol == OtlpProtocol::Grpc && scheme_len(&url).is_none() {
+        if protocol == OtlpProtocol::Grpc && !has_scheme(&url) {
             let insecure = overrides.insecure.unwrap_or(self.insecure);
             let scheme = if insecure { "http://" } else { "https://" };
             url.insert_str(0, scheme);
@@ -741,27 +742,40 @@ fn parse_bool(value: Option<String>) -> Option<bool> {
         .map(|v| v.trim().eq_ignore_ascii_case("true"))
 }
 
-/// The length of a leading `scheme://` (scheme: a letter, then letters, digits,
-/// `+`, `-` or `.`), if `text` starts with one.
-fn scheme_len(text: &str) -> Option<usize> {
-    let end = text.find("://")?;
+/// Whether `text` starts with `scheme://` (scheme: a letter, then letters,
+/// digits, `+`, `-` or `.`).
+fn has_scheme(text: &str) -> bool {
+    let Some(end) = text.find("://") else {
+        return false;
+    };
     let mut chars = text[..end].chars();
-    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-    valid.then_some(end + 3)
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
-/// Where the user information of `text` is: from after a leading `scheme://`
-/// (from the start when `text` does not start with one) to the last `@`. It
-/// contains every `user:password@` of `text`, however malformed (user
-/// information with `/ ? # @ :`, whitespace or percent-escapes, no scheme,
-/// several URLs, a URL inside an error message): user information always ends
-/// at an `@` no later than the last one, and never starts before a leading
-/// scheme. It may contain more (a path with an unencoded `@`): we redact too
-/// much rather than too little.
+/// Where the user information of `text` is: from after a leading `http://` or
+/// `https://` (any case; from the start when `text` does not start with one)
+/// to the last `@`. It contains every `user:password@` of `text`, however
+/// malformed (user information with `/ ? # @ :`, whitespace or
+/// percent-escapes, no scheme, another scheme, several URLs, a URL inside an
+/// error message): user information always ends at an `@` no later than the
+/// last one, and never starts before a leading `http://`. Other schemes are not
+/// skipped, since `user:x://y@host` may as well be user information. The span
+/// may contain more (a path with an unencoded `@`, the text before a URL): we
+/// redact too much rather than too little.
 fn userinfo_span(text: &str) -> Option<Range<usize>> {
     let at = text.rfind('@')?;
-    let start = scheme_len(text).unwrap_or(0);
+    let starts_with = |prefix: &str| {
+        text.get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+    };
+    let start = if starts_with("http://") {
+        7
+    } else if starts_with("https://") {
+        8
+    } else {
+        0
+    };
     (start < at).then_some(start..at)
 }
 

@@ -380,7 +380,8 @@ fn redaction_of_any_text() {
         ),
         ("http://u:pa/ss@h:1", "http://<redacted>@h:1"),
         ("http://u:p?a#b@c@h", "http://<redacted>@h"),
-        ("grpc://a:b@c", "grpc://<redacted>@c"),
+        ("grpc://a:b@c", "<redacted>@c"),
+        ("HTTPS://a:b@c", "HTTPS://<redacted>@c"),
         ("user:x://y@host", "<redacted>@host"),
         ("u:p w@[::1]:4317", "<redacted>@[::1]:4317"),
         (
