@@ -58,7 +58,7 @@ type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 enum OtlpChoice {
     FromEnv,
     Off,
-    On(OtlpSettings),
+    On(Box<OtlpSettings>),
 }
 
 /// Configures a [`Telemetry`] pipeline.
@@ -134,7 +134,7 @@ impl TelemetryBuilder {
 
     /// Pushes OTLP with these settings, whatever the environment says.
     pub fn with_otlp(mut self, settings: OtlpSettings) -> Self {
-        self.otlp = OtlpChoice::On(settings);
+        self.otlp = OtlpChoice::On(Box::new(settings));
         self
     }
 
@@ -209,7 +209,7 @@ impl TelemetryBuilder {
         let limits = SeriesLimits::new(&self.series_limits);
         let otlp_settings = match self.otlp {
             OtlpChoice::Off => None,
-            OtlpChoice::On(settings) => Some(settings),
+            OtlpChoice::On(settings) => Some(*settings),
             OtlpChoice::FromEnv => otlp::resolve(&*self.env)?,
         };
         let resource = build_resource(self.service_name, self.resource_attributes);

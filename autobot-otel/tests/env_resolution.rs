@@ -4,23 +4,12 @@
 //! test in `src/exporter/otlp/settings/tests.rs`). And the one place that reads
 //! `OTEL_EXPORTER_OTLP_*` is that resolution.
 
+mod otlp_support;
+
 use std::path::Path;
-use std::time::Duration;
 
 use autobot_otel::otlp::OtlpProtocol;
-use autobot_otel::{Telemetry, TelemetryBuilder};
-
-/// A builder that reads `vars` instead of the process environment.
-fn with_variables(vars: &[(&'static str, &'static str)]) -> TelemetryBuilder {
-    let vars = vars.to_vec();
-    Telemetry::builder()
-        .with_env_lookup(move |name| {
-            vars.iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.to_string())
-        })
-        .with_shutdown_timeout(Duration::from_secs(1))
-}
+use otlp_support::with_variables;
 
 #[test]
 fn otel_sdk_disabled_records_and_exports_nothing() {

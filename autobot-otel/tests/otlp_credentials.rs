@@ -18,7 +18,10 @@ use autobot_otel::labels::Outcome;
 use autobot_otel::otlp::{OtlpProtocol, OtlpSettings};
 use autobot_otel::{Telemetry, TelemetryBuilder};
 use opentelemetry::trace::{Tracer, TracerProvider};
-use otlp_support::{Collector, assert_nowhere, basic, captured_logs, logs, refusing_port};
+use otlp_support::{
+    Collector, assert_nowhere, basic, captured_logs, logs, record_a_metric_and_a_span_and_flush,
+    refusing_port, with_variables,
+};
 
 const HEADER_SECRET: &str = "hdr-5ecret-7f3a91";
 /// With `/`, `?` and `#`, which used to end the user information early.
@@ -151,19 +154,6 @@ fn an_invalid_header_fails_the_build_without_showing_its_value() {
     assert!(!text.contains(HEADER_SECRET), "{text}");
 }
 
-/// Records one metric and one span and flushes both to the collector.
-fn record_a_metric_and_a_span_and_flush(telemetry: &Telemetry) {
-    telemetry
-        .metrics()
-        .record_workflow_execution("credentials", Outcome::Success, 1.0);
-    telemetry
-        .tracer_provider()
-        .unwrap()
-        .tracer("credentials-test")
-        .in_span("export-me", |_| {});
-    telemetry.force_flush().expect("the collector accepts");
-}
-
 #[test]
 fn builder_headers_and_url_credentials_reach_the_http_collector() {
     logs();
@@ -200,32 +190,21 @@ fn builder_headers_and_url_credentials_reach_the_http_collector() {
     telemetry.shutdown().unwrap();
 }
 
-/// A builder configured by these variables (and nothing from the process
-/// environment).
-fn from_variables(vars: Vec<(&'static str, String)>) -> TelemetryBuilder {
-    Telemetry::builder()
-        .with_env_lookup(move |name| {
-            vars.iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.clone())
-        })
-        .with_shutdown_timeout(Duration::from_secs(10))
-}
-
-fn credential_variables(endpoint: String) -> Vec<(&'static str, String)> {
-    vec![
+/// A builder configured by the variables only, with credentials everywhere.
+fn from_credential_variables(endpoint: &str) -> TelemetryBuilder {
+    with_variables(&[
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint),
-        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf".into()),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
         (
             "OTEL_EXPORTER_OTLP_HEADERS",
-            format!("x-env-key={ENV_SECRET}"),
+            &format!("x-env-key={ENV_SECRET}"),
         ),
         (
             "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
-            format!("x-env-traces-key={ENV_TRACES_SECRET}"),
+            &format!("x-env-traces-key={ENV_TRACES_SECRET}"),
         ),
-        ("OTEL_METRIC_EXPORT_INTERVAL", "3600000".into()),
-    ]
+        ("OTEL_METRIC_EXPORT_INTERVAL", "3600000"),
+    ])
 }
 
 #[test]
@@ -234,7 +213,7 @@ fn variable_credentials_reach_the_collector_per_signal_and_never_leak() {
     let collector = Collector::start();
     // Percent-encoded `/` in the user, raw `/` in the password.
     let endpoint = format!("http://env%2Fuser:{ENV_PASSWORD}@{}", collector.addr);
-    let builder = from_variables(credential_variables(endpoint));
+    let builder = from_credential_variables(&endpoint);
     let telemetry = builder.clone().build().unwrap();
     record_a_metric_and_a_span_and_flush(&telemetry);
     let health = telemetry.health();
@@ -272,10 +251,10 @@ fn variable_credentials_reach_the_collector_per_signal_and_never_leak() {
     }
 
     // The same variables against a refusing port.
-    let refusing = from_variables(credential_variables(format!(
+    let refusing = from_credential_variables(&format!(
         "http://env%2Fuser:{ENV_PASSWORD}@127.0.0.1:{}",
         refusing_port()
-    )))
+    ))
     .build()
     .unwrap();
     places.extend(exercise_failing(&refusing));

@@ -15,10 +15,8 @@ mod otlp_support;
 use std::time::Duration;
 
 use autobot_otel::Telemetry;
-use autobot_otel::labels::Outcome;
 use autobot_otel::otlp::{OtlpProtocol, OtlpSettings};
-use opentelemetry::trace::{Tracer, TracerProvider};
-use otlp_support::Collector;
+use otlp_support::{Collector, record_a_metric_and_a_span_and_flush};
 
 /// Set in the child process.
 const CHILD_VAR: &str = "AUTOBOT_OTEL_ENV_ISOLATION_CHILD";
@@ -87,16 +85,8 @@ fn child_pushes_with_settings_in_code() {
         .with_shutdown_timeout(Duration::from_secs(10))
         .build()
         .expect("settings in code build");
-    telemetry
-        .metrics()
-        .record_workflow_execution("isolation", Outcome::Success, 1.0);
-    telemetry
-        .tracer_provider()
-        .expect("spans are exported")
-        .tracer("isolation-test")
-        .in_span("isolated", |_| {});
-    // A 1 ms timeout from the variables would fail this.
-    telemetry.force_flush().expect("the collector accepts");
+    // (A 1 ms timeout from the variables could fail the flush.)
+    record_a_metric_and_a_span_and_flush(&telemetry);
     for path in ["/v1/metrics", "/v1/traces"] {
         let request = collector.request_to(path);
         assert_eq!(request.names(), ["user-agent", "x-code"], "{path}");

@@ -25,11 +25,10 @@ mod otlp_support;
 use std::time::Duration;
 
 use autobot_otel::Telemetry;
-use autobot_otel::labels::Outcome;
 use autobot_otel::otlp::{OtlpProtocol, OtlpSettings};
-use opentelemetry::trace::{Tracer, TracerProvider};
 use otlp_support::{
     Collector, assert_nowhere, basic_bytes, captured_logs_since, logged_bytes, logs,
+    record_a_metric_and_a_span_and_flush, with_variables,
 };
 use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use proptest::prelude::*;
@@ -147,13 +146,11 @@ proptest! {
             ("traces_endpoint", settings.traces_endpoint()),
         ];
         let builder = if case.via_variables {
-            let protocol = case.protocol.as_str().to_string();
-            Telemetry::builder().with_env_lookup(move |name| match name {
-                "OTEL_EXPORTER_OTLP_ENDPOINT" => Some(endpoint.clone()),
-                "OTEL_EXPORTER_OTLP_PROTOCOL" => Some(protocol.clone()),
-                "OTEL_METRICS_EXPORTER" => Some("none".into()),
-                _ => None,
-            })
+            with_variables(&[
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+                ("OTEL_EXPORTER_OTLP_PROTOCOL", case.protocol.as_str()),
+                ("OTEL_METRICS_EXPORTER", "none"),
+            ])
         } else {
             let mut traces_only = settings;
             traces_only.metrics = false;
@@ -215,13 +212,7 @@ proptest! {
             .with_shutdown_timeout(Duration::from_secs(10))
             .build()
             .expect("a valid endpoint");
-        telemetry.metrics().record_workflow_execution("redaction", Outcome::Success, 1.0);
-        telemetry
-            .tracer_provider()
-            .expect("spans pushed")
-            .tracer("redaction-test")
-            .in_span("redaction", |_| {});
-        telemetry.force_flush().expect("the collector accepts");
+        record_a_metric_and_a_span_and_flush(&telemetry);
         let health = serde_json::to_string(&telemetry.health()).unwrap();
         telemetry.shutdown().expect("clean shutdown");
         let (user, password) = case.userinfo();

@@ -8,6 +8,10 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use autobot_otel::labels::Outcome;
+use autobot_otel::{Telemetry, TelemetryBuilder};
+use opentelemetry::trace::{Tracer, TracerProvider};
+
 /// Everything any subscriber-visible code logs in this process, all levels and
 /// targets (so the exporters' own diagnostics are included).
 pub fn logs() -> &'static Arc<Mutex<Vec<u8>>> {
@@ -51,6 +55,32 @@ pub fn logged_bytes() -> usize {
 pub fn captured_logs_since(offset: usize) -> String {
     let logs = logs().lock().unwrap();
     String::from_utf8_lossy(logs.get(offset..).unwrap_or_default()).into_owned()
+}
+
+/// A builder that reads the `OTEL_*` variables from `vars` instead of the
+/// process environment, with a 10 s shutdown bound.
+pub fn with_variables(vars: &[(&str, &str)]) -> TelemetryBuilder {
+    let vars: Vec<(String, String)> = vars
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    Telemetry::builder()
+        .with_env_lookup(move |name| vars.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()))
+        .with_shutdown_timeout(Duration::from_secs(10))
+}
+
+/// Records one metric and one span, and flushes both to the collector, which
+/// must accept them.
+pub fn record_a_metric_and_a_span_and_flush(telemetry: &Telemetry) {
+    telemetry
+        .metrics()
+        .record_workflow_execution("otlp-test", Outcome::Success, 1.0);
+    telemetry
+        .tracer_provider()
+        .expect("spans are exported")
+        .tracer("otlp-test")
+        .in_span("export-me", |_| {});
+    telemetry.force_flush().expect("the collector accepts");
 }
 
 /// A loopback port with nothing listening (connections are refused).
