@@ -158,8 +158,11 @@ fn an_invalid_header_fails_the_build_without_showing_its_value() {
 fn builder_headers_and_url_credentials_reach_the_http_collector() {
     logs();
     let collector = Collector::start();
+    // Header values from code are sent as given: no percent-decoding.
+    let settings = settings(OtlpProtocol::HttpProtobuf, collector.addr.port())
+        .with_header("x-percent", "50%25 off");
     let telemetry = Telemetry::builder()
-        .with_otlp(settings(OtlpProtocol::HttpProtobuf, collector.addr.port()))
+        .with_otlp(settings)
         .with_shutdown_timeout(Duration::from_secs(10))
         .build()
         .unwrap();
@@ -175,9 +178,10 @@ fn builder_headers_and_url_credentials_reach_the_http_collector() {
             "{path}"
         );
         // Exactly the configured headers (and ours), nothing else.
+        assert_eq!(request.header("x-percent"), Some("50%25 off"), "{path}");
         assert_eq!(
             request.names(),
-            ["authorization", "user-agent", "x-api-key"],
+            ["authorization", "user-agent", "x-api-key", "x-percent"],
             "{path}"
         );
         let agent = request.header("user-agent").unwrap_or_default();
