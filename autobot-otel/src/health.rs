@@ -147,7 +147,8 @@ pub struct FamilyCounts {
 pub struct OtlpHealth {
     /// Transport.
     pub protocol: OtlpProtocol,
-    /// URL pushed to.
+    /// URL pushed to (never with user information: see
+    /// [`crate::otlp::OtlpSettings::metrics_endpoint`]).
     pub endpoint: String,
     /// Push interval for metrics, ms (absent for traces).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -252,13 +253,13 @@ impl Telemetry {
         let all = || categories.iter().flat_map(|c| c.metrics.iter());
         let otlp = self.otlp_state();
         let otlp_metrics = otlp.filter(|o| o.settings.metrics).map(|o| OtlpHealth {
-            protocol: o.settings.protocol,
+            protocol: o.settings.metrics_protocol(),
             endpoint: o.settings.metrics_endpoint(),
             export_interval_ms: Some(o.settings.export_interval.as_millis()),
             status: o.metrics_status.snapshot(),
         });
         let otlp_traces = otlp.filter(|o| o.settings.traces).map(|o| OtlpHealth {
-            protocol: o.settings.protocol,
+            protocol: o.settings.traces_protocol(),
             endpoint: o.settings.traces_endpoint(),
             export_interval_ms: None,
             status: o.traces_status.snapshot(),

@@ -37,6 +37,7 @@
 
 pub mod diagnostics;
 mod error;
+mod exporter;
 pub mod exposition;
 mod global;
 pub mod health;
@@ -44,9 +45,7 @@ pub mod http;
 pub mod instrument;
 pub mod labels;
 mod manager;
-pub mod otlp;
 pub mod pipeline;
-mod push;
 pub mod scope;
 pub mod scrape;
 pub mod self_metrics;
@@ -66,6 +65,7 @@ pub mod __private;
 
 pub use autobot_otel_catalog as catalog;
 pub use error::{InitError, ShutdownError};
+pub use exporter::otlp;
 pub use global::{get_metrics_manager, global, init};
 pub use instrument::{
     instrument_github, instrument_knowledge, instrument_llm, instrument_redis, instrument_task,

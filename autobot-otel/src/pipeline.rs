@@ -30,7 +30,7 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::reader::MetricReader;
 use opentelemetry_sdk::metrics::{Instrument, SdkMeterProvider, Stream};
-use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider};
+use opentelemetry_sdk::trace::SdkTracerProvider;
 
 use crate::catalog::CATALOG;
 use crate::catalog::MetricId;
@@ -39,8 +39,7 @@ use crate::error::{InitError, ShutdownError};
 use crate::exposition::PrometheusTextReader;
 use crate::manager::rolling::{Clock, SystemClock};
 use crate::manager::{MetricsManager, SeriesLimits};
-use crate::otlp::{self, ExportStatus, OtlpProtocol, OtlpSettings, env_nonempty};
-use crate::push::PushLoop;
+use crate::otlp::{self, OtlpSettings, OtlpState, PushLoop, redact_userinfo};
 use crate::self_metrics;
 
 /// The instrumentation scope name of every catalog instrument.
@@ -52,11 +51,14 @@ pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 /// Content type of the Prometheus text exposition format served by the endpoint.
 pub const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
+/// Where the `OTEL_*` configuration variables are read from.
+type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 #[derive(Clone, Debug, PartialEq)]
 enum OtlpChoice {
     FromEnv,
     Off,
-    On(OtlpSettings),
+    On(Box<OtlpSettings>),
 }
 
 /// Configures a [`Telemetry`] pipeline.
@@ -82,6 +84,7 @@ pub struct TelemetryBuilder {
     shutdown_timeout: Duration,
     clock: Option<Arc<dyn Clock>>,
     series_limits: Vec<(MetricId, usize)>,
+    env: EnvLookup,
 }
 
 impl std::fmt::Debug for TelemetryBuilder {
@@ -113,6 +116,7 @@ impl TelemetryBuilder {
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             clock: None,
             series_limits: Vec::new(),
+            env: Arc::new(otlp::process_env),
         }
     }
 
@@ -130,7 +134,7 @@ impl TelemetryBuilder {
 
     /// Pushes OTLP with these settings, whatever the environment says.
     pub fn with_otlp(mut self, settings: OtlpSettings) -> Self {
-        self.otlp = OtlpChoice::On(settings);
+        self.otlp = OtlpChoice::On(Box::new(settings));
         self
     }
 
@@ -179,6 +183,20 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Reads the `OTEL_*` configuration variables of [`TelemetryBuilder::from_env`]
+    /// (`OTEL_SDK_DISABLED`, the OTLP ones) through `lookup` instead of the
+    /// process environment, so tests cover every environment without child
+    /// processes. The resource variables (`OTEL_SERVICE_NAME`, ...) still come
+    /// from the process environment.
+    #[doc(hidden)]
+    pub fn with_env_lookup(
+        mut self,
+        lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.env = Arc::new(lookup);
+        self
+    }
+
     /// Uses `clock` for the rolling-window rates (tests drive it by hand).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
@@ -189,8 +207,7 @@ impl TelemetryBuilder {
     pub fn build(self) -> Result<Telemetry, InitError> {
         let disabled = match self.disabled {
             Some(d) => d,
-            None => env_nonempty("OTEL_SDK_DISABLED")
-                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+            None => otlp::sdk_disabled(&*self.env),
         };
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock::new()));
         if disabled {
@@ -199,8 +216,8 @@ impl TelemetryBuilder {
         let limits = SeriesLimits::new(&self.series_limits);
         let otlp_settings = match self.otlp {
             OtlpChoice::Off => None,
-            OtlpChoice::On(settings) => Some(settings),
-            OtlpChoice::FromEnv => OtlpSettings::from_env()?,
+            OtlpChoice::On(settings) => Some(*settings),
+            OtlpChoice::FromEnv => otlp::resolve(&*self.env)?,
         };
         let resource = build_resource(self.service_name, self.resource_attributes);
 
@@ -213,47 +230,15 @@ impl TelemetryBuilder {
             .with_view(catalog_view(limits.clone()))
             .build();
 
-        let mut otlp_state = None;
-        let mut runtime = None;
-        let mut tracer_provider = None;
-        let mut push = None;
-        if let Some(settings) = otlp_settings.filter(|s| s.metrics || s.traces) {
-            let rt = if settings.protocol == OtlpProtocol::Grpc {
-                Some(export_runtime()?)
-            } else {
-                None
-            };
-            let _entered = rt.as_ref().map(|rt| rt.enter());
-            let metrics_status = Arc::new(ExportStatus::default());
-            let traces_status = Arc::new(ExportStatus::default());
-            if settings.metrics {
-                let exporter = otlp::StatusMetricExporter {
-                    inner: otlp::metric_exporter(&settings)?,
-                    status: metrics_status.clone(),
-                };
-                let shared: Arc<dyn MetricReader> = Arc::new(reader.clone());
-                push = Some(PushLoop::start(shared, exporter, settings.export_interval)?);
-            }
-            if settings.traces {
-                let exporter = otlp::StatusSpanExporter {
-                    inner: otlp::span_exporter(&settings)?,
-                    status: traces_status.clone(),
-                };
-                tracer_provider = Some(
-                    SdkTracerProvider::builder()
-                        .with_resource(resource.clone())
-                        .with_span_processor(BatchSpanProcessor::builder(exporter).build())
-                        .build(),
-                );
-            }
-            drop(_entered);
-            runtime = rt;
-            otlp_state = Some(OtlpState {
-                settings,
-                metrics_status,
-                traces_status,
-            });
-        }
+        let shared: Arc<dyn MetricReader> = Arc::new(reader.clone());
+        let pushed = match otlp_settings {
+            Some(settings) => otlp::start(settings, &resource, shared)?,
+            None => None,
+        };
+        let (otlp_state, push, tracer_provider, runtime) = match pushed {
+            Some(p) => (Some(p.state), p.push, p.tracer_provider, p.runtime),
+            None => (None, None, None, None),
+        };
 
         let meter = meter_provider.meter(SCOPE_NAME);
         let diagnostics = Arc::new(Diagnostics::default());
@@ -288,8 +273,9 @@ impl TelemetryBuilder {
 
 fn build_resource(service_name: Option<String>, attributes: Vec<KeyValue>) -> Resource {
     let mut builder = Resource::builder();
-    let env_names_service = env_nonempty("OTEL_SERVICE_NAME").is_some()
-        || env_nonempty("OTEL_RESOURCE_ATTRIBUTES").is_some_and(|a| a.contains("service.name="));
+    let env = |name| otlp::process_env(name).filter(|v| !v.trim().is_empty());
+    let env_names_service = env("OTEL_SERVICE_NAME").is_some()
+        || env("OTEL_RESOURCE_ATTRIBUTES").is_some_and(|a| a.contains("service.name="));
     match service_name {
         Some(name) => builder = builder.with_service_name(name),
         None if !env_names_service => builder = builder.with_service_name("autobot"),
@@ -312,21 +298,6 @@ fn catalog_view(limits: SeriesLimits) -> impl Fn(&Instrument) -> Option<Stream> 
         };
         Stream::builder().with_cardinality_limit(limit).build().ok()
     }
-}
-
-fn export_runtime() -> Result<tokio::runtime::Runtime, InitError> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("autobot-otel-export")
-        .enable_all()
-        .build()
-        .map_err(InitError::Runtime)
-}
-
-pub(crate) struct OtlpState {
-    pub(crate) settings: OtlpSettings,
-    pub(crate) metrics_status: Arc<ExportStatus>,
-    pub(crate) traces_status: Arc<ExportStatus>,
 }
 
 struct Inner {
@@ -371,10 +342,7 @@ impl std::fmt::Debug for Telemetry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Telemetry")
             .field("enabled", &self.is_enabled())
-            .field(
-                "otlp",
-                &self.inner.otlp.as_ref().map(|o| o.settings.protocol),
-            )
+            .field("otlp", &self.inner.otlp.as_ref().map(|o| &o.settings))
             .finish_non_exhaustive()
     }
 }
@@ -566,7 +534,10 @@ impl Inner {
         [traces, pushed, metrics]
             .into_iter()
             .flatten()
-            .filter_map(|r| r.err().map(|e| e.to_string()))
+            .filter_map(|r| {
+                r.err()
+                    .map(|e| redact_userinfo(&e.to_string()).into_owned())
+            })
             .collect()
     }
 }

@@ -39,7 +39,11 @@ pub async fn run_from_env() -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!(
         metrics = %format!("http://{local}{}", autobot_otel::health::METRICS_PATH),
         health = %format!("http://{local}{}", autobot_otel::health::HEALTH_PATH),
-        otlp = ?guard.otlp_settings().map(|s| (s.protocol.as_str(), s.metrics_endpoint())),
+        // The URLs pushed to: never with user information, so safe to log.
+        otlp_metrics = ?guard.otlp_settings().filter(|s| s.metrics)
+            .map(|s| (s.metrics_protocol().as_str(), s.metrics_endpoint())),
+        otlp_traces = ?guard.otlp_settings().filter(|s| s.traces)
+            .map(|s| (s.traces_protocol().as_str(), s.traces_endpoint())),
         "autobot demo serving"
     );
 
