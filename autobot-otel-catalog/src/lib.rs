@@ -29,6 +29,10 @@
 
 use std::fmt;
 
+/// The OpenTelemetry instrumentation scope of every catalog instrument (and of
+/// the self-metrics and the attributes' spans).
+pub const SCOPE_NAME: &str = "autobot-otel";
+
 pub mod instrument;
 pub mod labels;
 pub mod self_metrics;

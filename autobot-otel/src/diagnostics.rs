@@ -15,7 +15,9 @@
 //! assert_eq!(autobot_otel::diagnostics::CARDINALITY, "autobot_otel::cardinality");
 //! ```
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::catalog::{CATALOG, MetricId};
@@ -81,6 +83,85 @@ impl Diagnostics {
     /// Whether `id` reached its series limit.
     pub(crate) fn limit_reached(&self, id: MetricId) -> bool {
         self.limit_reached[id as usize].load(Ordering::Relaxed)
+    }
+}
+
+/// How many instruments the last render left out of each family, for the
+/// `autobot_otel_instrument_conflicts` self-metric (see
+/// [`crate::self_metrics`]). Its own lock, never held during a collection,
+/// so the self-metric's callback can read it while a render collects.
+#[derive(Default)]
+pub(crate) struct Conflicts {
+    dropped: Mutex<BTreeMap<String, u64>>,
+}
+
+impl Conflicts {
+    /// The instruments left out by the last render, by family name.
+    pub(crate) fn snapshot(&self) -> Vec<(String, u64)> {
+        let dropped = self.dropped.lock().unwrap_or_else(PoisonError::into_inner);
+        dropped.iter().map(|(k, v)| (k.clone(), *v)).collect()
+    }
+
+    /// Publishes the counts of a render; whether they changed.
+    pub(crate) fn publish(&self, counts: BTreeMap<String, u64>) -> bool {
+        let mut dropped = self.dropped.lock().unwrap_or_else(PoisonError::into_inner);
+        if *dropped == counts {
+            return false;
+        }
+        *dropped = counts;
+        true
+    }
+}
+
+/// Scrape counters of one pipeline (shown by the health report).
+#[derive(Debug, Default)]
+pub(crate) struct ScrapeStatus {
+    succeeded: AtomicU64,
+    failed: AtomicU64,
+    last_success_ms: AtomicU64,
+    /// The last failure: its message and when (ms since the Unix epoch).
+    last_error: Mutex<Option<(String, u64)>>,
+}
+
+impl ScrapeStatus {
+    /// Records one render: `Ok` or the reason it failed.
+    pub(crate) fn record(&self, result: Result<(), &str>) {
+        let now = unix_ms();
+        match result {
+            Ok(()) => {
+                self.succeeded.fetch_add(1, Ordering::Relaxed);
+                self.last_success_ms.store(now, Ordering::Relaxed);
+            }
+            Err(message) => {
+                self.failed.fetch_add(1, Ordering::Relaxed);
+                let mut last = self
+                    .last_error
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                *last = Some((message.to_string(), now));
+            }
+        }
+    }
+
+    /// Scrapes succeeded and failed.
+    pub(crate) fn counts(&self) -> (u64, u64) {
+        (
+            self.succeeded.load(Ordering::Relaxed),
+            self.failed.load(Ordering::Relaxed),
+        )
+    }
+
+    /// When the last scrape succeeded (ms since the Unix epoch), if one did.
+    pub(crate) fn last_success_ms(&self) -> Option<u64> {
+        Some(self.last_success_ms.load(Ordering::Relaxed)).filter(|ms| *ms > 0)
+    }
+
+    /// The last failure: its message and when.
+    pub(crate) fn last_error(&self) -> Option<(String, u64)> {
+        self.last_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 

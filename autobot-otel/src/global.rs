@@ -29,8 +29,8 @@ use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
 use crate::error::InitError;
+use crate::manager::MetricsManager;
 use crate::pipeline::{Telemetry, TelemetryBuilder, TelemetryGuard};
-use crate::scope::CurrentMetrics;
 
 static GLOBAL: OnceLock<Telemetry> = OnceLock::new();
 
@@ -175,5 +175,69 @@ pub(crate) fn global_for(origin: Origin) -> &'static Telemetry {
 #[track_caller]
 pub fn get_metrics_manager() -> CurrentMetrics {
     let origin = Origin::Call("autobot_otel::get_metrics_manager()", Location::caller());
-    CurrentMetrics::new(crate::scope::current(origin))
+    CurrentMetrics::new(current(origin))
+}
+
+/// The pipeline current on this thread.
+pub(crate) enum Current {
+    /// The global pipeline.
+    Global(&'static Telemetry),
+    /// The pipeline of an enclosing scope.
+    Scoped(Telemetry),
+}
+
+impl Current {
+    /// Its recording API.
+    #[inline]
+    pub(crate) fn metrics(&self) -> &MetricsManager {
+        match self {
+            Current::Global(t) => t.metrics(),
+            Current::Scoped(t) => t.metrics(),
+        }
+    }
+}
+
+/// The current pipeline: an enclosing scope's ([`crate::scope`]), else the
+/// global one; `origin` names what asks, should this create the default global
+/// pipeline (see [`crate::InitError::AlreadyInitialized`]).
+#[inline]
+pub(crate) fn current(origin: Origin) -> Current {
+    match crate::scope::scoped() {
+        Some(t) => Current::Scoped(t),
+        None => Current::Global(global_for(origin)),
+    }
+}
+
+/// The recording API of the current pipeline, as [`crate::get_metrics_manager`]
+/// returns it: derefs to [`MetricsManager`].
+///
+/// ```
+/// let metrics: autobot_otel::CurrentMetrics = autobot_otel::get_metrics_manager();
+/// metrics.record_cache_hit("embedding"); // a MetricsManager method
+/// ```
+pub struct CurrentMetrics(Current);
+
+impl CurrentMetrics {
+    pub(crate) fn new(current: Current) -> CurrentMetrics {
+        CurrentMetrics(current)
+    }
+}
+
+impl std::ops::Deref for CurrentMetrics {
+    type Target = MetricsManager;
+
+    #[inline]
+    fn deref(&self) -> &MetricsManager {
+        self.0.metrics()
+    }
+}
+
+impl std::fmt::Debug for CurrentMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scope = match self.0 {
+            Current::Global(_) => "global",
+            Current::Scoped(_) => "scoped",
+        };
+        f.debug_tuple("CurrentMetrics").field(&scope).finish()
+    }
 }

@@ -22,8 +22,6 @@
 //! ```
 
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMetrics};
 use serde::Serialize;
@@ -158,50 +156,6 @@ pub struct OtlpHealth {
     pub status: ExportStatusSnapshot,
 }
 
-/// Scrape counters of one pipeline.
-#[derive(Debug, Default)]
-pub(crate) struct ScrapeStatus {
-    succeeded: AtomicU64,
-    failed: AtomicU64,
-    last_success_ms: AtomicU64,
-    last_error: Mutex<Option<ScrapeError>>,
-}
-
-impl ScrapeStatus {
-    /// Records one render: `Ok` or the reason it failed.
-    pub(crate) fn record(&self, result: Result<(), &str>) {
-        let now = crate::diagnostics::unix_ms();
-        match result {
-            Ok(()) => {
-                self.succeeded.fetch_add(1, Ordering::Relaxed);
-                self.last_success_ms.store(now, Ordering::Relaxed);
-            }
-            Err(message) => {
-                self.failed.fetch_add(1, Ordering::Relaxed);
-                let mut last = self.last_error.lock().unwrap_or_else(|p| p.into_inner());
-                *last = Some(ScrapeError {
-                    message: message.to_string(),
-                    at_unix_ms: now,
-                });
-            }
-        }
-    }
-
-    fn snapshot(&self) -> ScrapeStatusSnapshot {
-        let last_success = self.last_success_ms.load(Ordering::Relaxed);
-        ScrapeStatusSnapshot {
-            scrapes_succeeded: self.succeeded.load(Ordering::Relaxed),
-            scrapes_failed: self.failed.load(Ordering::Relaxed),
-            last_success_unix_ms: (last_success > 0).then_some(last_success),
-            last_error: self
-                .last_error
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone(),
-        }
-    }
-}
-
 /// The last failed scrape.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScrapeError {
@@ -294,13 +248,29 @@ impl Telemetry {
                         .as_ref()
                         .map(|rm| family_counts(rm, &series))
                         .unwrap_or_default(),
-                    scrapes: self.scrape_status().snapshot(),
+                    scrapes: scrape_snapshot(self.scrape_status()),
                 },
                 otlp_metrics,
                 otlp_traces,
             },
             categories,
         }
+    }
+}
+
+/// The scrape counters as the report shows them.
+fn scrape_snapshot(status: &crate::diagnostics::ScrapeStatus) -> ScrapeStatusSnapshot {
+    let (scrapes_succeeded, scrapes_failed) = status.counts();
+    ScrapeStatusSnapshot {
+        scrapes_succeeded,
+        scrapes_failed,
+        last_success_unix_ms: status.last_success_ms(),
+        last_error: status
+            .last_error()
+            .map(|(message, at_unix_ms)| ScrapeError {
+                message,
+                at_unix_ms,
+            }),
     }
 }
 

@@ -88,11 +88,6 @@
 //! # }
 //! ```
 
-pub use autobot_otel_macros::{
-    instrument_github, instrument_knowledge, instrument_llm, instrument_redis, instrument_task,
-    instrument_workflow,
-};
-
 /// Names the kind of an error for the `error_type` label (LLM calls) and the
 /// span's `error.type`. Return a value from a small fixed set.
 ///

@@ -38,7 +38,6 @@
 pub mod diagnostics;
 mod error;
 mod exporter;
-pub mod exposition;
 mod global;
 pub mod health;
 pub mod http;
@@ -47,8 +46,9 @@ pub mod labels;
 mod manager;
 pub mod pipeline;
 pub mod scope;
-pub mod scrape;
 pub mod self_metrics;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 mod github;
 mod knowledge;
@@ -60,24 +60,22 @@ mod websocket;
 mod workflow;
 
 #[doc(hidden)]
-#[path = "private.rs"]
 pub mod __private;
 
 pub use autobot_otel_catalog as catalog;
-pub use error::{InitError, ShutdownError};
-pub use exporter::otlp;
-pub use global::{get_metrics_manager, global, init};
-pub use instrument::{
+/// The attributes (`#[instrument_workflow]`, ...): see [`instrument`].
+pub use autobot_otel_macros::{
     instrument_github, instrument_knowledge, instrument_llm, instrument_redis, instrument_task,
     instrument_workflow,
 };
+pub use error::{InitError, ShutdownError};
+pub use exporter::{otlp, prometheus};
+pub use global::{CurrentMetrics, get_metrics_manager, global, init};
 pub use labels::{EMPTY_LABEL_VALUE, MAX_LABEL_VALUE_BYTES};
 pub use manager::{
     CounterHandle, HistogramHandle, IntoSeconds, MAX_MEASUREMENT, MetricsManager, OptionalSeconds,
-    rolling,
 };
 pub use pipeline::{Telemetry, TelemetryBuilder, TelemetryGuard};
-pub use scope::CurrentMetrics;
 
 /// The README's Rust examples, compiled as doctests so they stay correct.
 #[doc = include_str!("../../README.md")]

@@ -36,14 +36,13 @@ use crate::catalog::CATALOG;
 use crate::catalog::MetricId;
 use crate::diagnostics::{self, Diagnostics, guarded};
 use crate::error::{InitError, ShutdownError};
-use crate::exposition::PrometheusTextReader;
 use crate::manager::rolling::{Clock, SystemClock};
 use crate::manager::{MetricsManager, SeriesLimits};
 use crate::otlp::{self, OtlpSettings, OtlpState, PushLoop, redact_userinfo};
+use crate::prometheus::PrometheusTextReader;
 use crate::self_metrics;
 
-/// The instrumentation scope name of every catalog instrument.
-pub const SCOPE_NAME: &str = "autobot-otel";
+pub use crate::catalog::SCOPE_NAME;
 
 /// Default bound on [`Telemetry::shutdown`] and [`Telemetry::force_flush`].
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -197,7 +196,9 @@ impl TelemetryBuilder {
         self
     }
 
-    /// Uses `clock` for the rolling-window rates (tests drive it by hand).
+    /// Uses `clock` for the rolling-window rates (tests drive it by hand with a
+    /// [`ManualClock`](crate::testing::ManualClock); cargo feature `testing`).
+    #[cfg(any(test, feature = "testing"))]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
         self
@@ -310,7 +311,7 @@ struct Inner {
     runtime: Mutex<Option<tokio::runtime::Runtime>>,
     shutdown_started: AtomicBool,
     shutdown_timeout: Duration,
-    scrapes: crate::health::ScrapeStatus,
+    scrapes: crate::diagnostics::ScrapeStatus,
 }
 
 impl Drop for Inner {
@@ -464,7 +465,7 @@ impl Telemetry {
     }
 
     /// The scrape counters of this pipeline.
-    pub(crate) fn scrape_status(&self) -> &crate::health::ScrapeStatus {
+    pub(crate) fn scrape_status(&self) -> &crate::diagnostics::ScrapeStatus {
         &self.inner.scrapes
     }
 

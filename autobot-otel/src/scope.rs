@@ -35,7 +35,6 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
-use crate::manager::MetricsManager;
 use crate::pipeline::Telemetry;
 
 thread_local! {
@@ -130,69 +129,13 @@ impl<F: Future> Future for Scoped<F> {
     }
 }
 
-/// The pipeline current on this thread.
-pub(crate) enum Current {
-    /// The global pipeline.
-    Global(&'static Telemetry),
-    /// The pipeline of an enclosing scope.
-    Scoped(Telemetry),
-}
-
-impl Current {
-    /// Its recording API.
-    #[inline]
-    pub(crate) fn metrics(&self) -> &MetricsManager {
-        match self {
-            Current::Global(t) => t.metrics(),
-            Current::Scoped(t) => t.metrics(),
-        }
-    }
-}
-
-/// The current pipeline; `origin` names what asks, should this create the
-/// default global pipeline (see [`crate::InitError::AlreadyInitialized`]).
+/// The pipeline of the innermost scope open on this thread, if any.
 #[inline]
-pub(crate) fn current(origin: crate::global::Origin) -> Current {
-    if OPEN_SCOPES.load(Ordering::Relaxed) > 0 {
-        if let Some(t) = CURRENT.try_with(|c| c.borrow().clone()).ok().flatten() {
-            return Current::Scoped(t);
-        }
+pub(crate) fn scoped() -> Option<Telemetry> {
+    if OPEN_SCOPES.load(Ordering::Relaxed) == 0 {
+        return None;
     }
-    Current::Global(crate::global::global_for(origin))
-}
-
-/// The recording API of the current pipeline, as [`crate::get_metrics_manager`]
-/// returns it: derefs to [`MetricsManager`].
-///
-/// ```
-/// let metrics: autobot_otel::CurrentMetrics = autobot_otel::get_metrics_manager();
-/// metrics.record_cache_hit("embedding"); // a MetricsManager method
-/// ```
-pub struct CurrentMetrics(Current);
-
-impl CurrentMetrics {
-    pub(crate) fn new(current: Current) -> CurrentMetrics {
-        CurrentMetrics(current)
-    }
-}
-
-impl std::ops::Deref for CurrentMetrics {
-    type Target = MetricsManager;
-
-    #[inline]
-    fn deref(&self) -> &MetricsManager {
-        self.0.metrics()
-    }
-}
-
-impl std::fmt::Debug for CurrentMetrics {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let scope = match self.0 {
-            Current::Global(_) => "global",
-            Current::Scoped(_) => "scoped",
-        };
-        f.debug_tuple("CurrentMetrics").field(&scope).finish()
-    }
+    CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! scrape contains"). They share the `autobot_otel_` prefix, which no catalog
 //! metric uses, so `{__name__=~"autobot_otel_.*"}` selects exactly them, and
 //! `{__name__=~"autobot_.+", __name__!~"autobot_otel_.+"}` exactly the catalog's.
-//! `autobot_otel_instrument_conflicts` is explained in [`crate::exposition`]
+//! `autobot_otel_instrument_conflicts` is explained in [`crate::prometheus`]
 //! ("Conflicts").
 //!
 //! ```
@@ -28,8 +28,7 @@ use opentelemetry::metrics::{AsyncInstrument, Meter};
 use crate::catalog::CATALOG;
 use crate::catalog::Kind;
 use crate::catalog::self_metrics::{PREFIX, SelfMetric};
-use crate::diagnostics::Diagnostics;
-use crate::exposition::Conflicts;
+use crate::diagnostics::{Conflicts, Diagnostics};
 use crate::otlp::ExportStatus;
 
 /// Whether `name` (Prometheus or OpenTelemetry) is a self-metric's.

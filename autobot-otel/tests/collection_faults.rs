@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use autobot_otel::labels::Outcome;
-use autobot_otel::rolling::{Clock, ManualClock};
-use autobot_otel::scrape::Scrape;
+use autobot_otel::testing::Scrape;
+use autobot_otel::testing::{Clock, ManualClock};
 use autobot_otel::{Telemetry, catalog::MetricId};
 use opentelemetry::metrics::MeterProvider as _;
 

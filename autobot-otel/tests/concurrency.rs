@@ -22,8 +22,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use autobot_otel::labels::*;
-use autobot_otel::rolling::ManualClock;
-use autobot_otel::scrape::Scrape;
+use autobot_otel::testing::ManualClock;
+use autobot_otel::testing::Scrape;
 use autobot_otel::{MetricsManager, Telemetry};
 
 const THREADS: usize = 8;

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use autobot_otel::exposition::PrometheusTextReader;
+use autobot_otel::prometheus::PrometheusTextReader;
 use opentelemetry::metrics::{Meter, MeterProvider as _};
 use opentelemetry::{Array, InstrumentationScope, KeyValue, StringValue, Value};
 use opentelemetry_sdk::Resource;

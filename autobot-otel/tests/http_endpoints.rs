@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use autobot_otel::http::{EndpointOptions, InvalidToken, MetricsServer};
 use autobot_otel::labels::Outcome;
-use autobot_otel::scrape::Scrape;
+use autobot_otel::testing::Scrape;
 use http_support::{get, send, serve, telemetry};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -318,7 +318,7 @@ mod tls {
     use std::time::{Duration, Instant};
 
     use autobot_otel::http::{EndpointOptions, MetricsServer, TlsConfig};
-    use autobot_otel::scrape::Scrape;
+    use autobot_otel::testing::Scrape;
     use tokio::io::AsyncReadExt;
     use tokio_rustls::TlsConnector;
     use tokio_rustls::rustls::pki_types::ServerName;

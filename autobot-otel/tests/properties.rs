@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use autobot_otel::catalog::CATALOG;
 use autobot_otel::labels::{Outcome, SearchType};
-use autobot_otel::scrape::Scrape;
+use autobot_otel::testing::Scrape;
 use autobot_otel::{EMPTY_LABEL_VALUE, MAX_LABEL_VALUE_BYTES, Telemetry};
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::MeterProvider as _;

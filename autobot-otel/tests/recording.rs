@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use autobot_otel::catalog::{CATALOG, Kind};
 use autobot_otel::labels::*;
-use autobot_otel::rolling::ManualClock;
-use autobot_otel::scrape::Scrape;
+use autobot_otel::testing::ManualClock;
+use autobot_otel::testing::Scrape;
 use autobot_otel::{MetricsManager, Telemetry};
 
 fn setup() -> (Telemetry, Arc<ManualClock>) {

@@ -5,7 +5,7 @@
 //! `dropped_measurements`.
 
 use autobot_otel::catalog::MetricId;
-use autobot_otel::scrape::Scrape;
+use autobot_otel::testing::Scrape;
 use autobot_otel::{MAX_MEASUREMENT, Telemetry};
 
 fn pipeline() -> Telemetry {

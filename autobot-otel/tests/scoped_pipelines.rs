@@ -2,7 +2,7 @@
 //! for sync code, `Telemetry::scope` for futures, across `.await` and threads of
 //! a multi-threaded runtime, with the attributes and `get_metrics_manager()`.
 
-use autobot_otel::scrape::Scrape;
+use autobot_otel::testing::Scrape;
 use autobot_otel::{Telemetry, instrument_task, instrument_workflow};
 
 #[instrument_workflow(workflow_type = "scoped_sync", span = false)]

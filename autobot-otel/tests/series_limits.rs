@@ -11,7 +11,7 @@ mod support;
 
 use autobot_otel::catalog::MetricId;
 use autobot_otel::labels::Outcome;
-use autobot_otel::scrape::Scrape;
+use autobot_otel::testing::Scrape;
 use autobot_otel::{Telemetry, instrument_github, instrument_workflow};
 
 const LIMIT: usize = 3;

@@ -13,7 +13,7 @@ use std::time::Duration;
 use autobot_otel::catalog::instrument::{INSTRUMENTS, spec};
 use autobot_otel::catalog::{CATALOG, MetricId};
 use autobot_otel::labels::*;
-use autobot_otel::scrape::Scrape;
+use autobot_otel::testing::Scrape;
 use autobot_otel::{
     MetricsManager, Telemetry, instrument_github, instrument_knowledge, instrument_llm,
     instrument_redis, instrument_task, instrument_workflow,

@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
-use autobot_otel::exposition::PrometheusTextReader;
+use autobot_otel::prometheus::PrometheusTextReader;
 use criterion::{Criterion, criterion_group, criterion_main};
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::MeterProvider as _;

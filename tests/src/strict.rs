@@ -160,13 +160,13 @@ pub fn strict_check_metrics(text: &str) -> Result<Vec<StrictFamily>> {
 }
 
 /// [`strict_check_metrics`], and the strict parser's samples must be
-/// exactly those of `autobot_otel::scrape::Scrape::parse` (name, labels and
+/// exactly those of `autobot_otel::testing::Scrape::parse` (name, labels and
 /// value of each, NaN equal to NaN): two independent parsers agree on the
 /// whole scrape. Returns the strict parser's families.
 pub fn strict_check_scrape(text: &str) -> Result<Vec<StrictFamily>> {
     let families = strict_check_metrics(text)?;
-    let ours = autobot_otel::scrape::Scrape::parse(text)
-        .map_err(|e| err!("autobot_otel::scrape::Scrape::parse refused the text: {e}"))?;
+    let ours = autobot_otel::testing::Scrape::parse(text)
+        .map_err(|e| err!("autobot_otel::testing::Scrape::parse refused the text: {e}"))?;
     type Key<'a> = (&'a str, &'a BTreeMap<String, String>, u64);
     let bits = |v: f64| {
         if v.is_nan() {

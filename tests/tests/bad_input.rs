@@ -31,7 +31,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use autobot_otel::scrape::Scrape;
+use autobot_otel::testing::Scrape;
 use autobot_otel_tests::bad_input::{BAD_KEYS, LISTENING, bad_label_values, resource_attributes};
 use autobot_otel_tests::{
     EXPECTED_PROMTOOL_FINDINGS, PrometheusOptions, PrometheusServer, TempDir, http_get,

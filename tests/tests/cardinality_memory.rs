@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use autobot_otel::Telemetry;
 use autobot_otel::catalog::MetricId;
 use autobot_otel::labels::Outcome;
-use autobot_otel::scrape::Scrape;
+use autobot_otel::testing::Scrape;
 use autobot_otel_tests::{CountingAllocator, live_heap_bytes, strict_check_scrape};
 
 #[global_allocator]

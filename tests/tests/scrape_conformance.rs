@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use autobot_otel::catalog::{CATALOG, Category, MetricId};
-use autobot_otel::scrape::Scrape;
+use autobot_otel::testing::Scrape;
 use autobot_otel_tests::{
     DemoProcess, EXPECTED_PROMTOOL_FINDINGS, http_get, promtool_check_metrics, promtool_findings,
     strict_check_scrape,

@@ -32,7 +32,7 @@
 mod handles;
 mod instruments;
 mod limits;
-pub mod rolling;
+pub(crate) mod rolling;
 mod series;
 
 use std::sync::Arc;

@@ -10,25 +10,25 @@
 //! Time comes from a [`Clock`], so tests drive the windows without sleeping.
 //!
 //! ```
-//! use autobot_otel::rolling::{ManualClock, RollingRates};
+//! use autobot_otel::testing::{ManualClock, Scrape};
 //! use std::sync::Arc;
 //! use std::time::Duration;
 //!
 //! let clock = Arc::new(ManualClock::new());
-//! let rates = RollingRates::new(clock.clone());
-//! rates.record(&["redis_get", "main"], true);
-//! rates.record(&["redis_get", "main"], false);
+//! let t = autobot_otel::Telemetry::builder().without_otlp().with_clock(clock.clone()).build().unwrap();
+//! t.metrics().record_timeout("redis_get", "main", true);
+//! t.metrics().record_timeout("redis_get", "main", false);
 //! clock.advance(Duration::from_secs(90)); // the 1m window no longer sees them
-//! rates.record(&["redis_get", "main"], false);
-//! let snapshot = rates.snapshot();
-//! let (_, per_window) = &snapshot[0];
-//! assert_eq!(per_window[0], ("1m", Some(0.0)));
-//! assert_eq!(per_window[1].1, Some(100.0 / 3.0));
+//! t.metrics().record_timeout("redis_get", "main", false);
+//! let scrape = Scrape::parse(&t.render_prometheus()).unwrap();
+//! let rate = |w| scrape.value("autobot_timeout_rate", &[("operation_type", "redis_get"), ("database", "main"), ("time_window", w)]);
+//! assert_eq!(rate("1m"), Some(0.0));
+//! assert_eq!(rate("5m"), Some(100.0 / 3.0));
 //! ```
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::labels::TimeWindow;
 
@@ -38,12 +38,12 @@ pub const WINDOWS: &[TimeWindow] = TimeWindow::ALL;
 /// One slot per second of the longest window.
 const SLOTS: usize = TimeWindow::FifteenMinutes.seconds() as usize;
 
-/// A source of monotonic time, in whole seconds since an arbitrary origin.
+/// A source of monotonic time, in whole seconds since an arbitrary origin
+/// (public as `autobot_otel::testing::Clock`, feature `testing`).
 ///
 /// ```
-/// use autobot_otel::rolling::{Clock, SystemClock};
-/// let clock = SystemClock::new();
-/// assert!(clock.now_secs() < 5);
+/// use autobot_otel::testing::{Clock, ManualClock};
+/// assert_eq!(ManualClock::new().now_secs(), 0);
 /// ```
 pub trait Clock: Send + Sync + 'static {
     /// Seconds elapsed since the clock's origin.
@@ -51,11 +51,6 @@ pub trait Clock: Send + Sync + 'static {
 }
 
 /// The real monotonic clock ([`Instant`]).
-///
-/// ```
-/// use autobot_otel::rolling::{Clock, SystemClock};
-/// assert_eq!(SystemClock::new().now_secs(), 0);
-/// ```
 #[derive(Debug)]
 pub struct SystemClock {
     origin: Instant,
@@ -82,20 +77,22 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that only moves when told to, for tests.
+/// A clock that only moves when told to, for tests (cargo feature `testing`).
 ///
 /// ```
-/// use autobot_otel::rolling::{Clock, ManualClock};
+/// use autobot_otel::testing::{Clock, ManualClock};
 /// use std::time::Duration;
 /// let clock = ManualClock::new();
 /// clock.advance(Duration::from_secs(61));
 /// assert_eq!(clock.now_secs(), 61);
 /// ```
+#[cfg(any(test, feature = "testing"))]
 #[derive(Debug, Default)]
 pub struct ManualClock {
     secs: std::sync::atomic::AtomicU64,
 }
 
+#[cfg(any(test, feature = "testing"))]
 impl ManualClock {
     /// A clock at second 0.
     pub fn new() -> Self {
@@ -103,12 +100,13 @@ impl ManualClock {
     }
 
     /// Moves the clock forward (whole seconds; the fraction is dropped).
-    pub fn advance(&self, by: Duration) {
+    pub fn advance(&self, by: std::time::Duration) {
         self.secs
             .fetch_add(by.as_secs(), std::sync::atomic::Ordering::SeqCst);
     }
 }
 
+#[cfg(any(test, feature = "testing"))]
 impl Clock for ManualClock {
     fn now_secs(&self) -> u64 {
         self.secs.load(std::sync::atomic::Ordering::SeqCst)
@@ -172,14 +170,6 @@ impl Ring {
 }
 
 /// Per-label-set rolling hit rates over the [`WINDOWS`].
-///
-/// ```
-/// use autobot_otel::rolling::{RollingRates, SystemClock};
-/// use std::sync::Arc;
-/// let rates = RollingRates::new(Arc::new(SystemClock::new()));
-/// rates.record(&["main"], true);
-/// assert_eq!(rates.snapshot()[0].1[0], ("1m", Some(100.0)));
-/// ```
 pub struct RollingRates {
     clock: Arc<dyn Clock>,
     rings: Mutex<HashMap<Box<[Box<str>]>, Ring>>,
@@ -196,11 +186,6 @@ impl std::fmt::Debug for RollingRates {
 pub type RateSnapshot = (Vec<String>, Vec<(&'static str, Option<f64>)>);
 
 impl RollingRates {
-    /// Empty rates driven by `clock`, for at most 1000 label sets.
-    pub fn new(clock: Arc<dyn Clock>) -> Self {
-        Self::with_limit(clock, 1000)
-    }
-
     /// Empty rates driven by `clock`, for at most `max_label_sets` label sets
     /// (each keeps a 15-minute ring of about 14 KB).
     pub fn with_limit(clock: Arc<dyn Clock>, max_label_sets: usize) -> Self {
@@ -317,10 +302,11 @@ fn labels_key(labels: &[&str]) -> Box<[Box<str>]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn rates() -> (Arc<ManualClock>, RollingRates) {
         let clock = Arc::new(ManualClock::new());
-        (clock.clone(), RollingRates::new(clock))
+        (clock.clone(), RollingRates::with_limit(clock, 1000))
     }
 
     fn window(rates: &RollingRates, name: &str) -> Option<f64> {

@@ -13,7 +13,7 @@
 //! suffix on, no namespace, no resource labels on the series.
 //!
 //! ```
-//! use autobot_otel::exposition::PrometheusTextReader;
+//! use autobot_otel::prometheus::PrometheusTextReader;
 //! use opentelemetry::{KeyValue, metrics::MeterProvider as _};
 //! use opentelemetry_sdk::{Resource, metrics::SdkMeterProvider};
 //!
@@ -86,7 +86,7 @@
 //!
 //! 1. Entries are resolved in this order: the resource's `target_info`; the
 //!    instruments of the catalog's scope `autobot-otel`
-//!    ([`crate::pipeline::SCOPE_NAME`]); the other scopes sorted by name,
+//!    ([`crate::catalog::SCOPE_NAME`]); the other scopes sorted by name,
 //!    version, schema URL, then attributes. Within one scope, instruments
 //!    come in creation order (the SDK's own order).
 //! 2. The catalog's scope owns its names: when a family has an instrument of
@@ -183,7 +183,7 @@ use std::time::Duration;
 use opentelemetry::{InstrumentationScope, KeyValue, Value};
 
 /// Log target of the conflict and description warnings (the collection's).
-use crate::diagnostics::COLLECT as LOG_TARGET;
+use crate::diagnostics::{COLLECT as LOG_TARGET, Conflicts};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::metrics::data::{
     AggregatedMetrics, HistogramDataPoint, Metric, MetricData, ResourceMetrics, ScopeMetrics,
@@ -194,7 +194,7 @@ use opentelemetry_sdk::metrics::{InstrumentKind, ManualReader, Pipeline, Tempora
 const TARGET_INFO_NAME: &str = "target_info";
 /// The scope whose instruments win a family name over every other scope's:
 /// the catalog's.
-const PRIORITY_SCOPE: &str = crate::pipeline::SCOPE_NAME;
+const PRIORITY_SCOPE: &str = crate::catalog::SCOPE_NAME;
 const TARGET_INFO_DESCRIPTION: &str = "Target metadata";
 const COUNTER_SUFFIX: &str = "_total";
 /// Integers below this magnitude are exact in an `f64`.
@@ -206,7 +206,7 @@ const F64_EXACT_INT: f64 = 9_007_199_254_740_992.0;
 /// the same reader. Only one provider can use it (the first one registered).
 ///
 /// ```
-/// use autobot_otel::exposition::PrometheusTextReader;
+/// use autobot_otel::prometheus::PrometheusTextReader;
 /// use opentelemetry::metrics::MeterProvider as _;
 /// use opentelemetry_sdk::{Resource, metrics::SdkMeterProvider};
 ///
@@ -261,33 +261,6 @@ struct Known {
     warned: bool,
 }
 
-/// How many instruments the last render left out of each family, for the
-/// `autobot_otel_instrument_conflicts` self-metric (see
-/// [`crate::self_metrics`]). Its own lock, never held during a collection,
-/// so the self-metric's callback can read it while a render collects.
-#[derive(Default)]
-pub(crate) struct Conflicts {
-    dropped: Mutex<BTreeMap<String, u64>>,
-}
-
-impl Conflicts {
-    /// The instruments left out by the last render, by family name.
-    pub(crate) fn snapshot(&self) -> Vec<(String, u64)> {
-        let dropped = self.dropped.lock().unwrap_or_else(PoisonError::into_inner);
-        dropped.iter().map(|(k, v)| (k.clone(), *v)).collect()
-    }
-
-    /// Publishes the counts of a render; whether they changed.
-    fn publish(&self, counts: BTreeMap<String, u64>) -> bool {
-        let mut dropped = self.dropped.lock().unwrap_or_else(PoisonError::into_inner);
-        if *dropped == counts {
-            return false;
-        }
-        *dropped = counts;
-        true
-    }
-}
-
 impl fmt::Debug for PrometheusTextReader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PrometheusTextReader")
@@ -305,7 +278,7 @@ impl PrometheusTextReader {
     /// A reader with cumulative temporality, not yet attached to a provider.
     ///
     /// ```
-    /// let reader = autobot_otel::exposition::PrometheusTextReader::new();
+    /// let reader = autobot_otel::prometheus::PrometheusTextReader::new();
     /// // Not attached to a provider: nothing to collect.
     /// assert!(reader.render_to_string().is_err());
     /// ```
@@ -331,7 +304,7 @@ impl PrometheusTextReader {
     /// for the size of the previous render, so one allocation usually does.
     ///
     /// ```
-    /// use autobot_otel::exposition::PrometheusTextReader;
+    /// use autobot_otel::prometheus::PrometheusTextReader;
     /// use opentelemetry::{KeyValue, metrics::MeterProvider as _};
     /// use opentelemetry_sdk::{Resource, metrics::SdkMeterProvider};
     ///
@@ -407,7 +380,7 @@ impl PrometheusTextReader {
     /// [`render`](Self::render) into a new `String`.
     ///
     /// ```
-    /// let reader = autobot_otel::exposition::PrometheusTextReader::new();
+    /// let reader = autobot_otel::prometheus::PrometheusTextReader::new();
     /// let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder()
     ///     .with_reader(reader.clone())
     ///     .build();
@@ -690,7 +663,8 @@ fn compare_scopes(a: &InstrumentationScope, b: &InstrumentationScope) -> Orderin
 /// Whether `name` is one of the catalog's or the self-metrics' families,
 /// which only [`PRIORITY_SCOPE`] may write.
 fn is_reserved(name: &str) -> bool {
-    crate::catalog::MetricId::from_name(name).is_some() || crate::self_metrics::is_self_metric(name)
+    crate::catalog::MetricId::from_name(name).is_some()
+        || name.starts_with(crate::catalog::self_metrics::PREFIX)
 }
 
 /// Decides which entries of one family (same name, in resolution order) are
@@ -1706,7 +1680,7 @@ mod tests {
                 "target_info{a_b=\"colon\",cl_=\"accent\",key_=\"empty\",key_1abc=\"digit\",key__=\"cjk\",key__name__=\"reserved\",key__team=\"core\",key__x=\"dots\"} 1\n",
             )
         );
-        let scrape = crate::scrape::Scrape::parse(&text).expect("parsable");
+        let scrape = crate::testing::Scrape::parse(&text).expect("parsable");
         assert_eq!(
             scrape.value(
                 "h_count",
@@ -1738,7 +1712,7 @@ mod tests {
             text,
             "# TYPE g gauge\ng{key_=\"x;y\"} 2\ng{key_1=\"a;d\",key_1_=\"b;c\"} 1\n"
         );
-        crate::scrape::Scrape::parse(&text).expect("parsable");
+        crate::testing::Scrape::parse(&text).expect("parsable");
     }
 
     /// Keeps the target and text (message and fields) of every event.
@@ -1837,7 +1811,7 @@ mod tests {
             let ((first, second), logged) =
                 capture(|| (t.render_prometheus(), t.render_prometheus()));
             for text in [&first, &second] {
-                let s = crate::scrape::Scrape::parse(text).expect("parsable");
+                let s = crate::testing::Scrape::parse(text).expect("parsable");
                 let family = s
                     .family("autobot_workflow_executions_total")
                     .unwrap_or_else(|| panic!("round {round}: family missing\n{text}"));
@@ -1902,7 +1876,7 @@ mod tests {
             .build()
             .record(3, &[]);
         let text = t.render_prometheus();
-        let s = crate::scrape::Scrape::parse(&text).expect("parsable");
+        let s = crate::testing::Scrape::parse(&text).expect("parsable");
         assert!(s.family("autobot_active_tasks").is_none(), "{text}");
         assert_eq!(
             s.value(
@@ -1915,7 +1889,7 @@ mod tests {
         // Once the catalog records, its family appears; still one left out.
         t.metrics().inc_active_tasks("lint", "linter");
         let text = t.render_prometheus();
-        let s = crate::scrape::Scrape::parse(&text).expect("parsable");
+        let s = crate::testing::Scrape::parse(&text).expect("parsable");
         assert_eq!(
             s.value(
                 "autobot_active_tasks",

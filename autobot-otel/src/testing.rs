@@ -1,8 +1,15 @@
-//! A strict parser of the Prometheus text exposition format, for asserting on what
-//! the metrics endpoint serves (in this crate's tests and in yours).
+//! Test tools (cargo feature `testing`; add it in your `[dev-dependencies]`): a
+//! parser of the Prometheus text exposition format, for asserting on what the
+//! metrics endpoint serves ([`Scrape`]), and a clock for the rolling rates that
+//! only moves when told to ([`ManualClock`], given to
+//! [`TelemetryBuilder::with_clock`](crate::TelemetryBuilder::with_clock)).
+//!
+//! The parser is strict about what this crate writes (one `# TYPE` per family,
+//! no duplicate series, valid names, no reserved `__` labels), but it is a test
+//! tool: check a scrape with Prometheus' own parsers too when it matters.
 //!
 //! ```
-//! use autobot_otel::scrape::Scrape;
+//! use autobot_otel::testing::Scrape;
 //!
 //! let text = "# HELP jobs_total Jobs\n# TYPE jobs_total counter\njobs_total{kind=\"a\\\"b\"} 3\n";
 //! let scrape = Scrape::parse(text).unwrap();
@@ -12,6 +19,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+
+pub use crate::manager::rolling::{Clock, ManualClock};
 
 /// One sample line.
 #[derive(Clone, Debug, PartialEq)]

@@ -12,9 +12,9 @@ use std::time::Instant;
 
 use crate::catalog::MetricId;
 use crate::catalog::instrument::{InstrumentSpec, StatusValues};
+use crate::global::Current;
 use crate::labels::clean_label_value;
 use crate::manager::{CounterSeries, GaugeSeries, HistogramSeries, MetricsManager};
-use crate::scope::Current;
 
 pub use crate::catalog::instrument as specs;
 pub use tracing;
@@ -301,7 +301,7 @@ impl Call {
     #[inline]
     pub fn start(recorder: RecorderRef, span: tracing::Span) -> Call {
         let origin = crate::global::Origin::Attribute(recorder.get().origin);
-        let pipeline = crate::scope::current(origin);
+        let pipeline = crate::global::current(origin);
         recorder.get().begin(pipeline.metrics());
         Call {
             recorder,
