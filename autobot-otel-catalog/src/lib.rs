@@ -246,10 +246,10 @@ impl MetricDef {
         if self.kind.is_counter() {
             name = name.strip_suffix("_total").unwrap_or(name);
         }
-        if let Some(suffix) = unit_suffix(self.unit) {
-            if let Some(stripped) = name.strip_suffix(suffix) {
-                name = stripped.strip_suffix('_').unwrap_or(stripped);
-            }
+        if let Some(suffix) = unit_suffix(self.unit)
+            && let Some(stripped) = name.strip_suffix(suffix)
+        {
+            name = stripped.strip_suffix('_').unwrap_or(stripped);
         }
         name
     }

@@ -36,15 +36,15 @@ pub(crate) fn validate(attribute: &str, parsed: Parsed) -> syn::Result<Plan> {
             "a `const fn` cannot be timed",
         ));
     }
-    if let syn::ReturnType::Type(_, ty) = &func.sig.output {
-        if let syn::Type::Never(never) = ty.as_ref() {
-            return Err(syn::Error::new_spanned(
-                never,
-                "a function that never returns (`-> !`) has no outcome to record; put the \
+    if let syn::ReturnType::Type(_, ty) = &func.sig.output
+        && let syn::Type::Never(never) = ty.as_ref()
+    {
+        return Err(syn::Error::new_spanned(
+            never,
+            "a function that never returns (`-> !`) has no outcome to record; put the \
                  attribute on the functions it calls, or record with \
                  `autobot_otel::get_metrics_manager()` before it diverges",
-            ));
-        }
+        ));
     }
 
     let mut given: Vec<Option<Expr>> = vec![None; spec.args.len()];

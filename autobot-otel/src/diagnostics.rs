@@ -15,6 +15,7 @@
 //! assert_eq!(autobot_otel::diagnostics::CARDINALITY, "autobot_otel::cardinality");
 //! ```
 
+#[cfg(feature = "prometheus")]
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -90,11 +91,13 @@ impl Diagnostics {
 /// `autobot_otel_instrument_conflicts` self-metric (see
 /// [`crate::self_metrics`]). Its own lock, never held during a collection,
 /// so the self-metric's callback can read it while a render collects.
+#[cfg(feature = "prometheus")]
 #[derive(Default)]
 pub(crate) struct Conflicts {
     dropped: Mutex<BTreeMap<String, u64>>,
 }
 
+#[cfg(feature = "prometheus")]
 impl Conflicts {
     /// The instruments left out by the last render, by family name.
     pub(crate) fn snapshot(&self) -> Vec<(String, u64)> {
@@ -125,6 +128,7 @@ pub(crate) struct ScrapeStatus {
 
 impl ScrapeStatus {
     /// Records one render: `Ok` or the reason it failed.
+    #[cfg(feature = "prometheus")]
     pub(crate) fn record(&self, result: Result<(), &str>) {
         let now = unix_ms();
         match result {

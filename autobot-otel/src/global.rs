@@ -24,10 +24,6 @@
 use std::panic::Location;
 use std::sync::OnceLock;
 
-use tracing_subscriber::Layer as _;
-use tracing_subscriber::layer::SubscriberExt as _;
-use tracing_subscriber::util::SubscriberInitExt as _;
-
 use crate::error::InitError;
 use crate::manager::MetricsManager;
 use crate::pipeline::{Telemetry, TelemetryBuilder, TelemetryGuard};
@@ -97,32 +93,56 @@ impl TelemetryBuilder {
         if let Some(mp) = telemetry.meter_provider() {
             opentelemetry::global::set_meter_provider(mp.clone());
         }
+        #[cfg(feature = "otlp")]
         if let Some(tp) = telemetry.tracer_provider() {
             opentelemetry::global::set_tracer_provider(tp.clone());
         }
         if subscriber {
-            // RUST_LOG filters the printed logs only; spans at INFO and above are
-            // exported whatever the log level (instrumented calls open INFO spans).
-            let log_filter = tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-            let span_filter = tracing_subscriber::filter::LevelFilter::INFO;
-            // Fails only if the application installed a subscriber already: keep it.
-            let _ = tracing_subscriber::registry()
-                .with(
-                    tracing_subscriber::fmt::layer()
-                        .with_writer(std::io::stderr)
-                        .with_filter(log_filter),
-                )
-                .with(
-                    telemetry
-                        .tracing_layer()
-                        .map(|l| l.with_filter(span_filter)),
-                )
-                .try_init();
+            install_subscriber(&telemetry);
         }
         Ok(TelemetryGuard::new(telemetry))
     }
 }
+
+/// Installs the `tracing` subscriber of [`init`], unless the application set one:
+/// logs to stderr filtered by `RUST_LOG` (default `info`; feature `subscriber`),
+/// and spans at `INFO` and above exported over OTLP whatever `RUST_LOG` says
+/// (instrumented calls open `INFO` spans; features `otlp-grpc`, `otlp-http`).
+#[cfg(any(feature = "subscriber", feature = "otlp"))]
+fn install_subscriber(telemetry: &Telemetry) {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+
+    #[cfg(feature = "subscriber")]
+    let logs = {
+        let log_filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_filter(log_filter)
+    };
+    #[cfg(not(feature = "subscriber"))]
+    let logs = tracing_subscriber::layer::Identity::new();
+    #[cfg(feature = "otlp")]
+    let spans = telemetry
+        .tracing_layer()
+        .map(|l| l.with_filter(tracing_subscriber::filter::LevelFilter::INFO));
+    #[cfg(not(feature = "otlp"))]
+    let spans = {
+        let _ = telemetry;
+        None::<tracing_subscriber::layer::Identity>
+    };
+    // Fails only if the application installed a subscriber already: keep it.
+    let _ = tracing_subscriber::registry()
+        .with(logs)
+        .with(spans)
+        .try_init();
+}
+
+/// Without the `subscriber` and OTLP features there is nothing to install.
+#[cfg(not(any(feature = "subscriber", feature = "otlp")))]
+fn install_subscriber(_telemetry: &Telemetry) {}
 
 fn already_initialized() -> InitError {
     InitError::AlreadyInitialized {

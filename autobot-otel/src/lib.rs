@@ -40,6 +40,7 @@ mod error;
 mod exporter;
 mod global;
 pub mod health;
+#[cfg(feature = "http-server")]
 pub mod http;
 pub mod instrument;
 pub mod labels;
@@ -69,7 +70,9 @@ pub use autobot_otel_macros::{
     instrument_workflow,
 };
 pub use error::{InitError, ShutdownError};
-pub use exporter::{otlp, prometheus};
+pub use exporter::otlp;
+#[cfg(feature = "prometheus")]
+pub use exporter::prometheus;
 pub use global::{CurrentMetrics, get_metrics_manager, global, init};
 pub use labels::{EMPTY_LABEL_VALUE, MAX_LABEL_VALUE_BYTES};
 pub use manager::{
@@ -79,5 +82,10 @@ pub use pipeline::{Telemetry, TelemetryBuilder, TelemetryGuard};
 
 /// The README's Rust examples, compiled as doctests so they stay correct.
 #[doc = include_str!("../../README.md")]
-#[cfg(doctest)]
+#[cfg(all(
+    doctest,
+    feature = "http-server",
+    feature = "otlp-grpc",
+    feature = "otlp-http"
+))]
 pub struct ReadmeDoctests;

@@ -19,27 +19,25 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::MeterProvider as _;
-use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::reader::MetricReader;
 use opentelemetry_sdk::metrics::{Instrument, SdkMeterProvider, Stream};
-use opentelemetry_sdk::trace::SdkTracerProvider;
 
 use crate::catalog::CATALOG;
 use crate::catalog::MetricId;
 use crate::diagnostics::{self, Diagnostics, guarded};
 use crate::error::{InitError, ShutdownError};
+use crate::exporter::PipelineReader;
 use crate::manager::rolling::{Clock, SystemClock};
 use crate::manager::{MetricsManager, SeriesLimits};
-use crate::otlp::{self, OtlpSettings, OtlpState, PushLoop, redact_userinfo};
-use crate::prometheus::PrometheusTextReader;
+use crate::otlp::{self, OtlpPush, OtlpSettings, OtlpState, redact_userinfo};
 use crate::self_metrics;
 
 pub use crate::catalog::SCOPE_NAME;
@@ -48,6 +46,7 @@ pub use crate::catalog::SCOPE_NAME;
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Content type of the Prometheus text exposition format served by the endpoint.
+#[cfg(feature = "prometheus")]
 pub const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// Where the `OTEL_*` configuration variables are read from.
@@ -224,7 +223,7 @@ impl TelemetryBuilder {
 
         // One reader: the endpoint renders from it and the OTLP push exports what
         // it collects, so every measurement is aggregated once for both outputs.
-        let reader = PrometheusTextReader::new();
+        let reader = PipelineReader::new();
         let meter_provider = SdkMeterProvider::builder()
             .with_resource(resource.clone())
             .with_reader(reader.clone())
@@ -236,34 +235,28 @@ impl TelemetryBuilder {
             Some(settings) => otlp::start(settings, &resource, shared)?,
             None => None,
         };
-        let (otlp_state, push, tracer_provider, runtime) = match pushed {
-            Some(p) => (Some(p.state), p.push, p.tracer_provider, p.runtime),
-            None => (None, None, None, None),
-        };
 
         let meter = meter_provider.meter(SCOPE_NAME);
         let diagnostics = Arc::new(Diagnostics::default());
         let metrics = MetricsManager::new(&meter, clock, limits, diagnostics.clone());
+        let otlp_state = pushed.as_ref().map(OtlpPush::state);
         let exports = self_metrics::Exports {
             metrics: otlp_state
-                .as_ref()
                 .filter(|o| o.settings.metrics)
                 .map(|o| o.metrics_status.clone()),
             traces: otlp_state
-                .as_ref()
                 .filter(|o| o.settings.traces)
                 .map(|o| o.traces_status.clone()),
         };
-        self_metrics::register(&meter, diagnostics, exports, reader.conflicts());
+        self_metrics::register(&meter, diagnostics, exports);
+        #[cfg(feature = "prometheus")]
+        self_metrics::register_conflicts(&meter, reader.conflicts());
         Ok(Telemetry {
             inner: Arc::new(Inner {
                 meter_provider: Some(meter_provider),
-                tracer_provider,
                 reader: Some(reader),
-                push,
                 metrics,
-                otlp: otlp_state,
-                runtime: Mutex::new(runtime),
+                otlp: pushed,
                 shutdown_started: AtomicBool::new(false),
                 shutdown_timeout: self.shutdown_timeout,
                 scrapes: Default::default(),
@@ -303,24 +296,12 @@ fn catalog_view(limits: SeriesLimits) -> impl Fn(&Instrument) -> Option<Stream> 
 
 struct Inner {
     meter_provider: Option<SdkMeterProvider>,
-    tracer_provider: Option<SdkTracerProvider>,
-    reader: Option<PrometheusTextReader>,
-    push: Option<PushLoop>,
+    reader: Option<PipelineReader>,
     metrics: MetricsManager,
-    otlp: Option<OtlpState>,
-    runtime: Mutex<Option<tokio::runtime::Runtime>>,
+    otlp: Option<OtlpPush>,
     shutdown_started: AtomicBool,
     shutdown_timeout: Duration,
     scrapes: crate::diagnostics::ScrapeStatus,
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        // Dropping a runtime inside async code panics; shut it down in the background.
-        if let Some(rt) = self.runtime.get_mut().ok().and_then(Option::take) {
-            rt.shutdown_background();
-        }
-    }
 }
 
 /// A built pipeline: the meter provider with its readers, the recording API and the
@@ -343,7 +324,7 @@ impl std::fmt::Debug for Telemetry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Telemetry")
             .field("enabled", &self.is_enabled())
-            .field("otlp", &self.inner.otlp.as_ref().map(|o| &o.settings))
+            .field("otlp", &self.otlp_settings())
             .finish_non_exhaustive()
     }
 }
@@ -373,9 +354,7 @@ impl Telemetry {
         Telemetry {
             inner: Arc::new(Inner {
                 meter_provider: None,
-                tracer_provider: None,
                 reader: None,
-                push: None,
                 metrics: MetricsManager::new(
                     &meter,
                     clock,
@@ -383,7 +362,6 @@ impl Telemetry {
                     Arc::new(Diagnostics::default()),
                 ),
                 otlp: None,
-                runtime: Mutex::new(None),
                 shutdown_started: AtomicBool::new(false),
                 shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
                 scrapes: Default::default(),
@@ -406,18 +384,20 @@ impl Telemetry {
         self.inner.meter_provider.as_ref()
     }
 
-    /// The tracer provider, present when spans are pushed over OTLP.
-    pub fn tracer_provider(&self) -> Option<&SdkTracerProvider> {
-        self.inner.tracer_provider.as_ref()
+    /// The tracer provider, present when spans are pushed over OTLP (features
+    /// `otlp-grpc`, `otlp-http`).
+    #[cfg(feature = "otlp")]
+    pub fn tracer_provider(&self) -> Option<&opentelemetry_sdk::trace::SdkTracerProvider> {
+        self.inner.otlp.as_ref()?.tracer_provider()
     }
 
     /// The OTLP settings in force, if OTLP push is on.
     pub fn otlp_settings(&self) -> Option<&OtlpSettings> {
-        self.inner.otlp.as_ref().map(|o| &o.settings)
+        self.otlp_state().map(|o| &o.settings)
     }
 
     pub(crate) fn otlp_state(&self) -> Option<&OtlpState> {
-        self.inner.otlp.as_ref()
+        self.inner.otlp.as_ref().map(OtlpPush::state)
     }
 
     /// Collects once from the reader (nothing after shutdown or when disabled; a
@@ -433,9 +413,11 @@ impl Telemetry {
     }
 
     /// The current values in the Prometheus text exposition format
-    /// ([`PROMETHEUS_CONTENT_TYPE`]), as `GET /api/monitoring/metrics` serves them.
+    /// ([`PROMETHEUS_CONTENT_TYPE`]), as `GET /api/monitoring/metrics` serves them
+    /// (feature `prometheus`).
     /// Empty when disabled or shut down, or when the collection fails (logged under
     /// [`diagnostics::COLLECT`]; the health report then says `degraded`).
+    #[cfg(feature = "prometheus")]
     pub fn render_prometheus(&self) -> String {
         self.try_render_prometheus().unwrap_or_default()
     }
@@ -448,6 +430,7 @@ impl Telemetry {
     /// let t = autobot_otel::Telemetry::builder().without_otlp().build().unwrap();
     /// assert!(t.try_render_prometheus().is_some());
     /// ```
+    #[cfg(feature = "prometheus")]
     pub fn try_render_prometheus(&self) -> Option<String> {
         let mut out = String::new();
         if self.inner.shutdown_started.load(Ordering::Acquire) {
@@ -471,7 +454,9 @@ impl Telemetry {
 
     /// A `tracing` layer that exports spans through this pipeline's tracer
     /// provider, or `None` when spans are not exported. Add it to your own
-    /// subscriber when you do not let [`crate::init`] install one.
+    /// subscriber when you do not let [`crate::init`] install one (features
+    /// `otlp-grpc`, `otlp-http`).
+    #[cfg(feature = "otlp")]
     pub fn tracing_layer<S>(&self) -> Option<impl tracing_subscriber::Layer<S> + use<S>>
     where
         S: tracing::Subscriber
@@ -479,7 +464,8 @@ impl Telemetry {
             + Sync
             + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
     {
-        let provider = self.inner.tracer_provider.as_ref()?;
+        use opentelemetry::trace::TracerProvider as _;
+        let provider = self.tracer_provider()?;
         Some(tracing_opentelemetry::layer().with_tracer(provider.tracer(SCOPE_NAME)))
     }
 
@@ -499,14 +485,9 @@ impl Telemetry {
             return Ok(());
         }
         let inner = self.inner.clone();
-        let result = run_bounded(self.inner.shutdown_timeout, move || {
+        run_bounded(self.inner.shutdown_timeout, move || {
             inner.providers(Stop::Shutdown)
-        });
-        let runtime = self.inner.runtime.lock().ok().and_then(|mut rt| rt.take());
-        if let Some(rt) = runtime {
-            rt.shutdown_background();
-        }
-        result
+        })
     }
 }
 
@@ -517,24 +498,22 @@ enum Stop {
 }
 
 impl Inner {
-    /// Flushes or shuts down the tracer, then the meter provider; the errors.
+    /// Flushes or shuts down the OTLP push (spans, then a last metric export),
+    /// then the meter provider; the errors.
     fn providers(&self, stop: Stop) -> Vec<String> {
-        let traces = self.tracer_provider.as_ref().map(|tp| match stop {
-            Stop::Flush => tp.force_flush(),
-            Stop::Shutdown => tp.shutdown(),
-        });
-        // The push exports a last time before the provider stops collecting.
-        let pushed = self.push.as_ref().map(|p| match stop {
-            Stop::Flush => p.flush(),
-            Stop::Shutdown => p.shutdown(),
-        });
+        let shutdown = matches!(stop, Stop::Shutdown);
+        let pushed = self
+            .otlp
+            .as_ref()
+            .map(|o| o.stop(shutdown))
+            .unwrap_or_default();
         let metrics = self.meter_provider.as_ref().map(|mp| match stop {
             Stop::Flush => mp.force_flush(),
             Stop::Shutdown => mp.shutdown(),
         });
-        [traces, pushed, metrics]
+        pushed
             .into_iter()
-            .flatten()
+            .chain(metrics)
             .filter_map(|r| {
                 r.err()
                     .map(|e| redact_userinfo(&e.to_string()).into_owned())

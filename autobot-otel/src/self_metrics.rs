@@ -28,7 +28,9 @@ use opentelemetry::metrics::{AsyncInstrument, Meter};
 use crate::catalog::CATALOG;
 use crate::catalog::Kind;
 use crate::catalog::self_metrics::{PREFIX, SelfMetric};
-use crate::diagnostics::{Conflicts, Diagnostics};
+#[cfg(feature = "prometheus")]
+use crate::diagnostics::Conflicts;
+use crate::diagnostics::Diagnostics;
 use crate::otlp::ExportStatus;
 
 /// Whether `name` (Prometheus or OpenTelemetry) is a self-metric's.
@@ -76,12 +78,7 @@ fn register_one(
 /// Registers the self-metrics on `meter`. Their callbacks only load atomics or
 /// copy a small map under a lock no collection holds, so they cannot panic or
 /// block. `conflicts` is what the Prometheus reader left out of its last render.
-pub(crate) fn register(
-    meter: &Meter,
-    diagnostics: Arc<Diagnostics>,
-    exports: Exports,
-    conflicts: Arc<Conflicts>,
-) {
+pub(crate) fn register(meter: &Meter, diagnostics: Arc<Diagnostics>, exports: Exports) {
     let d = diagnostics.clone();
     register_one(meter, SelfMetric::MeasurementsDropped, move |o| {
         o.observe(d.dropped(), &[])
@@ -96,11 +93,6 @@ pub(crate) fn register(
     });
     register_one(meter, SelfMetric::CallbackFailures, move |o| {
         o.observe(diagnostics.callback_failures(), &[])
-    });
-    register_one(meter, SelfMetric::InstrumentConflicts, move |o| {
-        for (family, n) in conflicts.snapshot() {
-            o.observe(n, &[KeyValue::new("metric", family)]);
-        }
     });
     let signals: Vec<(&'static str, Arc<ExportStatus>)> =
         [("metrics", exports.metrics), ("traces", exports.traces)]
@@ -125,6 +117,18 @@ pub(crate) fn register(
                     ],
                 );
             }
+        }
+    });
+}
+
+/// Registers `autobot_otel_instrument_conflicts`, reading what the Prometheus
+/// reader left out of its last render (a map copied under a lock no collection
+/// holds, so the callback cannot block on one).
+#[cfg(feature = "prometheus")]
+pub(crate) fn register_conflicts(meter: &Meter, conflicts: Arc<Conflicts>) {
+    register_one(meter, SelfMetric::InstrumentConflicts, move |o| {
+        for (family, n) in conflicts.snapshot() {
+            o.observe(n, &[KeyValue::new("metric", family)]);
         }
     });
 }

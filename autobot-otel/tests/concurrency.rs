@@ -97,7 +97,7 @@ fn record(m: &MetricsManager, i: u64, e: &mut Expected) {
         }
         3 => {
             // Two decrements in three: the gauge nets to a known non-zero value.
-            if round % 3 == 0 {
+            if round.is_multiple_of(3) {
                 m.inc_active_workflows("wf");
                 e.active_workflows += 1;
             } else {
@@ -123,7 +123,7 @@ fn record(m: &MetricsManager, i: u64, e: &mut Expected) {
         // performance
         10 => m.record_operation_duration("redis_get", "main", 0.125),
         11 => {
-            let timed_out = round % 4 == 0;
+            let timed_out = round.is_multiple_of(4);
             m.record_timeout("redis_get", "main", timed_out);
             if timed_out {
                 e.timeouts += 1;
@@ -132,7 +132,7 @@ fn record(m: &MetricsManager, i: u64, e: &mut Expected) {
             }
         }
         12 => {
-            let ok = round % 5 != 0;
+            let ok = !round.is_multiple_of(5);
             m.record_request("main", "get", ok);
             if ok {
                 e.requests_ok += 1;
@@ -157,7 +157,7 @@ fn record(m: &MetricsManager, i: u64, e: &mut Expected) {
             e.ws_connections += 1;
         }
         23 => {
-            if round % 2 == 0 {
+            if round.is_multiple_of(2) {
                 m.dec_websocket_connections("/chat");
                 e.ws_connections -= 1;
             }

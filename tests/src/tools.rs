@@ -88,10 +88,10 @@ pub fn tool_path(tool: Tool) -> Result<PathBuf> {
 
     let env_file = root.join(".tools").join("env");
     looked.push(env_file.display().to_string());
-    if let Some(p) = read_env_file(&env_file).remove(var).map(PathBuf::from) {
-        if is_executable(&p) {
-            return Ok(p);
-        }
+    if let Some(p) = read_env_file(&env_file).remove(var).map(PathBuf::from)
+        && is_executable(&p)
+    {
+        return Ok(p);
     }
 
     if tool == Tool::Python {

@@ -61,10 +61,10 @@ pub fn metrics_in(expr: &str) -> Vec<MetricId> {
             .iter()
             .find_map(|s| word.strip_suffix(s).and_then(MetricId::from_name))
             .or_else(|| MetricId::from_name(word));
-        if let Some(id) = family {
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
+        if let Some(id) = family
+            && !ids.contains(&id)
+        {
+            ids.push(id);
         }
     }
     ids

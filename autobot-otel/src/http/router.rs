@@ -97,10 +97,10 @@ fn admit(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<tokio::sync::OwnedSemaphorePermit, Rejection> {
-    if let Some(token) = &state.token {
-        if !authorized(headers, token) {
-            return Err(Rejection::Unauthorized);
-        }
+    if let Some(token) = &state.token
+        && !authorized(headers, token)
+    {
+        return Err(Rejection::Unauthorized);
     }
     state
         .permits

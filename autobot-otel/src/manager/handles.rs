@@ -59,10 +59,10 @@ impl CounterHandle {
     /// Adds `n` (what would take the series past `u64::MAX` is dropped and counted).
     #[inline]
     pub fn add(&self, n: u64) {
-        if let Some(series) = &self.series {
-            if !series.add(n) {
-                self.diagnostics.drop_measurement();
-            }
+        if let Some(series) = &self.series
+            && !series.add(n)
+        {
+            self.diagnostics.drop_measurement();
         }
     }
 }

@@ -240,11 +240,11 @@ impl MetricsManager {
         if !valid_measurement(amount) {
             return self.drop_measurement();
         }
-        if let Instrument::FloatCounter(counter) = self.instrument(id) {
-            if counter.with(&values, |s| s.add(amount)).is_err() {
-                self.series_limit_reached(id);
-                counter.overflow().add(amount);
-            }
+        if let Instrument::FloatCounter(counter) = self.instrument(id)
+            && counter.with(&values, |s| s.add(amount)).is_err()
+        {
+            self.series_limit_reached(id);
+            counter.overflow().add(amount);
         }
     }
 
@@ -260,11 +260,11 @@ impl MetricsManager {
         if !valid_measurement(value) {
             return self.drop_measurement();
         }
-        if let Instrument::Histogram(histogram) = self.instrument(id) {
-            if histogram.with(values, |s| s.record(value)).is_err() {
-                self.series_limit_reached(id);
-                histogram.overflow().record(value);
-            }
+        if let Instrument::Histogram(histogram) = self.instrument(id)
+            && histogram.with(values, |s| s.record(value)).is_err()
+        {
+            self.series_limit_reached(id);
+            histogram.overflow().record(value);
         }
     }
 
@@ -309,11 +309,11 @@ impl MetricsManager {
     /// `time_window`); `hit` is a timeout or a success. Past the limit the event
     /// is dropped and counted.
     pub(crate) fn record_rate(&self, id: MetricId, values: &[&str], hit: bool) {
-        if let Instrument::Rolling(_, rates) = self.instrument(id) {
-            if !rates.record(values, hit) {
-                self.drop_measurement();
-                self.series_limit_reached(id);
-            }
+        if let Instrument::Rolling(_, rates) = self.instrument(id)
+            && !rates.record(values, hit)
+        {
+            self.drop_measurement();
+            self.series_limit_reached(id);
         }
     }
 

@@ -122,10 +122,9 @@ pub async fn read_one_response<S: AsyncRead + Unpin>(stream: &mut S) -> u16 {
                 l.to_ascii_lowercase()
                     .strip_prefix("content-length: ")
                     .map(|v| v.trim().parse::<usize>().unwrap())
-            }) {
-                if body.len() >= length {
-                    return status;
-                }
+            }) && body.len() >= length
+            {
+                return status;
             }
         }
     };

@@ -14,7 +14,7 @@ use std::fmt;
 use std::ops::Range;
 use std::time::Duration;
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 
 use crate::error::InitError;
@@ -609,7 +609,7 @@ impl OtlpSettings {
                 ))
             })?;
             value.set_sensitive(true);
-            map.insert(axum::http::header::AUTHORIZATION, value);
+            map.insert(http::header::AUTHORIZATION, value);
         }
         Ok(SignalConfig {
             protocol,
@@ -808,9 +808,7 @@ fn split_userinfo(endpoint: &str) -> (String, Option<&str>) {
 
 /// `Basic base64(user:password)` from percent-encoded URL user information
 /// (the user ends at the first `:`).
-fn basic_authorization(
-    userinfo: &str,
-) -> Result<HeaderValue, axum::http::header::InvalidHeaderValue> {
+fn basic_authorization(userinfo: &str) -> Result<HeaderValue, http::header::InvalidHeaderValue> {
     use base64::Engine as _;
     let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
     let mut plain: Vec<u8> = percent_encoding::percent_decode_str(user).collect();
