@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs the real external
-# components the tests use (Prometheus + promtool from Debian, the rotel OTLP
-# collector from PyPI) when missing, then runs every test of the workspace and a
-# smoke test of the demo service exactly as the README starts it, then checks
-# formatting, clippy and rustdoc. Ends with one line totalling every test run.
+# components the tests use (Prometheus, promtool, Alertmanager, VictoriaMetrics
+# from Debian; the rotel OTLP collector and prometheus_client from PyPI) when
+# missing, then runs every test of the workspace and a smoke test of the demo
+# service exactly as the README starts it, then checks formatting, clippy (also
+# for every cargo feature of autobot-otel on its own), rustdoc, the generated
+# files and the MSRV, and that the three library crates package. Ends with one
+# line totalling every test run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +26,19 @@ if [[ $status -eq 0 ]]; then
   # The code stays formatted, lint-free and documented.
   cargo fmt --all -- --check || smoke=1
   cargo clippy --workspace --all-targets --locked -q -- -D warnings || smoke=1
+  # Every feature a user can pick, on its own and with none: the workspace build
+  # above unifies them, so the facade's other builds are checked here.
+  for features in "" prometheus http-server tls otlp-grpc otlp-http subscriber testing; do
+    cargo clippy -p autobot-otel --no-default-features --features "$features" --locked -q \
+      -- -D warnings || { echo "clippy failed with features: '$features'"; smoke=1; }
+  done
   RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked -q || smoke=1
+  RUSTDOCFLAGS="-D warnings" cargo doc -p autobot-otel --all-features --no-deps --locked -q || smoke=1
+  # Generated files current; no locked dependency needs a newer Rust than the MSRV.
+  cargo run -q --locked -p xtask -- check || smoke=1
+  # Ready to publish: the three library crates package (and build from the package).
+  cargo package --locked -q -p autobot-otel-catalog -p autobot-otel-macros -p autobot-otel \
+    || smoke=1
 fi
 
 passed=$(awk '/^test result:/ {for (i = 1; i <= NF; i++) if ($(i+1) ~ /^passed;?$/) s += $i} END {print s + 0}' "$log")

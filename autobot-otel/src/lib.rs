@@ -24,16 +24,32 @@
 //! with [`http::router`] or [`http::MetricsServer`].
 //!
 //! ## Modules
-//! - [`catalog`]: the table of all metrics; everything else derives from it.
-//! - [`instrument`]: `#[instrument_workflow]`, `#[instrument_llm]`, ... attributes.
-//! - [`labels`]: enums for label values from a fixed vocabulary.
-//! - [`MetricsManager`]: the recording methods, one module per category
+//! - [`catalog`]: the table of all metrics, label vocabularies, attributes and
+//!   self-metrics; everything else derives from it.
+//! - [`MetricsManager`]: the recording methods, one file per category
 //!   (`workflow`, `github`, `task`, `performance`, `knowledge`, `llm`,
-//!   `websocket`, `redis`).
-//! - [`pipeline`]: [`Telemetry`], its builder and guard; [`otlp`]: push settings.
-//! - [`http`]: the endpoints; [`health`]: the health report.
-//! - [`rolling`]: the rolling-window rates; [`scrape`]: a parser of the text format.
-//! - [`self_metrics`]: the pipeline's own `autobot_otel_*` metrics (drops, limits, exports).
+//!   `websocket`, `redis`); [`labels`]: the enums of fixed label values.
+//! - [`instrument`]: the attributes (`#[instrument_workflow]`, ...) and their traits.
+//! - [`pipeline`]: [`Telemetry`], its builder and guard; [`scope`]: pipelines
+//!   for tests; [`otlp`]: push settings; `prometheus`: the text reader.
+//! - `http`: the endpoints; [`health`]: the health report; [`self_metrics`] and
+//!   [`diagnostics`]: what the pipeline reports about itself.
+//! - `testing`: a text-format parser and a manual clock (feature `testing`).
+//!
+//! ## Cargo features
+//!
+//! | feature | turns on | default |
+//! |---|---|---|
+//! | `prometheus` | the text exposition (`Telemetry::render_prometheus`, `prometheus`) | yes |
+//! | `http-server` | the two endpoints (`http::router`, `http::MetricsServer`) | yes |
+//! | `tls` | HTTPS for the standalone server (rustls) | no |
+//! | `otlp-grpc`, `otlp-http` | OTLP push over gRPC / HTTP-protobuf | yes |
+//! | `subscriber` | the `tracing` subscriber [`init`] installs (logs to stderr) | yes |
+//! | `testing` | `testing::Scrape`, `testing::ManualClock` | no |
+//!
+//! A build without the OTLP features refuses a configured OTLP endpoint with an
+//! error that names them. See `docs/architecture.md` for the module map and how a
+//! measurement reaches both outputs.
 
 pub mod diagnostics;
 mod error;

@@ -56,7 +56,7 @@ pub use heap::{CountingAllocator, live_heap_bytes};
 pub use http::{HttpResponse, http_get, http_post};
 pub use http_sink::{HttpSink, SinkRequest};
 pub use ports::free_port;
-pub use process::poll;
+pub use process::{ManagedProcess, poll};
 pub use prometheus::{PrometheusOptions, PrometheusServer, SCRAPE_JOB, Sample, TargetStatus};
 pub use promtool::{
     EXPECTED_PROMTOOL_FINDINGS, ToolOutput, promtool_check_config, promtool_check_metrics,

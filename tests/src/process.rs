@@ -14,7 +14,7 @@ use crate::error::{HarnessError, Result, err};
 /// process also kills it within ~0.5 s if the test binary dies without
 /// running destructors (e.g. it is killed or aborts).
 #[derive(Debug)]
-pub(crate) struct ManagedProcess {
+pub struct ManagedProcess {
     name: String,
     pid: u32,
     child: Mutex<Child>,
@@ -24,7 +24,7 @@ pub(crate) struct ManagedProcess {
 
 impl ManagedProcess {
     /// Spawns `cmd` with stdin closed and stdout+stderr appended to `log_path`.
-    pub(crate) fn spawn(name: &str, mut cmd: Command, log_path: &Path) -> Result<ManagedProcess> {
+    pub fn spawn(name: &str, mut cmd: Command, log_path: &Path) -> Result<ManagedProcess> {
         let log = File::create(log_path)
             .map_err(|e| err!("cannot create log file {}: {e}", log_path.display()))?;
         let log2 = log
@@ -47,7 +47,7 @@ impl ManagedProcess {
     }
 
     /// The process id.
-    pub(crate) fn pid(&self) -> u32 {
+    pub fn pid(&self) -> u32 {
         self.pid
     }
 
@@ -56,12 +56,12 @@ impl ManagedProcess {
     }
 
     /// `Some(status)` if the process has exited.
-    pub(crate) fn exited(&self) -> Option<ExitStatus> {
+    pub fn exited(&self) -> Option<ExitStatus> {
         self.child().try_wait().ok().flatten()
     }
 
     /// Errors out (with the log tail) if the process has exited.
-    pub(crate) fn ensure_running(&self) -> Result<()> {
+    pub fn ensure_running(&self) -> Result<()> {
         match self.exited() {
             None => Ok(()),
             Some(status) => Err(err!(
@@ -75,7 +75,7 @@ impl ManagedProcess {
     /// Asks the process to stop (SIGTERM, via `kill -TERM`) and waits up to
     /// `timeout` for it to exit; kills it (SIGKILL) if it has not. Returns how it
     /// exited.
-    pub(crate) fn terminate(&self, timeout: Duration) -> Result<ExitStatus> {
+    pub fn terminate(&self, timeout: Duration) -> Result<ExitStatus> {
         if let Some(status) = self.exited() {
             return Ok(status);
         }
@@ -105,14 +105,14 @@ impl ManagedProcess {
     }
 
     /// The whole log (stdout + stderr, in the order written).
-    pub(crate) fn log(&self) -> String {
+    pub fn log(&self) -> String {
         std::fs::read(&self.log_path)
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default()
     }
 
     /// The last `n` lines of the log.
-    pub(crate) fn log_tail(&self, n: usize) -> String {
+    pub fn log_tail(&self, n: usize) -> String {
         tail(&self.log(), n)
     }
 }

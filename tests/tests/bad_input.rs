@@ -6,7 +6,7 @@
 //! The pipeline runs in a child process (the `autobot-test-bad-input` binary of
 //! this crate) so that its resource can come from
 //! `OTEL_RESOURCE_ATTRIBUTES`, the way a deployment sets it: the child serves
-//! until its stdin closes (the parent's handle is dropped) or 120 s pass.
+//! until it is killed (the parent's handle is dropped) or 120 s pass.
 //!
 //! The bad input: label values with quotes, backslashes, newlines, carriage
 //! returns, tabs, NUL, non-ASCII text, empty strings and 100 KB strings; NaN,
@@ -26,16 +26,14 @@
 //! everything else as given.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
 use autobot_otel::testing::Scrape;
 use autobot_otel_tests::bad_input::{BAD_KEYS, LISTENING, bad_label_values, resource_attributes};
 use autobot_otel_tests::{
-    EXPECTED_PROMTOOL_FINDINGS, PrometheusOptions, PrometheusServer, TempDir, http_get,
-    promtool_check_metrics, promtool_findings, strict_check_scrape,
+    EXPECTED_PROMTOOL_FINDINGS, ManagedProcess, PrometheusOptions, PrometheusServer, TempDir,
+    http_get, poll, promtool_check_metrics, promtool_findings, strict_check_scrape,
 };
 
 /// `# TYPE` lines per family.
@@ -128,65 +126,40 @@ fn check_scrape(text: &str) {
     );
 }
 
-/// The child process; killed and reaped on drop.
-struct Child {
-    child: std::process::Child,
-    log: std::path::PathBuf,
-    _dir: TempDir,
-}
-
-impl Child {
-    fn spawn() -> (Child, String) {
-        let dir = TempDir::new("bad-input").expect("temp dir");
-        let log = dir.path().join("child.log");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_autobot-test-bad-input"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("OTEL_") {
-                cmd.env_remove(key);
-            }
+/// Starts the child (the `autobot-test-bad-input` binary) with the bad resource
+/// attributes; returns it (killed on drop) and the address it serves on.
+fn spawn_child() -> (ManagedProcess, String, TempDir) {
+    let dir = TempDir::new("bad-input").expect("temp dir");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_autobot-test-bad-input"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("OTEL_") {
+            cmd.env_remove(key);
         }
-        cmd.env("OTEL_SERVICE_NAME", "bad-input")
-            .env("OTEL_RESOURCE_ATTRIBUTES", resource_attributes())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).expect("log file"));
-        let mut child = cmd.spawn().expect("child starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let child = Child {
-            child,
-            log,
-            _dir: dir,
-        };
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                // The test harness may have printed on the same line first.
-                if let Some(at) = line.find(LISTENING) {
-                    let _ = tx.send(line[at + LISTENING.len()..].trim().to_string());
-                }
-            }
-        });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("the child did not listen; log:\n{}", child.log()));
-        (child, addr)
     }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    cmd.env("OTEL_SERVICE_NAME", "bad-input")
+        .env("OTEL_RESOURCE_ATTRIBUTES", resource_attributes());
+    let child = ManagedProcess::spawn("bad-input child", cmd, &dir.path().join("child.log"))
+        .expect("child starts");
+    let addr = poll(
+        Duration::from_secs(60),
+        Duration::from_millis(20),
+        || {
+            child.ensure_running()?;
+            Ok(child.log().lines().find_map(|line| {
+                // The line may follow other output on the same line.
+                line.find(LISTENING)
+                    .map(|at| line[at + LISTENING.len()..].trim().to_string())
+            }))
+        },
+        || format!("the child did not listen; log:\n{}", child.log()),
+    )
+    .expect("the child listens");
+    (child, addr, dir)
 }
 
 #[test]
 fn bad_input_gives_a_valid_scrape_that_promtool_and_prometheus_accept() {
-    let (child, target) = Child::spawn();
+    let (child, target, _dir) = spawn_child();
 
     // The served scrape parses, holds the bad series as cleaned, and passes
     // promtool.

@@ -26,61 +26,37 @@
 //!
 //! Everything listens on 127.0.0.1 only; every wait is bounded.
 
-use std::fs::File;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use autobot_otel_tests::TempDir;
+use autobot_otel_tests::{ManagedProcess, TempDir, poll};
 
 /// The child is killed (and the test fails) after this long.
 const CHILD_DEADLINE: Duration = Duration::from_secs(115);
 
-// ---------------------------------------------------------------- the parent
-
-/// Kills the child if the parent test panics before it ends.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
 #[test]
 fn collector_outages_over_grpc_and_http() {
     let dir = TempDir::new("outages").expect("temp dir");
-    let log_path = dir.path().join("child.log");
-    let log = File::create(&log_path).expect("child log");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_autobot-test-outages"));
     for (key, _) in std::env::vars() {
         if key.starts_with("OTEL_") || key == "RUST_LOG" {
             cmd.env_remove(key);
         }
     }
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::from(log.try_clone().expect("clone log")))
-        .stderr(Stdio::from(log));
-    let mut child = KillOnDrop(cmd.spawn().expect("child starts"));
+    // Killed on drop (also when an assertion below fails).
+    let child = ManagedProcess::spawn("outage scenarios", cmd, &dir.path().join("child.log"))
+        .expect("child starts");
     let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.0.try_wait().expect("try_wait") {
-            break Some(status);
-        }
-        if started.elapsed() > CHILD_DEADLINE {
-            let _ = child.0.kill();
-            let _ = child.0.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let output = std::fs::read_to_string(&log_path).unwrap_or_default();
-    println!("{output}");
+    let status = poll(
+        CHILD_DEADLINE,
+        Duration::from_millis(100),
+        || Ok(child.exited()),
+        String::new,
+    );
+    println!("{}", child.log());
     println!("child ran {:.1} s", started.elapsed().as_secs_f64());
     match status {
-        None => panic!("the outage scenarios did not finish within {CHILD_DEADLINE:?}"),
-        Some(status) => assert!(status.success(), "outage scenarios failed ({status})"),
+        Err(_) => panic!("the outage scenarios did not finish within {CHILD_DEADLINE:?}"),
+        Ok(status) => assert!(status.success(), "outage scenarios failed ({status})"),
     }
 }

@@ -152,7 +152,7 @@ fn shutdown_flushes_a_value_recorded_just_before_it() {
             |out| {
                 parse_metrics(out).iter().any(|m| {
                     m.name == "autobot_llm_tokens"
-                        && m.point_with(&[("provider", provider)])
+                        && m.point_with(&[("provider", provider), ("token_type", "input")])
                             .is_some_and(|p| p.value == Some(4242.0))
                 })
             },

@@ -82,7 +82,7 @@ fn every_runtime_flavor_over_both_protocols() {
             expected.iter().all(|tag| {
                 metrics.iter().any(|m| {
                     m.name == "autobot_llm_tokens"
-                        && m.point_with(&[("provider", tag)])
+                        && m.point_with(&[("provider", tag), ("token_type", "input")])
                             .is_some_and(|p| p.value == Some(3.0))
                 })
             })
@@ -94,7 +94,7 @@ fn every_runtime_flavor_over_both_protocols() {
     for tag in &expected {
         let flushed = metrics.iter().any(|m| {
             m.name == "autobot_llm_tokens"
-                && m.point_with(&[("provider", tag)])
+                && m.point_with(&[("provider", tag), ("token_type", "input")])
                     .is_some_and(|p| p.value == Some(1.0))
         });
         assert!(flushed, "{tag}: force_flush did not deliver");

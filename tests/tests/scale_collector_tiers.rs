@@ -61,6 +61,36 @@ fn ticks_by_replica(output: &str) -> BTreeMap<String, Vec<u64>> {
     out
 }
 
+/// Each replica's workflow executions in its latest metric export.
+fn final_executions(metrics: &[autobot_otel_tests::RotelMetric]) -> BTreeMap<String, f64> {
+    let mut latest: BTreeMap<String, (u64, f64)> = BTreeMap::new();
+    for m in metrics
+        .iter()
+        .filter(|m| m.name == "autobot_workflow_executions")
+    {
+        let Some(r) = m.resource_attr("service.instance.id") else {
+            continue;
+        };
+        let Some(stamp) = m.points.iter().filter_map(|p| p.timestamp).max() else {
+            continue;
+        };
+        let total: f64 = m
+            .points
+            .iter()
+            .filter(|p| p.timestamp == Some(stamp))
+            .filter_map(|p| p.value)
+            .sum();
+        let entry = latest.entry(r.to_string()).or_insert((0, 0.0));
+        if stamp >= entry.0 {
+            *entry = (stamp, total);
+        }
+    }
+    latest
+        .into_iter()
+        .map(|(r, (_, total))| (r, total))
+        .collect()
+}
+
 #[test]
 fn three_replicas_through_agent_and_gateway_lose_nothing_across_a_gateway_restart() {
     let started = Instant::now();
@@ -121,13 +151,22 @@ fn three_replicas_through_agent_and_gateway_lose_nothing_across_a_gateway_restar
         ticks.insert(r.clone(), ticks_logged(&demo.log()));
     }
 
-    // Wait (bounded) until every tick of every replica has arrived.
+    // Wait (bounded) until every tick of every replica has arrived, and each
+    // replica's last metric export (the one its shutdown flushes, which may come
+    // after its last spans).
     let complete = |out: &str| {
-        let got = ticks_by_replica(&format!("{first_life}{out}"));
-        ticks.iter().all(|(r, n)| {
+        let all = format!("{first_life}{out}");
+        let got = ticks_by_replica(&all);
+        let spans_done = ticks.iter().all(|(r, n)| {
             let seen: BTreeSet<u64> = got.get(r).into_iter().flatten().copied().collect();
             (1..=*n).all(|t| seen.contains(&t))
-        })
+        });
+        spans_done && {
+            let finals = final_executions(&parse_metrics(&all));
+            ticks
+                .iter()
+                .all(|(r, n)| finals.get(r) == Some(&(*n as f64)))
+        }
     };
     let second_life = gateway
         .wait_for_output(complete, Duration::from_secs(60))

@@ -236,3 +236,48 @@ pub fn stale_files(root: &Path) -> Result<Vec<PathBuf>, String> {
     }
     Ok(stale)
 }
+
+/// The declared MSRV (`rust-version` of the workspace) and every locked
+/// dependency that declares a higher one, from `cargo metadata`. The stated MSRV
+/// is checked in two parts: no dependency needs a newer Rust (here), and clippy's
+/// `incompatible_msrv` lint (on by default, `-D warnings` in CI) flags any
+/// standard-library API newer than it in our own code.
+pub fn msrv_violations(root: &Path) -> Result<(String, Vec<String>), String> {
+    let output =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["metadata", "--format-version", "1", "--locked"])
+            .current_dir(root)
+            .output()
+            .map_err(|e| format!("cargo metadata: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let meta: serde_json::Value =
+        serde_json::from_slice(&output.stdout).map_err(|e| format!("cargo metadata: {e}"))?;
+    let version = |v: &str| -> Vec<u64> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
+    let packages = meta["packages"].as_array().cloned().unwrap_or_default();
+    let ours = packages
+        .iter()
+        .find(|p| p["name"] == "autobot-otel")
+        .and_then(|p| p["rust_version"].as_str())
+        .ok_or("autobot-otel declares no rust-version")?
+        .to_string();
+    let mut newer: Vec<String> = packages
+        .iter()
+        .filter_map(|p| {
+            let rv = p["rust_version"].as_str()?;
+            (version(rv) > version(&ours)).then(|| {
+                format!(
+                    "{} {} needs Rust {rv}",
+                    p["name"].as_str().unwrap_or("?"),
+                    p["version"].as_str().unwrap_or("?")
+                )
+            })
+        })
+        .collect();
+    newer.sort();
+    Ok((ours, newer))
+}

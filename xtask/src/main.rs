@@ -1,5 +1,6 @@
 //! `cargo xtask gen` regenerates the files derived from the metric catalog;
-//! `cargo xtask check` exits non-zero when one of them is out of date.
+//! `cargo xtask check` exits non-zero when one of them is out of date, or when a
+//! locked dependency needs a newer Rust than the stated MSRV.
 
 use std::process::ExitCode;
 
@@ -25,7 +26,22 @@ fn main() -> ExitCode {
         Some("check") => match xtask::stale_files(&root) {
             Ok(stale) if stale.is_empty() => {
                 println!("generated files are current");
-                ExitCode::SUCCESS
+                match xtask::msrv_violations(&root) {
+                    Ok((msrv, newer)) if newer.is_empty() => {
+                        println!("no locked dependency needs a Rust newer than the MSRV {msrv}");
+                        ExitCode::SUCCESS
+                    }
+                    Ok((msrv, newer)) => {
+                        for n in newer {
+                            eprintln!("MSRV {msrv}: {n}");
+                        }
+                        ExitCode::FAILURE
+                    }
+                    Err(e) => {
+                        eprintln!("{e}");
+                        ExitCode::FAILURE
+                    }
+                }
             }
             Ok(stale) => {
                 for path in stale {

@@ -1,9 +1,8 @@
 //! The child process of the `bad_input` integration test: builds the pipeline
 //! from the environment (`OTEL_RESOURCE_ATTRIBUTES` with bad keys), records every
 //! bad input of `autobot_otel_tests::bad_input`, checks the dropped count and
-//! serves the endpoints on 127.0.0.1 until its stdin closes or 120 s pass.
+//! serves the endpoints on 127.0.0.1 until it is killed or 120 s pass.
 
-use std::io::Read;
 use std::time::Duration;
 
 use autobot_otel::Telemetry;
@@ -46,19 +45,10 @@ fn child_main() -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
         println!("{LISTENING} {}", server.local_addr());
-        // Stop when the parent closes stdin (it dropped its handle or died).
-        let (closed, stdin_closed) = tokio::sync::oneshot::channel::<()>();
-        std::thread::spawn(move || {
-            let _ = std::io::stdin().read_to_end(&mut Vec::new());
-            let _ = closed.send(());
-        });
+        // The parent's process handle kills it when done (or its watchdog, if
+        // the parent dies); it stops by itself after 120 s in any case.
         server
-            .run_until(async {
-                tokio::select! {
-                    _ = stdin_closed => {}
-                    _ = tokio::time::sleep(Duration::from_secs(120)) => {}
-                }
-            })
+            .run_until(tokio::time::sleep(Duration::from_secs(120)))
             .await
             .map_err(|e| e.to_string())
     })?;

@@ -480,8 +480,12 @@ fn wait_tokens(rotel: &Rotel, provider: &str, model: &str, value: f64) -> Result
             |out| {
                 parse_metrics(out).iter().any(|m| {
                     m.name == "autobot_llm_tokens"
-                        && m.point_with(&[("provider", provider), ("model", model)])
-                            .is_some_and(|p| p.value == Some(value))
+                        && m.point_with(&[
+                            ("provider", provider),
+                            ("model", model),
+                            ("token_type", "input"),
+                        ])
+                        .is_some_and(|p| p.value == Some(value))
                 })
             },
             Duration::from_secs(15),

@@ -72,8 +72,8 @@ pub(crate) fn start(
     if settings.metrics || settings.traces {
         return Err(crate::error::InitError::Config(
             "an OTLP endpoint is configured, but autobot-otel was built without OTLP \
-             support: enable its `otlp-grpc` or `otlp-http` feature, or unset \
-             OTEL_EXPORTER_OTLP_ENDPOINT"
+             support: enable its `otlp-grpc` or `otlp-http` feature, or configure no \
+             endpoint"
                 .into(),
         ));
     }

@@ -30,7 +30,7 @@ pub struct ExportError {
     pub at_unix_ms: u64,
 }
 
-/// A copy of an [`ExportStatus`] at one moment.
+/// One exporter's export counters at one moment (the health report's `otlp_*` entries).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExportStatusSnapshot {
     /// Exports that the collector accepted.
