@@ -32,10 +32,10 @@ impl TempDir {
 
 impl Drop for TempDir {
     fn drop(&mut self) {
-        if std::env::var_os("AUTOBOT_TEST_KEEP_TMP").is_some_and(|v| !v.is_empty() && v != "0") {
-            if let Some(dir) = self.dir.take() {
-                eprintln!("autobot-otel-tests: keeping {}", dir.keep().display());
-            }
+        let keep =
+            std::env::var_os("AUTOBOT_TEST_KEEP_TMP").is_some_and(|v| !v.is_empty() && v != "0");
+        if keep && let Some(dir) = self.dir.take() {
+            eprintln!("autobot-otel-tests: keeping {}", dir.keep().display());
         }
     }
 }
