@@ -39,6 +39,11 @@ macro_rules! label_enum {
             pub const fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $value),+ }
             }
+
+            /// The value's position in [`Self::VALUES`] (and [`Self::ALL`]).
+            pub const fn index(self) -> usize {
+                self as usize
+            }
         }
 
         impl ::std::fmt::Display for $name {

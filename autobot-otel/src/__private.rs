@@ -109,6 +109,16 @@ impl Recorder {
         self.spec.status.map(|s| outcome.pick(s))
     }
 
+    /// The position of counter status value `status` in its vocabulary.
+    fn status_slot(&self, status: &str) -> usize {
+        self.spec
+            .counter
+            .def()
+            .vocabulary("status")
+            .and_then(|v| v.iter().position(|s| *s == status))
+            .unwrap_or(usize::MAX)
+    }
+
     /// The span's `autobot.status` value for `outcome`: the counter's `status`
     /// value, or the [`Outcome`](crate::labels::Outcome) value when it has none.
     fn span_status(&self, outcome: &CallOutcome) -> &'static str {
@@ -191,6 +201,21 @@ impl Recorder {
                     Some(series) => m.record_to(series, seconds),
                     None => m.drop_measurement(),
                 }
+            }
+            None if MetricsManager::shares_labels(
+                spec.counter,
+                spec.histogram,
+                status.is_some(),
+            ) =>
+            {
+                m.count_and_observe(
+                    spec.counter,
+                    status.map(|status| (self.status_slot(status), status)),
+                    1,
+                    spec.histogram,
+                    seconds,
+                    &self.values_for(spec.histogram, None, None),
+                )
             }
             None => {
                 m.count_values(

@@ -21,15 +21,13 @@ impl MetricsManager {
         status: Outcome,
         duration: impl IntoSeconds,
     ) {
-        self.count(
+        self.count_and_observe(
             MetricId::GithubOperationsTotal,
+            Some((status.index(), status.as_str())),
             1,
-            [operation, status.as_str()],
-        );
-        self.observe(
             MetricId::GithubApiDurationSeconds,
             duration.into_seconds(),
-            [operation],
+            &[operation],
         );
     }
 

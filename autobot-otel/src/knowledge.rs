@@ -24,11 +24,13 @@ impl MetricsManager {
         results_count: usize,
     ) {
         let st = search_type.as_str();
-        self.count(MetricId::KnowledgeSearchRequestsTotal, 1, [st, collection]);
-        self.observe(
+        self.count_and_observe(
+            MetricId::KnowledgeSearchRequestsTotal,
+            None,
+            1,
             MetricId::KnowledgeSearchLatencySeconds,
             latency_seconds.into_seconds(),
-            [st, collection],
+            &[st, collection],
         );
         self.observe(
             MetricId::KnowledgeSearchResultsCount,

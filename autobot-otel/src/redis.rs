@@ -23,15 +23,13 @@ impl MetricsManager {
         status: RedisStatus,
         latency: impl IntoSeconds,
     ) {
-        self.count(
+        self.count_and_observe(
             MetricId::RedisOperationsTotal,
+            Some((status.index(), status.as_str())),
             1,
-            [database, operation, status.as_str()],
-        );
-        self.observe(
             MetricId::RedisOperationLatencySeconds,
             latency.into_seconds(),
-            [database, operation],
+            &[database, operation],
         );
     }
 

@@ -22,15 +22,13 @@ impl MetricsManager {
         status: Outcome,
         duration: impl IntoSeconds,
     ) {
-        self.count(
+        self.count_and_observe(
             MetricId::TasksExecutedTotal,
+            Some((status.index(), status.as_str())),
             1,
-            [task_type, agent_type, status.as_str()],
-        );
-        self.observe(
             MetricId::TaskDurationSeconds,
             duration.into_seconds(),
-            [task_type, agent_type],
+            &[task_type, agent_type],
         );
     }
 

@@ -22,15 +22,13 @@ impl MetricsManager {
         status: Outcome,
         duration: impl IntoSeconds,
     ) {
-        self.count(
+        self.count_and_observe(
             MetricId::WorkflowExecutionsTotal,
+            Some((status.index(), status.as_str())),
             1,
-            [workflow_type, status.as_str()],
-        );
-        self.observe(
             MetricId::WorkflowDurationSeconds,
             duration.into_seconds(),
-            [workflow_type],
+            &[workflow_type],
         );
     }
 

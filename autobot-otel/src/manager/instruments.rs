@@ -107,12 +107,36 @@ impl FloatSeries {
 pub(crate) struct HistogramSeries {
     key: Key,
     bound: BoundHistogram<f64>,
+    /// The series of the counter recorded with this histogram (same labels,
+    /// plus one from a vocabulary, e.g. `status`), by vocabulary position;
+    /// resolved on first use, so a call that records both looks its labels up once.
+    siblings: OnceLock<Box<[OnceLock<Arc<CounterSeries>>]>>,
 }
 
 impl HistogramSeries {
     #[inline]
     pub(crate) fn record(&self, value: f64) {
         self.bound.record(value);
+    }
+
+    /// The sibling counter series at vocabulary position `slot` (of `slots`),
+    /// resolved with `resolve` the first time.
+    #[inline]
+    pub(crate) fn sibling(
+        &self,
+        slot: usize,
+        slots: usize,
+        resolve: impl FnOnce() -> Option<Arc<CounterSeries>>,
+    ) -> Option<&CounterSeries> {
+        let siblings = self
+            .siblings
+            .get_or_init(|| (0..slots).map(|_| OnceLock::new()).collect());
+        let cell = siblings.get(slot)?;
+        if let Some(series) = cell.get() {
+            return Some(series);
+        }
+        let series = resolve()?;
+        Some(cell.get_or_init(|| series))
     }
 }
 
@@ -187,6 +211,7 @@ impl Bind<HistogramSeries> for Histogram<f64> {
         HistogramSeries {
             key,
             bound: self.bind(attrs),
+            siblings: OnceLock::new(),
         }
     }
 }

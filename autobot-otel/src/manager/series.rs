@@ -20,6 +20,10 @@ use crate::labels::clean_label_value;
 /// The cleaned label values of a series, in catalog label order.
 pub(crate) type Key = Box<[Arc<str>]>;
 
+/// The most labels a catalog metric has (more are handled, just not on the
+/// fastest path).
+const MAX_LABELS: usize = 4;
+
 /// A stored series: anything that knows its key.
 pub(crate) trait Series {
     /// The cleaned label values.
@@ -28,7 +32,9 @@ pub(crate) trait Series {
 
 /// The series of one metric, at most `limit` of them.
 pub(crate) struct SeriesTable<S> {
-    hasher: std::collections::hash_map::RandomState,
+    /// Seeded per table; the table is bounded by the series limit, so crafted
+    /// label values can at worst slow the lookups of one metric.
+    hasher: foldhash::fast::RandomState,
     table: RwLock<HashTable<Arc<S>>>,
     limit: usize,
 }
@@ -76,6 +82,17 @@ impl<S: Series> SeriesTable<S> {
         make: impl FnOnce(Key) -> S,
         f: impl FnOnce(&S) -> R,
     ) -> Result<R, Full> {
+        // Clean once (no allocation): the hash and the comparison use the result.
+        let mut cleaned: [&str; MAX_LABELS] = [""; MAX_LABELS];
+        let values = match cleaned.get_mut(..values.len()) {
+            Some(slots) => {
+                for (slot, v) in slots.iter_mut().zip(values) {
+                    *slot = clean_label_value(v);
+                }
+                &cleaned[..values.len()]
+            }
+            None => values,
+        };
         let hash = self.hash(values);
         if let Some(series) = self.read().find(hash, |s| same(s.key(), values)) {
             return Ok(f(series));
