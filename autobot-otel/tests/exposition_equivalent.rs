@@ -1,6 +1,10 @@
-//! `exposition::PrometheusTextReader` renders byte for byte what the
-//! `opentelemetry-prometheus` exporter plus `prometheus::TextEncoder` render,
-//! both readers attached to one meter provider.
+//! `PrometheusTextReader` renders what the `opentelemetry-prometheus` exporter
+//! plus `prometheus::TextEncoder` render, both readers attached to one meter
+//! provider: the same families in the same order, the same `# HELP` and
+//! `# TYPE` lines, and the same series, each with the same lines in the same
+//! order. Only the order of the series within a family may differ (ours is
+//! by label text, the upstream one by label count then values), so both
+//! outputs are compared with each family's series sorted ([`canonical`]).
 
 use std::sync::{Arc, Mutex};
 
@@ -71,9 +75,47 @@ impl Both {
     }
 }
 
-/// Panics with the first mismatching line of `new` against `old`.
+/// `text` with the series of each family sorted: a series is one sample
+/// line, or for a histogram its `_bucket` lines through its `_count` line.
+fn canonical(text: &str) -> String {
+    let mut out = String::new();
+    let mut blocks: Vec<String> = Vec::new();
+    let mut block = String::new();
+    let mut histogram = false;
+    let flush = |out: &mut String, blocks: &mut Vec<String>| {
+        blocks.sort();
+        for b in blocks.drain(..) {
+            out.push_str(&b);
+        }
+    };
+    for line in text.split_inclusive('\n') {
+        if line.starts_with('#') {
+            flush(&mut out, &mut blocks);
+            if line.starts_with("# TYPE ") {
+                histogram = line.trim_end().ends_with(" histogram");
+            }
+            out.push_str(line);
+            continue;
+        }
+        block.push_str(line);
+        let name = line.split(['{', ' ']).next().unwrap_or("");
+        if !histogram || name.ends_with("_count") {
+            blocks.push(std::mem::take(&mut block));
+        }
+    }
+    assert!(
+        block.is_empty(),
+        "histogram series without _count: {block:?}"
+    );
+    flush(&mut out, &mut blocks);
+    out
+}
+
+/// Panics with the first mismatching line of `new` against `old`, both in
+/// [`canonical`] form.
 #[track_caller]
 fn assert_same(old: &str, new: &str) {
+    let (old, new) = (&canonical(old)[..], &canonical(new)[..]);
     if old == new {
         return;
     }
