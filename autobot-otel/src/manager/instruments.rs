@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use opentelemetry::metrics::{
     BoundCounter, BoundGauge, BoundHistogram, Counter, Gauge, Histogram, Meter, ObservableGauge,
 };
-use opentelemetry::{KeyValue, StringValue, Value};
+use opentelemetry::{KeyValue, Value};
 
 use super::rolling::RollingRates;
 use super::series::{Full, Key, Series, SeriesTable};
@@ -39,15 +39,27 @@ pub(crate) fn valid_measurement(value: f64) -> bool {
 }
 
 /// The attributes of a series: its cleaned values under the metric's label
-/// keys, sharing the key's strings, sorted by key (the SDK keeps one copy of an
-/// attribute set that comes sorted, two otherwise).
-fn attributes(def: &MetricDef, key: &[Arc<str>]) -> Vec<KeyValue> {
-    let mut attrs: Vec<KeyValue> = def
-        .labels
-        .iter()
-        .zip(key)
-        .map(|(k, v)| KeyValue::new(*k, Value::String(StringValue::from(v.clone()))))
-        .collect();
+/// keys, sorted by key (the SDK keeps one copy of an attribute set that comes
+/// sorted, two otherwise). A value of the label's vocabulary is the catalog's
+/// `&'static str`; any other is the SDK's own copy, so a collection clones it
+/// from memory the SDK owns, and nothing it hands over points back into the
+/// series table.
+fn attributes(def: &MetricDef, key: &Key) -> Vec<KeyValue> {
+    let mut attrs: Vec<KeyValue> = Vec::with_capacity(def.labels.len());
+    attrs.extend(
+        def.labels
+            .iter()
+            .zip(def.vocabularies.iter().chain(std::iter::repeat(&None)))
+            .zip(key.values())
+            .map(|((label, vocabulary), value)| {
+                let fixed = vocabulary.and_then(|v| v.iter().find(|known| **known == value));
+                let value = match fixed {
+                    Some(known) => Value::from(*known),
+                    None => Value::from(value.to_owned()),
+                };
+                KeyValue::new(*label, value)
+            }),
+    );
     attrs.sort_unstable_by(|a, b| a.key.as_str().cmp(b.key.as_str()));
     attrs
 }
@@ -166,7 +178,7 @@ impl GaugeSeries {
 macro_rules! series_key {
     ($($t:ty),*) => {$(
         impl Series for $t {
-            fn key(&self) -> &[Arc<str>] {
+            fn key(&self) -> &Key {
                 &self.key
             }
         }

@@ -250,7 +250,7 @@ impl RollingRates {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
-        super::series::most_distinct(rings.keys().map(|k| k.as_ref()))
+        super::series::most_distinct(rings.keys().map(|k| k.iter().map(|v| &**v)))
     }
 }
 

@@ -7,18 +7,70 @@
 //! which never allocates), hashes what is exported (the cleaned values), takes a
 //! shared read lock and compares the cleaned values with the stored ones. A miss
 //! takes the write lock, checks the limit, and inserts the series that `make`
-//! builds from the key: one shared copy of the cleaned values, which the
-//! OpenTelemetry attributes of the series share too.
+//! builds from the key: the cleaned values in one allocation ([`Key`]).
 
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use hashbrown::HashTable;
 
 use crate::labels::clean_label_value;
 
-/// The cleaned label values of a series, in catalog label order.
-pub(crate) type Key = Box<[Arc<str>]>;
+/// The cleaned label values of a series, in catalog label order, in one
+/// allocation: each value is its length (`u16`, little endian; a cleaned value
+/// is at most [`MAX_LABEL_VALUE_BYTES`](crate::labels::MAX_LABEL_VALUE_BYTES)
+/// long) followed by its bytes.
+#[derive(Default)]
+pub(crate) struct Key(Box<[u8]>);
+
+impl Key {
+    /// Writes `values`, cleaned, in the key's encoding.
+    fn encode(values: &[&str], out: &mut Vec<u8>) {
+        for v in values {
+            let v = clean_label_value(v);
+            // A cleaned value is at most `MAX_LABEL_VALUE_BYTES` (256) long.
+            let len = u16::try_from(v.len()).unwrap_or_default();
+            out.extend_from_slice(&len.to_le_bytes());
+            out.extend_from_slice(v.as_bytes());
+        }
+    }
+
+    /// The values as bytes.
+    fn raw(&self) -> impl Iterator<Item = &[u8]> {
+        let mut rest = &self.0[..];
+        std::iter::from_fn(move || {
+            let (len, tail) = rest.split_first_chunk::<2>()?;
+            let len = usize::from(u16::from_le_bytes(*len)).min(tail.len());
+            let (value, tail) = tail.split_at(len);
+            rest = tail;
+            Some(value)
+        })
+    }
+
+    /// Whether the key holds exactly `values` (already cleaned).
+    #[inline]
+    fn holds(&self, values: &[&str]) -> bool {
+        let mut raw = self.raw();
+        values.iter().all(|v| raw.next() == Some(v.as_bytes())) && raw.next().is_none()
+    }
+
+    /// The values.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &str> {
+        // Written from whole `&str`s and split at their lengths: always UTF-8.
+        self.raw()
+            .map(|v| std::str::from_utf8(v).unwrap_or_default())
+    }
+}
+
+/// Hashes label values as [`Key`] stores them: each one's bytes, then an end
+/// marker (what `str`'s `Hash` writes).
+#[inline]
+fn hash_values<'v>(h: &mut impl Hasher, values: impl Iterator<Item = &'v [u8]>) {
+    for v in values {
+        h.write(v);
+        h.write_u8(0xff);
+    }
+}
 
 /// The most labels a catalog metric has (more are handled, just not on the
 /// fastest path).
@@ -27,7 +79,7 @@ const MAX_LABELS: usize = 4;
 /// A stored series: anything that knows its key.
 pub(crate) trait Series {
     /// The cleaned label values.
-    fn key(&self) -> &[Arc<str>];
+    fn key(&self) -> &Key;
 }
 
 /// The series of one metric, at most `limit` of them.
@@ -53,12 +105,18 @@ impl<S: Series> SeriesTable<S> {
         }
     }
 
-    /// The hash of label values as they are exported (cleaned).
-    fn hash<V: AsRef<str>>(&self, values: &[V]) -> u64 {
+    /// The hash of cleaned label values.
+    #[inline]
+    fn hash(&self, values: &[&str]) -> u64 {
         let mut h = self.hasher.build_hasher();
-        for v in values {
-            clean_label_value(v.as_ref()).hash(&mut h);
-        }
+        hash_values(&mut h, values.iter().map(|v| v.as_bytes()));
+        h.finish()
+    }
+
+    /// The hash of a stored key: [`Self::hash`] of its values.
+    fn hash_key(&self, key: &Key) -> u64 {
+        let mut h = self.hasher.build_hasher();
+        hash_values(&mut h, key.raw());
         h.finish()
     }
 
@@ -82,23 +140,14 @@ impl<S: Series> SeriesTable<S> {
         make: impl FnOnce(Key) -> S,
         f: impl FnOnce(&S) -> R,
     ) -> Result<R, Full> {
-        // Clean once (no allocation): the hash and the comparison use the result.
-        let mut cleaned: [&str; MAX_LABELS] = [""; MAX_LABELS];
-        let values = match cleaned.get_mut(..values.len()) {
-            Some(slots) => {
-                for (slot, v) in slots.iter_mut().zip(values) {
-                    *slot = clean_label_value(v);
-                }
-                &cleaned[..values.len()]
+        with_cleaned(values, |values| {
+            let hash = self.hash(values);
+            if let Some(series) = self.read().find(hash, |s| s.key().holds(values)) {
+                return Ok(f(series));
             }
-            None => values,
-        };
-        let hash = self.hash(values);
-        if let Some(series) = self.read().find(hash, |s| same(s.key(), values)) {
-            return Ok(f(series));
-        }
-        let series = self.insert(hash, values, make)?;
-        Ok(f(&series))
+            let series = self.insert(hash, values, make)?;
+            Ok(f(&series))
+        })
     }
 
     /// The series of `values`, created with `make` if it is new; `Err(Full)` when
@@ -108,13 +157,16 @@ impl<S: Series> SeriesTable<S> {
         values: &[&str],
         make: impl FnOnce(Key) -> S,
     ) -> Result<Arc<S>, Full> {
-        let hash = self.hash(values);
-        if let Some(series) = self.read().find(hash, |s| same(s.key(), values)) {
-            return Ok(series.clone());
-        }
-        self.insert(hash, values, make)
+        with_cleaned(values, |values| {
+            let hash = self.hash(values);
+            if let Some(series) = self.read().find(hash, |s| s.key().holds(values)) {
+                return Ok(series.clone());
+            }
+            self.insert(hash, values, make)
+        })
     }
 
+    /// Inserts the series of `values` (cleaned), whose hash is `hash`.
     #[cold]
     fn insert(
         &self,
@@ -123,18 +175,16 @@ impl<S: Series> SeriesTable<S> {
         make: impl FnOnce(Key) -> S,
     ) -> Result<Arc<S>, Full> {
         let mut table = self.write();
-        if let Some(series) = table.find(hash, |s| same(s.key(), values)) {
+        if let Some(series) = table.find(hash, |s| s.key().holds(values)) {
             return Ok(series.clone());
         }
         if table.len() >= self.limit {
             return Err(Full);
         }
-        let key: Key = values
-            .iter()
-            .map(|v| Arc::from(clean_label_value(v)))
-            .collect();
-        let series = Arc::new(make(key));
-        table.insert_unique(hash, series.clone(), |s| self.hash(s.key()));
+        let mut bytes = Vec::with_capacity(values.iter().map(|v| v.len() + 2).sum());
+        Key::encode(values, &mut bytes);
+        let series = Arc::new(make(Key(bytes.into_boxed_slice())));
+        table.insert_unique(hash, series.clone(), |s| self.hash_key(s.key()));
         Ok(series)
     }
 
@@ -148,33 +198,42 @@ impl<S: Series> SeriesTable<S> {
     /// the label that grows, when the table is full.
     pub(crate) fn growing_label(&self) -> Option<usize> {
         let table = self.read();
-        most_distinct(table.iter().map(|s| s.key()))
+        most_distinct(table.iter().map(|s| s.key().values()))
     }
 }
 
-/// Whether a stored key equals `values` once they are cleaned.
+/// Runs `f` on `values` cleaned ([`clean_label_value`]; no allocation for up
+/// to [`MAX_LABELS`] values).
 #[inline]
-fn same(key: &[Arc<str>], values: &[&str]) -> bool {
-    key.len() == values.len()
-        && key
+fn with_cleaned<R>(values: &[&str], f: impl FnOnce(&[&str]) -> R) -> R {
+    let mut cleaned: [&str; MAX_LABELS] = [""; MAX_LABELS];
+    match cleaned.get_mut(..values.len()) {
+        Some(slots) => {
+            for (slot, v) in slots.iter_mut().zip(values) {
+                *slot = clean_label_value(v);
+            }
+            f(&cleaned[..values.len()])
+        }
+        None => f(&values
             .iter()
-            .zip(values)
-            .all(|(k, v)| k.as_ref() == clean_label_value(v))
+            .map(|v| clean_label_value(v))
+            .collect::<Vec<_>>()),
+    }
 }
 
 /// Of label-value tuples, the position with the most distinct values (the first
 /// on a tie); `None` for no tuples or no labels. This is the distinct-value count
 /// behind the series-limit warning, which names the label that grows.
-pub(crate) fn most_distinct<'k, V: AsRef<str> + 'k>(
-    keys: impl Iterator<Item = &'k [V]>,
+pub(crate) fn most_distinct<'k>(
+    keys: impl Iterator<Item = impl Iterator<Item = &'k str>>,
 ) -> Option<usize> {
     let mut distinct: Vec<std::collections::HashSet<&str>> = Vec::new();
     for key in keys {
-        if distinct.len() < key.len() {
-            distinct.resize_with(key.len(), Default::default);
-        }
-        for (set, value) in distinct.iter_mut().zip(key.iter()) {
-            set.insert(value.as_ref());
+        for (i, value) in key.enumerate() {
+            if distinct.len() <= i {
+                distinct.resize_with(i + 1, Default::default);
+            }
+            distinct[i].insert(value);
         }
     }
     let most = distinct.iter().map(|s| s.len()).max()?;
@@ -184,10 +243,11 @@ pub(crate) fn most_distinct<'k, V: AsRef<str> + 'k>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::labels::MAX_LABEL_VALUE_BYTES;
 
     struct Entry(Key);
     impl Series for Entry {
-        fn key(&self) -> &[Arc<str>] {
+        fn key(&self) -> &Key {
             &self.0
         }
     }
@@ -204,7 +264,7 @@ mod tests {
                     made += 1;
                     Entry(key)
                 },
-                |e| seen.push(e.0[0].to_string()),
+                |e| seen.extend(e.0.values().map(str::to_owned)),
             );
             assert_eq!(used.is_ok(), v != "c", "{v}");
         }
@@ -225,7 +285,7 @@ mod tests {
         }
         assert_eq!(table.len(), 3);
         let first = table.get_or_insert(&[""], Entry).unwrap();
-        assert_eq!(first.0[0].as_ref(), "unknown");
+        assert!(first.0.values().eq(["unknown"]));
     }
 
     #[test]
@@ -237,6 +297,43 @@ mod tests {
                 .unwrap();
         }
         assert_eq!(table.growing_label(), Some(1));
-        assert_eq!(most_distinct(std::iter::empty::<&[&str]>()), None);
+        assert_eq!(
+            most_distinct(std::iter::empty::<std::iter::Empty<&str>>()),
+            None
+        );
+    }
+
+    #[test]
+    fn keys_keep_every_value_in_one_allocation() {
+        let long = "é".repeat(200);
+        let huge = "x".repeat(300);
+        let table: SeriesTable<Entry> = SeriesTable::new(10);
+        for values in [
+            vec!["a", "", long.as_str(), "日本"],
+            vec![huge.as_str(), huge.as_str(), huge.as_str()],
+            vec!["1", "2", "3", "4", "5"],
+            vec![],
+        ] {
+            let cleaned: Vec<&str> = values.iter().map(|v| clean_label_value(v)).collect();
+            let mut bytes = Vec::new();
+            Key::encode(&values, &mut bytes);
+            let key = Key(bytes.into_boxed_slice());
+            assert!(key.values().eq(cleaned.iter().copied()));
+            assert!(key.holds(&cleaned));
+            assert!(cleaned.is_empty() || !key.holds(&cleaned[1..]));
+            // A stored key hashes as its values do.
+            assert_eq!(table.hash_key(&key), table.hash(&cleaned));
+            let series = table.get_or_insert(&values, Entry).unwrap();
+            assert!(series.0.values().eq(cleaned.iter().copied()));
+        }
+        assert_eq!(table.len(), 4);
+        let key = table
+            .get_or_insert(&["a", "", &long, "日本"], Entry)
+            .unwrap();
+        assert_eq!(
+            key.0.values().nth(2).map(str::len),
+            Some(MAX_LABEL_VALUE_BYTES)
+        );
+        assert_eq!(Key::default().values().count(), 0);
     }
 }
