@@ -2,12 +2,34 @@
 //! per metric (rates for counters, p50/p95/p99 for histograms, values for
 //! gauges), topped by the guide's sample queries of that category (as corrected in
 //! `docs/guide-queries.md`), and an overview with all of the guide's queries.
+//!
+//! Every panel that reads a histogram's `_bucket` series shows its exemplars (one
+//! target per panel asks for them, so each exemplar is drawn once) and links to
+//! the traces data source that the dashboard variable [`TRACES_VARIABLE`] names.
+//! The exemplars' own trace-ID links are a setting of the Prometheus data source
+//! (`exemplarTraceIdDestinations` in `collector-config/grafana/provisioning`),
+//! since Grafana applies no panel field config to exemplars; both default to the
+//! provisioned data source [`TRACES_DATASOURCE_UID`].
 
 use autobot_otel::catalog::{Category, Kind, MetricDef, MetricId, in_category};
 use serde_json::{Value, json};
 
 /// Provisioned datasource uid that the dashboards default to.
 pub const DATASOURCE_UID: &str = "autobot-prometheus";
+
+/// Provisioned traces (Tempo) datasource uid: where the Prometheus datasource's
+/// exemplar trace-ID links go, and the default of [`TRACES_VARIABLE`].
+pub const TRACES_DATASOURCE_UID: &str = "autobot-traces";
+
+/// Name of the provisioned traces datasource (the variable's default text).
+pub const TRACES_DATASOURCE_NAME: &str = "AutoBot Traces";
+
+/// The dashboard variable (type `datasource`, plugin `tempo`) naming the traces
+/// data source that the histogram panels' links open.
+pub const TRACES_VARIABLE: &str = "traces";
+
+/// The histogram series whose exemplars a panel shows.
+const BUCKET_SUFFIX: &str = "_bucket";
 
 /// A sample query of the guide, as `docs/guide-queries.md` says to use it.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,6 +119,39 @@ struct Panel {
     targets: Vec<(String, String)>,
 }
 
+impl Panel {
+    /// The target that asks for exemplars: the first one reading a histogram's
+    /// buckets (one per panel: every target of a p50/p95/p99 panel reads the same
+    /// buckets, and each would draw the same exemplars again).
+    fn exemplar_target(&self) -> Option<usize> {
+        self.targets
+            .iter()
+            .position(|(expr, _)| expr.contains(BUCKET_SUFFIX))
+    }
+}
+
+/// The panel link to the traces of the dashboard's time range in the data source
+/// of [`TRACES_VARIABLE`] (Explore, TraceQL `{}`: every span).
+fn traces_link() -> Value {
+    let var = format!("${{{TRACES_VARIABLE}}}");
+    let pane = json!({
+        "datasource": var,
+        "queries": [{
+            "refId": "A",
+            "datasource": { "type": "tempo", "uid": var },
+            "queryType": "traceql",
+            "query": "{}",
+            "limit": 20
+        }],
+        "range": { "from": "${__from}", "to": "${__to}" }
+    });
+    json!({
+        "title": format!("Traces in ${{{TRACES_VARIABLE}:text}} (this time range)"),
+        "url": format!("/explore?schemaVersion=1&panes={}", json!({ "trc": pane })),
+        "targetBlank": true
+    })
+}
+
 /// The panel showing one metric.
 fn metric_panel(def: &MetricDef) -> Panel {
     let by = def.labels.join(", ");
@@ -167,6 +222,7 @@ fn dashboard(uid: &str, title: &str, tags: &[&str], panels: Vec<Panel>) -> Value
         .into_iter()
         .enumerate()
         .map(|(i, p)| {
+            let exemplars = p.exemplar_target();
             let targets: Vec<Value> = p
                 .targets
                 .iter()
@@ -178,14 +234,27 @@ fn dashboard(uid: &str, title: &str, tags: &[&str], panels: Vec<Panel>) -> Value
                         "expr": expr,
                         "legendFormat": if legend.is_empty() { "__auto".to_string() } else { legend.clone() },
                         "range": true,
+                        "exemplar": exemplars == Some(j),
                     })
                 })
                 .collect();
+            let mut description = p.description;
+            let links = match exemplars {
+                Some(_) => {
+                    description.push_str(
+                        ". Exemplars: one recent measurement per bucket, each with the trace \
+                         it was recorded in",
+                    );
+                    vec![traces_link()]
+                }
+                None => Vec::new(),
+            };
             json!({
                 "id": i + 1,
                 "type": "timeseries",
                 "title": p.title,
-                "description": p.description,
+                "description": description,
+                "links": links,
                 "datasource": { "type": "prometheus", "uid": "${datasource}" },
                 "gridPos": { "h": 8, "w": 12, "x": (i % 2) * 12, "y": (i / 2) * 8 },
                 "fieldConfig": { "defaults": { "unit": p.unit }, "overrides": [] },
@@ -213,6 +282,13 @@ fn dashboard(uid: &str, title: &str, tags: &[&str], panels: Vec<Panel>) -> Value
             "type": "datasource",
             "query": "prometheus",
             "current": { "text": "AutoBot Prometheus", "value": DATASOURCE_UID },
+            "hide": 0
+        }, {
+            "name": TRACES_VARIABLE,
+            "label": "Traces",
+            "type": "datasource",
+            "query": "tempo",
+            "current": { "text": TRACES_DATASOURCE_NAME, "value": TRACES_DATASOURCE_UID },
             "hide": 0
         }]},
         "annotations": { "list": [] },
@@ -288,6 +364,85 @@ mod tests {
             ids,
             [MetricId::LlmRequestLatencySeconds, MetricId::ActiveTasks]
         );
+    }
+
+    /// The panels of every dashboard, with the guide's histogram queries too.
+    fn all_panels() -> Vec<Value> {
+        let guide = [GuideQuery {
+            title: "Workflow p95".into(),
+            expr: "histogram_quantile(0.95, sum by (le) (rate(autobot_workflow_duration_seconds_bucket[5m])))".into(),
+        }];
+        dashboards(&guide)
+            .into_iter()
+            .flat_map(|(_, b)| b["panels"].as_array().cloned().unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn histogram_panels_ask_for_exemplars_once_and_link_to_the_traces() {
+        let mut with_exemplars = 0;
+        for panel in all_panels() {
+            let targets = panel["targets"].as_array().unwrap();
+            let reads_buckets = targets
+                .iter()
+                .any(|t| t["expr"].as_str().unwrap().contains("_bucket"));
+            let asking: Vec<&Value> = targets
+                .iter()
+                .filter(|t| t["exemplar"] == json!(true))
+                .collect();
+            let links = panel["links"].as_array().unwrap();
+            if reads_buckets {
+                with_exemplars += 1;
+                assert_eq!(asking.len(), 1, "{}", panel["title"]);
+                assert!(asking[0]["expr"].as_str().unwrap().contains("_bucket"));
+                assert_eq!(links.len(), 1, "{}", panel["title"]);
+                assert!(panel["description"].as_str().unwrap().contains("Exemplars"));
+            } else {
+                assert!(asking.is_empty(), "{}", panel["title"]);
+                assert!(links.is_empty(), "{}", panel["title"]);
+            }
+        }
+        // One panel per histogram of the catalog, and the guide's one.
+        let histograms = autobot_otel::catalog::CATALOG
+            .iter()
+            .filter(|d| d.kind == Kind::Histogram)
+            .count();
+        assert_eq!(with_exemplars, histograms + 2, "category and overview");
+    }
+
+    #[test]
+    fn the_traces_link_opens_explore_on_the_variable_for_the_time_range() {
+        let link = traces_link();
+        let url = link["url"].as_str().unwrap();
+        let panes = url
+            .strip_prefix("/explore?schemaVersion=1&panes=")
+            .expect("Explore URL, schema 1");
+        let panes: Value = serde_json::from_str(panes).unwrap();
+        let pane = &panes["trc"];
+        assert_eq!(pane["datasource"], "${traces}");
+        assert_eq!(pane["queries"][0]["datasource"]["uid"], "${traces}");
+        assert_eq!(pane["queries"][0]["datasource"]["type"], "tempo");
+        assert_eq!(pane["range"]["from"], "${__from}");
+        assert_eq!(pane["range"]["to"], "${__to}");
+        assert!(link["title"].as_str().unwrap().contains("${traces:text}"));
+    }
+
+    #[test]
+    fn every_dashboard_names_the_prometheus_and_the_traces_data_sources() {
+        for (name, board) in dashboards(&[]) {
+            let vars = board["templating"]["list"].as_array().unwrap();
+            let var = |n: &str| {
+                vars.iter()
+                    .find(|v| v["name"] == n)
+                    .unwrap_or_else(|| panic!("{name}: no variable {n}"))
+            };
+            assert_eq!(var("datasource")["query"], "prometheus");
+            assert_eq!(var("datasource")["current"]["value"], DATASOURCE_UID);
+            let traces = var(TRACES_VARIABLE);
+            assert_eq!(traces["type"], "datasource");
+            assert_eq!(traces["query"], "tempo");
+            assert_eq!(traces["current"]["value"], TRACES_DATASOURCE_UID);
+        }
     }
 
     #[test]
