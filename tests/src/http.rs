@@ -32,7 +32,12 @@ impl HttpResponse {
 /// `#[tokio::test]` that serves the URL from the same runtime use
 /// `flavor = "multi_thread"` or `tokio::task::spawn_blocking`.
 pub fn http_get(url: &str) -> Result<HttpResponse> {
-    request(reqwest::Method::GET, url, None)
+    request(reqwest::Method::GET, url, &[], None)
+}
+
+/// [`http_get`] with request headers, e.g. `&[("accept", "text/plain")]`.
+pub fn http_get_with_headers(url: &str, headers: &[(&str, &str)]) -> Result<HttpResponse> {
+    request(reqwest::Method::GET, url, headers, None)
 }
 
 /// `POST url` with the given `Content-Type` and body, blocking, like
@@ -41,6 +46,7 @@ pub fn http_post(url: &str, content_type: &str, body: impl Into<Vec<u8>>) -> Res
     request(
         reqwest::Method::POST,
         url,
+        &[],
         Some((content_type.to_string(), body.into())),
     )
 }
@@ -57,13 +63,14 @@ pub(crate) fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Op
 fn request(
     method: reqwest::Method,
     url: &str,
+    headers: &[(&str, &str)],
     body: Option<(String, Vec<u8>)>,
 ) -> Result<HttpResponse> {
     let url = url.to_string();
     // reqwest::blocking owns a runtime; running it on a fresh thread keeps it
     // out of any runtime the caller may be inside.
     std::thread::scope(|s| {
-        s.spawn(move || blocking_request(method, &url, body))
+        s.spawn(move || blocking_request(method, &url, headers, body))
             .join()
             .unwrap_or_else(|_| Err(err!("HTTP client thread panicked")))
     })
@@ -72,6 +79,7 @@ fn request(
 fn blocking_request(
     method: reqwest::Method,
     url: &str,
+    headers: &[(&str, &str)],
     body: Option<(String, Vec<u8>)>,
 ) -> Result<HttpResponse> {
     let client = reqwest::blocking::Client::builder()
@@ -80,6 +88,9 @@ fn blocking_request(
         .build()
         .map_err(|e| err!("cannot build HTTP client: {e}"))?;
     let mut req = client.request(method.clone(), url);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
     if let Some((content_type, bytes)) = body {
         req = req
             .header(reqwest::header::CONTENT_TYPE, content_type)
@@ -144,7 +155,7 @@ mod tests {
             }
             seen
         });
-        let r = http_get(&format!("http://{addr}/a")).unwrap();
+        let r = http_get_with_headers(&format!("http://{addr}/a"), &[("accept", "x/y")]).unwrap();
         assert_eq!(r.status, 201);
         assert_eq!(r.header("x-thing"), Some("Yes"));
         assert_eq!(r.header("X-THING"), Some("Yes"));
@@ -153,6 +164,11 @@ mod tests {
         assert_eq!(r.status, 201);
         let seen = server.join().unwrap();
         assert!(seen[0].starts_with("GET /a "));
+        assert!(
+            seen[0].to_ascii_lowercase().contains("\r\naccept: x/y\r\n"),
+            "{}",
+            seen[0]
+        );
         assert!(seen[1].starts_with("POST /b "));
     }
 

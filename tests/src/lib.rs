@@ -13,7 +13,8 @@
 //!   promtool lets through (label names starting with `__`);
 //! * [`Rotel`]: the rotel OTLP collector with its debug exporter, whose
 //!   printed output can be parsed with [`parse_metrics`] / [`parse_spans`];
-//! * [`http_get`] / [`http_post`]: tiny blocking HTTP helpers;
+//! * [`http_get`] / [`http_get_with_headers`] / [`http_post`]: tiny blocking
+//!   HTTP helpers;
 //! * [`free_port`]: a free TCP port on 127.0.0.1;
 //! * [`VictoriaMetrics`]: a throw-away VictoriaMetrics single node (remote-write
 //!   target, MetricsQL queries);
@@ -34,6 +35,7 @@ mod alertmanager;
 pub mod bad_input;
 mod demo;
 mod error;
+mod exemplar;
 mod heap;
 mod http;
 mod http_sink;
@@ -52,12 +54,16 @@ mod victoria;
 pub use alertmanager::{Alertmanager, amtool_check_config};
 pub use demo::DemoProcess;
 pub use error::{HarnessError, Result};
+pub use exemplar::{Exemplar, ExemplarSeries};
 pub use heap::{CountingAllocator, live_heap_bytes};
-pub use http::{HttpResponse, http_get, http_post};
+pub use http::{HttpResponse, http_get, http_get_with_headers, http_post};
 pub use http_sink::{HttpSink, SinkRequest};
 pub use ports::free_port;
 pub use process::{ManagedProcess, poll};
-pub use prometheus::{PrometheusOptions, PrometheusServer, SCRAPE_JOB, Sample, TargetStatus};
+pub use prometheus::{
+    EXEMPLAR_STORAGE_FLAG, PROMETHEUS_SCRAPE_ACCEPT, PrometheusOptions, PrometheusServer,
+    SCRAPE_JOB, Sample, TargetStatus,
+};
 pub use promtool::{
     EXPECTED_PROMTOOL_FINDINGS, ToolOutput, promtool_check_config, promtool_check_metrics,
     promtool_check_rules, promtool_findings, promtool_test_rules,

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::error::{HarnessError, Result, err};
+use crate::exemplar::{ExemplarSeries, parse_exemplar_series};
 use crate::http::http_get;
 use crate::ports::free_port;
 use crate::process::{ManagedProcess, poll, retry_port_conflicts};
@@ -17,6 +18,15 @@ use crate::tools::prometheus_bin;
 
 /// The scrape job name used in the generated `prometheus.yml`.
 pub const SCRAPE_JOB: &str = "autobot";
+
+/// The `Accept` header the Prometheus the tests run (2.42) sends on every
+/// scrape: OpenMetrics 1.0.0 first, then 0.0.1, then the text format 0.0.4.
+/// Send it to scrape an endpoint as Prometheus does.
+pub const PROMETHEUS_SCRAPE_ACCEPT: &str = "application/openmetrics-text;version=1.0.0,\
+     application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
+/// The flag that makes Prometheus store the exemplars it scrapes.
+pub const EXEMPLAR_STORAGE_FLAG: &str = "--enable-feature=exemplar-storage";
 
 /// How [`PrometheusServer::start`] configures Prometheus.
 #[derive(Debug, Clone)]
@@ -80,6 +90,12 @@ impl PrometheusOptions {
     /// Adds a rule file.
     pub fn rule_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.rule_files.push(path.into());
+        self
+    }
+
+    /// Adds a command-line flag, e.g. [`EXEMPLAR_STORAGE_FLAG`].
+    pub fn extra_arg(mut self, arg: impl Into<String>) -> Self {
+        self.extra_args.push(arg.into());
         self
     }
 
@@ -280,6 +296,18 @@ impl PrometheusServer {
     pub fn query_vector(&self, expr: &str) -> Result<Vec<Sample>> {
         let data = self.query(expr)?;
         parse_vector(&data).map_err(|e| err!("query {expr:?}: {e}"))
+    }
+
+    /// The exemplars stored for the series `expr` selects between `start` and
+    /// `end` (Unix seconds; `/api/v1/query_exemplars`). Prometheus keeps them
+    /// only when started with [`EXEMPLAR_STORAGE_FLAG`].
+    pub fn query_exemplars(&self, expr: &str, start: f64, end: f64) -> Result<Vec<ExemplarSeries>> {
+        let (start, end) = (format!("{start:.3}"), format!("{end:.3}"));
+        let data = self.api(
+            "/api/v1/query_exemplars",
+            &[("query", expr), ("start", &start), ("end", &end)],
+        )?;
+        parse_exemplar_series(&data).map_err(|e| err!("query_exemplars {expr:?}: {e}"))
     }
 
     /// Polls `expr` until it returns a non-empty vector, then returns it.

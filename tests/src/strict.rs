@@ -27,6 +27,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::error::{Result, err};
+use crate::exemplar::Exemplar;
 use crate::promtool::run_with_timeout;
 use crate::tools::python_bin;
 
@@ -65,6 +66,16 @@ def check(family):
             if RESERVED_METRIC_LABEL_NAME_RE.match(label):
                 raise ValueError("Reserved label metric name: %s (sample %s)" % (label, s.name))
 
+def exemplar(s):
+    e = getattr(s, "exemplar", None)
+    if e is None:
+        return None
+    return {
+        "labels": e.labels,
+        "value": repr(float(e.value)),
+        "timestamp": None if e.timestamp is None else repr(float(e.timestamp)),
+    }
+
 try:
     text = sys.stdin.buffer.read().decode("utf-8")
     families = []
@@ -75,7 +86,8 @@ try:
             "type": f.type,
             "help": f.documentation,
             "samples": [
-                {"name": s.name, "labels": s.labels, "value": repr(float(s.value))}
+                {"name": s.name, "labels": s.labels, "value": repr(float(s.value)),
+                 "exemplar": exemplar(s)}
                 for s in f.samples
             ],
         })
@@ -94,6 +106,9 @@ pub struct StrictSample {
     pub labels: BTreeMap<String, String>,
     /// Its value.
     pub value: f64,
+    /// Its exemplar (OpenMetrics only: ` # {labels} value [timestamp]` after
+    /// the value); `None` without one and always in the text format 0.0.4.
+    pub exemplar: Option<Exemplar>,
 }
 
 /// One family as `prometheus_client` parsed it. Its naming is the
@@ -238,6 +253,47 @@ fn run_parser_with(python: &Path, format: &str, text: &str) -> Result<StrictPars
     }
 }
 
+/// A Python float's `repr` (`inf`, `nan` included) as an `f64`.
+fn parse_float(repr: &str) -> std::result::Result<f64, String> {
+    repr.parse().map_err(|e| format!("value {repr:?}: {e}"))
+}
+
+/// A string-to-string JSON object (labels).
+fn string_map(
+    v: Option<&serde_json::Value>,
+) -> std::result::Result<BTreeMap<String, String>, String> {
+    v.and_then(serde_json::Value::as_object)
+        .ok_or("`labels` missing")?
+        .iter()
+        .map(|(k, v)| {
+            v.as_str()
+                .map(|v| (k.clone(), v.to_string()))
+                .ok_or_else(|| format!("label {k} is not a string"))
+        })
+        .collect()
+}
+
+/// One sample's `exemplar` object.
+fn decode_exemplar(e: &serde_json::Value) -> std::result::Result<Exemplar, String> {
+    let value = e
+        .get("value")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| format!("exemplar without value: {e}"))?;
+    let timestamp = match e.get("timestamp") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(t) => {
+            Some(parse_float(t.as_str().ok_or_else(|| {
+                format!("exemplar timestamp {t} is not a string")
+            })?)?)
+        }
+    };
+    Ok(Exemplar {
+        labels: string_map(e.get("labels"))?,
+        value: parse_float(value)?,
+        timestamp,
+    })
+}
+
 /// Reads the script's JSON.
 fn decode(stdout: &str) -> std::result::Result<StrictParse, String> {
     let json: serde_json::Value = serde_json::from_str(stdout).map_err(|e| e.to_string())?;
@@ -263,22 +319,17 @@ fn decode(stdout: &str) -> std::result::Result<StrictParse, String> {
             .ok_or("`samples` missing")?;
         let mut parsed = Vec::with_capacity(samples.len());
         for s in samples {
-            let labels = s
-                .get("labels")
-                .and_then(serde_json::Value::as_object)
-                .ok_or("`labels` missing")?
-                .iter()
-                .map(|(k, v)| {
-                    v.as_str()
-                        .map(|v| (k.clone(), v.to_string()))
-                        .ok_or_else(|| format!("label {k} is not a string"))
-                })
-                .collect::<std::result::Result<_, _>>()?;
+            let labels = string_map(s.get("labels"))?;
             let value = str_of(s, "value")?;
+            let exemplar = match s.get("exemplar") {
+                None | Some(serde_json::Value::Null) => None,
+                Some(e) => Some(decode_exemplar(e)?),
+            };
             parsed.push(StrictSample {
                 name: str_of(s, "name")?,
                 labels,
-                value: value.parse().map_err(|e| format!("value {value:?}: {e}"))?,
+                value: parse_float(&value)?,
+                exemplar,
             });
         }
         out.push(StrictFamily {
@@ -339,6 +390,31 @@ mod tests {
         std::fs::write(&fake, "#!/bin/sh\nexit 7\n").unwrap();
         let e = run_parser_with(&fake, "text", "x 1\n").unwrap_err();
         assert!(e.message().contains("failed"), "{e}");
+    }
+
+    #[test]
+    fn decodes_exemplars() {
+        let json = r#"{"families": [{"name": "x", "type": "counter", "help": "",
+            "samples": [
+              {"name": "x_total", "labels": {}, "value": "3.0", "exemplar":
+                {"labels": {"trace_id": "ab"}, "value": "0.5", "timestamp": "1700000000.123"}},
+              {"name": "x_total", "labels": {}, "value": "1.0", "exemplar":
+                {"labels": {}, "value": "1.0", "timestamp": null}},
+              {"name": "x_total", "labels": {}, "value": "1.0", "exemplar": null},
+              {"name": "x_total", "labels": {}, "value": "1.0"}]}]}"#;
+        let StrictParse::Parsed(families) = decode(json).unwrap() else {
+            panic!("parsed");
+        };
+        let samples = &families[0].samples;
+        let e = samples[0].exemplar.as_ref().unwrap();
+        assert_eq!(e.label("trace_id"), Some("ab"));
+        assert_eq!((e.value, e.timestamp), (0.5, Some(1_700_000_000.123)));
+        assert_eq!(samples[1].exemplar.as_ref().unwrap().timestamp, None);
+        assert_eq!(samples[2].exemplar, None);
+        assert_eq!(samples[3].exemplar, None);
+        assert!(decode(r#"{"families": [{"name": "x", "type": "counter", "help": "",
+            "samples": [{"name": "x", "labels": {}, "value": "1.0", "exemplar": {"labels": {}}}]}]}"#)
+            .is_err());
     }
 
     #[test]
