@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use crate::catalog::MetricId;
 use crate::catalog::instrument::{InstrumentSpec, StatusValues};
+use crate::exemplars::ExemplarFilter;
 use crate::global::Current;
 use crate::labels::clean_label_value;
 use crate::manager::{CounterSeries, GaugeSeries, HistogramSeries, MetricsManager};
@@ -354,8 +355,15 @@ impl Call {
     fn record(&self, outcome: CallOutcome, usage: Option<Usage>) {
         let seconds = self.started.elapsed().as_secs_f64();
         let recorder = self.recorder.get();
-        recorder.end(self.pipeline.metrics(), &outcome, seconds, usage);
+        let metrics = self.pipeline.metrics();
         let span = &self.span;
+        if span.is_disabled() || metrics.exemplar_filter() == ExemplarFilter::AlwaysOff {
+            recorder.end(metrics, &outcome, seconds, usage);
+        } else {
+            // Recorded inside the call's span, so its exemplars are this
+            // span's (its OpenTelemetry context is current while entered).
+            span.in_scope(|| recorder.end(metrics, &outcome, seconds, usage));
+        }
         if span.is_disabled() {
             return;
         }

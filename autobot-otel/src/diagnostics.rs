@@ -10,6 +10,7 @@
 //! | [`COLLECT`] | a collection failed, or one of the crate's observable callbacks panicked (at most once a minute) |
 //! | [`EXPORT`] | an OTLP export failed (at most once a minute), the pipeline could not be built |
 //! | [`API`] | a handle was asked for with the wrong metric kind or label count |
+//! | [`CONFIG`] | a setting's value was not understood and its default is used (`OTEL_METRICS_EXEMPLAR_FILTER`) |
 //!
 //! ```
 //! assert_eq!(autobot_otel::diagnostics::CARDINALITY, "autobot_otel::cardinality");
@@ -34,6 +35,9 @@ pub const EXPORT: &str = "autobot_otel::export";
 
 /// Log target of API misuse (handles of the wrong kind or label count).
 pub const API: &str = "autobot_otel::api";
+
+/// Log target of settings whose value was not understood (the default is used).
+pub const CONFIG: &str = "autobot_otel::config";
 
 /// The counters the health report and the self-metrics read; shared by the
 /// recording API, the observable callbacks and the readers of one pipeline.
@@ -249,7 +253,7 @@ mod tests {
 
     #[test]
     fn targets_share_one_scheme() {
-        for target in [CARDINALITY, COLLECT, EXPORT, API] {
+        for target in [CARDINALITY, COLLECT, EXPORT, API, CONFIG] {
             assert!(target.starts_with("autobot_otel::"), "{target}");
         }
     }

@@ -53,6 +53,7 @@
 
 pub mod diagnostics;
 mod error;
+pub mod exemplars;
 mod exporter;
 mod global;
 pub mod health;

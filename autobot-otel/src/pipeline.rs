@@ -34,6 +34,7 @@ use crate::catalog::CATALOG;
 use crate::catalog::MetricId;
 use crate::diagnostics::{self, Diagnostics, guarded};
 use crate::error::{InitError, ShutdownError};
+use crate::exemplars::ExemplarFilter;
 use crate::exporter::PipelineReader;
 use crate::manager::rolling::{Clock, SystemClock};
 use crate::manager::{MetricsManager, SeriesLimits};
@@ -48,6 +49,12 @@ pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 /// Content type of the Prometheus text exposition format served by the endpoint.
 #[cfg(feature = "prometheus")]
 pub const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Content type of the OpenMetrics 1.0 exposition the endpoint serves to a
+/// client whose `Accept` header asks for it ([`Telemetry::render_openmetrics`]).
+#[cfg(feature = "prometheus")]
+pub const OPENMETRICS_CONTENT_TYPE: &str =
+    "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// Where the `OTEL_*` configuration variables are read from.
 type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
@@ -82,6 +89,7 @@ pub struct TelemetryBuilder {
     shutdown_timeout: Duration,
     clock: Option<Arc<dyn Clock>>,
     series_limits: Vec<(MetricId, usize)>,
+    exemplars: Option<ExemplarFilter>,
     env: EnvLookup,
 }
 
@@ -114,6 +122,7 @@ impl TelemetryBuilder {
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             clock: None,
             series_limits: Vec::new(),
+            exemplars: None,
             env: Arc::new(otlp::process_env),
         }
     }
@@ -181,6 +190,25 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Which measurements keep an exemplar (the trace and span behind them,
+    /// served in the OpenMetrics exposition; see [`crate::exemplars`]),
+    /// overriding `OTEL_METRICS_EXEMPLAR_FILTER`. By default
+    /// [`ExemplarFilter::TraceBased`]: measurements made inside a sampled span.
+    ///
+    /// ```
+    /// use autobot_otel::{Telemetry, exemplars::ExemplarFilter};
+    /// let t = Telemetry::builder()
+    ///     .without_otlp()
+    ///     .with_exemplar_filter(ExemplarFilter::AlwaysOff)
+    ///     .build()?;
+    /// assert_eq!(t.exemplar_filter(), ExemplarFilter::AlwaysOff);
+    /// # Ok::<(), autobot_otel::InitError>(())
+    /// ```
+    pub fn with_exemplar_filter(mut self, filter: ExemplarFilter) -> Self {
+        self.exemplars = Some(filter);
+        self
+    }
+
     /// Reads the `OTEL_*` configuration variables of [`TelemetryBuilder::from_env`]
     /// (`OTEL_SDK_DISABLED`, the OTLP ones) through `lookup` instead of the
     /// process environment, so tests cover every environment without child
@@ -238,7 +266,16 @@ impl TelemetryBuilder {
 
         let meter = meter_provider.meter(SCOPE_NAME);
         let diagnostics = Arc::new(Diagnostics::default());
-        let metrics = MetricsManager::new(&meter, clock, limits, diagnostics.clone());
+        let exemplars = self
+            .exemplars
+            .unwrap_or_else(|| ExemplarFilter::from_env(&*self.env));
+        // Without the exposition there is nowhere to serve them.
+        #[cfg(not(feature = "prometheus"))]
+        let exemplars = {
+            let _ = exemplars;
+            ExemplarFilter::AlwaysOff
+        };
+        let metrics = MetricsManager::new(&meter, clock, limits, diagnostics.clone(), exemplars);
         let otlp_state = pushed.as_ref().map(OtlpPush::state);
         let exports = self_metrics::Exports {
             metrics: otlp_state
@@ -360,6 +397,7 @@ impl Telemetry {
                     clock,
                     SeriesLimits::new(&[]),
                     Arc::new(Diagnostics::default()),
+                    ExemplarFilter::AlwaysOff,
                 ),
                 otlp: None,
                 shutdown_started: AtomicBool::new(false),
@@ -382,6 +420,12 @@ impl Telemetry {
     /// The meter provider, for instruments of your own next to the catalog's.
     pub fn meter_provider(&self) -> Option<&SdkMeterProvider> {
         self.inner.meter_provider.as_ref()
+    }
+
+    /// Which measurements keep an exemplar in this pipeline
+    /// ([`TelemetryBuilder::with_exemplar_filter`], `OTEL_METRICS_EXEMPLAR_FILTER`).
+    pub fn exemplar_filter(&self) -> ExemplarFilter {
+        self.inner.metrics.exemplar_filter()
     }
 
     /// The tracer provider, present when spans are pushed over OTLP (features
@@ -432,12 +476,57 @@ impl Telemetry {
     /// ```
     #[cfg(feature = "prometheus")]
     pub fn try_render_prometheus(&self) -> Option<String> {
+        self.try_render(crate::prometheus::Format::Text)
+    }
+
+    /// The current values in OpenMetrics 1.0 ([`OPENMETRICS_CONTENT_TYPE`]), as
+    /// `GET /api/monitoring/metrics` serves them to a client that asks for it
+    /// (Prometheus does by default): the families of
+    /// [`Telemetry::render_prometheus`] in OpenMetrics' form (see
+    /// [`PrometheusTextReader::render_openmetrics`](crate::prometheus::PrometheusTextReader::render_openmetrics)),
+    /// with the exemplars of [`crate::exemplars`] on histogram buckets and
+    /// counter totals, and `# EOF` last (feature `prometheus`). Empty when
+    /// disabled or shut down, or when the collection fails.
+    ///
+    /// ```
+    /// use autobot_otel::labels::Outcome;
+    /// let t = autobot_otel::Telemetry::builder().without_otlp().build().unwrap();
+    /// t.metrics().record_workflow_execution("deploy", Outcome::Success, 0.2);
+    /// let text = t.render_openmetrics();
+    /// assert!(text.contains("# TYPE autobot_workflow_executions counter\n"));
+    /// assert!(text.contains(
+    ///     "autobot_workflow_executions_total{status=\"success\",workflow_type=\"deploy\"} 1\n"
+    /// ));
+    /// assert!(text.ends_with("# EOF\n"));
+    /// ```
+    #[cfg(feature = "prometheus")]
+    pub fn render_openmetrics(&self) -> String {
+        self.try_render_openmetrics().unwrap_or_default()
+    }
+
+    /// As [`Telemetry::render_openmetrics`], but `None` when the collection
+    /// failed.
+    ///
+    /// ```
+    /// let t = autobot_otel::Telemetry::builder().without_otlp().build().unwrap();
+    /// assert!(t.try_render_openmetrics().is_some_and(|text| text.ends_with("# EOF\n")));
+    /// ```
+    #[cfg(feature = "prometheus")]
+    pub fn try_render_openmetrics(&self) -> Option<String> {
+        self.try_render(crate::prometheus::Format::OpenMetrics)
+    }
+
+    #[cfg(feature = "prometheus")]
+    fn try_render(&self, format: crate::prometheus::Format) -> Option<String> {
         let mut out = String::new();
         if self.inner.shutdown_started.load(Ordering::Acquire) {
             return Some(out);
         }
         if let Some(reader) = &self.inner.reader {
-            let rendered = guarded("scrape rendering", || reader.render(&mut out));
+            let exemplars: &dyn crate::exemplars::ExemplarSource = &self.inner.metrics;
+            let rendered = guarded("scrape rendering", || {
+                reader.render_format(&mut out, format, Some(exemplars))
+            });
             let status = &self.inner.scrapes;
             status.record(
                 rendered.ok_or("the collection failed; see the logs under autobot_otel::collect"),

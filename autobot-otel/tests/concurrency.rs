@@ -465,23 +465,23 @@ fn shutdown_racing_recording_neither_deadlocks_nor_panics() {
                 while !stop.load(Ordering::Relaxed) {
                     record(t.metrics(), i, &mut e);
                     i += 1;
+                    calls.fetch_add(1, Ordering::Relaxed);
                 }
-                calls.fetch_add(i - thread * 5, Ordering::Relaxed);
             }));
         }
+        let renders = Arc::new(AtomicU64::new(0));
         let scraper = {
             let (t, stop, start) = (t.clone(), stop.clone(), start.clone());
+            let renders = renders.clone();
             thread::spawn(move || {
                 start.wait();
-                let mut renders = 0u64;
                 while !stop.load(Ordering::Relaxed) {
                     let text = t.render_prometheus();
                     // A render either happened before the shutdown (and is a
                     // whole, valid scrape) or after it (and is empty).
                     Scrape::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
-                    renders += 1;
+                    renders.fetch_add(1, Ordering::Relaxed);
                 }
-                renders
             })
         };
         let shutdown = {
@@ -499,17 +499,28 @@ fn shutdown_racing_recording_neither_deadlocks_nor_panics() {
         let (result, took) = finish_by(deadline, "shutdown", shutdown);
         result.expect("shutdown");
         assert!(took < Duration::from_secs(5), "shutdown took {took:?}");
-        // Recording and scraping go on for a moment after the shutdown.
-        thread::sleep(Duration::from_millis(50));
+        // Recording and scraping go on after the shutdown: wait until each
+        // has done more (bounded by the deadline), however loaded the machine.
+        let (calls_then, renders_then) = (
+            calls.load(Ordering::Relaxed),
+            renders.load(Ordering::Relaxed),
+        );
+        while calls.load(Ordering::Relaxed) <= calls_then
+            || renders.load(Ordering::Relaxed) <= renders_then
+        {
+            assert!(
+                Instant::now() < deadline,
+                "no recording or scrape after the shutdown"
+            );
+            thread::sleep(Duration::from_millis(1));
+        }
         stop.store(true, Ordering::Relaxed);
         for (n, w) in workers.into_iter().enumerate() {
             finish_by(deadline, &format!("worker {n}"), move || w.join())
                 .unwrap_or_else(|_| panic!("worker {n} panicked"));
         }
-        let renders = finish_by(deadline, "scraper", move || scraper.join())
+        finish_by(deadline, "scraper", move || scraper.join())
             .unwrap_or_else(|_| panic!("scraper panicked"));
-        assert!(renders > 0);
-        assert!(calls.load(Ordering::Relaxed) > 0);
         assert_eq!(t.render_prometheus(), "");
         t.shutdown().expect("a second shutdown is a no-op");
         // Recording after shutdown is a no-op, not a panic.

@@ -3,7 +3,9 @@
 //! ([`MetricsServer`], default `127.0.0.1:8001`, as in the guide).
 //!
 //! - `GET /api/monitoring/metrics`: the Prometheus text format
-//!   (`text/plain; version=0.0.4; charset=utf-8`).
+//!   (`text/plain; version=0.0.4; charset=utf-8`), or OpenMetrics 1.0
+//!   ([`OPENMETRICS_CONTENT_TYPE`], with exemplars: see [`crate::exemplars`])
+//!   when the request's `Accept` header prefers it (see [`negotiate`]).
 //! - `GET /api/monitoring/health/metrics`: the [`crate::health::HealthReport`] as JSON.
 //!
 //! With the `tls` cargo feature, `MetricsServer::with_tls` serves HTTPS instead
@@ -41,12 +43,15 @@
 //! # }
 //! ```
 
+mod negotiate;
 mod options;
 mod router;
 mod server;
 #[cfg(feature = "tls")]
 mod tls;
 
+pub use crate::pipeline::{OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE};
+pub use negotiate::negotiate;
 pub use options::{
     DEFAULT_COLLECT_TIMEOUT, DEFAULT_MAX_CONCURRENT_SCRAPES, EndpointOptions, InvalidToken,
 };

@@ -12,8 +12,9 @@ use axum::{Json, Router};
 use subtle::ConstantTimeEq;
 
 use super::EndpointOptions;
+use super::negotiate::negotiate;
 use crate::health::{HEALTH_PATH, METRICS_PATH};
-use crate::pipeline::{PROMETHEUS_CONTENT_TYPE, Telemetry};
+use crate::pipeline::{OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, Telemetry};
 
 #[derive(Clone)]
 struct AppState {
@@ -110,8 +111,13 @@ fn admit(
 }
 
 async fn metrics_handler(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    match collect_off_thread(&state, &headers, |t| t.try_render_prometheus()).await {
-        Ok(Some(body)) => ([(header::CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE)], body).into_response(),
+    let (render, content_type): (fn(&Telemetry) -> Option<String>, _) = if negotiate(&headers) {
+        (Telemetry::try_render_openmetrics, OPENMETRICS_CONTENT_TYPE)
+    } else {
+        (Telemetry::try_render_prometheus, PROMETHEUS_CONTENT_TYPE)
+    };
+    match collect_off_thread(&state, &headers, render).await {
+        Ok(Some(body)) => ([(header::CONTENT_TYPE, content_type)], body).into_response(),
         Ok(None) => unavailable("collection failed; see the health endpoint"),
         Err(response) => response,
     }

@@ -26,6 +26,7 @@ use super::rolling::RollingRates;
 use super::series::{Full, Key, Series, SeriesTable};
 use crate::catalog::{Kind, MetricDef};
 use crate::diagnostics::Diagnostics;
+use crate::exemplars::{Exemplar, ExemplarFilter, ExemplarSlots};
 
 /// Largest histogram value or float-counter amount recorded; larger ones are
 /// dropped and counted. `2^64` of them still sum to less than `f64::MAX`, so no
@@ -69,11 +70,21 @@ fn overflow_attributes() -> [KeyValue; 1] {
     [KeyValue::new("otel.metric.overflow", true)]
 }
 
+/// What every series of one instrument shares: which measurements keep an
+/// exemplar, and the histogram's bucket bounds (empty for counters).
+#[derive(Clone, Copy)]
+pub(crate) struct SeriesConfig {
+    pub(crate) exemplars: ExemplarFilter,
+    pub(crate) bounds: &'static [f64],
+}
+
 /// A `u64` counter series whose total saturates instead of wrapping.
 pub(crate) struct CounterSeries {
     key: Key,
     bound: BoundCounter<u64>,
     total: AtomicU64,
+    exemplar: ExemplarSlots,
+    filter: ExemplarFilter,
 }
 
 impl CounterSeries {
@@ -93,6 +104,9 @@ impl CounterSeries {
                 Ok(_) => {
                     if next > current {
                         self.bound.add(next - current);
+                        if let Some(e) = Exemplar::capture(self.filter, (next - current) as f64) {
+                            self.exemplar.keep(1, 0, e);
+                        }
                     }
                     return next - current == n;
                 }
@@ -106,12 +120,17 @@ impl CounterSeries {
 pub(crate) struct FloatSeries {
     key: Key,
     bound: BoundCounter<f64>,
+    exemplar: ExemplarSlots,
+    filter: ExemplarFilter,
 }
 
 impl FloatSeries {
     #[inline]
     pub(crate) fn add(&self, amount: f64) {
         self.bound.add(amount);
+        if let Some(e) = Exemplar::capture(self.filter, amount) {
+            self.exemplar.keep(1, 0, e);
+        }
     }
 }
 
@@ -119,6 +138,10 @@ impl FloatSeries {
 pub(crate) struct HistogramSeries {
     key: Key,
     bound: BoundHistogram<f64>,
+    /// One exemplar per bucket (`bounds.len() + 1`).
+    exemplars: ExemplarSlots,
+    filter: ExemplarFilter,
+    bounds: &'static [f64],
     /// The series of the counter recorded with this histogram (same labels,
     /// plus one from a vocabulary, e.g. `status`), by vocabulary position;
     /// resolved on first use, so a call that records both looks its labels up once.
@@ -129,6 +152,11 @@ impl HistogramSeries {
     #[inline]
     pub(crate) fn record(&self, value: f64) {
         self.bound.record(value);
+        if let Some(e) = Exemplar::capture(self.filter, value) {
+            // The bucket the SDK counts it in: the first bound >= value.
+            let bucket = self.bounds.partition_point(|b| *b < value);
+            self.exemplars.keep(self.bounds.len() + 1, bucket, e);
+        }
     }
 
     /// The sibling counter series at vocabulary position `slot` (of `slots`),
@@ -175,6 +203,23 @@ impl GaugeSeries {
     }
 }
 
+/// The exemplar slots of a series, for the exposition.
+#[cfg_attr(not(feature = "prometheus"), allow(dead_code))]
+pub(crate) trait Exemplars {
+    fn exemplars(&self) -> &ExemplarSlots;
+}
+
+macro_rules! series_exemplars {
+    ($($t:ty => $field:ident),*) => {$(
+        impl Exemplars for $t {
+            fn exemplars(&self) -> &ExemplarSlots {
+                &self.$field
+            }
+        }
+    )*};
+}
+series_exemplars!(CounterSeries => exemplar, FloatSeries => exemplar, HistogramSeries => exemplars);
+
 macro_rules! series_key {
     ($($t:ty),*) => {$(
         impl Series for $t {
@@ -189,6 +234,7 @@ series_key!(CounterSeries, FloatSeries, HistogramSeries, GaugeSeries);
 /// An instrument, the table of its series and its overflow series.
 pub(crate) struct Bound<I, S> {
     def: &'static MetricDef,
+    config: SeriesConfig,
     instrument: I,
     table: SeriesTable<S>,
     overflow: OnceLock<Arc<S>>,
@@ -196,40 +242,47 @@ pub(crate) struct Bound<I, S> {
 
 /// How an instrument makes a series from attributes.
 pub(crate) trait Bind<S> {
-    fn make(&self, key: Key, attrs: &[KeyValue]) -> S;
+    fn make(&self, key: Key, attrs: &[KeyValue], config: SeriesConfig) -> S;
 }
 
 impl Bind<CounterSeries> for Counter<u64> {
-    fn make(&self, key: Key, attrs: &[KeyValue]) -> CounterSeries {
+    fn make(&self, key: Key, attrs: &[KeyValue], config: SeriesConfig) -> CounterSeries {
         CounterSeries {
             key,
             bound: self.bind(attrs),
             total: AtomicU64::new(0),
+            exemplar: ExemplarSlots::default(),
+            filter: config.exemplars,
         }
     }
 }
 
 impl Bind<FloatSeries> for Counter<f64> {
-    fn make(&self, key: Key, attrs: &[KeyValue]) -> FloatSeries {
+    fn make(&self, key: Key, attrs: &[KeyValue], config: SeriesConfig) -> FloatSeries {
         FloatSeries {
             key,
             bound: self.bind(attrs),
+            exemplar: ExemplarSlots::default(),
+            filter: config.exemplars,
         }
     }
 }
 
 impl Bind<HistogramSeries> for Histogram<f64> {
-    fn make(&self, key: Key, attrs: &[KeyValue]) -> HistogramSeries {
+    fn make(&self, key: Key, attrs: &[KeyValue], config: SeriesConfig) -> HistogramSeries {
         HistogramSeries {
             key,
             bound: self.bind(attrs),
+            exemplars: ExemplarSlots::default(),
+            filter: config.exemplars,
+            bounds: config.bounds,
             siblings: OnceLock::new(),
         }
     }
 }
 
 impl Bind<GaugeSeries> for Gauge<f64> {
-    fn make(&self, key: Key, attrs: &[KeyValue]) -> GaugeSeries {
+    fn make(&self, key: Key, attrs: &[KeyValue], _: SeriesConfig) -> GaugeSeries {
         GaugeSeries {
             key,
             value: Mutex::new(0.0),
@@ -239,9 +292,18 @@ impl Bind<GaugeSeries> for Gauge<f64> {
 }
 
 impl<I: Bind<S>, S: Series> Bound<I, S> {
-    fn new(def: &'static MetricDef, instrument: I, limit: usize) -> Self {
+    fn new(
+        def: &'static MetricDef,
+        instrument: I,
+        limit: usize,
+        exemplars: ExemplarFilter,
+    ) -> Self {
         Bound {
             def,
+            config: SeriesConfig {
+                exemplars,
+                bounds: def.buckets,
+            },
             instrument,
             table: SeriesTable::new(limit),
             overflow: OnceLock::new(),
@@ -250,7 +312,7 @@ impl<I: Bind<S>, S: Series> Bound<I, S> {
 
     fn make(&self, key: Key) -> S {
         let attrs = attributes(self.def, &key);
-        self.instrument.make(key, &attrs)
+        self.instrument.make(key, &attrs, self.config)
     }
 
     /// Runs `f` on the series of `values`; `Err(Full)` when the limit is reached.
@@ -264,13 +326,24 @@ impl<I: Bind<S>, S: Series> Bound<I, S> {
         self.table.get_or_insert(values, |key| self.make(key))
     }
 
+    /// The series of `values` if it exists (never created here).
+    pub(crate) fn existing(&self, values: &[&str]) -> Option<Arc<S>> {
+        self.table.get(values)
+    }
+
+    /// The metric's overflow series, if it was made.
+    pub(crate) fn existing_overflow(&self) -> Option<&Arc<S>> {
+        self.overflow.get()
+    }
+
     /// The metric's overflow series.
     pub(crate) fn overflow(&self) -> &Arc<S> {
         self.overflow.get_or_init(|| {
-            Arc::new(
-                self.instrument
-                    .make(Key::default(), overflow_attributes().as_slice()),
-            )
+            Arc::new(self.instrument.make(
+                Key::default(),
+                overflow_attributes().as_slice(),
+                self.config,
+            ))
         })
     }
 }
@@ -308,6 +381,7 @@ pub(crate) fn build(
     limit: usize,
     clock: &Arc<dyn super::rolling::Clock>,
     diagnostics: &Arc<Diagnostics>,
+    exemplars: ExemplarFilter,
 ) -> Instrument {
     let name = def.otel_name();
     match def.kind {
@@ -319,6 +393,7 @@ pub(crate) fn build(
                 .with_description(def.help)
                 .build(),
             limit,
+            exemplars,
         )),
         Kind::FloatCounter => Instrument::FloatCounter(Bound::new(
             def,
@@ -328,6 +403,7 @@ pub(crate) fn build(
                 .with_description(def.help)
                 .build(),
             limit,
+            exemplars,
         )),
         Kind::Histogram => Instrument::Histogram(Bound::new(
             def,
@@ -338,6 +414,7 @@ pub(crate) fn build(
                 .with_boundaries(def.buckets.to_vec())
                 .build(),
             limit,
+            exemplars,
         )),
         Kind::Gauge if def.vocabulary("time_window").is_some() => {
             let label_sets = (limit / super::rolling::WINDOWS.len()).max(1);
@@ -361,6 +438,7 @@ pub(crate) fn build(
                 .with_description(def.help)
                 .build(),
             limit,
+            exemplars,
         )),
     }
 }
@@ -374,7 +452,11 @@ mod tests {
     fn counter_totals_saturate_instead_of_wrapping() {
         let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder().build();
         let counter = provider.meter("t").u64_counter("c").build();
-        let series = counter.make(Key::default(), &[]);
+        let config = SeriesConfig {
+            exemplars: ExemplarFilter::AlwaysOff,
+            bounds: &[],
+        };
+        let series = counter.make(Key::default(), &[], config);
         assert!(series.add(u64::MAX - 1));
         assert!(!series.add(5), "only 1 of 5 fits");
         assert_eq!(series.total.load(Ordering::Relaxed), u64::MAX);

@@ -29,6 +29,8 @@
 //! assert!(text.contains(r#"autobot_workflow_executions_total{status="success",workflow_type="code_review"} 1"#));
 //! ```
 
+#[cfg(feature = "prometheus")]
+mod exemplars;
 mod handles;
 mod instruments;
 mod limits;
@@ -47,6 +49,7 @@ pub(crate) use limits::SeriesLimits;
 
 use crate::catalog::{CATALOG, MetricDef, MetricId};
 use crate::diagnostics::{self, Diagnostics};
+use crate::exemplars::ExemplarFilter;
 use instruments::{Instrument, valid_measurement};
 use rolling::Clock;
 
@@ -130,6 +133,7 @@ pub struct MetricsManager {
     limits: SeriesLimits,
     instruments: Box<[Instrument]>,
     diagnostics: Arc<Diagnostics>,
+    exemplars: ExemplarFilter,
 }
 
 impl std::fmt::Debug for MetricsManager {
@@ -150,18 +154,28 @@ impl MetricsManager {
         clock: Arc<dyn Clock>,
         limits: SeriesLimits,
         diagnostics: Arc<Diagnostics>,
+        exemplars: ExemplarFilter,
     ) -> Self {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         let instruments = CATALOG
             .iter()
-            .map(|def| instruments::build(meter, def, limits.get(def.id), &clock, &diagnostics))
+            .map(|def| {
+                let limit = limits.get(def.id);
+                instruments::build(meter, def, limit, &clock, &diagnostics, exemplars)
+            })
             .collect();
         MetricsManager {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             limits,
             instruments,
             diagnostics,
+            exemplars,
         }
+    }
+
+    /// Which measurements keep an exemplar in this pipeline.
+    pub(crate) fn exemplar_filter(&self) -> ExemplarFilter {
+        self.exemplars
     }
 
     /// This manager's identity.

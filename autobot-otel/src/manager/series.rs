@@ -188,6 +188,14 @@ impl<S: Series> SeriesTable<S> {
         Ok(series)
     }
 
+    /// The series of `values` if it is in the table.
+    pub(crate) fn get(&self, values: &[&str]) -> Option<Arc<S>> {
+        with_cleaned(values, |values| {
+            let hash = self.hash(values);
+            self.read().find(hash, |s| s.key().holds(values)).cloned()
+        })
+    }
+
     /// Series in the table.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {

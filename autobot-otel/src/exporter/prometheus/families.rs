@@ -14,9 +14,11 @@ use opentelemetry_sdk::metrics::data::{
 
 use super::names::{sanitize_name, unit_suffix};
 use super::series::{Family, Point};
-use super::text::{BoundCache, Kind, write_family};
+use super::text::{BoundCache, Format, Head, Kind, write_family};
+use crate::catalog::MetricId;
 /// Log target of the conflict and description warnings (the collection's).
 use crate::diagnostics::COLLECT as LOG_TARGET;
+use crate::exemplars::ExemplarSource;
 
 const TARGET_INFO_NAME: &str = "target_info";
 /// The scope whose instruments win a family name over every other scope's:
@@ -83,10 +85,12 @@ enum Source<'a> {
 
 /// Renders every family; returns how many instruments were left out of
 /// each family (see [`resolve_family`]).
-pub(super) fn render_metrics(
-    rm: &ResourceMetrics,
+pub(super) fn render_metrics<'a>(
+    rm: &'a ResourceMetrics,
     state: &mut State,
     out: &mut String,
+    format: Format,
+    exemplars: Option<&'a dyn ExemplarSource>,
 ) -> Result<BTreeMap<String, u64>, OTelSdkError> {
     let resource: Vec<KeyValue> = rm
         .resource()
@@ -147,6 +151,9 @@ pub(super) fn render_metrics(
     fam.series.reserve(state.last_series);
     fam.text.reserve(state.last_text);
     let mut dropped = BTreeMap::new();
+    // OpenMetrics: every name a family takes (its samples'), to leave out a
+    // family that would clash with an earlier one.
+    let mut taken: HashSet<String> = HashSet::new();
     let (mut max_text, mut max_series) = (0, 0);
     let mut rest = &mut entries[..];
     while !rest.is_empty() {
@@ -167,7 +174,26 @@ pub(super) fn render_metrics(
             continue; // every instrument of it was left out
         };
 
-        fam.start(first.kind == Kind::Histogram);
+        let unit = match first.source {
+            Source::Metric(metric) => unit_suffix(metric.unit()),
+            Source::Resource(_) => None,
+        };
+        let head = Head {
+            name: &first.name,
+            help: &first.help,
+            kind: first.kind,
+            unit: unit.as_deref(),
+        };
+        if format == Format::OpenMetrics && !take_names(&mut taken, &head, state) {
+            continue;
+        }
+        let source = match (format, exemplars, first.owner) {
+            (Format::OpenMetrics, Some(source), Owner::Catalog) => {
+                MetricId::from_name(&first.name).map(|id| (source, id))
+            }
+            _ => None,
+        };
+        fam.start(first.kind == Kind::Histogram, source);
         for entry in family.iter().filter(|e| e.keep) {
             match entry.source {
                 Source::Resource(kvs) => fam.push_pinned(kvs.iter(), Point::Gauge(1.0)),
@@ -187,14 +213,10 @@ pub(super) fn render_metrics(
         max_text = max_text.max(fam.text.len());
         max_series = max_series.max(fam.series.len());
         fam.sort();
-        write_family(
-            out,
-            &first.name,
-            &first.help,
-            first.kind,
-            &fam,
-            &mut state.bounds,
-        );
+        write_family(out, &head, &fam, &mut state.bounds, format);
+    }
+    if format == Format::OpenMetrics {
+        out.push_str("# EOF\n");
     }
     state.last_text = max_text;
     state.last_series = max_series;
@@ -335,6 +357,36 @@ fn resolve_family(
         );
     }
     dropped.insert(name.to_owned(), left_out);
+}
+
+/// Takes the names of family `head` in OpenMetrics (its family name and its
+/// samples' names); `false`, logged once per family, when one is taken
+/// already (a gauge `x` and a counter `x_total`, whose OpenMetrics family is
+/// `x`): the family is then left out of the OpenMetrics exposition.
+fn take_names(taken: &mut HashSet<String>, head: &Head<'_>, state: &mut State) -> bool {
+    let family = head.family_name(Format::OpenMetrics);
+    let suffixes: &[&str] = match head.kind {
+        Kind::Counter => &["", "_total", "_created"],
+        Kind::Gauge => &[""],
+        Kind::Histogram => &["", "_bucket", "_count", "_sum", "_created"],
+    };
+    let names: Vec<String> = suffixes.iter().map(|s| format!("{family}{s}")).collect();
+    if let Some(clash) = names.iter().find(|n| taken.contains(*n)) {
+        if state
+            .conflicts_logged
+            .insert(format!("openmetrics:{}", head.name))
+        {
+            tracing::warn!(
+                target: LOG_TARGET,
+                metric = %head.name,
+                clash = %clash,
+                "family left out of the OpenMetrics exposition: its name clashes with an earlier family's"
+            );
+        }
+        return false;
+    }
+    taken.extend(names);
+    true
 }
 
 fn kind_of(metric: &Metric) -> Option<Kind> {

@@ -196,7 +196,9 @@ use opentelemetry_sdk::metrics::reader::MetricReader;
 use opentelemetry_sdk::metrics::{InstrumentKind, ManualReader, Pipeline, Temporality};
 
 use crate::diagnostics::Conflicts;
+use crate::exemplars::ExemplarSource;
 use families::State;
+pub(crate) use text::Format;
 
 /// A metric reader that renders the Prometheus text exposition format itself.
 ///
@@ -305,6 +307,51 @@ impl PrometheusTextReader {
     /// # Ok::<(), opentelemetry_sdk::error::OTelSdkError>(())
     /// ```
     pub fn render(&self, out: &mut String) -> Result<(), OTelSdkError> {
+        self.render_format(out, Format::Text, None)
+    }
+
+    /// As [`render`](Self::render), in OpenMetrics 1.0
+    /// (`application/openmetrics-text; version=1.0.0`): counter families named
+    /// without `_total` (their samples keep it), `# UNIT` for names that end
+    /// with their unit, `+Inf`/`-Inf` for infinite values, `"` escaped in
+    /// `# HELP`, and `# EOF` last. A family whose OpenMetrics names would
+    /// clash with an earlier family's (a gauge `x` and a counter `x_total`) is
+    /// left out of it and logged once. A reader used on its own has no
+    /// exemplars to serve; a [`crate::Telemetry`] pipeline's has
+    /// ([`crate::exemplars`]).
+    ///
+    /// ```
+    /// use autobot_otel::prometheus::PrometheusTextReader;
+    /// use opentelemetry::metrics::MeterProvider as _;
+    /// use opentelemetry_sdk::{Resource, metrics::SdkMeterProvider};
+    ///
+    /// let reader = PrometheusTextReader::new();
+    /// let provider = SdkMeterProvider::builder()
+    ///     .with_resource(Resource::builder_empty().build())
+    ///     .with_reader(reader.clone())
+    ///     .build();
+    /// let sent = provider.meter("app").u64_counter("sent").with_unit("By").build();
+    /// sent.add(5, &[]);
+    ///
+    /// let mut out = String::new();
+    /// reader.render_openmetrics(&mut out)?;
+    /// assert_eq!(
+    ///     out,
+    ///     "# TYPE sent_bytes counter\n# UNIT sent_bytes bytes\nsent_bytes_total 5\n# EOF\n"
+    /// );
+    /// # Ok::<(), opentelemetry_sdk::error::OTelSdkError>(())
+    /// ```
+    pub fn render_openmetrics(&self, out: &mut String) -> Result<(), OTelSdkError> {
+        self.render_format(out, Format::OpenMetrics, None)
+    }
+
+    /// Renders in `format`, with the exemplars of `exemplars` (OpenMetrics).
+    pub(crate) fn render_format(
+        &self,
+        out: &mut String,
+        format: Format,
+        exemplars: Option<&dyn ExemplarSource>,
+    ) -> Result<(), OTelSdkError> {
         // The state is a cache plus the name registry; it stays consistent
         // even if a render panicked, so a poisoned lock is taken over.
         let mut state = self
@@ -324,7 +371,7 @@ impl PrometheusTextReader {
                 return Err(err);
             }
             out.truncate(start);
-            match families::render_metrics(&rm, &mut state, out) {
+            match families::render_metrics(&rm, &mut state, out, format, exemplars) {
                 Ok(dropped) => {
                     if self.inner.conflicts.publish(dropped) && attempt == 0 {
                         continue;

@@ -12,6 +12,9 @@
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::metrics::data::{HistogramDataPoint, MetricData};
 
+use crate::catalog::MetricId;
+use crate::exemplars::{Exemplar, ExemplarSource};
+
 use super::labels::push_label_body;
 use super::names::compare_labels;
 
@@ -35,6 +38,9 @@ pub(super) struct Series<'a> {
     start: u32,
     len: u32,
     seq: u32,
+    /// Its exemplars: `exemplars[ex..ex + ex_len]` of its [`Family`].
+    ex: u32,
+    ex_len: u32,
 }
 
 /// A number as the SDK's integer instruments report it, converted to `f64`
@@ -84,6 +90,11 @@ pub(super) struct Family<'a> {
     scratch: Vec<&'a KeyValue>,
     /// A merged label's joined values.
     tmp: String,
+    /// The exemplars of every series, back to back.
+    exemplars: Vec<Option<Exemplar>>,
+    /// Where this family's exemplars come from: the source and the catalog
+    /// metric (catalog families in OpenMetrics only).
+    source: Option<(&'a dyn ExemplarSource, MetricId)>,
     /// The family is a histogram: `le` is reserved for the buckets.
     pub(super) histogram: bool,
 }
@@ -91,11 +102,17 @@ pub(super) struct Family<'a> {
 impl<'a> Family<'a> {
     /// Empties the buffers for a family of kind `histogram`, keeping their
     /// allocations.
-    pub(super) fn start(&mut self, histogram: bool) {
+    pub(super) fn start(
+        &mut self,
+        histogram: bool,
+        source: Option<(&'a dyn ExemplarSource, MetricId)>,
+    ) {
         self.series.clear();
         self.text.clear();
+        self.exemplars.clear();
         self.pinned = 0;
         self.histogram = histogram;
+        self.source = source;
     }
 
     /// Adds the series of one data point (or of the resource).
@@ -115,12 +132,18 @@ impl<'a> Family<'a> {
         });
         let start = self.text.len();
         push_label_body(&mut self.text, own, &mut self.tmp, histogram);
+        let ex = self.exemplars.len();
+        if let Some((source, id)) = self.source {
+            source.exemplars(id, own, &mut self.exemplars);
+        }
         self.series.push(Series {
             point,
             // Truncation is caught by `fits` before any offset is used.
             start: start as u32,
             len: (self.text.len() - start) as u32,
             seq: self.series.len() as u32,
+            ex: ex as u32,
+            ex_len: (self.exemplars.len() - ex) as u32,
         });
     }
 
@@ -165,7 +188,9 @@ impl<'a> Family<'a> {
 
     /// Whether every offset fits the `u32`s of [`Series`].
     pub(super) fn fits(&self) -> bool {
-        u32::try_from(self.text.len()).is_ok() && u32::try_from(self.series.len()).is_ok()
+        u32::try_from(self.text.len()).is_ok()
+            && u32::try_from(self.series.len()).is_ok()
+            && u32::try_from(self.exemplars.len()).is_ok()
     }
 
     /// The scrape's order: the pinned series first, then by label text (byte
@@ -175,6 +200,13 @@ impl<'a> Family<'a> {
         let key = |s: &Series<'_>| text.get(s.start as usize..(s.start + s.len) as usize);
         self.series[self.pinned..]
             .sort_unstable_by(|x, y| key(x).cmp(&key(y)).then(x.seq.cmp(&y.seq)));
+    }
+
+    /// The exemplar slots of `series` (empty when it has none).
+    pub(super) fn exemplars(&self, series: &Series<'_>) -> &[Option<Exemplar>] {
+        self.exemplars
+            .get(series.ex as usize..(series.ex + series.ex_len) as usize)
+            .unwrap_or_default()
     }
 
     /// The label text of `series` (`k="v",k2="v2"`, empty without labels).
