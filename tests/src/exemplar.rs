@@ -42,16 +42,24 @@ impl ExemplarSeries {
     }
 }
 
-fn labels(v: Option<&Value>, what: &str) -> Result<BTreeMap<String, String>> {
+/// A JSON object of string values (labels) as a map; `what` names it in errors.
+pub(crate) fn string_map(
+    v: Option<&Value>,
+    what: &str,
+) -> std::result::Result<BTreeMap<String, String>, String> {
     v.and_then(Value::as_object)
-        .ok_or_else(|| err!("{what} missing"))?
+        .ok_or_else(|| format!("`{what}` missing"))?
         .iter()
         .map(|(k, v)| {
             v.as_str()
                 .map(|v| (k.clone(), v.to_string()))
-                .ok_or_else(|| err!("{what}: {k} is not a string"))
+                .ok_or_else(|| format!("{what}: {k} is not a string"))
         })
         .collect()
+}
+
+fn labels(v: Option<&Value>, what: &str) -> Result<BTreeMap<String, String>> {
+    string_map(v, what).map_err(|e| err!("{e}"))
 }
 
 /// Parses the `data` array of `/api/v1/query_exemplars`:

@@ -27,7 +27,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::error::{Result, err};
-use crate::exemplar::Exemplar;
+use crate::exemplar::{Exemplar, string_map};
 use crate::promtool::run_with_timeout;
 use crate::tools::python_bin;
 
@@ -258,21 +258,6 @@ fn parse_float(repr: &str) -> std::result::Result<f64, String> {
     repr.parse().map_err(|e| format!("value {repr:?}: {e}"))
 }
 
-/// A string-to-string JSON object (labels).
-fn string_map(
-    v: Option<&serde_json::Value>,
-) -> std::result::Result<BTreeMap<String, String>, String> {
-    v.and_then(serde_json::Value::as_object)
-        .ok_or("`labels` missing")?
-        .iter()
-        .map(|(k, v)| {
-            v.as_str()
-                .map(|v| (k.clone(), v.to_string()))
-                .ok_or_else(|| format!("label {k} is not a string"))
-        })
-        .collect()
-}
-
 /// One sample's `exemplar` object.
 fn decode_exemplar(e: &serde_json::Value) -> std::result::Result<Exemplar, String> {
     let value = e
@@ -288,7 +273,7 @@ fn decode_exemplar(e: &serde_json::Value) -> std::result::Result<Exemplar, Strin
         }
     };
     Ok(Exemplar {
-        labels: string_map(e.get("labels"))?,
+        labels: string_map(e.get("labels"), "labels")?,
         value: parse_float(value)?,
         timestamp,
     })
@@ -319,7 +304,7 @@ fn decode(stdout: &str) -> std::result::Result<StrictParse, String> {
             .ok_or("`samples` missing")?;
         let mut parsed = Vec::with_capacity(samples.len());
         for s in samples {
-            let labels = string_map(s.get("labels"))?;
+            let labels = string_map(s.get("labels"), "labels")?;
             let value = str_of(s, "value")?;
             let exemplar = match s.get("exemplar") {
                 None | Some(serde_json::Value::Null) => None,

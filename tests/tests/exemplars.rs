@@ -309,50 +309,48 @@ fn an_instrumented_llm_call_s_exemplar_in_prometheus_is_the_span_rotel_received(
             is_hex_id(&span.trace_id, 32) && is_hex_id(&span.span_id, 16),
             "{span:?}"
         );
-        // One call, one measurement: one exemplar, in the bucket it fell into.
-        let stored: Vec<_> = flatten(&buckets)
-            .into_iter()
-            .filter(|(s, _)| s.label("model") == Some(model))
-            .collect();
-        assert_eq!(stored.len(), 1, "{model}: {stored:?}");
-        let (series, exemplar) = stored[0];
-        assert_eq!(
-            exemplar
-                .labels
-                .keys()
-                .map(String::as_str)
-                .collect::<Vec<_>>(),
-            [SPAN_ID, TRACE_ID]
-        );
-        assert_eq!(
-            exemplar.label(TRACE_ID),
-            Some(span.trace_id.as_str()),
-            "{model}"
-        );
-        assert_eq!(
-            exemplar.label(SPAN_ID),
-            Some(span.span_id.as_str()),
-            "{model}"
-        );
+        // One call, one measurement: one exemplar, with the call's span, in the
+        // bucket the latency fell into and on the request counter.
+        let only = |series: &[ExemplarSeries]| {
+            let of_model: Vec<(ExemplarSeries, Exemplar)> = flatten(series)
+                .into_iter()
+                .filter(|(s, _)| s.label("model") == Some(model))
+                .map(|(s, e)| (s.clone(), e.clone()))
+                .collect();
+            assert_eq!(of_model.len(), 1, "{model}: {of_model:?}");
+            let (series, exemplar) = of_model.into_iter().next().unwrap();
+            assert_eq!(
+                exemplar
+                    .labels
+                    .keys()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+                [SPAN_ID, TRACE_ID]
+            );
+            assert_eq!(
+                exemplar.label(TRACE_ID),
+                Some(span.trace_id.as_str()),
+                "{model}"
+            );
+            assert_eq!(
+                exemplar.label(SPAN_ID),
+                Some(span.span_id.as_str()),
+                "{model}"
+            );
+            let at = exemplar.timestamp.expect("timestamp");
+            assert!(
+                at >= before - 1.0 && at <= after + 1.0,
+                "{at} not in [{before}, {after}]"
+            );
+            (series, exemplar)
+        };
+        let (series, latency) = only(&buckets);
         let le: f64 = series.label("le").unwrap().parse().unwrap();
         assert!(
-            exemplar.value > 0.0 && exemplar.value <= le,
-            "{exemplar:?} in le={le}"
+            latency.value > 0.0 && latency.value <= le,
+            "{latency:?} in le={le}"
         );
-        let at = exemplar.timestamp.expect("timestamp");
-        assert!(
-            at >= before - 1.0 && at <= after + 1.0,
-            "{at} not in [{before}, {after}]"
-        );
-
-        let counted: Vec<_> = flatten(&requests)
-            .into_iter()
-            .filter(|(s, _)| s.label("model") == Some(model))
-            .collect();
-        assert_eq!(counted.len(), 1, "{model}: {counted:?}");
-        assert_eq!(counted[0].1.label(TRACE_ID), Some(span.trace_id.as_str()));
-        assert_eq!(counted[0].1.label(SPAN_ID), Some(span.span_id.as_str()));
-        assert_eq!(counted[0].1.value, 1.0, "the increment");
+        assert_eq!(only(&requests).1.value, 1.0, "the increment");
     }
 
     // What Prometheus got: OpenMetrics with the same exemplars, which the strict
