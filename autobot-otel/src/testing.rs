@@ -1,6 +1,6 @@
 //! Test tools (cargo feature `testing`; add it in your `[dev-dependencies]`): a
-//! parser of the Prometheus text exposition format, for asserting on what the
-//! metrics endpoint serves ([`Scrape`]), and a clock for the rolling rates that
+//! parser of the Prometheus text exposition format and of OpenMetrics (with
+//! exemplars), for asserting on what the metrics endpoint serves ([`Scrape`]), and a clock for the rolling rates that
 //! only moves when told to ([`ManualClock`], given to
 //! [`TelemetryBuilder::with_clock`](crate::TelemetryBuilder::with_clock)).
 //!
@@ -31,6 +31,19 @@ pub struct Sample {
     pub labels: BTreeMap<String, String>,
     /// The value.
     pub value: f64,
+    /// Its exemplar (OpenMetrics only).
+    pub exemplar: Option<Exemplar>,
+}
+
+/// A sample's exemplar: ` # {trace_id="…",span_id="…"} value timestamp`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exemplar {
+    /// Its labels (`trace_id`, `span_id`; none outside a span), unescaped.
+    pub labels: BTreeMap<String, String>,
+    /// The measured value.
+    pub value: f64,
+    /// Seconds since the Unix epoch, if given.
+    pub timestamp: Option<f64>,
 }
 
 /// One metric family: its `# TYPE`, `# HELP` and samples.
@@ -94,17 +107,41 @@ pub struct Scrape {
 }
 
 impl Scrape {
-    /// Parses the text format; rejects samples outside their declared family,
-    /// duplicate `# TYPE` lines, duplicate series and malformed lines.
+    /// Parses the text format or OpenMetrics; rejects samples outside their
+    /// declared family, duplicate `# TYPE` lines, duplicate series, malformed
+    /// lines and anything after an OpenMetrics `# EOF`.
+    ///
+    /// ```
+    /// use autobot_otel::testing::Scrape;
+    ///
+    /// let text = concat!(
+    ///     "# TYPE jobs counter\n",
+    ///     "jobs_total{kind=\"a\"} 3 # {trace_id=\"0af7651916cd43dd8448eb211c80319c\"} 1 1764412800.5\n",
+    ///     "# EOF\n",
+    /// );
+    /// let scrape = Scrape::parse(text).unwrap();
+    /// assert_eq!(scrape.value("jobs_total", &[("kind", "a")]), Some(3.0));
+    /// let exemplar = scrape.samples().next().unwrap().exemplar.as_ref().unwrap();
+    /// assert_eq!(exemplar.labels["trace_id"], "0af7651916cd43dd8448eb211c80319c");
+    /// assert_eq!((exemplar.value, exemplar.timestamp), (1.0, Some(1764412800.5)));
+    /// ```
     pub fn parse(text: &str) -> Result<Scrape, ParseError> {
         let mut scrape = Scrape::default();
         let mut current: Option<String> = None;
         let mut seen = BTreeSet::new();
+        let mut eof = false;
         for (i, line) in text.lines().enumerate() {
             let err = |message: String| ParseError {
                 line: i + 1,
                 message,
             };
+            if eof {
+                return Err(err("a line after # EOF".into()));
+            }
+            if line == "# EOF" {
+                eof = true;
+                continue;
+            }
             if line.trim().is_empty() {
                 continue;
             }
@@ -191,8 +228,20 @@ fn belongs_to(sample: &str, family: &str) -> bool {
         })
 }
 
+/// Unescapes `\\`, `\n` and (OpenMetrics) `\"`, left to right.
 fn unescape_help(s: &str) -> String {
-    s.replace("\\n", "\n").replace("\\\\", "\\")
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match (c, chars.clone().next()) {
+            ('\\', Some(e @ ('\\' | 'n' | '"'))) => {
+                chars.next();
+                out.push(if e == 'n' { '\n' } else { e });
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 fn parse_sample(line: &str) -> Result<Sample, String> {
@@ -207,8 +256,66 @@ fn parse_sample(line: &str) -> Result<Sample, String> {
     {
         return Err(format!("invalid metric name `{name}`"));
     }
+    let (labels, rest) = parse_labels(&line[name_end..])?;
+    let (rest, exemplar) = match rest.split_once(" # ") {
+        Some((rest, exemplar)) => (rest, Some(parse_exemplar(exemplar)?)),
+        None => (rest, None),
+    };
+    let mut fields = rest.split_whitespace();
+    let value = parse_value(fields.next().ok_or_else(|| "missing value".to_string())?)?;
+    if let Some(ts) = fields.next() {
+        ts.parse::<i64>()
+            .map_err(|_| format!("invalid timestamp `{ts}`"))?;
+    }
+    if fields.next().is_some() {
+        return Err("trailing fields".into());
+    }
+    Ok(Sample {
+        name: name.to_string(),
+        labels,
+        value,
+        exemplar,
+    })
+}
+
+fn parse_value(v: &str) -> Result<f64, String> {
+    Ok(match v {
+        "+Inf" => f64::INFINITY,
+        "-Inf" => f64::NEG_INFINITY,
+        "NaN" => f64::NAN,
+        v => v.parse().map_err(|_| format!("invalid value `{v}`"))?,
+    })
+}
+
+/// `{labels} value [timestamp]` after a sample's ` # `.
+fn parse_exemplar(text: &str) -> Result<Exemplar, String> {
+    if !text.starts_with('{') {
+        return Err(format!("exemplar without labels `{text}`"));
+    }
+    let (labels, rest) = parse_labels(text)?;
+    let mut fields = rest.split_whitespace();
+    let value = parse_value(fields.next().ok_or("exemplar without a value")?)?;
+    let timestamp = match fields.next() {
+        Some(ts) => Some(
+            ts.parse::<f64>()
+                .map_err(|_| format!("invalid exemplar timestamp `{ts}`"))?,
+        ),
+        None => None,
+    };
+    if fields.next().is_some() {
+        return Err("trailing fields after the exemplar".into());
+    }
+    Ok(Exemplar {
+        labels,
+        value,
+        timestamp,
+    })
+}
+
+/// The label set at the start of `text` (if it starts with `{`) and the rest.
+fn parse_labels(text: &str) -> Result<(BTreeMap<String, String>, &str), String> {
     let mut labels = BTreeMap::new();
-    let mut rest = &line[name_end..];
+    let mut rest = text;
     if let Some(body) = rest.strip_prefix('{') {
         let mut chars = body.char_indices().peekable();
         let mut consumed = None;
@@ -276,26 +383,7 @@ fn parse_sample(line: &str) -> Result<Sample, String> {
         let end = consumed.ok_or_else(|| "unterminated label set".to_string())?;
         rest = &body[end..];
     }
-    let mut fields = rest.split_whitespace();
-    let value = fields.next().ok_or_else(|| "missing value".to_string())?;
-    let value = match value {
-        "+Inf" => f64::INFINITY,
-        "-Inf" => f64::NEG_INFINITY,
-        "NaN" => f64::NAN,
-        v => v.parse().map_err(|_| format!("invalid value `{v}`"))?,
-    };
-    if let Some(ts) = fields.next() {
-        ts.parse::<i64>()
-            .map_err(|_| format!("invalid timestamp `{ts}`"))?;
-    }
-    if fields.next().is_some() {
-        return Err("trailing fields".into());
-    }
-    Ok(Sample {
-        name: name.to_string(),
-        labels,
-        value,
-    })
+    Ok((labels, rest))
 }
 
 #[cfg(test)]

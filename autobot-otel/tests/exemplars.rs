@@ -98,6 +98,15 @@ fn a_call_inside_a_sampled_span_keeps_its_ids_per_bucket() {
     let (secs, millis) = ts.split_once('.').expect("fraction");
     assert_eq!(millis.len(), 3);
     assert!(secs.parse::<u64>().unwrap() > 1_700_000_000);
+    // The test parser reads OpenMetrics and its exemplars too.
+    let scrape = autobot_otel::testing::Scrape::parse(&text).expect("parsable");
+    let sample = scrape
+        .samples()
+        .find(|s| s.name == "autobot_llm_request_latency_seconds_bucket" && s.labels["le"] == "1")
+        .expect("bucket");
+    let exemplar = sample.exemplar.as_ref().expect("exemplar");
+    assert_eq!(exemplar.labels["trace_id"], ids.0);
+    assert_eq!(exemplar.value, 0.734);
     // The text format has none of it.
     let plain = t.render_prometheus();
     assert!(!plain.contains(" # "), "{plain}");
