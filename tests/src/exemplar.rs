@@ -8,23 +8,10 @@ use serde_json::Value;
 use crate::error::{Result, err};
 
 /// One exemplar: its labels (`trace_id`, `span_id`), the measured value and,
-/// when given, its time (Unix seconds).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Exemplar {
-    /// The exemplar's labels.
-    pub labels: BTreeMap<String, String>,
-    /// The measured value.
-    pub value: f64,
-    /// When it was measured (Unix seconds), if the exposition said.
-    pub timestamp: Option<f64>,
-}
-
-impl Exemplar {
-    /// A label's value.
-    pub fn label(&self, name: &str) -> Option<&str> {
-        self.labels.get(name).map(String::as_str)
-    }
-}
+/// when given, its time (Unix seconds). The type of
+/// `autobot_otel::testing::Scrape`, so the strict parser's exemplars compare
+/// with its own.
+pub use autobot_otel::testing::Exemplar;
 
 /// The exemplars Prometheus keeps for one series (`/api/v1/query_exemplars`).
 #[derive(Debug, Clone, PartialEq)]
@@ -116,7 +103,7 @@ mod tests {
         assert_eq!(series.len(), 1);
         assert_eq!(series[0].label("le"), Some("0.5"));
         let e = &series[0].exemplars[0];
-        assert_eq!(e.label("trace_id"), Some("ab"));
+        assert_eq!(e.labels["trace_id"], "ab");
         assert_eq!(e.value, 0.25);
         assert_eq!(e.timestamp, Some(1_700_000_000.123));
         assert!(parse_exemplar_series(&Value::Null).unwrap().is_empty());

@@ -75,7 +75,7 @@ pub use rotel_output::{
 };
 pub use strict::{
     STRICT_TIMEOUT, StrictFamily, StrictParse, StrictSample, strict_check_metrics,
-    strict_check_scrape, strict_parse, strict_parse_openmetrics,
+    strict_check_openmetrics, strict_check_scrape, strict_parse, strict_parse_openmetrics,
 };
 pub use tempdir::TempDir;
 pub use tools::{

@@ -180,9 +180,35 @@ pub fn strict_check_metrics(text: &str) -> Result<Vec<StrictFamily>> {
 /// whole scrape. Returns the strict parser's families.
 pub fn strict_check_scrape(text: &str) -> Result<Vec<StrictFamily>> {
     let families = strict_check_metrics(text)?;
-    let ours = autobot_otel::testing::Scrape::parse(text)
-        .map_err(|e| err!("autobot_otel::testing::Scrape::parse refused the text: {e}"))?;
-    type Key<'a> = (&'a str, &'a BTreeMap<String, String>, u64);
+    parsers_agree(&families, text)?;
+    Ok(families)
+}
+
+/// [`strict_check_scrape`] for OpenMetrics: [`strict_parse_openmetrics`], a
+/// refusal as an error, and its samples must be exactly those of
+/// `autobot_otel::testing::Scrape::parse`, exemplars included (their labels,
+/// value and timestamp to the millisecond).
+pub fn strict_check_openmetrics(text: &str) -> Result<Vec<StrictFamily>> {
+    let families = strict_parse_openmetrics(text)?.families()?;
+    parsers_agree(&families, text)?;
+    Ok(families)
+}
+
+/// A sample as both parsers read it: name, labels, value bits, and the
+/// exemplar's labels, value bits and timestamp in milliseconds.
+type SampleKey<'a> = (
+    &'a str,
+    &'a BTreeMap<String, String>,
+    u64,
+    Option<(&'a BTreeMap<String, String>, u64, Option<i64>)>,
+);
+
+fn sample_key<'a>(
+    name: &'a str,
+    labels: &'a BTreeMap<String, String>,
+    value: f64,
+    exemplar: Option<&'a Exemplar>,
+) -> SampleKey<'a> {
     let bits = |v: f64| {
         if v.is_nan() {
             f64::NAN.to_bits()
@@ -190,23 +216,34 @@ pub fn strict_check_scrape(text: &str) -> Result<Vec<StrictFamily>> {
             v.to_bits()
         }
     };
-    let mut strict: Vec<Key<'_>> = families
+    let exemplar = exemplar.map(|e| {
+        let millis = e.timestamp.map(|t| (t * 1000.0).round() as i64);
+        (&e.labels, bits(e.value), millis)
+    });
+    (name, labels, bits(value), exemplar)
+}
+
+/// The strict parser's samples are exactly those of `Scrape::parse` of `text`.
+fn parsers_agree(families: &[StrictFamily], text: &str) -> Result<()> {
+    let ours = autobot_otel::testing::Scrape::parse(text)
+        .map_err(|e| err!("autobot_otel::testing::Scrape::parse refused the text: {e}"))?;
+    let mut strict: Vec<SampleKey<'_>> = families
         .iter()
         .flat_map(|f| &f.samples)
-        .map(|s| (s.name.as_str(), &s.labels, bits(s.value)))
+        .map(|s| sample_key(&s.name, &s.labels, s.value, s.exemplar.as_ref()))
         .collect();
-    let mut mine: Vec<Key<'_>> = ours
+    let mut mine: Vec<SampleKey<'_>> = ours
         .samples()
-        .map(|s| (s.name.as_str(), &s.labels, bits(s.value)))
+        .map(|s| sample_key(&s.name, &s.labels, s.value, s.exemplar.as_ref()))
         .collect();
     strict.sort();
     mine.sort();
     if strict != mine {
-        let only = |a: &[Key<'_>], b: &[Key<'_>]| -> Vec<String> {
+        let only = |a: &[SampleKey<'_>], b: &[SampleKey<'_>]| -> Vec<String> {
             a.iter()
                 .filter(|k| b.binary_search(k).is_err())
                 .take(5)
-                .map(|(n, l, v)| format!("{n}{l:?} {}", f64::from_bits(*v)))
+                .map(|(n, l, v, e)| format!("{n}{l:?} {} {e:?}", f64::from_bits(*v)))
                 .collect()
         };
         return Err(err!(
@@ -218,7 +255,7 @@ pub fn strict_check_scrape(text: &str) -> Result<Vec<StrictFamily>> {
             only(&mine, &strict)
         ));
     }
-    Ok(families)
+    Ok(())
 }
 
 fn run_parser(format: &str, text: &str) -> Result<StrictParse> {
@@ -392,7 +429,7 @@ mod tests {
         };
         let samples = &families[0].samples;
         let e = samples[0].exemplar.as_ref().unwrap();
-        assert_eq!(e.label("trace_id"), Some("ab"));
+        assert_eq!(e.labels["trace_id"], "ab");
         assert_eq!((e.value, e.timestamp), (0.5, Some(1_700_000_000.123)));
         assert_eq!(samples[1].exemplar.as_ref().unwrap().timestamp, None);
         assert_eq!(samples[2].exemplar, None);

@@ -9,8 +9,9 @@
 //! promtool checks the text format only: `promtool check metrics` (2.42, as
 //! every release so far) parses the text format 0.0.4, where an exemplar is a
 //! syntax error. The OpenMetrics text is checked by the strict parser
-//! (`prometheus_client.openmetrics.parser`) and by Prometheus' own OpenMetrics
-//! parser, in real scrapes.
+//! (`prometheus_client.openmetrics.parser`, which must read the same samples and
+//! exemplars as `autobot_otel::testing::Scrape`) and by Prometheus' own
+//! OpenMetrics parser, in real scrapes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -27,8 +28,8 @@ use autobot_otel_tests::{
     EXEMPLAR_STORAGE_FLAG, EXPECTED_PROMTOOL_FINDINGS, Exemplar, ExemplarSeries, HttpResponse,
     HttpSink, PROMETHEUS_SCRAPE_ACCEPT, PrometheusOptions, PrometheusServer, Rotel, RotelOptions,
     RotelSpan, StrictFamily, http_get, http_get_with_headers, now_unix, parse_spans, poll,
-    promtool_check_metrics, promtool_findings, repo_root, strict_check_scrape,
-    strict_parse_openmetrics,
+    promtool_check_metrics, promtool_findings, repo_root, strict_check_openmetrics,
+    strict_check_scrape,
 };
 use tracing_subscriber::layer::SubscriberExt as _;
 
@@ -148,12 +149,15 @@ fn check_text_format(text: &str) {
     assert!(unexpected.is_empty(), "promtool:\n{}", out.combined());
 }
 
-/// The strict OpenMetrics parse of `text`, refusals as panics.
+/// The strict OpenMetrics parse of `text`, which must also be exactly what
+/// `autobot_otel::testing::Scrape` reads, exemplars included; refusals as panics.
 fn strict_openmetrics(text: &str) -> Vec<StrictFamily> {
-    strict_parse_openmetrics(text)
-        .expect("the strict parser runs")
-        .families()
-        .unwrap_or_else(|e| panic!("{e}\n{text}"))
+    strict_check_openmetrics(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+/// An exemplar's label.
+fn label<'a>(exemplar: &'a Exemplar, name: &str) -> Option<&'a str> {
+    exemplar.labels.get(name).map(String::as_str)
 }
 
 /// Every `(sample name, sample labels, exemplar)` of a strict parse.
@@ -328,12 +332,12 @@ fn an_instrumented_llm_call_s_exemplar_in_prometheus_is_the_span_rotel_received(
                 [SPAN_ID, TRACE_ID]
             );
             assert_eq!(
-                exemplar.label(TRACE_ID),
+                label(&exemplar, TRACE_ID),
                 Some(span.trace_id.as_str()),
                 "{model}"
             );
             assert_eq!(
-                exemplar.label(SPAN_ID),
+                label(&exemplar, SPAN_ID),
                 Some(span.span_id.as_str()),
                 "{model}"
             );
@@ -369,7 +373,7 @@ fn an_instrumented_llm_call_s_exemplar_in_prometheus_is_the_span_rotel_received(
             "{model}: {of_model:?}"
         );
         for (name, _, e) in &of_model {
-            assert_eq!(e.label(TRACE_ID), Some(span.trace_id.as_str()), "{name}");
+            assert_eq!(label(e, TRACE_ID), Some(span.trace_id.as_str()), "{name}");
         }
     }
     check_text_format(&scrape_text(&target).body);
@@ -464,11 +468,15 @@ fn outside_a_span_no_exemplar_and_the_text_format_is_the_same_bytes() {
             "{name}: exemplars only on buckets and counters"
         );
         assert_eq!(
-            e.label(TRACE_ID),
+            label(e, TRACE_ID),
             Some(trace_id.as_str()),
             "{name}{labels:?}"
         );
-        assert_eq!(e.label(SPAN_ID), Some(span_id.as_str()), "{name}{labels:?}");
+        assert_eq!(
+            label(e, SPAN_ID),
+            Some(span_id.as_str()),
+            "{name}{labels:?}"
+        );
         assert!(e.timestamp.is_some(), "{name}: timestamp");
     }
     let latency = served
@@ -513,7 +521,7 @@ fn the_demo_s_exemplars_are_its_spans_and_always_off_turns_them_off() {
     let ids: BTreeSet<(String, String)> = flatten(&stored)
         .into_iter()
         .map(|(_, e)| {
-            let id = |l| e.label(l).unwrap_or_default().to_string();
+            let id = |l| label(e, l).unwrap_or_default().to_string();
             (id(TRACE_ID), id(SPAN_ID))
         })
         .collect();
