@@ -11,9 +11,9 @@ use axum::http::{HeaderMap, header};
 /// (`text/plain` without a version or with `version=0.0.4`, `text/*`,
 /// `*/*`). Everything else — no header, only `text/plain`, only
 /// OpenMetrics 0.0.1, a header that cannot be read — gets the text format,
-/// byte for byte as before. This is what Prometheus sends by default
-/// (`scrape_protocols`: OpenMetrics 1.0.0 first), so a Prometheus scrape gets
-/// OpenMetrics and with it the exemplars.
+/// byte for byte as before. Prometheus lists OpenMetrics 1.0.0 first in its
+/// `Accept` header by default (2.42 always; from 2.49 as `scrape_protocols`
+/// says), so a Prometheus scrape gets OpenMetrics and with it the exemplars.
 ///
 /// ```
 /// use autobot_otel::http::negotiate;
@@ -24,7 +24,12 @@ use axum::http::{HeaderMap, header};
 ///     headers.insert(ACCEPT, HeaderValue::from_static(value));
 ///     negotiate(&headers)
 /// };
-/// // Prometheus' default.
+/// // Prometheus 2.42's header, and the default of later versions.
+/// assert!(accept(
+///     "application/openmetrics-text;version=1.0.0,\
+///      application/openmetrics-text;version=0.0.1;q=0.75,\
+///      text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+/// ));
 /// assert!(accept(
 ///     "application/openmetrics-text;version=1.0.0;q=0.5,\
 ///      application/openmetrics-text;version=0.0.1;q=0.4,\
