@@ -870,7 +870,11 @@ mod tests {
         assert_eq!(counts, [5, 6, 5, 10, 8, 9, 7, 8]);
         let guide: Vec<usize> = Category::ALL
             .iter()
-            .map(|c| in_category(*c).filter(|d| d.source == Source::Guide).count())
+            .map(|c| {
+                in_category(*c)
+                    .filter(|d| d.source == Source::Guide)
+                    .count()
+            })
             .collect();
         assert_eq!(guide, [5, 6, 5, 10, 8, 7, 7, 8]);
     }
@@ -881,7 +885,10 @@ mod tests {
             let sources: Vec<Source> = in_category(cat).map(|d| d.source).collect();
             let first_extension = sources.iter().position(|s| *s == Source::Extension);
             if let Some(i) = first_extension {
-                assert!(sources[i..].iter().all(|s| *s == Source::Extension), "{cat:?}");
+                assert!(
+                    sources[i..].iter().all(|s| *s == Source::Extension),
+                    "{cat:?}"
+                );
             }
         }
     }

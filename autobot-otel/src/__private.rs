@@ -8,17 +8,29 @@
 
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+
+use tokio::time::Instant;
 
 use crate::catalog::MetricId;
+use crate::catalog::instrument::span_fields as field;
 use crate::catalog::instrument::{InstrumentSpec, StatusValues};
-use crate::global::Current;
+use crate::global::{Current, Origin};
+use crate::instrument::LlmUsage;
 use crate::labels::clean_label_value;
+use crate::manager::genai::GenAiCall;
 use crate::manager::{CounterSeries, GaugeSeries, HistogramSeries, MetricsManager};
 
 pub use crate::catalog::instrument as specs;
+pub use crate::llm::LlmStream;
 pub use tracing;
 pub use tracing::Instrument;
+
+/// Where durations are read: tokio's clock, so a runtime with a paused clock
+/// (tests, `test-util`) gives exact times; the system's monotonic clock otherwise.
+#[inline]
+pub(crate) fn now() -> Instant {
+    Instant::now()
+}
 
 /// How a call ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,12 +62,52 @@ impl CallOutcome {
     }
 }
 
-/// Token usage reported by an [`crate::instrument::LlmUsage`] value.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Usage {
-    input: u64,
-    output: u64,
-    cost: Option<f64>,
+/// What an LLM response reported: its usage, the model that answered and why it
+/// stopped (a plain call's from its [`LlmUsage`] value, a stream's from its
+/// chunks).
+#[derive(Default)]
+pub struct Response<'a> {
+    pub(crate) usage: Option<&'a dyn LlmUsage>,
+    pub(crate) model: Option<&'a str>,
+    pub(crate) finish_reasons: Vec<&'a str>,
+}
+
+impl<'a> Response<'a> {
+    /// The response of a plain call: everything from its usage value.
+    pub fn of(usage: Option<&'a dyn LlmUsage>) -> Response<'a> {
+        Response {
+            usage,
+            model: usage.and_then(|u| u.response_model()),
+            finish_reasons: usage.map(|u| u.finish_reasons()).unwrap_or_default(),
+        }
+    }
+}
+
+/// The provider's address of an LLM call (`server.address`, `server.port`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Server {
+    address: Option<Cow<'static, str>>,
+    port: Option<u16>,
+}
+
+impl Server {
+    /// A known address (a literal or an expression's text) and port.
+    pub fn new(address: Option<Cow<'static, str>>, port: Option<u16>) -> Server {
+        Server {
+            address: address.filter(|a| !a.is_empty()),
+            port,
+        }
+    }
+
+    /// The address, if known.
+    pub fn address(&self) -> Option<&str> {
+        self.address.as_deref()
+    }
+
+    /// The port, if known.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
 }
 
 /// The series of a constant call site, resolved in one pipeline.
@@ -67,6 +119,8 @@ struct SiteSeries {
     histogram: OnceLock<Option<Arc<HistogramSeries>>>,
     /// `None` inside: past the gauge's series limit (each move is then dropped).
     active: OnceLock<Option<Arc<GaugeSeries>>>,
+    /// Time to first chunk (streaming LLM calls).
+    first_chunk: OnceLock<Option<Arc<HistogramSeries>>>,
 }
 
 /// Records one attribute's metrics for one set of label values.
@@ -148,6 +202,7 @@ impl Recorder {
             counters: Default::default(),
             histogram: OnceLock::new(),
             active: OnceLock::new(),
+            first_chunk: OnceLock::new(),
         });
         (site.owner == m.id()).then_some(site)
     }
@@ -172,8 +227,49 @@ impl Recorder {
         }
     }
 
+    /// The GenAI view of this call.
+    fn genai_call<'a>(&'a self, server: &'a Server, model: Option<&'a str>) -> GenAiCall<'a> {
+        GenAiCall {
+            operation: self.arg("request_type"),
+            provider: self.arg("provider"),
+            request_model: self.arg("model"),
+            response_model: model,
+            server_address: server.address(),
+            server_port: server.port(),
+        }
+    }
+
+    /// A streaming call's first chunk, `seconds` after it started.
+    fn first_chunk(&self, m: &MetricsManager, seconds: f64, server: &Server, model: Option<&str>) {
+        let Some(id) = self.spec.first_chunk else {
+            return;
+        };
+        match self.site_series(m) {
+            Some(site) => {
+                let series = site
+                    .first_chunk
+                    .get_or_init(|| m.histogram_series(id, &self.values_for(id, None, None)));
+                match series {
+                    Some(series) => m.record_to(series, seconds),
+                    None => m.drop_measurement(),
+                }
+            }
+            None => m.observe_values(id, seconds, &self.values_for(id, None, None)),
+        }
+        if let Some(genai) = m.genai() {
+            genai.first_chunk(m.diagnostics(), &self.genai_call(server, model), seconds);
+        }
+    }
+
     #[inline]
-    fn end(&self, m: &MetricsManager, outcome: &CallOutcome, seconds: f64, usage: Option<Usage>) {
+    fn end(
+        &self,
+        m: &MetricsManager,
+        outcome: &CallOutcome,
+        seconds: f64,
+        response: &Response<'_>,
+        server: &Server,
+    ) {
         let spec = self.spec;
         let status = self.status(outcome);
         match self.site_series(m) {
@@ -206,21 +302,28 @@ impl Recorder {
             }
         }
         self.adjust_active(m, -1.0);
-        if let Some(errors) = spec.errors {
-            let error_type = match outcome {
-                CallOutcome::Success => None,
-                CallOutcome::Failure(e) => Some(e.as_ref()),
-                CallOutcome::Cancelled => Some(crate::labels::Outcome::Cancelled.as_str()),
-            };
-            if let Some(error_type) = error_type {
-                m.count_values(errors, 1, &self.values_for(errors, None, Some(error_type)));
-            }
+        let error_type = match outcome {
+            CallOutcome::Success => None,
+            CallOutcome::Failure(e) => Some(e.as_ref()),
+            CallOutcome::Cancelled => Some(crate::labels::Outcome::Cancelled.as_str()),
+        };
+        if let (Some(errors), Some(error_type)) = (spec.errors, error_type) {
+            m.count_values(errors, 1, &self.values_for(errors, None, Some(error_type)));
         }
-        if let Some(usage) = usage {
+        let genai = m.genai().filter(|_| spec.genai);
+        let call = self.genai_call(server, response.model);
+        if let Some(genai) = genai {
+            genai.operation(m.diagnostics(), &call, seconds, error_type);
+        }
+        if let Some(usage) = response.usage {
             let (provider, model) = (self.arg("provider"), self.arg("model"));
-            m.record_llm_tokens(provider, model, usage.input, usage.output);
-            if let Some(cost) = usage.cost {
+            let (input, output) = (usage.input_tokens(), usage.output_tokens());
+            m.count_llm_tokens(provider, model, input, output);
+            if let Some(cost) = usage.cost_dollars() {
                 m.record_llm_cost(provider, model, cost);
+            }
+            if let Some(genai) = genai {
+                genai.tokens(m.diagnostics(), &call, input, output);
             }
         }
     }
@@ -293,6 +396,7 @@ pub struct Call {
     pipeline: Current,
     span: tracing::Span,
     started: Instant,
+    server: Server,
     done: bool,
 }
 
@@ -300,16 +404,44 @@ impl Call {
     /// Starts timing (and raises the active gauge, if the attribute has one).
     #[inline]
     pub fn start(recorder: RecorderRef, span: tracing::Span) -> Call {
-        let origin = crate::global::Origin::Attribute(recorder.get().origin);
+        let origin = Origin::Attribute(recorder.get().origin);
+        Call::start_from(recorder, span, origin)
+    }
+
+    /// [`Call::start`], for a call that `origin` makes.
+    #[inline]
+    pub(crate) fn start_from(recorder: RecorderRef, span: tracing::Span, origin: Origin) -> Call {
         let pipeline = crate::global::current(origin);
         recorder.get().begin(pipeline.metrics());
         Call {
             recorder,
             pipeline,
             span,
-            started: Instant::now(),
+            started: now(),
+            server: Server::default(),
             done: false,
         }
+    }
+
+    /// The provider's address (LLM calls), also recorded on the span.
+    #[inline]
+    pub fn with_server(mut self, server: Server) -> Call {
+        if !self.span.is_disabled() {
+            if let Some(address) = server.address() {
+                self.span.record(field::SERVER_ADDRESS, address);
+            }
+            if let Some(port) = server.port() {
+                self.span.record(field::SERVER_PORT, i64::from(port));
+            }
+        }
+        self.server = server;
+        self
+    }
+
+    /// Closes the span now (a stream that ended), rather than when the call is
+    /// dropped.
+    pub(crate) fn close_span(&mut self) {
+        self.span = tracing::Span::none();
     }
 
     /// The call's span.
@@ -318,45 +450,203 @@ impl Call {
         &self.span
     }
 
+    /// When the call started.
+    #[inline]
+    pub(crate) fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// The pipeline the call records into.
+    #[inline]
+    pub(crate) fn metrics(&self) -> &MetricsManager {
+        self.pipeline.metrics()
+    }
+
+    /// The GenAI view of this call (for a stream's chunk series).
+    pub(crate) fn genai_call<'a>(&'a self, model: Option<&'a str>) -> GenAiCall<'a> {
+        self.recorder.get().genai_call(&self.server, model)
+    }
+
+    /// Whether the call's GenAI metrics are recorded.
+    pub(crate) fn records_genai(&self) -> bool {
+        self.recorder.get().spec.genai && self.metrics().genai().is_some()
+    }
+
     /// Records the outcome of a call that completed.
     #[inline]
-    pub fn finish(&mut self, outcome: CallOutcome, usage: Option<Usage>) {
-        self.done = true;
-        self.record(outcome, usage);
+    pub fn finish(&mut self, outcome: CallOutcome, usage: Option<&dyn LlmUsage>) {
+        self.finish_with(outcome, &Response::of(usage));
+    }
+
+    /// Records the outcome of a call that completed, with what its response
+    /// reported.
+    #[inline]
+    pub(crate) fn finish_with(&mut self, outcome: CallOutcome, response: &Response<'_>) {
+        if !self.done {
+            self.done = true;
+            self.record(outcome, response);
+        }
+    }
+
+    /// Whether the outcome is recorded.
+    pub(crate) fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// A streaming call's first chunk, with the model the stream named so far.
+    pub(crate) fn first_chunk(&self, seconds: f64, model: Option<&str>) {
+        let recorder = self.recorder.get();
+        recorder.first_chunk(self.metrics(), seconds, &self.server, model);
+        if !self.span.is_disabled() {
+            self.span.record(field::TIME_TO_FIRST_CHUNK, seconds);
+        }
     }
 
     #[inline]
-    fn record(&self, outcome: CallOutcome, usage: Option<Usage>) {
+    fn record(&self, outcome: CallOutcome, response: &Response<'_>) {
         let seconds = self.started.elapsed().as_secs_f64();
         let recorder = self.recorder.get();
-        recorder.end(self.pipeline.metrics(), &outcome, seconds, usage);
+        recorder.end(
+            self.pipeline.metrics(),
+            &outcome,
+            seconds,
+            response,
+            &self.server,
+        );
         let span = &self.span;
         if span.is_disabled() {
             return;
         }
-        span.record("autobot.status", recorder.span_status(&outcome));
+        span.record(field::STATUS, recorder.span_status(&outcome));
         if let CallOutcome::Failure(error_type) = &outcome {
-            span.record("error.type", error_type.as_ref());
-            span.record("otel.status_code", "ERROR");
+            span.record(field::ERROR_TYPE, error_type.as_ref());
+            span.record(field::STATUS_CODE, "ERROR");
         }
-        if let Some(usage) = usage {
+        if let Some(model) = response.model {
+            span.record(field::RESPONSE_MODEL, model);
+        }
+        if let Some(usage) = response.usage {
             // As i64: OpenTelemetry attributes have no unsigned integers.
             let int = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-            span.record("gen_ai.usage.input_tokens", int(usage.input));
-            span.record("gen_ai.usage.output_tokens", int(usage.output));
+            span.record(field::INPUT_TOKENS, int(usage.input_tokens()));
+            span.record(field::OUTPUT_TOKENS, int(usage.output_tokens()));
+            let details = [
+                (field::CACHE_READ_TOKENS, usage.cache_read_input_tokens()),
+                (
+                    field::CACHE_CREATION_TOKENS,
+                    usage.cache_creation_input_tokens(),
+                ),
+                (field::REASONING_TOKENS, usage.reasoning_output_tokens()),
+            ];
+            for (field, value) in details {
+                if let Some(value) = value {
+                    span.record(field, int(value));
+                }
+            }
         }
+        record_finish_reasons(span, &response.finish_reasons);
     }
 }
+
+/// `gen_ai.response.finish_reasons`, a string array: set on the OpenTelemetry
+/// span directly (a `tracing` field cannot hold an array).
+#[cfg(feature = "otlp")]
+fn record_finish_reasons(span: &tracing::Span, reasons: &[&str]) {
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+    if !reasons.is_empty() {
+        let values: Vec<opentelemetry::StringValue> =
+            reasons.iter().map(|r| r.to_string().into()).collect();
+        span.set_attribute(
+            field::FINISH_REASONS,
+            opentelemetry::Value::Array(values.into()),
+        );
+    }
+}
+
+/// Without OTLP no span is exported: nothing to set.
+#[cfg(not(feature = "otlp"))]
+fn record_finish_reasons(_span: &tracing::Span, _reasons: &[&str]) {}
 
 impl Drop for Call {
     fn drop(&mut self) {
         if !self.done {
+            self.done = true;
             let outcome = if std::thread::panicking() {
                 CallOutcome::Failure(Cow::Borrowed("panic"))
             } else {
                 CallOutcome::Cancelled
             };
-            self.record(outcome, None);
+            self.record(outcome, &Response::default());
+        }
+    }
+}
+
+/// Outcome rules of the attributes (`success_on_err`, `failure_on_ok`).
+pub mod rules {
+    use std::borrow::Cow;
+
+    use super::CallOutcome;
+
+    /// `success_on_err = f`: an `Err` for which `f` is true is a success.
+    #[inline]
+    pub fn success_on_err<T, E>(
+        outcome: CallOutcome,
+        result: &Result<T, E>,
+        f: impl FnOnce(&E) -> bool,
+    ) -> CallOutcome {
+        match result {
+            Err(e) if f(e) => CallOutcome::Success,
+            _ => outcome,
+        }
+    }
+
+    /// `failure_on_ok = f`: an `Ok` value (or a plain return value) for which
+    /// `f` gives `Some(error_type)` is a failure of that type.
+    #[inline]
+    pub fn failure_on_ok<V: ?Sized, S: Into<Cow<'static, str>>>(
+        outcome: CallOutcome,
+        value: Option<&V>,
+        f: impl FnOnce(&V) -> Option<S>,
+    ) -> CallOutcome {
+        match value.and_then(f) {
+            Some(error_type) => CallOutcome::Failure(error_type.into()),
+            None => outcome,
+        }
+    }
+}
+
+/// A streaming call: the stream `ret` returned, timed until it ends.
+#[inline]
+pub fn stream<S, C, E>(
+    call: Call,
+    ret: S,
+    chunk: fn(&C, &mut crate::llm::ChunkReport),
+    error: fn(&E) -> &'static str,
+) -> LlmStream<S, C, E>
+where
+    S: futures_core::Stream<Item = Result<C, E>>,
+{
+    LlmStream::new(call, ret, chunk, error)
+}
+
+/// A streaming call whose function returned `Result<impl Stream, E>`: `Err`
+/// ends the call (with `outcome`), `Ok` is timed until its stream ends.
+#[inline]
+pub fn stream_result<S, C, E, F>(
+    mut call: Call,
+    ret: Result<S, F>,
+    outcome: CallOutcome,
+    chunk: fn(&C, &mut crate::llm::ChunkReport),
+    error: fn(&E) -> &'static str,
+) -> Result<LlmStream<S, C, E>, F>
+where
+    S: futures_core::Stream<Item = Result<C, E>>,
+{
+    match ret {
+        Ok(s) => Ok(LlmStream::new(call, s, chunk, error)),
+        Err(e) => {
+            call.finish(outcome, None);
+            Err(e)
         }
     }
 }
@@ -365,9 +655,11 @@ impl Drop for Call {
 /// specific impl that applies wins.
 pub mod probe {
     use std::borrow::Cow;
+    use std::marker::PhantomData;
 
-    use super::{CallOutcome, Usage};
-    use crate::instrument::{ErrorType, LlmUsage};
+    use super::CallOutcome;
+    use crate::instrument::{ErrorType, LlmChunk, LlmUsage};
+    use crate::llm::ChunkReport;
 
     /// Wraps a reference to the return value for method probing.
     pub struct Wrap<T>(pub T);
@@ -434,44 +726,147 @@ pub mod probe {
         }
     }
 
-    fn usage_of<U: LlmUsage + ?Sized>(u: &U) -> Usage {
-        Usage {
-            input: u.input_tokens(),
-            output: u.output_tokens(),
-            cost: u.cost_dollars(),
-        }
-    }
+    // The usage and the `Ok` value borrow from the return value (`'a`), not from
+    // the probe's temporaries, so they outlive the expression that probes.
 
     /// `Ok` value implements [`LlmUsage`].
-    pub trait UsageInResult {
+    pub trait UsageInResult<'a> {
         /// The usage, if reported.
-        fn __autobot_usage(&self) -> Option<Usage>;
+        fn __autobot_usage(&self) -> Option<&'a dyn LlmUsage>;
     }
-    impl<T: LlmUsage, E> UsageInResult for &&Wrap<&Result<T, E>> {
-        fn __autobot_usage(&self) -> Option<Usage> {
-            self.0.as_ref().ok().map(usage_of)
+    impl<'a, T: LlmUsage, E> UsageInResult<'a> for &&Wrap<&'a Result<T, E>> {
+        fn __autobot_usage(&self) -> Option<&'a dyn LlmUsage> {
+            self.0.as_ref().ok().map(|u| u as &dyn LlmUsage)
         }
     }
 
     /// The value implements [`LlmUsage`].
-    pub trait UsageInValue {
+    pub trait UsageInValue<'a> {
         /// The usage, if reported.
-        fn __autobot_usage(&self) -> Option<Usage>;
+        fn __autobot_usage(&self) -> Option<&'a dyn LlmUsage>;
     }
-    impl<T: LlmUsage + ?Sized> UsageInValue for &Wrap<&T> {
-        fn __autobot_usage(&self) -> Option<Usage> {
-            Some(usage_of(self.0))
+    impl<'a, T: LlmUsage> UsageInValue<'a> for &Wrap<&'a T> {
+        fn __autobot_usage(&self) -> Option<&'a dyn LlmUsage> {
+            Some(self.0)
         }
     }
 
     /// No usage.
-    pub trait NoUsage {
+    pub trait NoUsage<'a> {
         /// The usage, if reported.
-        fn __autobot_usage(&self) -> Option<Usage>;
+        fn __autobot_usage(&self) -> Option<&'a dyn LlmUsage>;
     }
-    impl<T: ?Sized> NoUsage for Wrap<&T> {
-        fn __autobot_usage(&self) -> Option<Usage> {
+    impl<'a, T: ?Sized> NoUsage<'a> for Wrap<&'a T> {
+        fn __autobot_usage(&self) -> Option<&'a dyn LlmUsage> {
             None
+        }
+    }
+
+    /// The value `failure_on_ok` looks at: a `Result`'s `Ok` value.
+    pub trait OkOfResult<'a> {
+        /// The `Ok` value.
+        type Value: ?Sized + 'a;
+        /// The `Ok` value, if `Ok`.
+        fn __autobot_ok_value(&self) -> Option<&'a Self::Value>;
+    }
+    impl<'a, T: 'a, E> OkOfResult<'a> for &Wrap<&'a Result<T, E>> {
+        type Value = T;
+        fn __autobot_ok_value(&self) -> Option<&'a T> {
+            self.0.as_ref().ok()
+        }
+    }
+
+    /// The value `failure_on_ok` looks at: a plain return value itself.
+    pub trait OkOfValue<'a> {
+        /// The value.
+        type Value: ?Sized + 'a;
+        /// The value.
+        fn __autobot_ok_value(&self) -> Option<&'a Self::Value>;
+    }
+    impl<'a, T: ?Sized + 'a> OkOfValue<'a> for Wrap<&'a T> {
+        type Value = T;
+        fn __autobot_ok_value(&self) -> Option<&'a T> {
+            Some(self.0)
+        }
+    }
+
+    /// The chunk type of a stream of `Result<C, E>` items.
+    #[inline]
+    pub fn chunk_of<S, C, E>(_: &S) -> Wrap<PhantomData<C>>
+    where
+        S: futures_core::Stream<Item = Result<C, E>>,
+    {
+        Wrap(PhantomData)
+    }
+
+    /// The error type of a stream of `Result<C, E>` items.
+    #[inline]
+    pub fn error_of<S, C, E>(_: &S) -> Wrap<PhantomData<E>>
+    where
+        S: futures_core::Stream<Item = Result<C, E>>,
+    {
+        Wrap(PhantomData)
+    }
+
+    /// `chunk_of` for the stream inside a `Result`.
+    #[inline]
+    pub fn chunk_of_ok<S, C, E, F>(_: &Result<S, F>) -> Wrap<PhantomData<C>>
+    where
+        S: futures_core::Stream<Item = Result<C, E>>,
+    {
+        Wrap(PhantomData)
+    }
+
+    /// `error_of` for the stream inside a `Result`.
+    #[inline]
+    pub fn error_of_ok<S, C, E, F>(_: &Result<S, F>) -> Wrap<PhantomData<E>>
+    where
+        S: futures_core::Stream<Item = Result<C, E>>,
+    {
+        Wrap(PhantomData)
+    }
+
+    /// Chunks that implement [`LlmChunk`]: what they report is read.
+    pub trait ChunkReports<C> {
+        /// Reads what a chunk reports.
+        fn __autobot_chunk(&self) -> fn(&C, &mut ChunkReport);
+    }
+    impl<C: LlmChunk> ChunkReports<C> for &Wrap<PhantomData<C>> {
+        fn __autobot_chunk(&self) -> fn(&C, &mut ChunkReport) {
+            ChunkReport::read::<C>
+        }
+    }
+
+    /// Other chunks report nothing.
+    pub trait ChunkSilent<C> {
+        /// Reads what a chunk reports: nothing.
+        fn __autobot_chunk(&self) -> fn(&C, &mut ChunkReport);
+    }
+    impl<C> ChunkSilent<C> for Wrap<PhantomData<C>> {
+        fn __autobot_chunk(&self) -> fn(&C, &mut ChunkReport) {
+            |_, _| {}
+        }
+    }
+
+    /// Stream errors that implement [`ErrorType`].
+    pub trait ItemErrWithType<E> {
+        /// The `error_type` of an `Err` item.
+        fn __autobot_item_error(&self) -> fn(&E) -> &'static str;
+    }
+    impl<E: ErrorType> ItemErrWithType<E> for &Wrap<PhantomData<E>> {
+        fn __autobot_item_error(&self) -> fn(&E) -> &'static str {
+            E::error_type
+        }
+    }
+
+    /// Other stream errors: the type's name.
+    pub trait ItemErrWithoutType<E> {
+        /// The `error_type` of an `Err` item.
+        fn __autobot_item_error(&self) -> fn(&E) -> &'static str;
+    }
+    impl<E> ItemErrWithoutType<E> for Wrap<PhantomData<E>> {
+        fn __autobot_item_error(&self) -> fn(&E) -> &'static str {
+            |_| error_type_name::<E>()
         }
     }
 
@@ -535,6 +930,8 @@ pub mod probe {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::instrument::LlmUsage;
 
     static SITE: Site = Site::new(
         &specs::INSTRUMENT_WORKFLOW,

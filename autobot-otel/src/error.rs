@@ -18,6 +18,16 @@ pub enum InitError {
     /// A configuration value (builder or `OTEL_*` variable) is invalid.
     #[error("invalid telemetry configuration: {0}")]
     Config(String),
+    /// Bucket boundaries given with [`crate::TelemetryBuilder::with_buckets`] are
+    /// not usable: the metric is not a histogram, or the boundaries are empty, not
+    /// finite or not strictly increasing.
+    #[error("invalid buckets for {metric}: {reason}")]
+    InvalidBuckets {
+        /// The metric's Prometheus name.
+        metric: &'static str,
+        /// What is wrong, naming the offending boundary.
+        reason: String,
+    },
     /// An OTLP exporter could not be built (e.g. a malformed endpoint URL).
     #[error("cannot build the OTLP exporter: {0}")]
     Exporter(String),

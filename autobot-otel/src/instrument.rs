@@ -41,8 +41,11 @@
 //! **Spans.** Each call opens an `INFO` span named after the function, with the
 //! labels as attributes (OpenTelemetry GenAI names for LLM calls:
 //! `gen_ai.provider.name`, `gen_ai.request.model`, `gen_ai.operation.name`,
-//! `gen_ai.usage.input_tokens`, `gen_ai.usage.output_tokens`), `autobot.status`
-//! (values above), and on failure `error.type` and `otel.status_code = "ERROR"`.
+//! `gen_ai.usage.input_tokens`, `gen_ai.usage.output_tokens` and the token
+//! details of [`LlmUsage`], `gen_ai.response.model`,
+//! `gen_ai.response.finish_reasons`, `server.address`, `server.port`, and for a
+//! stream `gen_ai.response.time_to_first_chunk`), `autobot.status` (values
+//! above), and on failure `error.type` and `otel.status_code = "ERROR"`.
 //!
 //! **Which pipeline.** A call records into the pipeline current when it starts:
 //! the one of an enclosing [`Telemetry::in_scope`](crate::Telemetry::in_scope) or
@@ -162,27 +165,119 @@ impl ErrorType for std::io::Error {
     }
 }
 
-/// Token usage (and optionally cost) of an LLM response. When the value returned
-/// by an `#[instrument_llm]` function (or its `Ok` value) implements it, the
-/// tokens go to `autobot_llm_tokens_total` and the cost, when known, to
-/// `autobot_llm_cost_dollars_total{cost_type="total"}`.
+/// Token usage (and optionally cost) of an LLM response, and what else the
+/// response reports. When the value returned by an `#[instrument_llm]` function
+/// (or its `Ok` value) implements it, the tokens go to `autobot_llm_tokens_total`
+/// and the cost, when known, to `autobot_llm_cost_dollars_total{cost_type="total"}`;
+/// with the GenAI metrics on, the tokens also go to `gen_ai.client.token.usage`.
+/// The span gets `gen_ai.usage.*` and, when given, `gen_ai.response.model` and
+/// `gen_ai.response.finish_reasons`.
+///
+/// Counting follows the OpenTelemetry GenAI conventions: `input_tokens` is every
+/// input token, cached ones included, and `output_tokens` every output token,
+/// reasoning ones included. The details ([`LlmUsage::cache_read_input_tokens`],
+/// [`LlmUsage::cache_creation_input_tokens`], [`LlmUsage::reasoning_output_tokens`])
+/// are parts of those totals: they go on the span only, never into
+/// `autobot_llm_tokens_total` a second time.
 ///
 /// ```
 /// use autobot_otel::instrument::LlmUsage;
-/// struct Usage(u64, u64);
+/// struct Usage { prompt: u64, completion: u64, cached: u64 }
 /// impl LlmUsage for Usage {
-///     fn input_tokens(&self) -> u64 { self.0 }
-///     fn output_tokens(&self) -> u64 { self.1 }
+///     fn input_tokens(&self) -> u64 { self.prompt }          // cached included
+///     fn output_tokens(&self) -> u64 { self.completion }
+///     fn cache_read_input_tokens(&self) -> Option<u64> { Some(self.cached) }
+///     fn response_model(&self) -> Option<&str> { Some("gpt-4o-2024-08-06") }
 /// }
-/// assert_eq!(Usage(3, 4).cost_dollars(), None);
+/// let usage = Usage { prompt: 1200, completion: 80, cached: 1000 };
+/// assert_eq!(usage.cost_dollars(), None);
+/// assert!(usage.finish_reasons().is_empty());
 /// ```
 pub trait LlmUsage {
-    /// Prompt (input) tokens.
+    /// Prompt (input) tokens, cached ones included (`gen_ai.usage.input_tokens`).
     fn input_tokens(&self) -> u64;
-    /// Completion (output) tokens.
+    /// Completion (output) tokens, reasoning ones included
+    /// (`gen_ai.usage.output_tokens`).
     fn output_tokens(&self) -> u64;
     /// Estimated cost in US dollars, if known.
     fn cost_dollars(&self) -> Option<f64> {
         None
     }
+    /// Input tokens served from the provider's prompt cache, a part of
+    /// [`LlmUsage::input_tokens`] (span: `gen_ai.usage.cache_read.input_tokens`).
+    fn cache_read_input_tokens(&self) -> Option<u64> {
+        None
+    }
+    /// Input tokens written to the provider's prompt cache, a part of
+    /// [`LlmUsage::input_tokens`] (span: `gen_ai.usage.cache_creation.input_tokens`).
+    fn cache_creation_input_tokens(&self) -> Option<u64> {
+        None
+    }
+    /// Output tokens spent on reasoning, a part of [`LlmUsage::output_tokens`]
+    /// (span: `gen_ai.usage.reasoning.output_tokens`).
+    fn reasoning_output_tokens(&self) -> Option<u64> {
+        None
+    }
+    /// The model that answered (span: `gen_ai.response.model`; with the GenAI
+    /// metrics on, their `gen_ai.response.model` attribute).
+    fn response_model(&self) -> Option<&str> {
+        None
+    }
+    /// Why the model stopped, one reason per choice (`stop`, `length`, ...; span:
+    /// `gen_ai.response.finish_reasons`, exported over OTLP).
+    fn finish_reasons(&self) -> Vec<&str> {
+        Vec::new()
+    }
 }
+
+/// A chunk of a streamed LLM response: what it reports about the call. Streams of
+/// an `#[instrument_llm]` function whose chunks implement it (or
+/// [`LlmCall::stream`](crate::llm::LlmCall::stream)) take the usage from the chunk
+/// that reports it (most providers: the last one), the response model from the
+/// first chunk that names it, and a finish reason from every chunk that has one.
+/// Every method has a default, so `impl LlmChunk for MyChunk {}` is a chunk that
+/// reports nothing.
+///
+/// ```
+/// use autobot_otel::instrument::{LlmChunk, LlmUsage};
+///
+/// struct Usage { input: u64, output: u64 }
+/// impl LlmUsage for Usage {
+///     fn input_tokens(&self) -> u64 { self.input }
+///     fn output_tokens(&self) -> u64 { self.output }
+/// }
+///
+/// struct Chunk { text: String, model: Option<String>, finish: Option<String>, usage: Option<Usage> }
+/// impl LlmChunk for Chunk {
+///     fn usage(&self) -> Option<&dyn LlmUsage> { self.usage.as_ref().map(|u| u as &dyn LlmUsage) }
+///     fn response_model(&self) -> Option<&str> { self.model.as_deref() }
+///     fn finish_reason(&self) -> Option<&str> { self.finish.as_deref() }
+/// }
+///
+/// let last = Chunk { text: String::new(), model: None, finish: Some("stop".into()), usage: Some(Usage { input: 12, output: 30 }) };
+/// assert_eq!(last.usage().map(|u| u.output_tokens()), Some(30));
+/// assert_eq!("plain text".to_string().usage().map(|u| u.input_tokens()), None);
+/// ```
+pub trait LlmChunk {
+    /// The usage this chunk reports (tokens, cost), if it reports any.
+    fn usage(&self) -> Option<&dyn LlmUsage> {
+        None
+    }
+    /// The model that answered, if this chunk names it.
+    fn response_model(&self) -> Option<&str> {
+        None
+    }
+    /// Why a choice stopped, if this chunk ends one.
+    fn finish_reason(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// Text chunks report nothing.
+impl LlmChunk for String {}
+/// Text chunks report nothing.
+impl LlmChunk for &str {}
+/// Text chunks report nothing.
+impl LlmChunk for Box<str> {}
+/// Byte chunks report nothing.
+impl LlmChunk for Vec<u8> {}

@@ -60,6 +60,7 @@ pub mod health;
 pub mod http;
 pub mod instrument;
 pub mod labels;
+pub mod llm;
 mod manager;
 pub mod pipeline;
 pub mod scope;
@@ -69,7 +70,7 @@ pub mod testing;
 
 mod github;
 mod knowledge;
-mod llm;
+
 mod performance;
 mod redis;
 mod task;
@@ -83,7 +84,7 @@ pub use autobot_otel_catalog as catalog;
 /// The attributes (`#[instrument_workflow]`, ...): see [`instrument`].
 pub use autobot_otel_macros::{
     instrument_github, instrument_knowledge, instrument_llm, instrument_redis, instrument_task,
-    instrument_workflow,
+    instrument_workflow, no_instrument,
 };
 pub use error::{InitError, ShutdownError};
 pub use exporter::otlp;
