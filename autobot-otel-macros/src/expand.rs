@@ -141,12 +141,18 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
     };
     // The outcome rules, each checked by the compiler against the return type
     // (errors point at the rule).
+    // The locals they use are located at the rule, so type errors point there.
+    let at = |name: &str, rule: &Expr| {
+        proc_macro2::Ident::new(name, Span::mixed_site().located_at(rule.span()))
+    };
     let success_rule = success_on_err.map(|rule| {
+        let (v_outcome, v_ret) = (at("outcome", &rule), at("ret", &rule));
         quote_spanned! {rule.span()=>
             let #v_outcome = #private::rules::success_on_err(#v_outcome, &#v_ret, #rule);
         }
     });
     let failure_rule = failure_on_ok.map(|rule| {
+        let (v_outcome, v_ret) = (at("outcome", &rule), at("ret", &rule));
         quote_spanned! {rule.span()=>
             let #v_outcome = {
                 #[allow(unused_imports)]

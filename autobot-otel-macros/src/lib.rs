@@ -25,7 +25,7 @@ fn instrument(name: &str, args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(tokens) => tokens.into(),
         Err(err) => {
             let mut out = err.to_compile_error();
-            out.extend(strip_opt_outs(item2));
+            out.extend(item2);
             out.into()
         }
     }
@@ -33,8 +33,8 @@ fn instrument(name: &str, args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// An `impl` block: every method with a body gets the attribute with the
 /// block's arguments (each method's name as the default label), except those
-/// marked `#[no_instrument]` (the marker is removed) and those with an
-/// instrumentation attribute of their own (it wins).
+/// marked `#[no_instrument]` (the marker stays: it expands to the method
+/// unchanged) and those with an instrumentation attribute of their own (it wins).
 fn instrument_impl(
     name: &str,
     args: Vec<attr::Arg>,
@@ -45,9 +45,11 @@ fn instrument_impl(
         let syn::ImplItem::Fn(method) = item else {
             continue;
         };
-        let before = method.attrs.len();
-        method.attrs.retain(|a| !attr::is_opt_out(a));
-        if method.attrs.len() != before || method.attrs.iter().any(attr::is_instrument) {
+        if method
+            .attrs
+            .iter()
+            .any(|a| attr::is_opt_out(a) || attr::is_instrument(a))
+        {
             continue;
         }
         let func = syn::ItemFn {
@@ -84,22 +86,6 @@ fn instrument_impl(
     match errors {
         Some(e) => Err(e),
         None => Ok(quote::quote!(#block)),
-    }
-}
-
-/// The item with the `#[no_instrument]` markers removed (emitted after an error,
-/// so only the real error shows).
-fn strip_opt_outs(item: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
-    match syn::parse2::<syn::ItemImpl>(item.clone()) {
-        Ok(mut block) => {
-            for item in &mut block.items {
-                if let syn::ImplItem::Fn(method) = item {
-                    method.attrs.retain(|a| !attr::is_opt_out(a));
-                }
-            }
-            quote::quote!(#block)
-        }
-        Err(_) => item,
     }
 }
 

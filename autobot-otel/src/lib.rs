@@ -51,6 +51,7 @@
 //! error that names them. See `docs/architecture.md` for the module map and how a
 //! measurement reaches both outputs.
 
+mod call;
 pub mod diagnostics;
 mod error;
 mod exporter;
@@ -96,6 +97,41 @@ pub use manager::{
     CounterHandle, HistogramHandle, IntoSeconds, MAX_MEASUREMENT, MetricsManager, OptionalSeconds,
 };
 pub use pipeline::{Telemetry, TelemetryBuilder, TelemetryGuard};
+
+/// [`Telemetry::builder`] with `service.version` defaulting to the calling
+/// crate's version (`env!("CARGO_PKG_VERSION")`, read where the macro is
+/// written: in your application's crate). `OTEL_RESOURCE_ATTRIBUTES` with a
+/// `service.version` wins over that default; so does
+/// [`TelemetryBuilder::with_service_version`].
+///
+/// ```
+/// let t = autobot_otel::builder!().without_otlp().build()?;
+/// let version = env!("CARGO_PKG_VERSION");
+/// assert!(t.render_prometheus().contains(&format!(r#"service_version="{version}""#)));
+/// # Ok::<(), autobot_otel::InitError>(())
+/// ```
+#[macro_export]
+macro_rules! builder {
+    () => {
+        $crate::TelemetryBuilder::from_env()
+            .with_default_service_version(::core::env!("CARGO_PKG_VERSION"))
+    };
+}
+
+/// [`init()`](fn@crate::init), with `service.version` defaulting to the calling
+/// crate's version (see [`builder!`]): `autobot_otel::init!()?` in `main`.
+///
+/// ```no_run
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let _guard = autobot_otel::init!()?; // service.version = this crate's version
+/// # Ok(()) }
+/// ```
+#[macro_export]
+macro_rules! init {
+    () => {
+        $crate::builder!().install()
+    };
+}
 
 /// The README's Rust examples, compiled as doctests so they stay correct.
 #[doc = include_str!("../../README.md")]

@@ -20,11 +20,11 @@ use crate::labels::{CostType, TokenType};
 use crate::manager::genai::GenAiCall;
 use crate::manager::{IntoSeconds, MetricsManager};
 
-mod call;
+mod stream;
 
 #[doc(hidden)]
-pub use call::ChunkReport;
-pub use call::{LlmCall, LlmStream};
+pub use stream::ChunkReport;
+pub use stream::{LlmCall, LlmStream};
 
 impl MetricsManager {
     /// Records one LLM request (`request_type`: `completion`, `chat`, `embedding`, ...).
@@ -172,6 +172,55 @@ impl MetricsManager {
             remaining as f64,
             [provider],
         );
+    }
+
+    /// Records a streaming call's time to its first chunk (an extension beyond
+    /// the guide; `#[instrument_llm]` and [`LlmStream`] record it themselves).
+    ///
+    /// Series: `autobot_llm_time_to_first_token_seconds{provider, model}` observes
+    /// `latency`.
+    ///
+    /// ```
+    /// autobot_otel::get_metrics_manager().record_llm_time_to_first_token("openai", "gpt-4o", 0.42);
+    /// ```
+    pub fn record_llm_time_to_first_token(
+        &self,
+        provider: &str,
+        model: &str,
+        latency: impl IntoSeconds,
+    ) {
+        self.observe(
+            MetricId::LlmTimeToFirstTokenSeconds,
+            latency.into_seconds(),
+            [provider, model],
+        );
+    }
+
+    /// One more LLM call in flight (an extension beyond the guide;
+    /// `#[instrument_llm]` and [`LlmCall`] move it themselves, exactly, also
+    /// under cancellation and panics: prefer them).
+    ///
+    /// Series: `autobot_llm_requests_in_flight{provider, model}` += 1.
+    ///
+    /// ```
+    /// let m = autobot_otel::get_metrics_manager();
+    /// m.inc_llm_requests_in_flight("openai", "gpt-4o");
+    /// m.dec_llm_requests_in_flight("openai", "gpt-4o");
+    /// ```
+    pub fn inc_llm_requests_in_flight(&self, provider: &str, model: &str) {
+        self.adjust(MetricId::LlmRequestsInFlight, 1.0, &[provider, model]);
+    }
+
+    /// One fewer LLM call in flight. Not clamped: a negative value shows an
+    /// unmatched decrement.
+    ///
+    /// Series: `autobot_llm_requests_in_flight{provider, model}` -= 1.
+    ///
+    /// ```
+    /// autobot_otel::get_metrics_manager().dec_llm_requests_in_flight("openai", "gpt-4o");
+    /// ```
+    pub fn dec_llm_requests_in_flight(&self, provider: &str, model: &str) {
+        self.adjust(MetricId::LlmRequestsInFlight, -1.0, &[provider, model]);
     }
 
     /// Marks a provider available (1) or not (0).

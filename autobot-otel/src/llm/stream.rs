@@ -10,7 +10,8 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 use tokio::time::Instant;
 
-use crate::__private::{Call, CallOutcome, Recorder, RecorderRef, Response, Server, now, specs};
+use crate::call::{Call, CallOutcome, Recorder, RecorderRef, Response, Server, now};
+use crate::catalog::instrument as specs;
 use crate::global::Origin;
 use crate::instrument::{ErrorType, LlmChunk, LlmUsage};
 use crate::manager::HistogramSeries;
