@@ -8,13 +8,15 @@
 //! | `#[instrument_github]` | `autobot_github_operations_total`, `autobot_github_api_duration_seconds` | `operation` (fn name) |
 //! | `#[instrument_redis]` | `autobot_redis_operations_total`, `autobot_redis_operation_latency_seconds` | `database` (required), `operation` (fn name) |
 //! | `#[instrument_knowledge]` | `autobot_knowledge_search_requests_total`, `autobot_knowledge_search_latency_seconds` | `search_type`, `collection` (required) |
-//! | `#[instrument_llm]` | `autobot_llm_requests_total`, `autobot_llm_request_latency_seconds`, `autobot_llm_errors_total` on failure, tokens and cost via [`LlmUsage`] | `provider`, `model` (required), `request_type` (`chat`) |
+//! | `#[instrument_llm]` | `autobot_llm_requests_total`, `autobot_llm_request_latency_seconds`, `autobot_llm_errors_total` on failure, `autobot_llm_requests_in_flight` while running, tokens and cost via [`LlmUsage`]; for a stream, `autobot_llm_time_to_first_token_seconds` and everything at its end ([`crate::llm::LlmStream`]) | `provider`, `model` (required), `request_type` (`chat`); `server_address`, `server_port` (optional) |
 //!
 //! A label argument is a string literal or any expression over the function's
 //! parameters that implements `Display` (`model = self.model`, `provider =
 //! provider`), evaluated when the call starts. With only literal labels the
 //! attribute set is built once per call site and cached (bound instruments).
-//! `span = false` turns the `tracing` span off (metrics only).
+//! `span = false` turns the `tracing` span off (metrics only). On an `impl` block,
+//! an attribute instruments every method with a body (`#[no_instrument]` opts
+//! one out; a method's own attribute wins).
 //!
 //! **Outcome.** `Ok` (or any value that is not a `Result`) is a success; `Err` is
 //! a failure; a panic is a failure and the panic goes on; a future dropped before
@@ -28,7 +30,10 @@
 //! | Redis | `success` | `error` | `cancelled` |
 //!
 //! (knowledge searches and LLM calls have no `status` label: only the span says
-//! it). **`error_type`** (the label of `autobot_llm_errors_total` and the span's
+//! it). Two arguments change what counts, checked at compile time against the
+//! return type: `success_on_err = |e: &E| -> bool` (an `Err` that is no failure,
+//! e.g. a 404 on a lookup) and `failure_on_ok = |v: &T| -> Option<error_type>` (an
+//! `Ok` value, or a plain value, that is one, e.g. a response with status 500). **`error_type`** (the label of `autobot_llm_errors_total` and the span's
 //! `error.type`) is, for an `Err`: [`ErrorType::error_type`] when the error type
 //! implements it (this crate implements it for `std::io::Error`: the error's
 //! [`std::io::ErrorKind`] in snake case, e.g. `timed_out`, `connection_refused`);

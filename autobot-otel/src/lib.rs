@@ -3,7 +3,9 @@
 //! The AutoBot metrics of the Prometheus usage guide, built on OpenTelemetry: all
 //! 56 `autobot_*` metrics with their exact names and label sets, a typed recording
 //! API, a Prometheus endpoint pulled over HTTP and an OTLP push to a collector,
-//! configured by the standard `OTEL_*` variables.
+//! configured by the standard `OTEL_*` variables. Beyond the guide: streaming LLM
+//! calls timed over their whole life ([`llm`]), and the OpenTelemetry GenAI
+//! conventions' metrics alongside ([`TelemetryBuilder::with_genai_metrics`]).
 //!
 //! ```
 //! use autobot_otel::labels::{Outcome, Priority, TokenType};
@@ -30,6 +32,8 @@
 //!   (`workflow`, `github`, `task`, `performance`, `knowledge`, `llm`,
 //!   `websocket`, `redis`); [`labels`]: the enums of fixed label values.
 //! - [`instrument`]: the attributes (`#[instrument_workflow]`, ...) and their traits.
+//! - [`llm`]: LLM calls and streams timed by hand ([`llm::LlmCall`]) and the
+//!   stream wrapper the attributes share ([`llm::LlmStream`]).
 //! - [`pipeline`]: [`Telemetry`], its builder and guard; [`scope`]: pipelines
 //!   for tests; [`otlp`]: push settings; `prometheus`: the text reader.
 //! - `http`: the endpoints; [`health`]: the health report; [`self_metrics`] and
