@@ -1,6 +1,6 @@
 //! Runtime of the instrumentation attributes. Not public API: only the code that
 //! `autobot-otel-macros` generates calls it, by its full path. The call itself
-//! is [`crate::call`]; here are what the expansions name: the re-exports, the
+//! is `crate::call`; here are what the expansions name: the re-exports, the
 //! outcome rules, the stream hand-over and the compile-time probes of the return
 //! type.
 

@@ -34,7 +34,7 @@ pub enum InitError {
     /// The export runtime (a thread) could not be started.
     #[error("cannot start the export runtime")]
     Runtime(#[source] std::io::Error),
-    /// The global pipeline exists already: [`crate::init`] was called twice, or
+    /// The global pipeline exists already: [`crate::init()`] was called twice, or
     /// a recording call ran before it and created the default pipeline.
     #[error(
         "autobot-otel is already initialised, by {created_by}: call autobot_otel::init() \

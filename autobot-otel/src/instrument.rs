@@ -55,7 +55,7 @@
 //! **Which pipeline.** A call records into the pipeline current when it starts:
 //! the one of an enclosing [`Telemetry::in_scope`](crate::Telemetry::in_scope) or
 //! [`Telemetry::scope`](crate::Telemetry::scope) (tests), else the global one
-//! ([`crate::init`], or the default pipeline created on first use).
+//! ([`crate::init()`], or the default pipeline created on first use).
 //!
 //! ```
 //! use autobot_otel::instrument::{ErrorType, LlmUsage};

@@ -21,7 +21,7 @@
 //! assert!(scrape.contains(r#"autobot_llm_tokens_total{model="gpt-4",provider="openai",token_type="output"} 350"#));
 //! ```
 //!
-//! In a service, call [`init`] once at start-up (it reads `OTEL_EXPORTER_OTLP_ENDPOINT`
+//! In a service, call [`init()`] once at start-up (it reads `OTEL_EXPORTER_OTLP_ENDPOINT`
 //! and friends and returns a guard that flushes on drop), and serve the endpoints
 //! with [`http::router`] or [`http::MetricsServer`].
 //!
@@ -48,7 +48,7 @@
 //! | `http-server` | the two endpoints (`http::router`, `http::MetricsServer`) | yes |
 //! | `tls` | HTTPS for the standalone server (rustls) | no |
 //! | `otlp-grpc`, `otlp-http` | OTLP push over gRPC / HTTP-protobuf | yes |
-//! | `subscriber` | the `tracing` subscriber [`init`] installs (logs to stderr) | yes |
+//! | `subscriber` | the `tracing` subscriber [`init()`] installs (logs to stderr) | yes |
 //! | `testing` | `testing::Scrape`, `testing::ManualClock` | no |
 //!
 //! A build without the OTLP features refuses a configured OTLP endpoint with an

@@ -670,7 +670,7 @@ impl Telemetry {
 
     /// A `tracing` layer that exports spans through this pipeline's tracer
     /// provider, or `None` when spans are not exported. Add it to your own
-    /// subscriber when you do not let [`crate::init`] install one (features
+    /// subscriber when you do not let [`crate::init()`] install one (features
     /// `otlp-grpc`, `otlp-http`).
     #[cfg(feature = "otlp")]
     pub fn tracing_layer<S>(&self) -> Option<impl tracing_subscriber::Layer<S> + use<S>>

@@ -383,7 +383,11 @@ async fn impl_blocks_with_async_trait_in_either_order() {
     let task = |task: &str, agent: &str, status: &str| {
         support::maybe_value(
             "autobot_tasks_executed_total",
-            &[("task_type", task), ("agent_type", agent), ("status", status)],
+            &[
+                ("task_type", task),
+                ("agent_type", agent),
+                ("status", status),
+            ],
         )
     };
     assert_eq!(task("act", "impl_outer", "success"), Some(1.0));

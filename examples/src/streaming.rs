@@ -191,7 +191,7 @@ pub async fn stream_calls(period: Duration, stop: impl std::future::Future<Outpu
             _ = &mut stop => return,
             _ = interval.tick() => {
                 n += 1;
-                let model = if n % 3 == 0 { "gpt-4o-mini" } else { "gpt-4o" };
+                let model = if n.is_multiple_of(3) { "gpt-4o-mini" } else { "gpt-4o" };
                 let mut provider = FakeProvider::new(
                     model,
                     Duration::from_millis(150 + (n * 37) % 400),

@@ -305,7 +305,7 @@ impl std::fmt::Debug for LlmCall {
 impl LlmCall {
     /// Starts a call of `model` at `provider` (`operation`: the `request_type`
     /// label and `gen_ai.operation.name`, e.g. `chat`). If no pipeline exists
-    /// yet, this creates the default one (see [`crate::init`]), naming this call.
+    /// yet, this creates the default one (see [`crate::init()`]), naming this call.
     #[track_caller]
     pub fn start(provider: &str, model: &str, operation: &str) -> LlmCall {
         let origin = Origin::Call("autobot_otel::llm::LlmCall::start", Location::caller());
