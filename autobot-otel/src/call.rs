@@ -307,10 +307,13 @@ impl Recorder {
         if let (Some(errors), Some(error_type)) = (spec.errors, error_type) {
             m.count_values(errors, 1, &self.values_for(errors, None, Some(error_type)));
         }
-        let genai = m.genai().filter(|_| spec.genai);
-        let call = self.genai_call(server, response.model);
-        if let Some(genai) = genai {
-            genai.operation(m.diagnostics(), &call, seconds, error_type);
+        // The GenAI view of the same call, when the pipeline records it.
+        let genai = m
+            .genai()
+            .filter(|_| spec.genai)
+            .map(|genai| (genai, self.genai_call(server, response.model)));
+        if let Some((genai, call)) = &genai {
+            genai.operation(m.diagnostics(), call, seconds, error_type);
         }
         if let Some(usage) = response.usage {
             let (provider, model) = (self.arg("provider"), self.arg("model"));
@@ -319,8 +322,8 @@ impl Recorder {
             if let Some(cost) = usage.cost_dollars() {
                 m.record_llm_cost(provider, model, cost);
             }
-            if let Some(genai) = genai {
-                genai.tokens(m.diagnostics(), &call, input, output);
+            if let Some((genai, call)) = &genai {
+                genai.tokens(m.diagnostics(), call, input, output);
             }
         }
     }
