@@ -112,14 +112,22 @@ pub struct InstrumentSpec {
     pub counter: MetricId,
     /// Histogram observing the call's duration in seconds.
     pub histogram: MetricId,
-    /// Gauge held one higher while a call runs.
+    /// Gauge held one higher while a call runs (for a streaming call: until its
+    /// stream ends).
     pub active: Option<MetricId>,
+    /// Histogram observing a streaming call's time to its first chunk, in seconds.
+    pub first_chunk: Option<MetricId>,
     /// Counter of failures by `error_type` (LLM calls).
     pub errors: Option<MetricId>,
     /// `status` label values, if the counter has a `status` label.
     pub status: Option<StatusValues>,
     /// The kind of the span the attribute opens.
     pub span_kind: SpanKind,
+    /// Whether calls are LLM calls in the OpenTelemetry GenAI conventions' sense:
+    /// they take the `server_address` and `server_port` arguments, may return a
+    /// stream of chunks, and feed the GenAI metrics ([`crate::genai`]) when those
+    /// are on.
+    pub genai: bool,
     /// The label arguments, in order.
     pub args: &'static [LabelArg],
 }
@@ -150,9 +158,11 @@ instruments! {
         counter: MetricId::WorkflowExecutionsTotal,
         histogram: MetricId::WorkflowDurationSeconds,
         active: Some(MetricId::ActiveWorkflows),
+        first_chunk: None,
         errors: None,
         status: Some(OUTCOME),
         span_kind: SpanKind::Internal,
+        genai: false,
         args: &[arg("workflow_type", ArgDefault::FnName)],
     };
     /// `#[instrument_task]`.
@@ -161,9 +171,11 @@ instruments! {
         counter: MetricId::TasksExecutedTotal,
         histogram: MetricId::TaskDurationSeconds,
         active: Some(MetricId::ActiveTasks),
+        first_chunk: None,
         errors: None,
         status: Some(OUTCOME),
         span_kind: SpanKind::Internal,
+        genai: false,
         args: &[
             arg("task_type", ArgDefault::FnName),
             arg("agent_type", ArgDefault::Required),
@@ -175,9 +187,11 @@ instruments! {
         counter: MetricId::GithubOperationsTotal,
         histogram: MetricId::GithubApiDurationSeconds,
         active: None,
+        first_chunk: None,
         errors: None,
         status: Some(OUTCOME),
         span_kind: SpanKind::Client,
+        genai: false,
         args: &[arg("operation", ArgDefault::FnName)],
     };
     /// `#[instrument_redis]`.
@@ -186,9 +200,11 @@ instruments! {
         counter: MetricId::RedisOperationsTotal,
         histogram: MetricId::RedisOperationLatencySeconds,
         active: None,
+        first_chunk: None,
         errors: None,
         status: Some(REDIS_STATUS),
         span_kind: SpanKind::Client,
+        genai: false,
         args: &[
             arg("database", ArgDefault::Required),
             arg("operation", ArgDefault::FnName),
@@ -200,9 +216,11 @@ instruments! {
         counter: MetricId::KnowledgeSearchRequestsTotal,
         histogram: MetricId::KnowledgeSearchLatencySeconds,
         active: None,
+        first_chunk: None,
         errors: None,
         status: None,
         span_kind: SpanKind::Internal,
+        genai: false,
         args: &[
             arg("search_type", ArgDefault::Required),
             arg("collection", ArgDefault::Required),
@@ -213,10 +231,12 @@ instruments! {
         attribute: "instrument_llm",
         counter: MetricId::LlmRequestsTotal,
         histogram: MetricId::LlmRequestLatencySeconds,
-        active: None,
+        active: Some(MetricId::LlmRequestsInFlight),
+        first_chunk: Some(MetricId::LlmTimeToFirstTokenSeconds),
         errors: Some(MetricId::LlmErrorsTotal),
         status: None,
         span_kind: SpanKind::Client,
+        genai: true,
         args: &[
             LabelArg {
                 span_field: "gen_ai.provider.name",
@@ -232,6 +252,61 @@ instruments! {
             },
         ],
     };
+}
+
+/// Span fields of the attributes beyond their labels: one name each, used by the
+/// expansions (which declare them), the runtime (which records them) and
+/// `autobot_otel::llm::LlmCall` (a test checks it declares the same).
+pub mod span_fields {
+    /// The call's outcome: the counter's `status` values.
+    pub const STATUS: &str = "autobot.status";
+    /// The error type of a failure.
+    pub const ERROR_TYPE: &str = "error.type";
+    /// `ERROR` on failure (read by `tracing-opentelemetry`).
+    pub const STATUS_CODE: &str = "otel.status_code";
+    /// Input tokens of an LLM call.
+    pub const INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
+    /// Output tokens of an LLM call.
+    pub const OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
+    /// Input tokens read from the provider's cache.
+    pub const CACHE_READ_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
+    /// Input tokens written to the provider's cache.
+    pub const CACHE_CREATION_TOKENS: &str = "gen_ai.usage.cache_creation.input_tokens";
+    /// Output tokens spent on reasoning.
+    pub const REASONING_TOKENS: &str = "gen_ai.usage.reasoning.output_tokens";
+    /// The model that answered.
+    pub const RESPONSE_MODEL: &str = "gen_ai.response.model";
+    /// Seconds from the start of a streaming call to its first chunk.
+    pub const TIME_TO_FIRST_CHUNK: &str = "gen_ai.response.time_to_first_chunk";
+    /// The provider's host.
+    pub const SERVER_ADDRESS: &str = "server.address";
+    /// The provider's port.
+    pub const SERVER_PORT: &str = "server.port";
+    /// Why the model stopped (a string array, set on the OpenTelemetry span
+    /// directly: not a `tracing` field).
+    pub const FINISH_REASONS: &str = "gen_ai.response.finish_reasons";
+
+    /// The fields every span of an attribute declares empty, recorded at the end.
+    pub const OUTCOME: &[&str] = &[STATUS, ERROR_TYPE, STATUS_CODE];
+
+    /// The fields an LLM call's span declares empty besides [`OUTCOME`].
+    ///
+    /// ```
+    /// use autobot_otel_catalog::instrument::span_fields;
+    /// assert!(span_fields::GENAI.contains(&span_fields::RESPONSE_MODEL));
+    /// assert!(!span_fields::GENAI.contains(&span_fields::FINISH_REASONS));
+    /// ```
+    pub const GENAI: &[&str] = &[
+        INPUT_TOKENS,
+        OUTPUT_TOKENS,
+        CACHE_READ_TOKENS,
+        CACHE_CREATION_TOKENS,
+        REASONING_TOKENS,
+        RESPONSE_MODEL,
+        TIME_TO_FIRST_CHUNK,
+        SERVER_ADDRESS,
+        SERVER_PORT,
+    ];
 }
 
 /// The spec of an attribute by name.
@@ -292,6 +367,7 @@ impl InstrumentSpec {
             Some(self.counter),
             Some(self.histogram),
             self.active,
+            self.first_chunk,
             self.errors,
         ]
         .into_iter()
@@ -368,6 +444,10 @@ mod tests {
     fn durations_are_histograms_in_seconds() {
         for spec in INSTRUMENTS {
             assert_eq!(spec.histogram.def().unit, "s", "{}", spec.attribute);
+            if let Some(first_chunk) = spec.first_chunk {
+                assert_eq!(first_chunk.def().unit, "s", "{}", spec.attribute);
+                assert_eq!(first_chunk.def().kind, crate::Kind::Histogram);
+            }
             assert!(spec.counter.def().kind.is_counter());
         }
     }

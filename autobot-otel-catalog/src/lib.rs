@@ -1,5 +1,7 @@
-//! The metric catalog: the one table that defines all 56 `autobot_*` metrics, and
-//! the table of the instrumentation attributes built on them ([`instrument`]).
+//! The metric catalog: the one table that defines every `autobot_*` metric (the 56
+//! of the usage guide and the [extensions](Source::Extension) beyond it), the
+//! table of the instrumentation attributes built on them ([`instrument`]), and the
+//! OpenTelemetry GenAI metrics they can emit alongside ([`genai`]).
 //!
 //! Re-exported by `autobot-otel` as `autobot_otel::catalog`; the proc macros of
 //! `autobot-otel-macros` read it too, so label names are checked at compile time
@@ -23,8 +25,10 @@
 //! assert_eq!(def.kind, Kind::Counter);
 //! assert_eq!(def.labels, ["workflow_type", "status"]);
 //! assert_eq!(def.otel_name(), "autobot_workflow_executions");
-//! assert_eq!(catalog::CATALOG.len(), 56);
-//! assert_eq!(catalog::in_category(Category::Llm).count(), 7);
+//! assert_eq!(catalog::CATALOG.len(), 58);
+//! assert_eq!(catalog::guide().count(), catalog::GUIDE_METRICS);
+//! assert_eq!(catalog::GUIDE_METRICS, 56);
+//! assert_eq!(catalog::in_category(Category::Llm).count(), 9);
 //! ```
 
 use std::fmt;
@@ -33,6 +37,7 @@ use std::fmt;
 /// the self-metrics and the attributes' spans).
 pub const SCOPE_NAME: &str = "autobot-otel";
 
+pub mod genai;
 pub mod instrument;
 pub mod labels;
 pub mod self_metrics;
@@ -88,6 +93,39 @@ impl fmt::Display for Kind {
         f.write_str(self.as_str())
     }
 }
+
+/// Where a metric's name and labels come from.
+///
+/// ```
+/// use autobot_otel_catalog::{MetricId, Source};
+/// assert_eq!(MetricId::LlmTokensTotal.def().source, Source::Guide);
+/// assert_eq!(MetricId::LlmRequestsInFlight.def().source, Source::Extension);
+/// assert_eq!(Source::Extension.as_str(), "extension");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// One of the 56 metrics of the usage guide (`docs/prometheus-metrics-guide.md`):
+    /// its name, labels and category are the guide's, checked against it by a test.
+    Guide,
+    /// Beyond the guide: a metric AutoBot's own implementation records, named as
+    /// it names it (streaming LLM calls: time to first token, requests in flight).
+    /// Additive: it never changes a guide metric, and it has no series until
+    /// something records it.
+    Extension,
+}
+
+impl Source {
+    /// `guide` or `extension` (the metric reference's column).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Source::Guide => "guide",
+            Source::Extension => "extension",
+        }
+    }
+}
+
+/// How many metrics the usage guide defines ([`Source::Guide`]).
+pub const GUIDE_METRICS: usize = 56;
 
 /// The eight metric categories of the usage guide, in the guide's numbering.
 ///
@@ -199,6 +237,8 @@ pub struct MetricDef {
     pub help: &'static str,
     /// The guide category the metric belongs to.
     pub category: Category,
+    /// Whether the usage guide defines the metric or it is an extension.
+    pub source: Source,
     /// Explicit histogram bucket upper bounds (empty for non-histograms).
     pub buckets: &'static [f64],
     /// The series limit: at most this many label sets are kept; further label sets
@@ -309,6 +349,16 @@ macro_rules! vocabulary {
     };
 }
 
+/// The source of an entry: [`Source::Guide`] unless the entry says otherwise.
+macro_rules! source {
+    () => {
+        Source::Guide
+    };
+    ($source:ident) => {
+        Source::$source
+    };
+}
+
 macro_rules! catalog {
     ($(
         $id:ident {
@@ -319,7 +369,8 @@ macro_rules! catalog {
             help: $help:literal,
             category: $cat:ident,
             buckets: [$($b:expr),* $(,)?],
-            max_series: $max:literal $(,)?
+            max_series: $max:literal
+            $(, source: $source:ident)? $(,)?
         }
     ),* $(,)?) => {
         /// Typed identifier of every catalog metric; `id.def()` gives its definition.
@@ -337,7 +388,8 @@ macro_rules! catalog {
             )*
         }
 
-        /// The catalog: every documented metric, in the guide's order.
+        /// The catalog: every documented metric, in the guide's order, each
+        /// category's [extensions](Source::Extension) after its guide metrics.
         pub static CATALOG: &[MetricDef] = &[
             $(
                 MetricDef {
@@ -349,6 +401,7 @@ macro_rules! catalog {
                     vocabularies: &[$(vocabulary!($($vocab)?)),*],
                     help: $help,
                     category: Category::$cat,
+                    source: source!($($source)?),
                     buckets: &[$($b as f64),*],
                     max_series: $max,
                 },
@@ -378,6 +431,17 @@ impl MetricId {
     pub fn from_name(name: &str) -> Option<MetricId> {
         CATALOG.iter().find(|d| d.name == name).map(|d| d.id)
     }
+}
+
+/// The 56 metrics of the usage guide, in its order (no extensions).
+///
+/// ```
+/// use autobot_otel_catalog::{guide, Source};
+/// assert_eq!(guide().count(), 56);
+/// assert!(guide().all(|d| d.source == Source::Guide));
+/// ```
+pub fn guide() -> impl Iterator<Item = &'static MetricDef> {
+    CATALOG.iter().filter(|d| d.source == Source::Guide)
 }
 
 /// The catalog entries of one category, in order.
@@ -622,6 +686,20 @@ catalog! {
         labels: ["provider"],
         help: "LLM provider status (1=available, 0=unavailable)", category: Llm, buckets: [], max_series: 20,
     },
+    // Extensions: named as AutoBot's own implementation names them.
+    LlmTimeToFirstTokenSeconds {
+        name: "autobot_llm_time_to_first_token_seconds", kind: Histogram, unit: "s",
+        labels: ["provider", "model"],
+        help: "Time from the start of a streaming LLM call to its first chunk", category: Llm,
+        buckets: [0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10, 30, 60], max_series: 100,
+        source: Extension,
+    },
+    LlmRequestsInFlight {
+        name: "autobot_llm_requests_in_flight", kind: Gauge, unit: "{request}",
+        labels: ["provider", "model"],
+        help: "LLM calls in flight (a streaming call until its stream ends)", category: Llm,
+        buckets: [], max_series: 100, source: Extension,
+    },
 
     // ---- 7. WebSocket --------------------------------------------------------------
     WebsocketConnectionsActive {
@@ -723,7 +801,8 @@ mod tests {
         let mut names: Vec<_> = CATALOG.iter().map(|d| d.name).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), 56);
+        assert_eq!(names.len(), CATALOG.len());
+        assert_eq!(guide().count(), GUIDE_METRICS);
         for def in CATALOG {
             assert!(def.name.starts_with("autobot_"));
             assert!(
@@ -788,6 +867,29 @@ mod tests {
             .iter()
             .map(|c| in_category(*c).count())
             .collect();
-        assert_eq!(counts, [5, 6, 5, 10, 8, 7, 7, 8]);
+        assert_eq!(counts, [5, 6, 5, 10, 8, 9, 7, 8]);
+        let guide: Vec<usize> = Category::ALL
+            .iter()
+            .map(|c| {
+                in_category(*c)
+                    .filter(|d| d.source == Source::Guide)
+                    .count()
+            })
+            .collect();
+        assert_eq!(guide, [5, 6, 5, 10, 8, 7, 7, 8]);
+    }
+
+    #[test]
+    fn extensions_follow_the_guide_metrics_of_their_category() {
+        for cat in Category::ALL {
+            let sources: Vec<Source> = in_category(cat).map(|d| d.source).collect();
+            let first_extension = sources.iter().position(|s| *s == Source::Extension);
+            if let Some(i) = first_extension {
+                assert!(
+                    sources[i..].iter().all(|s| *s == Source::Extension),
+                    "{cat:?}"
+                );
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! The self-metrics: the pipeline's own `autobot_otel_*` families (drops, series
 //! limits, callback failures, exports, name conflicts), defined once here like
-//! the 56 catalog metrics. `autobot-otel` registers them from this table, its
+//! the catalog metrics. `autobot-otel` registers them from this table, its
 //! docs and the README list them from it.
 //!
 //! ```

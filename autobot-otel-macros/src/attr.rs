@@ -3,9 +3,10 @@
 use proc_macro2::TokenStream;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
-use syn::{Expr, Ident, ItemFn, Token};
+use syn::{Expr, Ident, ItemFn, ItemImpl, Token};
 
 /// One `key = value` argument.
+#[derive(Clone)]
 pub(crate) struct Arg {
     pub(crate) key: Ident,
     pub(crate) value: Expr,
@@ -26,22 +27,54 @@ impl Parse for Arg {
     }
 }
 
-/// The parsed attribute and function.
-pub(crate) struct Parsed {
-    pub(crate) args: Vec<Arg>,
-    pub(crate) func: ItemFn,
+/// What the attribute is on.
+pub(crate) enum Target {
+    /// A function with a body.
+    Fn(ItemFn),
+    /// An `impl` block: every method with a body is instrumented.
+    Impl(ItemImpl),
 }
 
-/// Parses the arguments and the item; the item must be a function with a body.
+/// The parsed attribute and item.
+pub(crate) struct Parsed {
+    pub(crate) args: Vec<Arg>,
+    pub(crate) target: Target,
+}
+
+/// Parses the arguments and the item: a function with a body, or an `impl` block.
 pub(crate) fn parse(args: TokenStream, item: TokenStream) -> syn::Result<Parsed> {
     let args = syn::parse::Parser::parse2(Punctuated::<Arg, Token![,]>::parse_terminated, args)?
         .into_iter()
         .collect();
-    let func = match syn::parse2::<ItemFn>(item.clone()) {
-        Ok(func) => func,
-        Err(_) => return Err(not_a_function(item)),
+    let target = match syn::parse2::<ItemFn>(item.clone()) {
+        Ok(func) => Target::Fn(func),
+        Err(_) => match syn::parse2::<ItemImpl>(item.clone()) {
+            Ok(block) => Target::Impl(block),
+            Err(_) => return Err(not_a_function(item)),
+        },
     };
-    Ok(Parsed { args, func })
+    Ok(Parsed { args, target })
+}
+
+/// The per-method opt-out inside an instrumented `impl` block.
+pub(crate) const OPT_OUT: &str = "no_instrument";
+
+/// Whether `attr` is `#[no_instrument]` (any path ending so).
+pub(crate) fn is_opt_out(attr: &syn::Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == OPT_OUT)
+}
+
+/// Whether `attr` is one of the instrumentation attributes (`#[instrument_llm]`,
+/// `#[autobot_otel::instrument_task(..)]`, ...), which on a method wins over the
+/// `impl` block's.
+pub(crate) fn is_instrument(attr: &syn::Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|s| autobot_otel_catalog::instrument::spec(&s.ident.to_string()).is_some())
 }
 
 fn not_a_function(item: TokenStream) -> syn::Error {
@@ -59,7 +92,7 @@ fn not_a_function(item: TokenStream) -> syn::Error {
     };
     syn::Error::new_spanned(
         target,
-        "instrumentation attributes can only be applied to functions",
+        "instrumentation attributes can only be applied to functions and `impl` blocks",
     )
 }
 

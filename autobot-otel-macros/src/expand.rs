@@ -4,17 +4,25 @@
 //! `return` and `?` keep their meaning; its result decides the outcome. A guard
 //! created before the body records exactly once: from the result when the body
 //! completes, as a failure when it panics, and as cancelled when a future is
-//! dropped before it completes. Generated locals have mixed-site hygiene and every
-//! path is absolute, so user code can neither see nor shadow them; lint
-//! allowances sit on the generated statements that need them, never on the
-//! user's function.
+//! dropped before it completes. A function of an LLM attribute that returns a
+//! stream (`impl Stream<..>`, or `Result<impl Stream<..>, E>`) hands the guard
+//! to the stream, which records when the stream ends. Generated locals have
+//! mixed-site hygiene and every path is absolute, so user code can neither see
+//! nor shadow them; lint allowances sit on the generated statements that need
+//! them, never on the user's function.
 
+use autobot_otel_catalog::instrument::span_fields;
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Block, Expr, ExprCall, LitStr, Stmt};
 
-use crate::valid::{LabelValue, Plan};
+use crate::valid::{LabelValue, Plan, Shape, impl_bound_args};
+
+/// A span field name (`gen_ai.usage.input_tokens`) as tokens.
+fn field(name: &str) -> TokenStream {
+    name.parse().unwrap_or_else(|_| quote!(field))
+}
 
 /// Writes the instrumented function.
 pub(crate) fn expand(plan: Plan) -> TokenStream {
@@ -23,6 +31,11 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
         mut func,
         labels,
         span,
+        shape,
+        server_address,
+        server_port,
+        success_on_err,
+        failure_on_ok,
     } = plan;
     let private = quote!(::autobot_otel::__private);
     // The attribute's spec, by name: a macro crate that does not match the facade
@@ -34,7 +47,7 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
     let local = |name: &str| proc_macro2::Ident::new(name, Span::mixed_site());
     let (v_call, v_entered, v_future) = (local("call"), local("entered"), local("future"));
     let (v_outcome, v_recorder, v_ret) = (local("outcome"), local("recorder"), local("ret"));
-    let v_span = local("span");
+    let (v_span, v_chunk, v_error) = (local("span"), local("chunk"), local("error"));
     let fn_name = func.sig.ident.to_string();
     let block_span = func.block.span();
     let origin_prefix = format!("#[{}] ", spec.attribute);
@@ -68,13 +81,14 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
     let span_expr = if span {
         let name = LitStr::new(&fn_name, Span::call_site());
         let fields = spec.args.iter().enumerate().map(|(i, arg)| {
-            let field: TokenStream = arg.span_field.parse().unwrap_or_else(|_| quote!(label));
+            let field = field(arg.span_field);
             quote!(#field = #v_recorder.label(#i))
         });
         let kind = spec.span_kind.as_str();
-        let usage = spec.errors.map(|_| {
-            quote!(gen_ai.usage.input_tokens = #private::tracing::field::Empty,
-                   gen_ai.usage.output_tokens = #private::tracing::field::Empty,)
+        let genai = if spec.genai { span_fields::GENAI } else { &[] };
+        let empty = span_fields::OUTCOME.iter().chain(genai).map(|name| {
+            let field = field(name);
+            quote!(#field = #private::tracing::field::Empty)
         });
         quote! {
             #private::tracing::info_span!(
@@ -82,15 +96,32 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
                 #name,
                 #(#fields,)*
                 otel.kind = #kind,
-                autobot.status = #private::tracing::field::Empty,
-                error.type = #private::tracing::field::Empty,
-                otel.status_code = #private::tracing::field::Empty,
-                #usage
+                #(#empty,)*
             )
         }
     } else {
         quote!(#private::tracing::Span::none())
     };
+
+    // The provider's address (LLM calls), evaluated when the call starts.
+    let server = (server_address.is_some() || server_port.is_some()).then(|| {
+        let address = match &server_address {
+            Some(LabelValue::Const(v)) => {
+                quote!(::core::option::Option::Some(::std::borrow::Cow::Borrowed(#v)))
+            }
+            Some(LabelValue::Expr(e)) => quote_spanned! {e.span()=>
+                ::core::option::Option::Some(::std::borrow::Cow::Owned(
+                    ::std::string::ToString::to_string(&(#e)),
+                ))
+            },
+            None => quote!(::core::option::Option::None),
+        };
+        let port = match &server_port {
+            Some(e) => quote_spanned!(e.span()=> ::core::option::Option::Some(#e)),
+            None => quote!(::core::option::Option::None),
+        };
+        quote!(.with_server(#private::Server::new(#address, #port)))
+    });
 
     let usage_probe = if spec.errors.is_some() {
         quote! {{
@@ -101,23 +132,89 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
     } else {
         quote!(::core::option::Option::None)
     };
-    let finish = quote! {
+    let outcome_probe = quote! {
         let #v_outcome = {
             #[allow(unused_imports)]
             use #private::probe::{ErrWithType as _, ErrWithoutType as _, NotAResult as _};
             (&&&#private::probe::Wrap(&#v_ret)).__autobot_outcome()
         };
-        #v_call.finish(#v_outcome, #usage_probe);
+    };
+    // The outcome rules, each checked by the compiler against the return type
+    // (errors point at the rule).
+    // The locals they use are located at the rule, so type errors point there.
+    let at = |name: &str, rule: &Expr| {
+        proc_macro2::Ident::new(name, Span::mixed_site().located_at(rule.span()))
+    };
+    let success_rule = success_on_err.map(|rule| {
+        let (v_outcome, v_ret) = (at("outcome", &rule), at("ret", &rule));
+        quote_spanned! {rule.span()=>
+            let #v_outcome = #private::rules::success_on_err(#v_outcome, &#v_ret, #rule);
+        }
+    });
+    let failure_rule = failure_on_ok.map(|rule| {
+        let (v_outcome, v_ret) = (at("outcome", &rule), at("ret", &rule));
+        quote_spanned! {rule.span()=>
+            let #v_outcome = {
+                #[allow(unused_imports)]
+                use #private::probe::{OkOfResult as _, OkOfValue as _};
+                #private::rules::failure_on_ok(
+                    #v_outcome,
+                    (&&#private::probe::Wrap(&#v_ret)).__autobot_ok_value(),
+                    #rule,
+                )
+            };
+        }
+    });
+    // What ends the body: record and return the value, or hand the call to the
+    // returned stream.
+    let probes = |chunk_of: TokenStream, error_of: TokenStream| {
+        quote! {
+            let #v_chunk = {
+                #[allow(unused_imports)]
+                use #private::probe::{ChunkReports as _, ChunkSilent as _};
+                (&&#private::probe::#chunk_of(&#v_ret)).__autobot_chunk()
+            };
+            let #v_error = {
+                #[allow(unused_imports)]
+                use #private::probe::{ItemErrWithType as _, ItemErrWithoutType as _};
+                (&&#private::probe::#error_of(&#v_ret)).__autobot_item_error()
+            };
+        }
+    };
+    let finish = match shape {
+        Shape::Value => quote! {
+            #outcome_probe
+            #success_rule
+            #failure_rule
+            #v_call.finish(#v_outcome, #usage_probe);
+            #v_ret
+        },
+        Shape::Stream => {
+            let probes = probes(quote!(chunk_of), quote!(error_of));
+            quote! {
+                #probes
+                #private::stream(#v_call, #v_ret, #v_chunk, #v_error)
+            }
+        }
+        Shape::StreamInResult => {
+            let probes = probes(quote!(chunk_of_ok), quote!(error_of_ok));
+            quote! {
+                #outcome_probe
+                #probes
+                #private::stream_result(#v_call, #v_ret, #v_outcome, #v_chunk, #v_error)
+            }
+        }
     };
     // Fixing the result's type before the probes lets them see through `Result`
     // (otherwise its error type may still be an inference variable there).
     let ret_ty = return_type(&func.sig);
     // Without a span (`span = false`) there is nothing to enter or instrument.
     let enter = span.then(|| quote!(let #v_entered = #v_call.span().enter();));
+    let mutability = (shape == Shape::Value).then(|| quote!(mut));
     let start = quote! {
         #recorder
         let #v_span = #span_expr;
-        let mut #v_call = #private::Call::start(#v_recorder, #v_span);
+        let #mutability #v_call = #private::Call::start(#v_recorder, #v_span) #server;
     };
     if func.sig.asyncness.is_some() {
         let block = &func.block;
@@ -130,7 +227,6 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
             #start
             let #v_ret #ret_ty = #future.await;
             #finish
-            #v_ret
         }};
         *func.block = body;
     } else if let Some(output) = impl_future_output(&func.sig) {
@@ -138,7 +234,7 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
         // builds the future (it runs now, as written); the call is the future's
         // life: timed from its first poll to its completion, like an `async fn`.
         let block = &func.block;
-        let ret_ty = (!mentions_impl(quote!(#output))).then(|| quote!(: #output));
+        let ret_ty = type_annotation(output);
         let future = if span {
             quote!(#private::Instrument::instrument(#v_future, ::core::clone::Clone::clone(#v_call.span())))
         } else {
@@ -150,10 +246,9 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
             let #v_future = (move || #block)();
             async move {
                 let #v_span = #span_expr;
-                let mut #v_call = #private::Call::start(#v_recorder, #v_span);
+                let #mutability #v_call = #private::Call::start(#v_recorder, #v_span) #server;
                 let #v_ret #ret_ty = #future.await;
                 #finish
-                #v_ret
             }
         }};
         *func.block = body;
@@ -169,7 +264,6 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
             )
             .await;
             #finish
-            #v_ret
         }};
     } else {
         let block = &func.block;
@@ -181,21 +275,64 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
                 (move || #block)()
             };
             #finish
-            #v_ret
         }};
         *func.block = body;
     }
     quote!(#func)
 }
 
-/// `: Type` for the result binding, unless the return type is `impl Trait`
-/// (which a binding cannot name; its concrete type is known from the body).
+/// `: Type` for the result binding, with every `impl Trait` in it replaced by
+/// `_` (a binding cannot name it; its concrete type is known from the body).
 fn return_type(sig: &syn::Signature) -> Option<TokenStream> {
     match &sig.output {
         syn::ReturnType::Default => Some(quote!(: ())),
-        syn::ReturnType::Type(_, ty) if !mentions_impl(quote!(#ty)) => Some(quote!(: #ty)),
-        syn::ReturnType::Type(..) => None,
+        syn::ReturnType::Type(_, ty) => type_annotation(ty),
     }
+}
+
+/// `: ty` with `impl Trait` replaced by `_`; nothing for a bare `impl Trait`.
+fn type_annotation(ty: &syn::Type) -> Option<TokenStream> {
+    if matches!(ty, syn::Type::ImplTrait(_)) {
+        return None;
+    }
+    let ty = infer_impl(quote!(#ty));
+    Some(quote!(: #ty))
+}
+
+/// `tokens` with every `impl Bounds` type replaced by `_`: the bounds run to the
+/// next `,` or `>` at their nesting level.
+fn infer_impl(tokens: TokenStream) -> TokenStream {
+    use proc_macro2::TokenTree;
+    let mut out = Vec::new();
+    let mut iter = tokens.into_iter().peekable();
+    while let Some(token) = iter.next() {
+        match token {
+            TokenTree::Ident(i) if i == "impl" => {
+                out.extend(quote!(_));
+                // Skip the bounds.
+                let mut depth = 0usize;
+                while let Some(next) = iter.peek() {
+                    if let TokenTree::Punct(p) = next {
+                        match p.as_char() {
+                            '<' => depth += 1,
+                            '>' if depth == 0 => break,
+                            '>' => depth -= 1,
+                            ',' if depth == 0 => break,
+                            _ => {}
+                        }
+                    }
+                    iter.next();
+                }
+            }
+            TokenTree::Group(g) => {
+                let mut group = proc_macro2::Group::new(g.delimiter(), infer_impl(g.stream()));
+                group.set_span(g.span());
+                out.push(TokenTree::Group(group));
+            }
+            other => out.push(other),
+        }
+    }
+    out.into_iter().collect()
 }
 
 /// `T` of a return type `impl Future<Output = T> (+ ..)`.
@@ -203,33 +340,12 @@ fn impl_future_output(sig: &syn::Signature) -> Option<&syn::Type> {
     let syn::ReturnType::Type(_, ty) = &sig.output else {
         return None;
     };
-    let syn::Type::ImplTrait(impl_trait) = ty.as_ref() else {
-        return None;
-    };
-    impl_trait.bounds.iter().find_map(|bound| {
-        let syn::TypeParamBound::Trait(bound) = bound else {
-            return None;
-        };
-        let last = bound.path.segments.last()?;
-        if last.ident != "Future" {
-            return None;
-        }
-        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-            return None;
-        };
-        args.args.iter().find_map(|arg| match arg {
+    impl_bound_args(ty, "Future")?
+        .into_iter()
+        .find_map(|arg| match arg {
             syn::GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
             _ => None,
         })
-    })
-}
-
-fn mentions_impl(tokens: TokenStream) -> bool {
-    tokens.into_iter().any(|t| match t {
-        proc_macro2::TokenTree::Ident(i) => i == "impl",
-        proc_macro2::TokenTree::Group(g) => mentions_impl(g.stream()),
-        _ => false,
-    })
 }
 
 /// The future argument of a trailing `Box::pin(..)` in a non-async function whose

@@ -3,10 +3,11 @@
 //! generated code refers to `::autobot_otel`.
 //!
 //! Each attribute is processed in three steps, one module each: `attr` parses
-//! the arguments and the function, `valid` checks them against the catalog's
-//! attribute table (`autobot_otel_catalog::instrument`), and `expand` writes the
+//! the arguments and the function (or the `impl` block, whose methods are then
+//! processed one by one), `valid` checks them against the catalog's attribute
+//! table (`autobot_otel_catalog::instrument`), and `expand` writes the
 //! instrumented function. Errors are `syn::Error`s on the offending tokens; the
-//! original function is still emitted so only the real error shows.
+//! original item is still emitted so only the real error shows.
 
 mod attr;
 mod expand;
@@ -16,9 +17,10 @@ use proc_macro::TokenStream;
 
 fn instrument(name: &str, args: TokenStream, item: TokenStream) -> TokenStream {
     let item2 = proc_macro2::TokenStream::from(item.clone());
-    let result = attr::parse(args.into(), item2.clone())
-        .and_then(|parsed| valid::validate(name, parsed))
-        .map(expand::expand);
+    let result = attr::parse(args.into(), item2.clone()).and_then(|parsed| match parsed.target {
+        attr::Target::Fn(func) => valid::validate(name, parsed.args, func).map(expand::expand),
+        attr::Target::Impl(block) => instrument_impl(name, parsed.args, block),
+    });
     match result {
         Ok(tokens) => tokens.into(),
         Err(err) => {
@@ -29,11 +31,90 @@ fn instrument(name: &str, args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
+/// An `impl` block: every method with a body gets the attribute with the
+/// block's arguments (each method's name as the default label), except those
+/// marked `#[no_instrument]` (the marker stays: it expands to the method
+/// unchanged) and those with an instrumentation attribute of their own (it wins).
+fn instrument_impl(
+    name: &str,
+    args: Vec<attr::Arg>,
+    mut block: syn::ItemImpl,
+) -> syn::Result<proc_macro2::TokenStream> {
+    let mut errors: Option<syn::Error> = None;
+    for item in &mut block.items {
+        let syn::ImplItem::Fn(method) = item else {
+            continue;
+        };
+        if method
+            .attrs
+            .iter()
+            .any(|a| attr::is_opt_out(a) || attr::is_instrument(a))
+        {
+            continue;
+        }
+        let func = syn::ItemFn {
+            attrs: std::mem::take(&mut method.attrs),
+            vis: method.vis.clone(),
+            sig: method.sig.clone(),
+            block: Box::new(method.block.clone()),
+        };
+        match valid::validate(name, args.clone(), func.clone()) {
+            Ok(plan) => {
+                let expanded: syn::ItemFn = syn::parse2(expand::expand(plan))?;
+                method.attrs = expanded.attrs;
+                method.block = *expanded.block;
+            }
+            Err(e) => {
+                method.attrs = func.attrs;
+                let hint = syn::Error::new_spanned(
+                    &method.sig.ident,
+                    format!(
+                        "in an `impl` block under #[{name}]: fix the method, or mark it \
+                         `#[autobot_otel::{}]` to leave it out",
+                        attr::OPT_OUT
+                    ),
+                );
+                let mut e = e;
+                e.combine(hint);
+                match &mut errors {
+                    Some(all) => all.combine(e),
+                    None => errors = Some(e),
+                }
+            }
+        }
+    }
+    match errors {
+        Some(e) => Err(e),
+        None => Ok(quote::quote!(#block)),
+    }
+}
+
+/// Leaves a method of an `impl` block under an instrumentation attribute
+/// uninstrumented (`#[no_instrument] fn new() -> Self`). Anywhere else it does
+/// nothing.
+#[proc_macro_attribute]
+pub fn no_instrument(args: TokenStream, item: TokenStream) -> TokenStream {
+    if !args.is_empty() {
+        let err = syn::Error::new(
+            proc_macro2::TokenStream::from(args)
+                .into_iter()
+                .next()
+                .map_or_else(proc_macro2::Span::call_site, |t| t.span()),
+            "#[no_instrument] takes no arguments",
+        );
+        let mut out = err.to_compile_error();
+        out.extend(proc_macro2::TokenStream::from(item));
+        return out.into();
+    }
+    item
+}
+
 /// Times a workflow: `autobot_workflow_executions_total{workflow_type, status}`,
 /// `autobot_workflow_duration_seconds{workflow_type}`, and
 /// `autobot_active_workflows{workflow_type}` held up while it runs.
 ///
-/// Arguments: `workflow_type` (default: the function name), `span = false`.
+/// Arguments: `workflow_type` (default: the function name), `span = false`, and
+/// the outcome rules `success_on_err`, `failure_on_ok` (see `autobot_otel::instrument`).
 #[proc_macro_attribute]
 pub fn instrument_workflow(args: TokenStream, item: TokenStream) -> TokenStream {
     instrument("instrument_workflow", args, item)
@@ -82,11 +163,17 @@ pub fn instrument_knowledge(args: TokenStream, item: TokenStream) -> TokenStream
 
 /// Times an LLM call: `autobot_llm_requests_total{provider, model, request_type}`,
 /// `autobot_llm_request_latency_seconds{provider, model}`, failures in
-/// `autobot_llm_errors_total{provider, error_type}`, and token usage and cost when
-/// the returned value implements `autobot_otel::instrument::LlmUsage`.
+/// `autobot_llm_errors_total{provider, error_type}`,
+/// `autobot_llm_requests_in_flight{provider, model}` held up while it runs, and
+/// token usage and cost when the returned value implements
+/// `autobot_otel::instrument::LlmUsage`. A function returning
+/// `impl Stream<Item = Result<C, E>>` (or a `Result` of one, or from an
+/// `async fn`) is timed until its stream ends, with
+/// `autobot_llm_time_to_first_token_seconds{provider, model}` at its first chunk.
 ///
 /// Arguments: `provider`, `model` (required), `request_type` (default `"chat"`),
-/// `span = false`. Span attributes use the OpenTelemetry GenAI names.
+/// `server_address`, `server_port`, `span = false`, `success_on_err`,
+/// `failure_on_ok`. Span attributes use the OpenTelemetry GenAI names.
 #[proc_macro_attribute]
 pub fn instrument_llm(args: TokenStream, item: TokenStream) -> TokenStream {
     instrument("instrument_llm", args, item)

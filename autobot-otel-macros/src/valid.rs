@@ -5,7 +5,7 @@ use autobot_otel_catalog::instrument::{ArgDefault, InstrumentSpec, spec};
 use proc_macro2::Span;
 use syn::{Expr, ExprLit, ItemFn, Lit};
 
-use crate::attr::Parsed;
+use crate::attr::Arg;
 
 /// The value of one label argument.
 pub(crate) enum LabelValue {
@@ -15,6 +15,18 @@ pub(crate) enum LabelValue {
     Expr(Box<Expr>),
 }
 
+/// What an instrumented function returns, as far as recording goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// A value (or a future of one): recorded when it is returned.
+    Value,
+    /// `impl Stream<Item = Result<C, E>>` (LLM calls): timed until the stream ends.
+    Stream,
+    /// `Result<impl Stream<..>, E>` (LLM calls): `Err` ends the call, `Ok`'s
+    /// stream is timed until it ends.
+    StreamInResult,
+}
+
 /// A validated attribute: what to expand.
 pub(crate) struct Plan {
     pub(crate) spec: &'static InstrumentSpec,
@@ -22,14 +34,41 @@ pub(crate) struct Plan {
     /// One value per `spec.args`, in order.
     pub(crate) labels: Vec<LabelValue>,
     pub(crate) span: bool,
+    /// What the function returns.
+    pub(crate) shape: Shape,
+    /// `server_address = ..` (LLM calls).
+    pub(crate) server_address: Option<LabelValue>,
+    /// `server_port = ..` (LLM calls).
+    pub(crate) server_port: Option<Expr>,
+    /// `success_on_err = ..`: a predicate over `&E`.
+    pub(crate) success_on_err: Option<Expr>,
+    /// `failure_on_ok = ..`: `&T -> Option<error_type>`.
+    pub(crate) failure_on_ok: Option<Expr>,
+}
+
+/// Arguments that are not labels: the span switch, the LLM server, the outcome
+/// rules.
+const SPAN: &str = "span";
+const SERVER_ADDRESS: &str = "server_address";
+const SERVER_PORT: &str = "server_port";
+const SUCCESS_ON_ERR: &str = "success_on_err";
+const FAILURE_ON_OK: &str = "failure_on_ok";
+
+/// The option arguments `spec` takes, in the order error messages list them.
+fn options(spec: &InstrumentSpec) -> Vec<&'static str> {
+    let mut out = vec![SPAN];
+    if spec.genai {
+        out.extend([SERVER_ADDRESS, SERVER_PORT]);
+    }
+    out.extend([SUCCESS_ON_ERR, FAILURE_ON_OK]);
+    out
 }
 
 /// Checks the parsed attribute against the attribute table of the catalog.
-pub(crate) fn validate(attribute: &str, parsed: Parsed) -> syn::Result<Plan> {
+pub(crate) fn validate(attribute: &str, args: Vec<Arg>, func: ItemFn) -> syn::Result<Plan> {
     let spec = spec(attribute).ok_or_else(|| {
         syn::Error::new(Span::call_site(), format!("unknown attribute {attribute}"))
     })?;
-    let func = parsed.func;
     if let Some(constness) = &func.sig.constness {
         return Err(syn::Error::new_spanned(
             constness,
@@ -49,13 +88,26 @@ pub(crate) fn validate(attribute: &str, parsed: Parsed) -> syn::Result<Plan> {
 
     let mut given: Vec<Option<Expr>> = vec![None; spec.args.len()];
     let mut span = None;
+    let mut options_given: Vec<(&'static str, Expr)> = Vec::new();
     let mut errors: Option<syn::Error> = None;
     let mut push = |e: syn::Error| match &mut errors {
         Some(all) => all.combine(e),
         None => errors = Some(e),
     };
-    for arg in parsed.args {
+    let allowed = options(spec);
+    for arg in args {
         let key = arg.key.to_string();
+        if let Some(option) = allowed.iter().find(|o| **o == key && **o != SPAN) {
+            if options_given.iter().any(|(o, _)| o == option) {
+                push(syn::Error::new_spanned(
+                    &arg.key,
+                    format!("duplicate argument `{key}`"),
+                ));
+            } else {
+                options_given.push((option, arg.value));
+            }
+            continue;
+        }
         if key == "span" {
             if span.is_some() {
                 push(syn::Error::new_spanned(
@@ -139,6 +191,36 @@ pub(crate) fn validate(attribute: &str, parsed: Parsed) -> syn::Result<Plan> {
         };
         labels.push(value);
     }
+    let shape = if spec.genai {
+        shape_of(&func.sig)
+    } else {
+        Shape::Value
+    };
+    let mut take = |name: &str| {
+        options_given
+            .iter()
+            .position(|(o, _)| *o == name)
+            .map(|i| options_given.remove(i).1)
+    };
+    let server_address = take(SERVER_ADDRESS).map(|value| match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => LabelValue::Const(s.value()),
+        other => LabelValue::Expr(Box::new(other)),
+    });
+    let server_port = take(SERVER_PORT);
+    let success_on_err = take(SUCCESS_ON_ERR);
+    let failure_on_ok = take(FAILURE_ON_OK);
+    if shape != Shape::Value {
+        for rule in [&success_on_err, &failure_on_ok].into_iter().flatten() {
+            push(syn::Error::new_spanned(
+                rule,
+                "outcome rules apply to a returned value; a stream's outcome comes from its \
+                 items (its first `Err` is a failure), so `success_on_err` and `failure_on_ok` \
+                 cannot be used on a function that returns a stream",
+            ));
+        }
+    }
     if let Some(errors) = errors {
         return Err(errors);
     }
@@ -147,6 +229,66 @@ pub(crate) fn validate(attribute: &str, parsed: Parsed) -> syn::Result<Plan> {
         func,
         labels,
         span: span.unwrap_or(true),
+        shape,
+        server_address,
+        server_port,
+        success_on_err,
+        failure_on_ok,
+    })
+}
+
+/// What `sig` returns: a stream (`impl Stream<..>`, directly, from an `async fn`
+/// or an `impl Future`), a `Result` of one, or a value.
+fn shape_of(sig: &syn::Signature) -> Shape {
+    let syn::ReturnType::Type(_, ty) = &sig.output else {
+        return Shape::Value;
+    };
+    let output = match (sig.asyncness.is_some(), impl_bound_args(ty, "Future")) {
+        (false, Some(args)) => args.iter().find_map(|arg| match arg {
+            syn::GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
+            _ => None,
+        }),
+        _ => Some(ty.as_ref()),
+    };
+    let Some(output) = output else {
+        return Shape::Value;
+    };
+    if impl_bound_args(output, "Stream").is_some() {
+        return Shape::Stream;
+    }
+    if let syn::Type::Path(path) = output
+        && let Some(last) = path.path.segments.last()
+        && last.ident == "Result"
+        && let syn::PathArguments::AngleBracketed(args) = &last.arguments
+        && let Some(syn::GenericArgument::Type(first)) = args.args.first()
+        && impl_bound_args(first, "Stream").is_some()
+    {
+        return Shape::StreamInResult;
+    }
+    Shape::Value
+}
+
+/// The generic arguments of bound `name` of an `impl Trait` type (`impl
+/// Stream<Item = ..> + Send` → the `Item = ..` of `Stream`).
+pub(crate) fn impl_bound_args<'a>(
+    ty: &'a syn::Type,
+    name: &str,
+) -> Option<Vec<&'a syn::GenericArgument>> {
+    let syn::Type::ImplTrait(impl_trait) = ty else {
+        return None;
+    };
+    impl_trait.bounds.iter().find_map(|bound| {
+        let syn::TypeParamBound::Trait(bound) = bound else {
+            return None;
+        };
+        let last = bound.path.segments.last()?;
+        if last.ident != name {
+            return None;
+        }
+        Some(match &last.arguments {
+            syn::PathArguments::AngleBracketed(args) => args.args.iter().collect(),
+            _ => Vec::new(),
+        })
     })
 }
 
@@ -158,7 +300,7 @@ fn quoted_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
 }
 
 fn unknown_argument(spec: &InstrumentSpec, key_token: &syn::Ident, key: &str) -> syn::Error {
-    let expected = quoted_list(spec.args.iter().map(|a| a.name).chain(["span"]));
+    let expected = quoted_list(spec.args.iter().map(|a| a.name).chain(options(spec)));
     let computed = spec.metrics().any(|id| id.def().labels.contains(&key));
     let message = if computed {
         format!(

@@ -1,395 +1,100 @@
 //! Runtime of the instrumentation attributes. Not public API: only the code that
-//! `autobot-otel-macros` generates calls it, by its full path.
-//!
-//! Every attribute records through the same series tables as the typed API
-//! ([`MetricsManager`]), so series limits, overflow and the limit report work the
-//! same on both paths. A call site whose labels are all constant resolves its
-//! series once (per pipeline) and keeps them.
+//! `autobot-otel-macros` generates calls it, by its full path. The call itself
+//! is `crate::call`; here are what the expansions name: the re-exports, the
+//! outcome rules, the stream hand-over and the compile-time probes of the return
+//! type.
 
-use std::borrow::Cow;
-use std::sync::{Arc, OnceLock};
-use std::time::Instant;
-
-use crate::catalog::MetricId;
-use crate::catalog::instrument::{InstrumentSpec, StatusValues};
-use crate::exemplars::ExemplarFilter;
-use crate::global::Current;
-use crate::labels::clean_label_value;
-use crate::manager::{CounterSeries, GaugeSeries, HistogramSeries, MetricsManager};
-
+pub use crate::call::{Call, CallOutcome, Recorder, RecorderRef, Server, Site};
 pub use crate::catalog::instrument as specs;
+pub use crate::llm::LlmStream;
 pub use tracing;
 pub use tracing::Instrument;
 
-/// How a call ended.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CallOutcome {
-    /// Returned `Ok` or a value that is not a `Result`.
-    Success,
-    /// Returned `Err` (with its error type) or panicked.
-    Failure(Cow<'static, str>),
-    /// Dropped before it completed.
-    Cancelled,
-}
+/// Outcome rules of the attributes (`success_on_err`, `failure_on_ok`).
+pub mod rules {
+    use std::borrow::Cow;
 
-impl CallOutcome {
-    /// This outcome's value among `values`.
-    fn pick(&self, values: StatusValues) -> &'static str {
-        match self {
-            CallOutcome::Success => values.success,
-            CallOutcome::Failure(_) => values.failure,
-            CallOutcome::Cancelled => values.cancelled,
+    use super::CallOutcome;
+
+    /// A return type `success_on_err` applies to: a `Result`.
+    #[diagnostic::on_unimplemented(
+        message = "`success_on_err` needs a function that returns a `Result`, not `{Self}`",
+        label = "this rule looks at the `Err` of a `Result`"
+    )]
+    pub trait Fallible {
+        /// The error type.
+        type Err;
+        /// The error, if it is one.
+        fn err(&self) -> Option<&Self::Err>;
+    }
+
+    impl<T, E> Fallible for Result<T, E> {
+        type Err = E;
+        fn err(&self) -> Option<&E> {
+            self.as_ref().err()
         }
     }
 
-    fn index(&self) -> usize {
-        match self {
-            CallOutcome::Success => 0,
-            CallOutcome::Failure(_) => 1,
-            CallOutcome::Cancelled => 2,
-        }
-    }
-}
-
-/// Token usage reported by an [`crate::instrument::LlmUsage`] value.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Usage {
-    input: u64,
-    output: u64,
-    cost: Option<f64>,
-}
-
-/// The series of a constant call site, resolved in one pipeline.
-struct SiteSeries {
-    /// The manager they belong to.
-    owner: u64,
-    /// The counter series per outcome (success, failure, cancelled).
-    counters: [OnceLock<Option<Arc<CounterSeries>>>; 3],
-    histogram: OnceLock<Option<Arc<HistogramSeries>>>,
-    /// `None` inside: past the gauge's series limit (each move is then dropped).
-    active: OnceLock<Option<Arc<GaugeSeries>>>,
-}
-
-/// Records one attribute's metrics for one set of label values.
-pub struct Recorder {
-    spec: &'static InstrumentSpec,
-    /// The label values, one per `spec.args`, as written (cleaned on use).
-    values: Box<[Cow<'static, str>]>,
-    /// What created the call (for the error of a late `init()`).
-    origin: &'static str,
-    /// Series kept by a constant call site.
-    site: Option<OnceLock<SiteSeries>>,
-}
-
-impl Recorder {
-    /// A recorder for labels computed at this call.
-    pub fn dynamic(
-        spec: &'static InstrumentSpec,
-        values: Vec<String>,
-        origin: &'static str,
-    ) -> Box<Recorder> {
-        Box::new(Recorder {
-            spec,
-            values: values.into_iter().map(Cow::Owned).collect(),
-            origin,
-            site: None,
-        })
-    }
-
-    /// The value of label argument `index`, as exported.
+    /// `success_on_err = f`: an `Err` for which `f` is true is a success.
     #[inline]
-    pub fn label(&self, index: usize) -> &str {
-        self.values
-            .get(index)
-            .map(|v| clean_label_value(v))
-            .unwrap_or("")
-    }
-
-    /// The counter's `status` value for `outcome`, if the counter has that label.
-    fn status(&self, outcome: &CallOutcome) -> Option<&'static str> {
-        self.spec.status.map(|s| outcome.pick(s))
-    }
-
-    /// The position of counter status value `status` in its vocabulary.
-    fn status_slot(&self, status: &str) -> usize {
-        self.spec
-            .counter
-            .def()
-            .vocabulary("status")
-            .and_then(|v| v.iter().position(|s| *s == status))
-            .unwrap_or(usize::MAX)
-    }
-
-    /// The span's `autobot.status` value for `outcome`: the counter's `status`
-    /// value, or the [`Outcome`](crate::labels::Outcome) value when it has none.
-    fn span_status(&self, outcome: &CallOutcome) -> &'static str {
-        outcome.pick(self.spec.span_status())
-    }
-
-    /// Label values of metric `id` in catalog order.
-    fn values_for<'a>(
-        &'a self,
-        id: MetricId,
-        status: Option<&'a str>,
-        error: Option<&'a str>,
-    ) -> Vec<&'a str> {
-        id.def()
-            .labels
-            .iter()
-            .map(|label| match *label {
-                "status" if status.is_some() => status.unwrap_or_default(),
-                "error_type" if error.is_some() => error.unwrap_or_default(),
-                other => self.arg(other),
-            })
-            .collect()
-    }
-
-    fn arg(&self, name: &str) -> &str {
-        self.spec
-            .arg_index(name)
-            .map(|i| self.label(i))
-            .unwrap_or("")
-    }
-
-    /// The series this constant site keeps for manager `m`, if it is the one
-    /// they were resolved in.
-    fn site_series(&self, m: &MetricsManager) -> Option<&SiteSeries> {
-        let site = self.site.as_ref()?.get_or_init(|| SiteSeries {
-            owner: m.id(),
-            counters: Default::default(),
-            histogram: OnceLock::new(),
-            active: OnceLock::new(),
-        });
-        (site.owner == m.id()).then_some(site)
-    }
-
-    fn begin(&self, m: &MetricsManager) {
-        self.adjust_active(m, 1.0);
-    }
-
-    fn adjust_active(&self, m: &MetricsManager, delta: f64) {
-        let Some(active) = self.spec.active else {
-            return;
-        };
-        match self.site_series(m) {
-            Some(site) => match site
-                .active
-                .get_or_init(|| m.gauge_series(active, &self.values_for(active, None, None)))
-            {
-                Some(series) => m.adjust_series(series, delta),
-                None => m.adjust(active, delta, &self.values_for(active, None, None)),
-            },
-            None => m.adjust(active, delta, &self.values_for(active, None, None)),
+    pub fn success_on_err<R: Fallible>(
+        outcome: CallOutcome,
+        result: &R,
+        f: impl FnOnce(&R::Err) -> bool,
+    ) -> CallOutcome {
+        match result.err() {
+            Some(e) if f(e) => CallOutcome::Success,
+            _ => outcome,
         }
     }
 
+    /// `failure_on_ok = f`: an `Ok` value (or a plain return value) for which
+    /// `f` gives `Some(error_type)` is a failure of that type.
     #[inline]
-    fn end(&self, m: &MetricsManager, outcome: &CallOutcome, seconds: f64, usage: Option<Usage>) {
-        let spec = self.spec;
-        let status = self.status(outcome);
-        match self.site_series(m) {
-            Some(site) => {
-                let counter = site.counters[outcome.index()].get_or_init(|| {
-                    m.counter_series(spec.counter, &self.values_for(spec.counter, status, None))
-                });
-                if let Some(series) = counter {
-                    m.add_to(series, 1);
-                }
-                let histogram = site.histogram.get_or_init(|| {
-                    m.histogram_series(spec.histogram, &self.values_for(spec.histogram, None, None))
-                });
-                match histogram {
-                    Some(series) => m.record_to(series, seconds),
-                    None => m.drop_measurement(),
-                }
-            }
-            None if MetricsManager::shares_labels(
-                spec.counter,
-                spec.histogram,
-                status.is_some(),
-            ) =>
-            {
-                m.count_and_observe(
-                    spec.counter,
-                    status.map(|status| (self.status_slot(status), status)),
-                    1,
-                    spec.histogram,
-                    seconds,
-                    &self.values_for(spec.histogram, None, None),
-                )
-            }
-            None => {
-                m.count_values(
-                    spec.counter,
-                    1,
-                    &self.values_for(spec.counter, status, None),
-                );
-                m.observe_values(
-                    spec.histogram,
-                    seconds,
-                    &self.values_for(spec.histogram, None, None),
-                );
-            }
-        }
-        self.adjust_active(m, -1.0);
-        if let Some(errors) = spec.errors {
-            let error_type = match outcome {
-                CallOutcome::Success => None,
-                CallOutcome::Failure(e) => Some(e.as_ref()),
-                CallOutcome::Cancelled => Some(crate::labels::Outcome::Cancelled.as_str()),
-            };
-            if let Some(error_type) = error_type {
-                m.count_values(errors, 1, &self.values_for(errors, None, Some(error_type)));
-            }
-        }
-        if let Some(usage) = usage {
-            let (provider, model) = (self.arg("provider"), self.arg("model"));
-            m.record_llm_tokens(provider, model, usage.input, usage.output);
-            if let Some(cost) = usage.cost {
-                m.record_llm_cost(provider, model, cost);
-            }
+    pub fn failure_on_ok<V: ?Sized, S: Into<Cow<'static, str>>>(
+        outcome: CallOutcome,
+        value: Option<&V>,
+        f: impl FnOnce(&V) -> Option<S>,
+    ) -> CallOutcome {
+        match value.and_then(f) {
+            Some(error_type) => CallOutcome::Failure(error_type.into()),
+            None => outcome,
         }
     }
 }
 
-/// A call site whose labels are all constant: its recorder is built on first
-/// use and shared by every later call, and keeps the series it records into.
-pub struct Site {
-    spec: &'static InstrumentSpec,
-    values: &'static [&'static str],
-    origin: &'static str,
-    recorder: OnceLock<Recorder>,
+/// A streaming call: the stream `ret` returned, timed until it ends.
+#[inline]
+pub fn stream<S, C, E>(
+    call: Call,
+    ret: S,
+    chunk: fn(&C, &mut crate::llm::ChunkReport),
+    error: fn(&E) -> &'static str,
+) -> LlmStream<S, C, E>
+where
+    S: futures_core::Stream<Item = Result<C, E>>,
+{
+    LlmStream::new(call, ret, chunk, error)
 }
 
-impl Site {
-    /// A site of attribute `spec` with constant label `values`; `origin` names
-    /// the instrumented function.
-    pub const fn new(
-        spec: &'static InstrumentSpec,
-        values: &'static [&'static str],
-        origin: &'static str,
-    ) -> Site {
-        Site {
-            spec,
-            values,
-            origin,
-            recorder: OnceLock::new(),
-        }
-    }
-
-    /// The site's recorder.
-    #[inline]
-    pub fn recorder(&'static self) -> &'static Recorder {
-        self.recorder.get_or_init(|| Recorder {
-            spec: self.spec,
-            values: self.values.iter().map(|v| Cow::Borrowed(*v)).collect(),
-            origin: self.origin,
-            site: Some(OnceLock::new()),
-        })
-    }
-}
-
-/// A cached or per-call recorder.
-pub enum RecorderRef {
-    /// Cached at the call site.
-    Static(&'static Recorder),
-    /// Built for this call.
-    Owned(Box<Recorder>),
-}
-
-impl RecorderRef {
-    fn get(&self) -> &Recorder {
-        match self {
-            RecorderRef::Static(r) => r,
-            RecorderRef::Owned(r) => r,
-        }
-    }
-
-    /// The value of label argument `index`.
-    #[inline]
-    pub fn label(&self, index: usize) -> &str {
-        self.get().label(index)
-    }
-}
-
-/// One running call: records exactly once, on [`Call::finish`] or on drop, into
-/// the pipeline that was current when it started.
-pub struct Call {
-    recorder: RecorderRef,
-    pipeline: Current,
-    span: tracing::Span,
-    started: Instant,
-    done: bool,
-}
-
-impl Call {
-    /// Starts timing (and raises the active gauge, if the attribute has one).
-    #[inline]
-    pub fn start(recorder: RecorderRef, span: tracing::Span) -> Call {
-        let origin = crate::global::Origin::Attribute(recorder.get().origin);
-        let pipeline = crate::global::current(origin);
-        recorder.get().begin(pipeline.metrics());
-        Call {
-            recorder,
-            pipeline,
-            span,
-            started: Instant::now(),
-            done: false,
-        }
-    }
-
-    /// The call's span.
-    #[inline]
-    pub fn span(&self) -> &tracing::Span {
-        &self.span
-    }
-
-    /// Records the outcome of a call that completed.
-    #[inline]
-    pub fn finish(&mut self, outcome: CallOutcome, usage: Option<Usage>) {
-        self.done = true;
-        self.record(outcome, usage);
-    }
-
-    #[inline]
-    fn record(&self, outcome: CallOutcome, usage: Option<Usage>) {
-        let seconds = self.started.elapsed().as_secs_f64();
-        let recorder = self.recorder.get();
-        let metrics = self.pipeline.metrics();
-        let span = &self.span;
-        if span.is_disabled() || metrics.exemplar_filter() == ExemplarFilter::AlwaysOff {
-            recorder.end(metrics, &outcome, seconds, usage);
-        } else {
-            // Recorded inside the call's span, so its exemplars are this
-            // span's (its OpenTelemetry context is current while entered).
-            span.in_scope(|| recorder.end(metrics, &outcome, seconds, usage));
-        }
-        if span.is_disabled() {
-            return;
-        }
-        span.record("autobot.status", recorder.span_status(&outcome));
-        if let CallOutcome::Failure(error_type) = &outcome {
-            span.record("error.type", error_type.as_ref());
-            span.record("otel.status_code", "ERROR");
-        }
-        if let Some(usage) = usage {
-            // As i64: OpenTelemetry attributes have no unsigned integers.
-            let int = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-            span.record("gen_ai.usage.input_tokens", int(usage.input));
-            span.record("gen_ai.usage.output_tokens", int(usage.output));
-        }
-    }
-}
-
-impl Drop for Call {
-    fn drop(&mut self) {
-        if !self.done {
-            let outcome = if std::thread::panicking() {
-                CallOutcome::Failure(Cow::Borrowed("panic"))
-            } else {
-                CallOutcome::Cancelled
-            };
-            self.record(outcome, None);
+/// A streaming call whose function returned `Result<impl Stream, E>`: `Err`
+/// ends the call (with `outcome`), `Ok` is timed until its stream ends.
+#[inline]
+pub fn stream_result<S, C, E, F>(
+    mut call: Call,
+    ret: Result<S, F>,
+    outcome: CallOutcome,
+    chunk: fn(&C, &mut crate::llm::ChunkReport),
+    error: fn(&E) -> &'static str,
+) -> Result<LlmStream<S, C, E>, F>
+where
+    S: futures_core::Stream<Item = Result<C, E>>,
+{
+    match ret {
+        Ok(s) => Ok(LlmStream::new(call, s, chunk, error)),
+        Err(e) => {
+            call.finish(outcome, None);
+            Err(e)
         }
     }
 }
@@ -398,9 +103,11 @@ impl Drop for Call {
 /// specific impl that applies wins.
 pub mod probe {
     use std::borrow::Cow;
+    use std::marker::PhantomData;
 
-    use super::{CallOutcome, Usage};
-    use crate::instrument::{ErrorType, LlmUsage};
+    use super::CallOutcome;
+    use crate::instrument::{ErrorType, LlmChunk, LlmUsage};
+    use crate::llm::ChunkReport;
 
     /// Wraps a reference to the return value for method probing.
     pub struct Wrap<T>(pub T);
@@ -467,44 +174,147 @@ pub mod probe {
         }
     }
 
-    fn usage_of<U: LlmUsage + ?Sized>(u: &U) -> Usage {
-        Usage {
-            input: u.input_tokens(),
-            output: u.output_tokens(),
-            cost: u.cost_dollars(),
-        }
-    }
+    // The usage and the `Ok` value borrow from the return value (`'a`), not from
+    // the probe's temporaries, so they outlive the expression that probes.
 
     /// `Ok` value implements [`LlmUsage`].
-    pub trait UsageInResult {
+    pub trait UsageInResult<'a> {
         /// The usage, if reported.
-        fn __autobot_usage(&self) -> Option<Usage>;
+        fn __autobot_usage(&self) -> Option<&'a dyn LlmUsage>;
     }
-    impl<T: LlmUsage, E> UsageInResult for &&Wrap<&Result<T, E>> {
-        fn __autobot_usage(&self) -> Option<Usage> {
-            self.0.as_ref().ok().map(usage_of)
+    impl<'a, T: LlmUsage, E> UsageInResult<'a> for &&Wrap<&'a Result<T, E>> {
+        fn __autobot_usage(&self) -> Option<&'a dyn LlmUsage> {
+            self.0.as_ref().ok().map(|u| u as &dyn LlmUsage)
         }
     }
 
     /// The value implements [`LlmUsage`].
-    pub trait UsageInValue {
+    pub trait UsageInValue<'a> {
         /// The usage, if reported.
-        fn __autobot_usage(&self) -> Option<Usage>;
+        fn __autobot_usage(&self) -> Option<&'a dyn LlmUsage>;
     }
-    impl<T: LlmUsage + ?Sized> UsageInValue for &Wrap<&T> {
-        fn __autobot_usage(&self) -> Option<Usage> {
-            Some(usage_of(self.0))
+    impl<'a, T: LlmUsage> UsageInValue<'a> for &Wrap<&'a T> {
+        fn __autobot_usage(&self) -> Option<&'a dyn LlmUsage> {
+            Some(self.0)
         }
     }
 
     /// No usage.
-    pub trait NoUsage {
+    pub trait NoUsage<'a> {
         /// The usage, if reported.
-        fn __autobot_usage(&self) -> Option<Usage>;
+        fn __autobot_usage(&self) -> Option<&'a dyn LlmUsage>;
     }
-    impl<T: ?Sized> NoUsage for Wrap<&T> {
-        fn __autobot_usage(&self) -> Option<Usage> {
+    impl<'a, T: ?Sized> NoUsage<'a> for Wrap<&'a T> {
+        fn __autobot_usage(&self) -> Option<&'a dyn LlmUsage> {
             None
+        }
+    }
+
+    /// The value `failure_on_ok` looks at: a `Result`'s `Ok` value.
+    pub trait OkOfResult<'a> {
+        /// The `Ok` value.
+        type Value: ?Sized + 'a;
+        /// The `Ok` value, if `Ok`.
+        fn __autobot_ok_value(&self) -> Option<&'a Self::Value>;
+    }
+    impl<'a, T: 'a, E> OkOfResult<'a> for &Wrap<&'a Result<T, E>> {
+        type Value = T;
+        fn __autobot_ok_value(&self) -> Option<&'a T> {
+            self.0.as_ref().ok()
+        }
+    }
+
+    /// The value `failure_on_ok` looks at: a plain return value itself.
+    pub trait OkOfValue<'a> {
+        /// The value.
+        type Value: ?Sized + 'a;
+        /// The value.
+        fn __autobot_ok_value(&self) -> Option<&'a Self::Value>;
+    }
+    impl<'a, T: ?Sized + 'a> OkOfValue<'a> for Wrap<&'a T> {
+        type Value = T;
+        fn __autobot_ok_value(&self) -> Option<&'a T> {
+            Some(self.0)
+        }
+    }
+
+    /// The chunk type of a stream of `Result<C, E>` items.
+    #[inline]
+    pub fn chunk_of<S, C, E>(_: &S) -> Wrap<PhantomData<C>>
+    where
+        S: futures_core::Stream<Item = Result<C, E>>,
+    {
+        Wrap(PhantomData)
+    }
+
+    /// The error type of a stream of `Result<C, E>` items.
+    #[inline]
+    pub fn error_of<S, C, E>(_: &S) -> Wrap<PhantomData<E>>
+    where
+        S: futures_core::Stream<Item = Result<C, E>>,
+    {
+        Wrap(PhantomData)
+    }
+
+    /// `chunk_of` for the stream inside a `Result`.
+    #[inline]
+    pub fn chunk_of_ok<S, C, E, F>(_: &Result<S, F>) -> Wrap<PhantomData<C>>
+    where
+        S: futures_core::Stream<Item = Result<C, E>>,
+    {
+        Wrap(PhantomData)
+    }
+
+    /// `error_of` for the stream inside a `Result`.
+    #[inline]
+    pub fn error_of_ok<S, C, E, F>(_: &Result<S, F>) -> Wrap<PhantomData<E>>
+    where
+        S: futures_core::Stream<Item = Result<C, E>>,
+    {
+        Wrap(PhantomData)
+    }
+
+    /// Chunks that implement [`LlmChunk`]: what they report is read.
+    pub trait ChunkReports<C> {
+        /// Reads what a chunk reports.
+        fn __autobot_chunk(&self) -> fn(&C, &mut ChunkReport);
+    }
+    impl<C: LlmChunk> ChunkReports<C> for &Wrap<PhantomData<C>> {
+        fn __autobot_chunk(&self) -> fn(&C, &mut ChunkReport) {
+            ChunkReport::read::<C>
+        }
+    }
+
+    /// Other chunks report nothing.
+    pub trait ChunkSilent<C> {
+        /// Reads what a chunk reports: nothing.
+        fn __autobot_chunk(&self) -> fn(&C, &mut ChunkReport);
+    }
+    impl<C> ChunkSilent<C> for Wrap<PhantomData<C>> {
+        fn __autobot_chunk(&self) -> fn(&C, &mut ChunkReport) {
+            |_, _| {}
+        }
+    }
+
+    /// Stream errors that implement [`ErrorType`].
+    pub trait ItemErrWithType<E> {
+        /// The `error_type` of an `Err` item.
+        fn __autobot_item_error(&self) -> fn(&E) -> &'static str;
+    }
+    impl<E: ErrorType> ItemErrWithType<E> for &Wrap<PhantomData<E>> {
+        fn __autobot_item_error(&self) -> fn(&E) -> &'static str {
+            E::error_type
+        }
+    }
+
+    /// Other stream errors: the type's name.
+    pub trait ItemErrWithoutType<E> {
+        /// The `error_type` of an `Err` item.
+        fn __autobot_item_error(&self) -> fn(&E) -> &'static str;
+    }
+    impl<E> ItemErrWithoutType<E> for Wrap<PhantomData<E>> {
+        fn __autobot_item_error(&self) -> fn(&E) -> &'static str {
+            |_| error_type_name::<E>()
         }
     }
 
@@ -562,76 +372,5 @@ pub mod probe {
             let none: Option<u8> = None;
             assert_eq!((&&&Wrap(&none)).__autobot_outcome(), CallOutcome::Success);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    static SITE: Site = Site::new(
-        &specs::INSTRUMENT_WORKFLOW,
-        &["private_site_test"],
-        "test site",
-    );
-
-    #[test]
-    fn a_constant_site_builds_its_recorder_and_series_once() {
-        let t = crate::Telemetry::builder().without_otlp().build().unwrap();
-        t.in_scope(|| {
-            let first: *const Recorder = SITE.recorder();
-            for _ in 0..3 {
-                let mut call =
-                    Call::start(RecorderRef::Static(SITE.recorder()), tracing::Span::none());
-                call.finish(CallOutcome::Success, None);
-            }
-            assert!(
-                std::ptr::eq(first, SITE.recorder()),
-                "one recorder per call site"
-            );
-        });
-        let site = SITE
-            .recorder()
-            .site
-            .as_ref()
-            .unwrap()
-            .get()
-            .expect("resolved");
-        assert_eq!(site.owner, t.metrics().id());
-        assert!(site.counters[0].get().is_some_and(Option::is_some));
-        assert!(
-            site.counters[1].get().is_none(),
-            "failure counter not resolved before a failure"
-        );
-        assert!(site.histogram.get().is_some_and(Option::is_some));
-        assert!(site.active.get().is_some_and(Option::is_some));
-        let text = t.render_prometheus();
-        assert!(text.contains(
-            r#"autobot_workflow_executions_total{status="success",workflow_type="private_site_test"} 3"#
-        ));
-        assert!(text.contains(r#"autobot_active_workflows{workflow_type="private_site_test"} 0"#));
-        // Another pipeline: the site records there too, through its tables.
-        let other = crate::Telemetry::builder().without_otlp().build().unwrap();
-        other.in_scope(|| {
-            let mut call = Call::start(RecorderRef::Static(SITE.recorder()), tracing::Span::none());
-            call.finish(CallOutcome::Cancelled, None);
-        });
-        assert!(other.render_prometheus().contains(
-            r#"autobot_workflow_executions_total{status="cancelled",workflow_type="private_site_test"} 1"#
-        ));
-    }
-
-    #[test]
-    fn dynamic_recorders_keep_no_series() {
-        let recorder = Recorder::dynamic(
-            &specs::INSTRUMENT_WORKFLOW,
-            vec!["private_dynamic".into()],
-            "test",
-        );
-        assert!(recorder.site.is_none());
-        assert_eq!(recorder.label(0), "private_dynamic");
-        assert_eq!(recorder.label(9), "");
-        let empty = Recorder::dynamic(&specs::INSTRUMENT_WORKFLOW, vec![String::new()], "test");
-        assert_eq!(empty.label(0), "unknown", "labels are exported cleaned");
     }
 }

@@ -18,13 +18,23 @@ pub enum InitError {
     /// A configuration value (builder or `OTEL_*` variable) is invalid.
     #[error("invalid telemetry configuration: {0}")]
     Config(String),
+    /// Bucket boundaries given with [`crate::TelemetryBuilder::with_buckets`] are
+    /// not usable: the metric is not a histogram, or the boundaries are empty, not
+    /// finite or not strictly increasing.
+    #[error("invalid buckets for {metric}: {reason}")]
+    InvalidBuckets {
+        /// The metric's Prometheus name.
+        metric: &'static str,
+        /// What is wrong, naming the offending boundary.
+        reason: String,
+    },
     /// An OTLP exporter could not be built (e.g. a malformed endpoint URL).
     #[error("cannot build the OTLP exporter: {0}")]
     Exporter(String),
     /// The export runtime (a thread) could not be started.
     #[error("cannot start the export runtime")]
     Runtime(#[source] std::io::Error),
-    /// The global pipeline exists already: [`crate::init`] was called twice, or
+    /// The global pipeline exists already: [`crate::init()`] was called twice, or
     /// a recording call ran before it and created the default pipeline.
     #[error(
         "autobot-otel is already initialised, by {created_by}: call autobot_otel::init() \

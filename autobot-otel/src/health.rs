@@ -14,7 +14,8 @@
 //! telemetry.metrics().record_workflow_execution("b", Outcome::Failed, 1.0);
 //! let report = telemetry.health();
 //! assert_eq!(report.status, "healthy");
-//! assert_eq!(report.metrics_count, 56);
+//! assert_eq!(report.metrics_count, 58);
+//! assert!(!report.genai_metrics);
 //! let workflow = &report.categories[0];
 //! assert_eq!(workflow.key, "workflow");
 //! assert_eq!(workflow.metrics[0].name, "autobot_workflow_executions_total");
@@ -26,7 +27,8 @@ use std::collections::HashMap;
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMetrics};
 use serde::Serialize;
 
-use crate::catalog::{Category, in_category};
+use crate::catalog::genai::GenAiMetricId;
+use crate::catalog::{Category, Kind, in_category};
 use crate::otlp::{ExportStatusSnapshot, OtlpProtocol};
 use crate::pipeline::Telemetry;
 
@@ -44,7 +46,7 @@ pub struct HealthReport {
     pub endpoint: &'static str,
     /// The exposition format, in words.
     pub format: &'static str,
-    /// Metrics in the catalog (56).
+    /// Metrics in the catalog: the 56 of the guide and the extensions.
     pub metrics_count: usize,
     /// Catalog metrics that have at least one series now.
     pub metrics_with_data: usize,
@@ -58,6 +60,9 @@ pub struct HealthReport {
     /// Whether this report's own collection succeeded (false also makes the
     /// status `degraded`; after shutdown nothing is collected and it is false).
     pub collection_ok: bool,
+    /// Whether the OpenTelemetry GenAI conventions' metrics are recorded
+    /// ([`crate::TelemetryBuilder::with_genai_metrics`]).
+    pub genai_metrics: bool,
     /// Every category with its metrics and live series counts.
     pub categories: Vec<CategoryHealth>,
     /// State of each exporter.
@@ -87,6 +92,12 @@ pub struct MetricHealth {
     pub kind: &'static str,
     /// Label keys.
     pub labels: &'static [&'static str],
+    /// `guide` (one of the usage guide's 56) or `extension`.
+    pub source: &'static str,
+    /// The bucket boundaries in force (histograms only: the catalog's, or those
+    /// of [`crate::TelemetryBuilder::with_buckets`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buckets: Option<Vec<f64>>,
     /// Live series (label sets) now.
     pub series: usize,
     /// The series limit of the metric.
@@ -135,6 +146,9 @@ pub struct FamilyCounts {
     pub catalog: usize,
     /// `autobot_otel_*` self-metric families.
     pub self_metrics: usize,
+    /// The OpenTelemetry GenAI conventions' families (`gen_ai_client_*`) with
+    /// at least one series.
+    pub genai: usize,
     /// `target_info` and instruments of the application's own.
     pub other: usize,
 }
@@ -191,6 +205,9 @@ impl Telemetry {
                         name: def.name,
                         kind: def.kind.as_str(),
                         labels: def.labels,
+                        source: def.source.as_str(),
+                        buckets: (def.kind == Kind::Histogram)
+                            .then(|| self.metrics().buckets(def.id).to_vec()),
                         series: series.get(def.otel_name()).copied().unwrap_or(0),
                         series_limit: self.metrics().series_limit(def.id),
                         at_series_limit: self.metrics().series_limit_hit(def.id),
@@ -239,6 +256,7 @@ impl Telemetry {
             dropped_measurements: self.metrics().dropped_measurements(),
             callback_failures: self.metrics().callback_failures(),
             collection_ok,
+            genai_metrics: self.metrics().genai_metrics_enabled(),
             exporters: ExportersHealth {
                 prometheus: PrometheusHealth {
                     enabled: self.is_enabled(),
@@ -284,12 +302,17 @@ fn family_counts(rm: &ResourceMetrics, series: &HashMap<String, usize>) -> Famil
         .keys()
         .filter(|name| crate::self_metrics::is_self_metric(name))
         .count();
+    let genai = series
+        .keys()
+        .filter(|name| GenAiMetricId::from_name(name).is_some())
+        .count();
     let target_info = usize::from(!rm.resource().is_empty());
-    let other = series.len() - catalog - self_metrics + target_info;
+    let other = series.len() - catalog - self_metrics - genai + target_info;
     FamilyCounts {
-        total: catalog + self_metrics + other,
+        total: catalog + self_metrics + genai + other,
         catalog,
         self_metrics,
+        genai,
         other,
     }
 }

@@ -3,7 +3,9 @@
 //! The AutoBot metrics of the Prometheus usage guide, built on OpenTelemetry: all
 //! 56 `autobot_*` metrics with their exact names and label sets, a typed recording
 //! API, a Prometheus endpoint pulled over HTTP and an OTLP push to a collector,
-//! configured by the standard `OTEL_*` variables.
+//! configured by the standard `OTEL_*` variables. Beyond the guide: streaming LLM
+//! calls timed over their whole life ([`llm`]), and the OpenTelemetry GenAI
+//! conventions' metrics alongside ([`TelemetryBuilder::with_genai_metrics`]).
 //!
 //! ```
 //! use autobot_otel::labels::{Outcome, Priority, TokenType};
@@ -19,7 +21,7 @@
 //! assert!(scrape.contains(r#"autobot_llm_tokens_total{model="gpt-4",provider="openai",token_type="output"} 350"#));
 //! ```
 //!
-//! In a service, call [`init`] once at start-up (it reads `OTEL_EXPORTER_OTLP_ENDPOINT`
+//! In a service, call [`init()`] once at start-up (it reads `OTEL_EXPORTER_OTLP_ENDPOINT`
 //! and friends and returns a guard that flushes on drop), and serve the endpoints
 //! with [`http::router`] or [`http::MetricsServer`].
 //!
@@ -30,6 +32,8 @@
 //!   (`workflow`, `github`, `task`, `performance`, `knowledge`, `llm`,
 //!   `websocket`, `redis`); [`labels`]: the enums of fixed label values.
 //! - [`instrument`]: the attributes (`#[instrument_workflow]`, ...) and their traits.
+//! - [`llm`]: LLM calls and streams timed by hand ([`llm::LlmCall`]) and the
+//!   stream wrapper the attributes share ([`llm::LlmStream`]).
 //! - [`pipeline`]: [`Telemetry`], its builder and guard; [`scope`]: pipelines
 //!   for tests; [`otlp`]: push settings; `prometheus`: the text reader.
 //! - `http`: the endpoints; [`health`]: the health report; [`self_metrics`] and
@@ -44,13 +48,14 @@
 //! | `http-server` | the two endpoints (`http::router`, `http::MetricsServer`) | yes |
 //! | `tls` | HTTPS for the standalone server (rustls) | no |
 //! | `otlp-grpc`, `otlp-http` | OTLP push over gRPC / HTTP-protobuf | yes |
-//! | `subscriber` | the `tracing` subscriber [`init`] installs (logs to stderr) | yes |
+//! | `subscriber` | the `tracing` subscriber [`init()`] installs (logs to stderr) | yes |
 //! | `testing` | `testing::Scrape`, `testing::ManualClock` | no |
 //!
 //! A build without the OTLP features refuses a configured OTLP endpoint with an
 //! error that names them. See `docs/architecture.md` for the module map and how a
 //! measurement reaches both outputs.
 
+mod call;
 pub mod diagnostics;
 mod error;
 pub mod exemplars;
@@ -61,6 +66,7 @@ pub mod health;
 pub mod http;
 pub mod instrument;
 pub mod labels;
+pub mod llm;
 mod manager;
 pub mod pipeline;
 pub mod scope;
@@ -70,7 +76,7 @@ pub mod testing;
 
 mod github;
 mod knowledge;
-mod llm;
+
 mod performance;
 mod redis;
 mod task;
@@ -84,7 +90,7 @@ pub use autobot_otel_catalog as catalog;
 /// The attributes (`#[instrument_workflow]`, ...): see [`instrument`].
 pub use autobot_otel_macros::{
     instrument_github, instrument_knowledge, instrument_llm, instrument_redis, instrument_task,
-    instrument_workflow,
+    instrument_workflow, no_instrument,
 };
 pub use error::{InitError, ShutdownError};
 pub use exporter::otlp;
@@ -96,6 +102,41 @@ pub use manager::{
     CounterHandle, HistogramHandle, IntoSeconds, MAX_MEASUREMENT, MetricsManager, OptionalSeconds,
 };
 pub use pipeline::{Telemetry, TelemetryBuilder, TelemetryGuard};
+
+/// [`Telemetry::builder`] with `service.version` defaulting to the calling
+/// crate's version (`env!("CARGO_PKG_VERSION")`, read where the macro is
+/// written: in your application's crate). `OTEL_RESOURCE_ATTRIBUTES` with a
+/// `service.version` wins over that default; so does
+/// [`TelemetryBuilder::with_service_version`].
+///
+/// ```
+/// let t = autobot_otel::builder!().without_otlp().build()?;
+/// let version = env!("CARGO_PKG_VERSION");
+/// assert!(t.render_prometheus().contains(&format!(r#"service_version="{version}""#)));
+/// # Ok::<(), autobot_otel::InitError>(())
+/// ```
+#[macro_export]
+macro_rules! builder {
+    () => {
+        $crate::TelemetryBuilder::from_env()
+            .with_default_service_version(::core::env!("CARGO_PKG_VERSION"))
+    };
+}
+
+/// [`init()`](fn@crate::init), with `service.version` defaulting to the calling
+/// crate's version (see [`builder!`]): `autobot_otel::init!()?` in `main`.
+///
+/// ```no_run
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let _guard = autobot_otel::init!()?; // service.version = this crate's version
+/// # Ok(()) }
+/// ```
+#[macro_export]
+macro_rules! init {
+    () => {
+        $crate::builder!().install()
+    };
+}
 
 /// The README's Rust examples, compiled as doctests so they stay correct.
 #[doc = include_str!("../../README.md")]

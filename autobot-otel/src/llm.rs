@@ -4,10 +4,27 @@
 //! `autobot_llm_requests_total` has no status label, so [`MetricsManager::record_llm_request`]
 //! takes none: it counts every request whatever its outcome, and failures are
 //! counted once, by [`MetricsManager::record_llm_error`] with their `error_type`.
+//!
+//! With the GenAI conventions' metrics on
+//! ([`crate::TelemetryBuilder::with_genai_metrics`]), `record_llm_request` also
+//! records `gen_ai.client.operation.duration` (operation = `request_type`) and
+//! `record_llm_tokens` records `gen_ai.client.token.usage` (operation `chat`: a
+//! token count alone does not say; the attributes and [`LlmCall`] know it).
+//!
+//! Calls and streams timed as they happen: [`LlmCall`] (hand-written code) and
+//! [`LlmStream`], what `#[instrument_llm]` uses too (see the README's "Streaming
+//! LLM calls").
 
 use crate::catalog::MetricId;
 use crate::labels::{CostType, TokenType};
+use crate::manager::genai::GenAiCall;
 use crate::manager::{IntoSeconds, MetricsManager};
+
+mod stream;
+
+#[doc(hidden)]
+pub use stream::ChunkReport;
+pub use stream::{LlmCall, LlmStream};
 
 impl MetricsManager {
     /// Records one LLM request (`request_type`: `completion`, `chat`, `embedding`, ...).
@@ -30,11 +47,21 @@ impl MetricsManager {
             1,
             [provider, model, request_type],
         );
+        let seconds = latency.into_seconds();
         self.observe(
             MetricId::LlmRequestLatencySeconds,
-            latency.into_seconds(),
+            seconds,
             [provider, model],
         );
+        if let Some(genai) = self.genai() {
+            let call = GenAiCall {
+                operation: request_type,
+                provider,
+                request_model: model,
+                ..GenAiCall::default()
+            };
+            genai.operation(self.diagnostics(), &call, seconds, None);
+        }
     }
 
     /// Records the tokens of one request (pass 0 for a direction you do not know:
@@ -48,6 +75,27 @@ impl MetricsManager {
     /// ```
     #[doc(alias = "record_llm_token_count")]
     pub fn record_llm_tokens(
+        &self,
+        provider: &str,
+        model: &str,
+        input_tokens: u64,
+        output_tokens: u64,
+    ) {
+        self.count_llm_tokens(provider, model, input_tokens, output_tokens);
+        if let Some(genai) = self.genai() {
+            let call = GenAiCall {
+                operation: "chat",
+                provider,
+                request_model: model,
+                ..GenAiCall::default()
+            };
+            genai.tokens(self.diagnostics(), &call, input_tokens, output_tokens);
+        }
+    }
+
+    /// `autobot_llm_tokens_total` alone (the attributes record the GenAI view
+    /// themselves, with the call's operation).
+    pub(crate) fn count_llm_tokens(
         &self,
         provider: &str,
         model: &str,
@@ -124,6 +172,55 @@ impl MetricsManager {
             remaining as f64,
             [provider],
         );
+    }
+
+    /// Records a streaming call's time to its first chunk (an extension beyond
+    /// the guide; `#[instrument_llm]` and [`LlmStream`] record it themselves).
+    ///
+    /// Series: `autobot_llm_time_to_first_token_seconds{provider, model}` observes
+    /// `latency`.
+    ///
+    /// ```
+    /// autobot_otel::get_metrics_manager().record_llm_time_to_first_token("openai", "gpt-4o", 0.42);
+    /// ```
+    pub fn record_llm_time_to_first_token(
+        &self,
+        provider: &str,
+        model: &str,
+        latency: impl IntoSeconds,
+    ) {
+        self.observe(
+            MetricId::LlmTimeToFirstTokenSeconds,
+            latency.into_seconds(),
+            [provider, model],
+        );
+    }
+
+    /// One more LLM call in flight (an extension beyond the guide;
+    /// `#[instrument_llm]` and [`LlmCall`] move it themselves, exactly, also
+    /// under cancellation and panics: prefer them).
+    ///
+    /// Series: `autobot_llm_requests_in_flight{provider, model}` += 1.
+    ///
+    /// ```
+    /// let m = autobot_otel::get_metrics_manager();
+    /// m.inc_llm_requests_in_flight("openai", "gpt-4o");
+    /// m.dec_llm_requests_in_flight("openai", "gpt-4o");
+    /// ```
+    pub fn inc_llm_requests_in_flight(&self, provider: &str, model: &str) {
+        self.adjust(MetricId::LlmRequestsInFlight, 1.0, &[provider, model]);
+    }
+
+    /// One fewer LLM call in flight. Not clamped: a negative value shows an
+    /// unmatched decrement.
+    ///
+    /// Series: `autobot_llm_requests_in_flight{provider, model}` -= 1.
+    ///
+    /// ```
+    /// autobot_otel::get_metrics_manager().dec_llm_requests_in_flight("openai", "gpt-4o");
+    /// ```
+    pub fn dec_llm_requests_in_flight(&self, provider: &str, model: &str) {
+        self.adjust(MetricId::LlmRequestsInFlight, -1.0, &[provider, model]);
     }
 
     /// Marks a provider available (1) or not (0).

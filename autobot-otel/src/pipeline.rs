@@ -4,9 +4,12 @@
 //!
 //! [`Telemetry::builder`] configures it in code; [`TelemetryBuilder::from_env`]
 //! starts from the standard `OTEL_*` variables (see [`crate::otlp`]), plus
-//! `OTEL_SDK_DISABLED` (`true`: nothing is exported, recording is a no-op) and
+//! `OTEL_SDK_DISABLED` (`true`: nothing is exported, recording is a no-op),
 //! `OTEL_SERVICE_NAME` / `OTEL_RESOURCE_ATTRIBUTES` (the resource; the service
-//! name defaults to `autobot`).
+//! name defaults to `autobot`) and [`GENAI_METRICS_VAR`] /
+//! `OTEL_SEMCONV_STABILITY_OPT_IN` (the GenAI conventions' metrics, see
+//! [`TelemetryBuilder::with_genai_metrics`]). [`crate::builder!`] starts the same
+//! way and sets `service.version` to the application's crate version.
 //!
 //! ```
 //! use autobot_otel::{labels::Outcome, Telemetry};
@@ -28,16 +31,16 @@ use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::reader::MetricReader;
-use opentelemetry_sdk::metrics::{Instrument, SdkMeterProvider, Stream};
+use opentelemetry_sdk::metrics::{Aggregation, Instrument, SdkMeterProvider, Stream};
 
-use crate::catalog::CATALOG;
-use crate::catalog::MetricId;
+use crate::catalog::genai::GenAiMetricId;
+use crate::catalog::{CATALOG, Kind, MetricId};
 use crate::diagnostics::{self, Diagnostics, guarded};
 use crate::error::{InitError, ShutdownError};
 use crate::exemplars::ExemplarFilter;
 use crate::exporter::PipelineReader;
 use crate::manager::rolling::{Clock, SystemClock};
-use crate::manager::{MetricsManager, SeriesLimits};
+use crate::manager::{Buckets, MetricsManager, SeriesLimits};
 use crate::otlp::{self, OtlpPush, OtlpSettings, OtlpState, redact_userinfo};
 use crate::self_metrics;
 
@@ -58,6 +61,24 @@ pub const OPENMETRICS_CONTENT_TYPE: &str =
 
 /// Where the `OTEL_*` configuration variables are read from.
 type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// The variable that turns the OpenTelemetry GenAI conventions' metrics on
+/// (`true`) or off (`false`) when the builder does not say
+/// ([`TelemetryBuilder::with_genai_metrics`]).
+pub const GENAI_METRICS_VAR: &str = "AUTOBOT_OTEL_GENAI_METRICS";
+
+/// The OpenTelemetry variable whose `gen_ai_latest_experimental` entry asks
+/// instrumentations for the latest GenAI conventions: it turns the GenAI
+/// metrics on too, unless [`GENAI_METRICS_VAR`] is set.
+pub const SEMCONV_OPT_IN_VAR: &str = "OTEL_SEMCONV_STABILITY_OPT_IN";
+
+/// The `service.version` of the resource: set in code (wins over
+/// `OTEL_RESOURCE_ATTRIBUTES`) or a default from [`crate::builder!`] (loses to it).
+#[derive(Clone, Debug, PartialEq)]
+enum ServiceVersion {
+    Explicit(String),
+    Default(&'static str),
+}
 
 #[derive(Clone, Debug, PartialEq)]
 enum OtlpChoice {
@@ -90,6 +111,9 @@ pub struct TelemetryBuilder {
     clock: Option<Arc<dyn Clock>>,
     series_limits: Vec<(MetricId, usize)>,
     exemplars: Option<ExemplarFilter>,
+    buckets: Vec<(MetricId, Vec<f64>)>,
+    genai_metrics: Option<bool>,
+    service_version: Option<ServiceVersion>,
     env: EnvLookup,
 }
 
@@ -97,7 +121,9 @@ impl std::fmt::Debug for TelemetryBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TelemetryBuilder")
             .field("service_name", &self.service_name)
+            .field("service_version", &self.service_version)
             .field("otlp", &self.otlp)
+            .field("genai_metrics", &self.genai_metrics)
             .field("disabled", &self.disabled)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .finish_non_exhaustive()
@@ -123,6 +149,9 @@ impl TelemetryBuilder {
             clock: None,
             series_limits: Vec::new(),
             exemplars: None,
+            buckets: Vec::new(),
+            genai_metrics: None,
+            service_version: None,
             env: Arc::new(otlp::process_env),
         }
     }
@@ -130,6 +159,94 @@ impl TelemetryBuilder {
     /// Sets `service.name`, overriding `OTEL_SERVICE_NAME`.
     pub fn with_service_name(mut self, name: impl Into<String>) -> Self {
         self.service_name = Some(name.into());
+        self
+    }
+
+    /// Sets `service.version` (exported on OTLP and in `target_info` as
+    /// `service_version`), overriding `OTEL_RESOURCE_ATTRIBUTES`. To default it
+    /// to your application's crate version, start from [`crate::builder!`] (or
+    /// [`crate::init!`]), which passes `env!("CARGO_PKG_VERSION")` of the crate
+    /// that calls it.
+    ///
+    /// ```
+    /// let t = autobot_otel::Telemetry::builder()
+    ///     .without_otlp()
+    ///     .with_service_version("2.4.1")
+    ///     .build()?;
+    /// assert!(t.render_prometheus().contains(r#"service_version="2.4.1""#));
+    /// # Ok::<(), autobot_otel::InitError>(())
+    /// ```
+    pub fn with_service_version(mut self, version: impl Into<String>) -> Self {
+        self.service_version = Some(ServiceVersion::Explicit(version.into()));
+        self
+    }
+
+    /// The default `service.version` of [`crate::builder!`]: used unless
+    /// [`TelemetryBuilder::with_service_version`] or `OTEL_RESOURCE_ATTRIBUTES`
+    /// gives one.
+    #[doc(hidden)]
+    pub fn with_default_service_version(mut self, version: &'static str) -> Self {
+        if !matches!(self.service_version, Some(ServiceVersion::Explicit(_))) {
+            self.service_version = Some(ServiceVersion::Default(version));
+        }
+        self
+    }
+
+    /// Records the OpenTelemetry GenAI semantic conventions' client metrics
+    /// (`gen_ai.client.operation.duration`, `gen_ai.client.token.usage`, and for
+    /// streams `gen_ai.client.operation.time_to_first_chunk` and
+    /// `gen_ai.client.operation.time_per_output_chunk`) next to the
+    /// `autobot_llm_*` families: every LLM call that records those records these
+    /// too. Off by default; when the builder does not say, the variable
+    /// [`GENAI_METRICS_VAR`] (`true`/`false`) does, and else an
+    /// `OTEL_SEMCONV_STABILITY_OPT_IN` list holding `gen_ai_latest_experimental`
+    /// turns them on. See the README's "GenAI conventions".
+    ///
+    /// ```
+    /// use autobot_otel::Telemetry;
+    /// let t = Telemetry::builder().without_otlp().with_genai_metrics(true).build()?;
+    /// t.metrics().record_llm_request("openai", "gpt-4o", "chat", 1.5);
+    /// let text = t.render_prometheus();
+    /// assert!(text.contains("# TYPE gen_ai_client_operation_duration_seconds histogram"));
+    /// assert!(text.contains(r#"gen_ai_client_operation_duration_seconds_count{gen_ai_operation_name="chat",gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o"} 1"#));
+    /// # Ok::<(), autobot_otel::InitError>(())
+    /// ```
+    pub fn with_genai_metrics(mut self, enabled: bool) -> Self {
+        self.genai_metrics = Some(enabled);
+        self
+    }
+
+    /// Sets the bucket boundaries (upper bounds, in the metric's unit) of one
+    /// histogram, instead of the catalog's (listed in the README's reference).
+    /// They must be finite and strictly increasing, and there must be at least
+    /// one; otherwise [`TelemetryBuilder::build`] fails with
+    /// [`InitError::InvalidBuckets`] naming the metric and the offending value.
+    /// The health report shows the boundaries in force.
+    ///
+    /// ```
+    /// use autobot_otel::{catalog::MetricId, InitError, Telemetry};
+    /// let t = Telemetry::builder()
+    ///     .without_otlp()
+    ///     .with_buckets(MetricId::LlmRequestLatencySeconds, &[0.5, 1.0, 2.0, 4.0, 8.0])
+    ///     .build()?;
+    /// t.metrics().record_llm_request("openai", "gpt-4o", "chat", 3.0);
+    /// assert!(t.render_prometheus().contains(r#"le="4"} 1"#));
+    ///
+    /// let err = Telemetry::builder()
+    ///     .without_otlp()
+    ///     .with_buckets(MetricId::LlmRequestLatencySeconds, &[1.0, 1.0])
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(matches!(err, InitError::InvalidBuckets { .. }));
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "invalid buckets for autobot_llm_request_latency_seconds: boundary 2 (1) is not greater than boundary 1 (1); boundaries must be strictly increasing"
+    /// );
+    /// # Ok::<(), InitError>(())
+    /// ```
+    pub fn with_buckets(mut self, metric: MetricId, boundaries: &[f64]) -> Self {
+        self.buckets.retain(|(id, _)| *id != metric);
+        self.buckets.push((metric, boundaries.to_vec()));
         self
     }
 
@@ -242,12 +359,24 @@ impl TelemetryBuilder {
             return Ok(Telemetry::disabled_with_clock(clock));
         }
         let limits = SeriesLimits::new(&self.series_limits);
+        for (id, boundaries) in &self.buckets {
+            check_buckets(*id, boundaries)?;
+        }
+        let buckets = Buckets::new(&self.buckets);
+        let genai = match self.genai_metrics {
+            Some(enabled) => enabled,
+            None => genai_from_env(&*self.env),
+        };
         let otlp_settings = match self.otlp {
             OtlpChoice::Off => None,
             OtlpChoice::On(settings) => Some(*settings),
             OtlpChoice::FromEnv => otlp::resolve(&*self.env)?,
         };
-        let resource = build_resource(self.service_name, self.resource_attributes);
+        let resource = build_resource(
+            self.service_name,
+            self.service_version,
+            self.resource_attributes,
+        );
 
         // One reader: the endpoint renders from it and the OTLP push exports what
         // it collects, so every measurement is aggregated once for both outputs.
@@ -255,7 +384,7 @@ impl TelemetryBuilder {
         let meter_provider = SdkMeterProvider::builder()
             .with_resource(resource.clone())
             .with_reader(reader.clone())
-            .with_view(catalog_view(limits.clone()))
+            .with_view(catalog_view(limits.clone(), buckets.clone()))
             .build();
 
         let shared: Arc<dyn MetricReader> = Arc::new(reader.clone());
@@ -275,7 +404,15 @@ impl TelemetryBuilder {
             let _ = exemplars;
             ExemplarFilter::AlwaysOff
         };
-        let metrics = MetricsManager::new(&meter, clock, limits, diagnostics.clone(), exemplars);
+        let metrics = MetricsManager::new(
+            &meter,
+            clock,
+            limits,
+            buckets,
+            diagnostics.clone(),
+            exemplars,
+            genai,
+        );
         let otlp_state = pushed.as_ref().map(OtlpPush::state);
         let exports = self_metrics::Exports {
             metrics: otlp_state
@@ -302,32 +439,116 @@ impl TelemetryBuilder {
     }
 }
 
-fn build_resource(service_name: Option<String>, attributes: Vec<KeyValue>) -> Resource {
+fn build_resource(
+    service_name: Option<String>,
+    service_version: Option<ServiceVersion>,
+    mut attributes: Vec<KeyValue>,
+) -> Resource {
     let mut builder = Resource::builder();
     let env = |name| otlp::process_env(name).filter(|v| !v.trim().is_empty());
-    let env_names_service = env("OTEL_SERVICE_NAME").is_some()
-        || env("OTEL_RESOURCE_ATTRIBUTES").is_some_and(|a| a.contains("service.name="));
+    let env_attributes = env("OTEL_RESOURCE_ATTRIBUTES").unwrap_or_default();
+    let env_names = |key: &str| {
+        env_attributes
+            .split(',')
+            .any(|kv| kv.split_once('=').is_some_and(|(k, _)| k.trim() == key))
+    };
+    let env_names_service = env("OTEL_SERVICE_NAME").is_some() || env_names("service.name");
     match service_name {
         Some(name) => builder = builder.with_service_name(name),
         None if !env_names_service => builder = builder.with_service_name("autobot"),
         None => {}
     }
+    let version = match service_version {
+        Some(ServiceVersion::Explicit(version)) => Some(version),
+        Some(ServiceVersion::Default(version)) if !env_names("service.version") => {
+            Some(version.to_string())
+        }
+        _ => None,
+    };
+    if let Some(version) = version {
+        attributes.push(KeyValue::new("service.version", version));
+    }
     builder.with_attributes(attributes).build()
 }
 
+/// Whether the environment turns the GenAI metrics on: [`GENAI_METRICS_VAR`]
+/// when set (`true`, any case; anything else is off), else an
+/// [`SEMCONV_OPT_IN_VAR`] list holding `gen_ai_latest_experimental`.
+fn genai_from_env(lookup: &(dyn Fn(&str) -> Option<String> + Send + Sync)) -> bool {
+    match lookup(GENAI_METRICS_VAR).filter(|v| !v.trim().is_empty()) {
+        Some(value) => value.trim().eq_ignore_ascii_case("true"),
+        None => lookup(SEMCONV_OPT_IN_VAR).is_some_and(|list| {
+            list.split(',')
+                .any(|entry| entry.trim() == "gen_ai_latest_experimental")
+        }),
+    }
+}
+
+/// Checks boundaries given for `id`: a histogram's, at least one, finite,
+/// strictly increasing.
+fn check_buckets(id: MetricId, boundaries: &[f64]) -> Result<(), InitError> {
+    let def = id.def();
+    let fail = |reason: String| {
+        Err(InitError::InvalidBuckets {
+            metric: def.name,
+            reason,
+        })
+    };
+    if def.kind != Kind::Histogram {
+        return fail(format!("it is a {}, not a histogram", def.kind));
+    }
+    if boundaries.is_empty() {
+        return fail("no boundaries; give at least one".into());
+    }
+    if let Some(i) = boundaries.iter().position(|b| !b.is_finite()) {
+        return fail(format!(
+            "boundary {} ({}) is not finite; the +Inf bucket is implicit",
+            i + 1,
+            boundaries[i]
+        ));
+    }
+    if let Some(i) = boundaries.windows(2).position(|w| w[0] >= w[1]) {
+        return fail(format!(
+            "boundary {} ({}) is not greater than boundary {} ({}); boundaries must be \
+             strictly increasing",
+            i + 2,
+            boundaries[i + 1],
+            i + 1,
+            boundaries[i]
+        ));
+    }
+    Ok(())
+}
+
 /// A view giving every catalog instrument its own series limit instead of the
-/// SDK's global default of 2000 (which the SDK pre-allocates), and the
-/// self-metrics a small one.
-fn catalog_view(limits: SeriesLimits) -> impl Fn(&Instrument) -> Option<Stream> + Send + Sync {
+/// SDK's global default of 2000 (which the SDK pre-allocates) and its buckets
+/// when [`TelemetryBuilder::with_buckets`] changed them, the GenAI metrics their
+/// series limits, and the self-metrics a small one.
+fn catalog_view(
+    limits: SeriesLimits,
+    buckets: Buckets,
+) -> impl Fn(&Instrument) -> Option<Stream> + Send + Sync {
     move |instrument: &Instrument| {
+        let mut stream = Stream::builder();
         let limit = match CATALOG.iter().find(|d| d.otel_name() == instrument.name()) {
-            Some(def) => limits.get(def.id),
-            None if self_metrics::is_self_metric(instrument.name()) => {
-                self_metrics::SELF_METRIC_SERIES_LIMIT
+            Some(def) => {
+                if let Some(boundaries) = buckets.overridden(def.id) {
+                    stream = stream.with_aggregation(Aggregation::ExplicitBucketHistogram {
+                        boundaries: boundaries.to_vec(),
+                        record_min_max: true,
+                    });
+                }
+                limits.get(def.id)
             }
-            None => return None,
+            None => match GenAiMetricId::from_name(instrument.name()) {
+                Some(id) => id.def().max_series,
+                None if self_metrics::is_self_metric(instrument.name()) => {
+                    self_metrics::SELF_METRIC_SERIES_LIMIT
+                }
+                None => return None,
+            },
         };
-        Stream::builder().with_cardinality_limit(limit).build().ok()
+        stream.with_cardinality_limit(limit).build().ok()
     }
 }
 
@@ -396,8 +617,10 @@ impl Telemetry {
                     &meter,
                     clock,
                     SeriesLimits::new(&[]),
+                    Buckets::new(&[]),
                     Arc::new(Diagnostics::default()),
                     ExemplarFilter::AlwaysOff,
+                    false,
                 ),
                 otlp: None,
                 shutdown_started: AtomicBool::new(false),
@@ -543,7 +766,7 @@ impl Telemetry {
 
     /// A `tracing` layer that exports spans through this pipeline's tracer
     /// provider, or `None` when spans are not exported. Add it to your own
-    /// subscriber when you do not let [`crate::init`] install one (features
+    /// subscriber when you do not let [`crate::init()`] install one (features
     /// `otlp-grpc`, `otlp-http`).
     #[cfg(feature = "otlp")]
     pub fn tracing_layer<S>(&self) -> Option<impl tracing_subscriber::Layer<S> + use<S>>

@@ -1,4 +1,4 @@
-//! Self-metrics: the pipeline's account of itself, exported next to the 56
+//! Self-metrics: the pipeline's account of itself, exported next to the
 //! catalog metrics on both paths (Prometheus scrape and OTLP push), so that lost
 //! data can be alerted on and not only looked up in the health endpoint.
 //!

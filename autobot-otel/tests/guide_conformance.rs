@@ -1,9 +1,10 @@
-//! The catalog matches the usage guide (`docs/prometheus-metrics-guide.md`) name for
-//! name, label for label, category for category.
+//! The catalog's guide metrics match the usage guide
+//! (`docs/prometheus-metrics-guide.md`) name for name, label for label, category
+//! for category; the extensions are none of the guide's names.
 
 use std::collections::BTreeMap;
 
-use autobot_otel::catalog::{CATALOG, Category};
+use autobot_otel::catalog::{CATALOG, Category, GUIDE_METRICS, Source, guide};
 
 /// `(category title, name, labels)` for every metric bullet of the guide.
 fn guide_metrics() -> Vec<(String, String, Vec<String>)> {
@@ -39,6 +40,7 @@ fn guide_metrics() -> Vec<(String, String, Vec<String>)> {
 fn guide_lists_56_metrics_in_8_categories() {
     let metrics = guide_metrics();
     assert_eq!(metrics.len(), 56);
+    assert_eq!(metrics.len(), GUIDE_METRICS);
     let mut per_category: BTreeMap<&str, usize> = BTreeMap::new();
     for (cat, _, _) in &metrics {
         *per_category.entry(cat.as_str()).or_default() += 1;
@@ -48,12 +50,19 @@ fn guide_lists_56_metrics_in_8_categories() {
 
 #[test]
 fn catalog_matches_the_guide_name_for_name_and_label_for_label() {
-    let guide = guide_metrics();
-    assert_eq!(guide.len(), CATALOG.len());
-    for ((category, name, labels), def) in guide.iter().zip(CATALOG) {
+    let listed = guide_metrics();
+    assert_eq!(listed.len(), guide().count());
+    for ((category, name, labels), def) in listed.iter().zip(guide()) {
         assert_eq!(name, def.name, "order or name differs");
         assert_eq!(labels, &def.labels.to_vec(), "labels of {name}");
         assert_eq!(category, def.category.title(), "category of {name}");
+    }
+    for def in CATALOG.iter().filter(|d| d.source == Source::Extension) {
+        assert!(
+            listed.iter().all(|(_, name, _)| name != def.name),
+            "{} is in the guide: not an extension",
+            def.name
+        );
     }
 }
 

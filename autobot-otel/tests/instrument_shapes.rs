@@ -1,7 +1,8 @@
 //! The attributes work on every shape of function: sync and async, free functions
 //! and methods (`&self`, `&mut self`, `self`), generics, `impl Trait` returns,
 //! `async fn` in traits, `#[async_trait]`, `#[tracing::instrument]` in either
-//! order, and labels computed from parameters.
+//! order, labels computed from parameters, and whole `impl` blocks (with
+//! `#[async_trait]` in either order).
 
 mod support;
 
@@ -336,4 +337,61 @@ async fn impl_future_returns_are_timed_over_the_futures_life() {
         value("autobot_github_operations_total", &op("cancelled")),
         1.0
     );
+}
+
+#[async_trait::async_trait]
+trait Actor {
+    async fn act(&self) -> Result<u8, std::io::Error>;
+    fn name(&self) -> &'static str;
+}
+
+struct Outer;
+struct Inner;
+
+// The impl block's attribute above `#[async_trait]`: it sees the `async fn`s.
+#[instrument_task(agent_type = "impl_outer", span = false)]
+#[async_trait::async_trait]
+impl Actor for Outer {
+    async fn act(&self) -> Result<u8, std::io::Error> {
+        tokio::task::yield_now().await;
+        Ok(1)
+    }
+    fn name(&self) -> &'static str {
+        "outer"
+    }
+}
+
+// Below it: it sees what `#[async_trait]` made of them (boxed futures).
+#[async_trait::async_trait]
+#[instrument_task(agent_type = "impl_inner")]
+impl Actor for Inner {
+    async fn act(&self) -> Result<u8, std::io::Error> {
+        Err(std::io::Error::other("no"))
+    }
+    fn name(&self) -> &'static str {
+        "inner"
+    }
+}
+
+#[tokio::test]
+async fn impl_blocks_with_async_trait_in_either_order() {
+    let agents: [&dyn Actor; 2] = [&Outer, &Inner];
+    for agent in agents {
+        let _ = agent.act().await;
+        let _ = agent.name();
+    }
+    let task = |task: &str, agent: &str, status: &str| {
+        support::maybe_value(
+            "autobot_tasks_executed_total",
+            &[
+                ("task_type", task),
+                ("agent_type", agent),
+                ("status", status),
+            ],
+        )
+    };
+    assert_eq!(task("act", "impl_outer", "success"), Some(1.0));
+    assert_eq!(task("name", "impl_outer", "success"), Some(1.0));
+    assert_eq!(task("act", "impl_inner", "failed"), Some(1.0));
+    assert_eq!(task("name", "impl_inner", "success"), Some(1.0));
 }

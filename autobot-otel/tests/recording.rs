@@ -771,6 +771,8 @@ fn record_all(m: &MetricsManager) {
     m.record_llm_error("p", "e");
     m.set_llm_rate_limit("p", 1);
     m.set_llm_provider_availability("p", true);
+    m.record_llm_time_to_first_token("p", "m", 0.5);
+    m.inc_llm_requests_in_flight("p", "m");
     m.set_websocket_active_connections("/n", 1);
     m.record_websocket_connection("/n", ConnectionStatus::Connected);
     m.record_websocket_message("/n", "e", MessageDirection::Sent, 1.0);
@@ -785,7 +787,7 @@ fn record_all(m: &MetricsManager) {
 }
 
 #[test]
-fn recording_every_method_once_touches_all_56_metrics_with_their_exact_labels() {
+fn recording_every_method_once_touches_every_catalog_metric_with_its_exact_labels() {
     let (t, _) = setup();
     record_all(m(&t));
     let s = scrape(&t);
@@ -811,7 +813,7 @@ fn recording_every_method_once_touches_all_56_metrics_with_their_exact_labels() 
         ["target_info"],
         "besides the catalog and the self-metrics"
     );
-    assert_eq!(t.health().metrics_with_data, 56);
+    assert_eq!(t.health().metrics_with_data, CATALOG.len());
 }
 
 #[test]

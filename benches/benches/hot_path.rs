@@ -7,8 +7,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use autobot_otel::catalog::{Category, MetricId};
+use autobot_otel::instrument::LlmChunk;
 use autobot_otel::labels::*;
-use autobot_otel::{MetricsManager, instrument_github, instrument_workflow};
+use autobot_otel::{MetricsManager, instrument_github, instrument_llm, instrument_workflow};
 use autobot_otel_bench::{PromCrate, RawOtel, facade};
 use criterion::{Criterion, criterion_group, criterion_main};
 use opentelemetry::KeyValue;
@@ -484,9 +485,107 @@ fn two_threads(iters: u64, f: impl Fn(usize) + Sync) -> Duration {
     start.elapsed() / 2
 }
 
+/// A chunk that reports nothing (most chunks of a stream), checked like any.
+struct Chunk(u64);
+
+impl LlmChunk for Chunk {}
+
+/// An endless stream of ready chunks: polling it costs almost nothing, so what
+/// a wrapper adds per chunk shows.
+struct Chunks(u64);
+
+impl futures_core::Stream for Chunks {
+    type Item = Result<Chunk, std::convert::Infallible>;
+
+    #[inline]
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.0 += 1;
+        std::task::Poll::Ready(Some(Ok(Chunk(self.0))))
+    }
+}
+
+#[instrument_llm(provider = "openai", model = "gpt-4o", span = false)]
+fn bench_stream() -> impl futures_core::Stream<Item = Result<Chunk, std::convert::Infallible>> {
+    Chunks(0)
+}
+
+/// Polls `stream` once: the next chunk's number.
+#[inline]
+fn next_chunk<S>(stream: std::pin::Pin<&mut S>, cx: &mut std::task::Context<'_>) -> u64
+where
+    S: futures_core::Stream<Item = Result<Chunk, std::convert::Infallible>>,
+{
+    match stream.poll_next(cx) {
+        std::task::Poll::Ready(Some(Ok(Chunk(n)))) => n,
+        _ => unreachable!("an endless stream of chunks"),
+    }
+}
+
+/// The streaming wrapper's cost per chunk (the call's start and end are paid
+/// once per stream, not per chunk): the same endless stream polled bare, under
+/// `#[instrument_llm(span = false)]` (metrics only), and with the GenAI metrics
+/// on (a timestamp and a histogram record per chunk). Also printed as a ratio.
+fn streaming(c: &mut Criterion) {
+    use std::pin::pin;
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let mut g = c.benchmark_group("streaming/per_chunk");
+    let mut bare_stream = pin!(Chunks(0));
+    g.bench_function("unwrapped", |b| {
+        b.iter(|| next_chunk(bare_stream.as_mut(), &mut cx))
+    });
+    let plain = facade(false);
+    let mut wrapped = pin!(plain.in_scope(bench_stream));
+    g.bench_function("metrics_only", |b| {
+        b.iter(|| next_chunk(wrapped.as_mut(), &mut cx))
+    });
+    let genai = autobot_otel::Telemetry::builder()
+        .without_otlp()
+        .with_genai_metrics(true)
+        .build()
+        .expect("pipeline");
+    let mut with_genai = pin!(genai.in_scope(bench_stream));
+    g.bench_function("genai_metrics", |b| {
+        b.iter(|| next_chunk(with_genai.as_mut(), &mut cx))
+    });
+    g.finish();
+
+    // The same three, timed directly, as a ratio to the unwrapped stream.
+    const CHUNKS: u64 = 5_000_000;
+    let per_chunk = |name: &str, poll: &mut dyn FnMut() -> u64| {
+        let start = Instant::now();
+        for _ in 0..CHUNKS {
+            black_box(poll());
+        }
+        let ns = start.elapsed().as_nanos() as f64 / CHUNKS as f64;
+        (name.to_string(), ns)
+    };
+    let base = per_chunk("unwrapped", &mut || {
+        next_chunk(bare_stream.as_mut(), &mut cx)
+    });
+    let runs = [
+        per_chunk("metrics_only", &mut || {
+            next_chunk(wrapped.as_mut(), &mut cx)
+        }),
+        per_chunk("genai_metrics", &mut || {
+            next_chunk(with_genai.as_mut(), &mut cx)
+        }),
+    ];
+    eprintln!("streaming per chunk: unwrapped {:.1} ns", base.1);
+    for (name, ns) in runs {
+        eprintln!(
+            "streaming per chunk: {name} {ns:.1} ns, {:.1} ns more than unwrapped ({:.2}x)",
+            ns - base.1,
+            ns / base.1.max(f64::MIN_POSITIVE)
+        );
+    }
+}
+
 criterion_group! {
     name = benches;
     config = config();
-    targets = categories, constant_labels, readers, instrumented, threads
+    targets = categories, constant_labels, readers, instrumented, threads, streaming
 }
 criterion_main!(benches);

@@ -14,6 +14,13 @@
 //! - `AUTOBOT_DEMO_EXTRA_SERIES`: add about this many series to the scrape, moved on
 //!   every tick ([`crate::workload::Workload::with_extra_series`]; at most about
 //!   10,000, within the series limits). Used by `scripts/scale-report.sh`. Default 0.
+//! - `AUTOBOT_DEMO_STREAM_MS`: period of the streaming LLM calls of
+//!   [`crate::streaming::stream_calls`] (default: the workload's period), which move
+//!   the two extension families (time to first token, requests in flight).
+//! - the library's own variables, e.g. `AUTOBOT_OTEL_GENAI_METRICS=true` for the
+//!   OpenTelemetry GenAI conventions' metrics.
+//!
+//! `service.version` is this crate's version (`autobot_otel::init!()`).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -32,7 +39,7 @@ fn env_u64(name: &str) -> Option<u64> {
 /// Runs the demo as configured by the environment until its duration elapses or
 /// Ctrl-C, then shuts the telemetry down (flushing to the collector).
 pub async fn run_from_env() -> Result<(), Box<dyn std::error::Error>> {
-    let guard = autobot_otel::init()?;
+    let guard = autobot_otel::init!()?;
     let addr = std::env::var("AUTOBOT_DEMO_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_string());
     let server = MetricsServer::bind(&addr, (*guard).clone()).await?;
     let local = server.local_addr();
@@ -75,10 +82,18 @@ pub async fn run_from_env() -> Result<(), Box<dyn std::error::Error>> {
         workload = workload.with_extra_series(usize::try_from(n).unwrap_or(usize::MAX));
         tracing::info!(extra_series = workload.extra_series(), "extra series added");
     }
+    let stream_period = env_u64("AUTOBOT_DEMO_STREAM_MS")
+        .map(|ms| Duration::from_millis(ms.max(1)))
+        .unwrap_or(period);
+    let mut streams_stop = stop_tx.subscribe();
+    let streams = tokio::spawn(crate::streaming::stream_calls(stream_period, async move {
+        let _ = streams_stop.wait_for(|stop| *stop).await;
+    }));
     let ticks = crate::workload::run(guard.metrics(), workload, period, until).await;
     tracing::info!(ticks, "workload stopped; shutting down");
 
     let _ = stop_tx.send(true);
+    let _ = streams.await;
     let _ = server_task.await;
     // Shutdown flushes the last values to the collector, bounded by its timeout. A
     // collector that is down makes it report an error; the demo still exits cleanly.

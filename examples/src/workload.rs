@@ -268,7 +268,8 @@ impl Workload {
         }
     }
 
-    /// Plays one slice of activity, touching all 56 metrics.
+    /// Plays one slice of activity, touching all 56 metrics of the guide (the
+    /// demo's streaming calls, [`crate::streaming`], move the extensions).
     pub fn tick(&mut self, m: &MetricsManager) {
         self.ticks += 1;
         self.workflows(m);

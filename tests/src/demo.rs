@@ -33,14 +33,14 @@ pub struct DemoProcess {
 
 impl DemoProcess {
     /// Starts the demo binary `exe` (use [`crate::spawn_demo!`]) on a free
-    /// loopback port with `env` (plus the demo address). Inherited `OTEL_*`
-    /// variables are removed first. Waits until the health endpoint answers.
+    /// loopback port with `env` (plus the demo address). Inherited `OTEL_*` and
+    /// `AUTOBOT_OTEL_*` variables are removed first. Waits until the health endpoint answers.
     pub fn spawn(exe: impl AsRef<Path>, env: &[(&str, &str)]) -> Result<DemoProcess> {
         let port = free_port()?;
         let dir = TempDir::new("demo")?;
         let mut cmd = Command::new(exe.as_ref());
         for (key, _) in std::env::vars() {
-            if key.starts_with("OTEL_") || key == "RUST_LOG" {
+            if key.starts_with("OTEL_") || key.starts_with("AUTOBOT_OTEL_") || key == "RUST_LOG" {
                 cmd.env_remove(key);
             }
         }

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use autobot_otel::catalog::MetricId;
+use autobot_otel::catalog::genai::GENAI_METRICS;
 use autobot_otel_tests::shipped::{
     AlertRule, alert_rules, dashboard_queries, files_with_extension, split_threshold,
 };
@@ -86,11 +87,22 @@ fn promtool_unit_tests_of_every_alert_pass() {
 }
 
 #[test]
-fn rules_and_dashboards_name_only_catalog_metrics() {
+fn rules_and_dashboards_name_only_catalog_and_genai_metrics() {
     let mut exprs: Vec<String> = rules().into_iter().map(|r| r.expr).collect();
     exprs.extend(dashboard_expressions().into_iter().map(|(_, e)| e));
     for expr in exprs {
         for word in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+            if word.starts_with("gen_ai_client_") {
+                let known = GENAI_METRICS.iter().any(|d| {
+                    let name = d.prometheus_name();
+                    word == name
+                        || ["_bucket", "_sum", "_count"]
+                            .iter()
+                            .any(|s| word.strip_suffix(s) == Some(name.as_str()))
+                });
+                assert!(known, "`{word}` in `{expr}` is not a GenAI metric");
+                continue;
+            }
             if !word.starts_with("autobot_") {
                 continue;
             }
@@ -131,6 +143,8 @@ fn every_rule_and_panel_query_parses_and_returns_data_from_the_demo() {
     let demo = autobot_otel_tests::spawn_demo!(&[
         ("AUTOBOT_DEMO_TICK_MS", "50"),
         ("AUTOBOT_DEMO_DURATION_SECS", "120"),
+        // The GenAI dashboard's panels read the GenAI conventions' families.
+        ("AUTOBOT_OTEL_GENAI_METRICS", "true"),
     ],)
     .expect("demo starts");
     let mut options = PrometheusOptions::new(demo.target()).scrape_interval(Duration::from_secs(1));

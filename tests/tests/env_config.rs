@@ -65,3 +65,41 @@ fn the_demo_reads_the_otlp_variables_from_its_environment() {
         assert!(!log.contains(secret), "{secret} in the log:\n{log}");
     }
 }
+
+/// `service.version` defaults to the demo's crate version (`init!()`), and
+/// `OTEL_RESOURCE_ATTRIBUTES` wins over that default; `AUTOBOT_OTEL_GENAI_METRICS`
+/// turns the GenAI metrics on.
+#[test]
+fn the_demo_reads_the_resource_and_genai_variables_from_its_environment() {
+    let target_info = |demo: &DemoProcess| -> String {
+        let body = http_get(&format!("{}/api/monitoring/metrics", demo.base_url()))
+            .unwrap()
+            .body;
+        body.lines()
+            .find(|l| l.starts_with("target_info{"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let plain = autobot_otel_tests::spawn_demo!(&[("AUTOBOT_DEMO_DURATION_SECS", "60")]).unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        target_info(&plain).contains(&format!(r#"service_version="{version}""#)),
+        "{}",
+        target_info(&plain)
+    );
+    assert_eq!(health(&plain)["genai_metrics"], false);
+    drop(plain);
+    let configured = autobot_otel_tests::spawn_demo!(&[
+        ("AUTOBOT_DEMO_DURATION_SECS", "60"),
+        (
+            "OTEL_RESOURCE_ATTRIBUTES",
+            "service.version=9.9.9-env,team=ai"
+        ),
+        ("AUTOBOT_OTEL_GENAI_METRICS", "true"),
+    ])
+    .unwrap();
+    let info = target_info(&configured);
+    assert!(info.contains(r#"service_version="9.9.9-env""#), "{info}");
+    assert!(info.contains(r#"team="ai""#), "{info}");
+    assert_eq!(health(&configured)["genai_metrics"], true);
+}

@@ -11,7 +11,7 @@
 //!
 //! * every span of every replica: one `autobot.workload.tick` span per tick, ticks
 //!   1..=N where N is the count the replica logged, none missing;
-//! * every one of the 56 metrics of every replica;
+//! * every catalog metric (the guide's 56 and the extensions) of every replica;
 //! * no metric export lost: the replica's exports, one every 500 ms, arrive with
 //!   no gap in their timestamps, and the last one (the shutdown flush) carries the
 //!   final counts (`autobot_workflow_executions` sums to N: one execution per tick).
@@ -199,7 +199,7 @@ fn three_replicas_through_agent_and_gateway_lose_nothing_across_a_gateway_restar
         );
     }
 
-    // Metrics: all 56 of every replica; exports without a gap; the final counts.
+    // Metrics: every catalog metric of every replica; exports without a gap; the final counts.
     let metrics = parse_metrics(&all);
     for r in &replicas {
         let mine: Vec<_> = metrics

@@ -176,6 +176,8 @@ fn three_replicas_remote_written_to_victoria_metrics_answer_every_query_like_pro
             autobot_otel_tests::spawn_demo!(&[
                 ("AUTOBOT_DEMO_TICK_MS", "25"),
                 ("AUTOBOT_DEMO_DURATION_SECS", "180"),
+                // The GenAI dashboard's panels read the GenAI conventions' families.
+                ("AUTOBOT_OTEL_GENAI_METRICS", "true"),
                 ("AUTOBOT_DEMO_SEED", seed.as_str()),
             ])
             .expect("demo starts")

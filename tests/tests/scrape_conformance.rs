@@ -1,10 +1,13 @@
 //! The live endpoints of the demo service: every family with its exact type, help
-//! and label set; the health report agrees with the scrape; promtool and the
-//! strict `prometheus_client` check accept it.
+//! and label set (the guide's 56 and the extensions; with the GenAI conventions
+//! turned on, their families under the standard translated names); the health
+//! report agrees with the scrape; promtool and the strict `prometheus_client`
+//! check accept it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use autobot_otel::catalog::genai::{GENAI_METRICS, prometheus_key};
 use autobot_otel::catalog::{CATALOG, Category, MetricId};
 use autobot_otel::testing::Scrape;
 use autobot_otel_tests::{
@@ -13,11 +16,16 @@ use autobot_otel_tests::{
 };
 
 fn demo() -> DemoProcess {
-    let demo = autobot_otel_tests::spawn_demo!(&[
+    demo_with(&[])
+}
+
+fn demo_with(env: &[(&str, &str)]) -> DemoProcess {
+    let mut all = vec![
         ("AUTOBOT_DEMO_TICK_MS", "20"),
         ("AUTOBOT_DEMO_DURATION_SECS", "60"),
-    ],)
-    .expect("demo starts");
+    ];
+    all.extend_from_slice(env);
+    let demo = autobot_otel_tests::spawn_demo!(&all).expect("demo starts");
     // The workload forces its rare events on its first ticks: wait until the
     // scrape has every catalog family.
     let url = format!("{}/api/monitoring/metrics", demo.base_url());
@@ -33,7 +41,7 @@ fn demo() -> DemoProcess {
                 .all(|d| scrape.family(d.name).is_some())
                 .then_some(()))
         },
-        || "the demo's scrape never held all 56 catalog families".into(),
+        || "the demo's scrape never held every catalog family".into(),
     )
     .expect("every family recorded");
     demo
@@ -53,7 +61,7 @@ fn scrape(demo: &DemoProcess) -> (String, Scrape) {
 }
 
 #[test]
-fn live_scrape_has_exactly_the_56_families_with_their_label_sets() {
+fn live_scrape_has_exactly_the_catalog_families_with_their_label_sets() {
     let demo = demo();
     let (_, s) = scrape(&demo);
     for def in CATALOG {
@@ -91,6 +99,11 @@ fn live_scrape_has_exactly_the_56_families_with_their_label_sets() {
         target.labels.get("service_name").map(String::as_str),
         Some("autobot")
     );
+    assert_eq!(
+        target.labels.get("service_version").map(String::as_str),
+        Some(env!("CARGO_PKG_VERSION")),
+        "the demo's crate version (init!()); the workspace shares one version"
+    );
     assert!(
         s.samples()
             .all(|x| x.labels.keys().all(|k| !k.starts_with("otel_scope"))),
@@ -116,8 +129,9 @@ fn health_report_matches_the_scrape() {
     let (_, s) = scrape(&demo);
     assert_eq!(health["status"], "healthy");
     assert_eq!(health["endpoint"], "/api/monitoring/metrics");
-    assert_eq!(health["metrics_count"], 56);
-    assert_eq!(health["metrics_with_data"], 56);
+    assert_eq!(health["metrics_count"], CATALOG.len());
+    assert_eq!(health["metrics_with_data"], CATALOG.len());
+    assert_eq!(health["genai_metrics"], false);
     assert_eq!(health["exporters"]["prometheus"]["enabled"], true);
     assert!(
         health["exporters"]["otlp_metrics"].is_null(),
@@ -139,7 +153,7 @@ fn health_report_matches_the_scrape() {
             );
         }
     }
-    assert_eq!(reported.len(), 56);
+    assert_eq!(reported.len(), CATALOG.len());
     // Series only grow in this workload, so the later scrape has at least as many.
     for (name, series) in reported {
         let live = s.family(&name).unwrap().series_count() as u64;
@@ -165,4 +179,70 @@ fn promtool_check_metrics_reports_only_what_the_guide_names_force() {
     // Exit 3 means lint findings only; 1 would be a parse error.
     assert_eq!(out.code(), Some(3), "{}", out.combined());
     // `scrape` ran the strict check on the same text: it passed too.
+}
+
+#[test]
+fn genai_families_appear_under_their_translated_names_when_turned_on() {
+    let demo = demo_with(&[("AUTOBOT_OTEL_GENAI_METRICS", "true")]);
+    let url = format!("{}/api/monitoring/metrics", demo.base_url());
+    // Every GenAI family once a stream has run to its end.
+    autobot_otel_tests::poll(
+        Duration::from_secs(30),
+        Duration::from_millis(50),
+        || {
+            let scrape = Scrape::parse(&http_get(&url)?.body)
+                .map_err(|e| autobot_otel_tests::HarnessError::new(e.to_string()))?;
+            Ok(GENAI_METRICS
+                .iter()
+                .all(|d| scrape.family(&d.prometheus_name()).is_some())
+                .then_some(()))
+        },
+        || "the GenAI families never appeared".into(),
+    )
+    .expect("GenAI families recorded");
+    let (text, s) = scrape(&demo);
+    for def in GENAI_METRICS {
+        let name = def.prometheus_name();
+        let family = s.family(&name).unwrap();
+        assert_eq!(family.kind, "histogram", "{name}");
+        assert_eq!(family.help, def.help, "{name}");
+        let allowed: Vec<String> = def.attributes.iter().map(|a| prometheus_key(a)).collect();
+        for sample in &family.samples {
+            for key in sample.labels.keys().filter(|k| *k != "le") {
+                assert!(allowed.contains(key), "{name}: unexpected label {key}");
+            }
+            for required in &allowed[..3] {
+                assert!(sample.labels.contains_key(required), "{name}: {sample:?}");
+            }
+        }
+    }
+    // The bounds are the conventions' advisory ones.
+    let les: BTreeSet<&str> = s
+        .samples()
+        .filter(|x| x.name == "gen_ai_client_operation_duration_seconds_bucket")
+        .map(|x| x.labels["le"].as_str())
+        .collect();
+    assert!(les.contains("81.92") && les.contains("0.01"), "{les:?}");
+    let health: serde_json::Value = serde_json::from_str(
+        &http_get(&format!(
+            "{}/api/monitoring/health/metrics",
+            demo.base_url()
+        ))
+        .unwrap()
+        .body,
+    )
+    .unwrap();
+    assert_eq!(health["genai_metrics"], true);
+    assert_eq!(
+        health["exporters"]["prometheus"]["families"]["genai"],
+        GENAI_METRICS.len()
+    );
+    // promtool finds nothing new in them.
+    let out = promtool_check_metrics(&text).expect("promtool runs");
+    let mut expected: Vec<String> = EXPECTED_PROMTOOL_FINDINGS
+        .iter()
+        .map(|(f, _)| f.to_string())
+        .collect();
+    expected.sort();
+    assert_eq!(promtool_findings(&out), expected, "{}", out.combined());
 }

@@ -1,7 +1,8 @@
 //! Grafana dashboards generated from the catalog: one per category with a panel
 //! per metric (rates for counters, p50/p95/p99 for histograms, values for
 //! gauges), topped by the guide's sample queries of that category (as corrected in
-//! `docs/guide-queries.md`), and an overview with all of the guide's queries.
+//! `docs/guide-queries.md`), an overview with all of the guide's queries, and one
+//! for the OpenTelemetry GenAI conventions' metrics (when turned on).
 //!
 //! Every panel that reads a histogram's `_bucket` series shows its exemplars (one
 //! target per panel asks for them, so each exemplar is drawn once) and links to
@@ -11,6 +12,7 @@
 //! since Grafana applies no panel field config to exemplars; both default to the
 //! provisioned data source [`TRACES_DATASOURCE_UID`].
 
+use autobot_otel::catalog::genai::{GENAI_METRICS, GenAiMetric, attr, prometheus_key};
 use autobot_otel::catalog::{Category, Kind, MetricDef, MetricId, in_category};
 use serde_json::{Value, json};
 
@@ -192,6 +194,54 @@ fn metric_panel(def: &MetricDef) -> Panel {
     }
 }
 
+/// The panel of one GenAI conventions' histogram: p50/p95/p99 by provider and
+/// model (token usage: by token type too, as a rate of tokens).
+fn genai_panel(def: &GenAiMetric) -> Panel {
+    let name = def.prometheus_name();
+    let (provider, model) = (
+        prometheus_key(attr::PROVIDER_NAME),
+        prometheus_key(attr::REQUEST_MODEL),
+    );
+    let by = if def.attributes.contains(&attr::TOKEN_TYPE) {
+        format!("{provider}, {model}, {}", prometheus_key(attr::TOKEN_TYPE))
+    } else {
+        format!("{provider}, {model}")
+    };
+    let legend = by
+        .split(", ")
+        .map(|l| format!("{{{{{l}}}}}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (title, unit, targets) = if def.unit == "s" {
+        let targets = [("0.5", "p50"), ("0.95", "p95"), ("0.99", "p99")]
+            .iter()
+            .map(|(q, p)| {
+                (
+                    format!("histogram_quantile({q}, sum by (le, {by}) (rate({name}_bucket[5m])))"),
+                    format!("{p} {legend}"),
+                )
+            })
+            .collect();
+        (
+            format!("{} (p50 / p95 / p99)", def.help.trim_end_matches('.')),
+            "s",
+            targets,
+        )
+    } else {
+        (
+            format!("{} (per second)", def.help.trim_end_matches('.')),
+            "short",
+            vec![(format!("sum by ({by}) (rate({name}_sum[5m]))"), legend)],
+        )
+    };
+    Panel {
+        title,
+        description: format!("`{}` (OTel `{}`; histogram; labels: {by})", name, def.name),
+        unit,
+        targets,
+    }
+}
+
 fn guide_panel(q: &GuideQuery) -> Panel {
     let ids = metrics_in(&q.expr);
     let unit = if q.expr.contains("histogram_quantile") || q.title.contains("Duration") {
@@ -296,7 +346,8 @@ fn dashboard(uid: &str, title: &str, tags: &[&str], panels: Vec<Panel>) -> Value
     })
 }
 
-/// Every dashboard as `(file name, JSON)`: the overview, then one per category.
+/// Every dashboard as `(file name, JSON)`: the overview, one per category, then
+/// the GenAI conventions' one.
 pub fn dashboards(guide: &[GuideQuery]) -> Vec<(String, Value)> {
     let mut out = vec![(
         "autobot-overview.json".to_string(),
@@ -328,6 +379,15 @@ pub fn dashboards(guide: &[GuideQuery]) -> Vec<(String, Value)> {
             ),
         ));
     }
+    out.push((
+        "autobot-genai.json".to_string(),
+        dashboard(
+            "autobot-genai",
+            "AutoBot GenAI (OpenTelemetry conventions)",
+            &["autobot", "genai"],
+            GENAI_METRICS.iter().map(genai_panel).collect(),
+        ),
+    ));
     out
 }
 
@@ -448,8 +508,8 @@ mod tests {
     #[test]
     fn every_metric_has_a_panel_in_its_category_dashboard() {
         let boards = dashboards(&[]);
-        assert_eq!(boards.len(), 9);
-        for (_, board) in &boards[1..] {
+        assert_eq!(boards.len(), 10);
+        for (_, board) in &boards[1..9] {
             for expr in expressions(board) {
                 assert!(!metrics_in(&expr).is_empty(), "{expr}");
             }
@@ -461,6 +521,11 @@ mod tests {
                 "{}",
                 def.name
             );
+        }
+        let genai = expressions(&boards[9].1);
+        for def in GENAI_METRICS {
+            let name = def.prometheus_name();
+            assert!(genai.iter().any(|e| e.contains(&name)), "{name}");
         }
     }
 }

@@ -9,7 +9,10 @@ pub mod grafana;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use autobot_otel::catalog::{CATALOG, Category, Kind, in_category, unit_suffix};
+use autobot_otel::catalog::genai::{GENAI_METRICS, prometheus_key};
+use autobot_otel::catalog::{
+    CATALOG, Category, GUIDE_METRICS, Kind, Source, in_category, unit_suffix,
+};
 
 /// Start marker of the generated metric reference inside `README.md`.
 pub const REFERENCE_BEGIN: &str =
@@ -37,25 +40,31 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The metric reference: one table per category.
+/// The metric reference: one table per category, then the GenAI conventions'
+/// metrics.
 pub fn metric_reference() -> String {
     let mut out = String::new();
+    let extensions = CATALOG.len() - GUIDE_METRICS;
     let _ = writeln!(
         out,
-        "{} metrics in {} categories. OTel name and unit are what OTLP carries; the standard \
-         OTLP-to-Prometheus translation turns them into the Prometheus name (unit suffix \
-         for `s`, `By`, `1`; `_total` for counters; units in braces add nothing). A label \
-         whose values form a fixed set lists them (its vocabulary, the `labels` enum of \
-         the same values); the others take any value.\n",
+        "{} metrics in {} categories: the {GUIDE_METRICS} of the usage guide and {extensions} \
+         extensions (source `extension`: named as AutoBot's own implementation names them; \
+         they have series only once something records them). OTel name and unit are what \
+         OTLP carries; the standard OTLP-to-Prometheus translation turns them into the \
+         Prometheus name (unit suffix for `s`, `By`, `1`; `_total` for counters; units in \
+         braces add nothing). A label whose values form a fixed set lists them (its \
+         vocabulary, the `labels` enum of the same values); the others take any value. \
+         Change a histogram's buckets with `TelemetryBuilder::with_buckets`, a series limit \
+         with `with_series_limit`.\n",
         CATALOG.len(),
         Category::ALL.len()
     );
     for (i, cat) in Category::ALL.iter().enumerate() {
         let _ = writeln!(out, "#### {}. {}\n", i + 1, cat.title());
         out.push_str(
-            "| Prometheus name | Type | Labels | OTel name | Unit | Series limit | Help |\n",
+            "| Prometheus name | Type | Labels | OTel name | Unit | Series limit | Source | Help |\n",
         );
-        out.push_str("|---|---|---|---|---|---|---|\n");
+        out.push_str("|---|---|---|---|---|---|---|---|\n");
         for def in in_category(*cat) {
             let labels: Vec<String> = def
                 .labels
@@ -76,7 +85,7 @@ pub fn metric_reference() -> String {
             }
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | `{}` | `{}`{} | {} | {} |",
+                "| `{}` | {} | {} | `{}` | `{}`{} | {} | {} | {} |",
                 def.name,
                 def.kind,
                 labels.join(", "),
@@ -86,11 +95,54 @@ pub fn metric_reference() -> String {
                     .map(|s| format!(" (`_{s}`)"))
                     .unwrap_or_default(),
                 def.max_series,
+                match def.source {
+                    Source::Guide => "guide",
+                    Source::Extension => "**extension**",
+                },
                 help.replace('|', "\\|"),
             );
         }
         out.push('\n');
     }
+    out.push_str(&genai_reference());
+    out
+}
+
+/// The GenAI conventions' metrics: OTel name (the contract), the Prometheus
+/// name it translates to, attributes, buckets.
+pub fn genai_reference() -> String {
+    let mut out = String::from(
+        "#### OpenTelemetry GenAI conventions (opt-in)\n\n\
+         Recorded with `TelemetryBuilder::with_genai_metrics(true)` or \
+         `AUTOBOT_OTEL_GENAI_METRICS=true` (see \"GenAI conventions\"). The OTel name is the \
+         contract here; attributes without a known value are left out.\n\n\
+         | OTel name | Prometheus name | Type | Unit | Attributes (Prometheus labels) | Series limit | Buckets (advisory) |\n\
+         |---|---|---|---|---|---|---|\n",
+    );
+    for def in GENAI_METRICS {
+        let attributes: Vec<String> = def
+            .attributes
+            .iter()
+            .map(|a| format!("`{a}` (`{}`)", prometheus_key(a)))
+            .collect();
+        let buckets: Vec<String> = def.buckets.iter().map(|b| b.to_string()).collect();
+        let _ = writeln!(
+            out,
+            "| `{}` | `{}` | histogram{} | `{}` | {} | {} | {} |",
+            def.name,
+            def.prometheus_name(),
+            if def.streaming_only {
+                " (streams only)"
+            } else {
+                ""
+            },
+            def.unit,
+            attributes.join(", "),
+            def.max_series,
+            buckets.join(", "),
+        );
+    }
+    out.push('\n');
     out
 }
 

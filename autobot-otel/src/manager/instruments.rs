@@ -71,11 +71,12 @@ fn overflow_attributes() -> [KeyValue; 1] {
 }
 
 /// What every series of one instrument shares: which measurements keep an
-/// exemplar, and the histogram's bucket bounds (empty for counters).
-#[derive(Clone, Copy)]
+/// exemplar, and the histogram's bucket bounds (the pipeline's, see
+/// [`crate::TelemetryBuilder::with_buckets`]; empty for other kinds).
+#[derive(Clone)]
 pub(crate) struct SeriesConfig {
     pub(crate) exemplars: ExemplarFilter,
-    pub(crate) bounds: &'static [f64],
+    pub(crate) bounds: Arc<[f64]>,
 }
 
 /// A `u64` counter series whose total saturates instead of wrapping.
@@ -141,7 +142,7 @@ pub(crate) struct HistogramSeries {
     /// One exemplar per bucket (`bounds.len() + 1`).
     exemplars: ExemplarSlots,
     filter: ExemplarFilter,
-    bounds: &'static [f64],
+    bounds: Arc<[f64]>,
     /// The series of the counter recorded with this histogram (same labels,
     /// plus one from a vocabulary, e.g. `status`), by vocabulary position;
     /// resolved on first use, so a call that records both looks its labels up once.
@@ -242,11 +243,11 @@ pub(crate) struct Bound<I, S> {
 
 /// How an instrument makes a series from attributes.
 pub(crate) trait Bind<S> {
-    fn make(&self, key: Key, attrs: &[KeyValue], config: SeriesConfig) -> S;
+    fn make(&self, key: Key, attrs: &[KeyValue], config: &SeriesConfig) -> S;
 }
 
 impl Bind<CounterSeries> for Counter<u64> {
-    fn make(&self, key: Key, attrs: &[KeyValue], config: SeriesConfig) -> CounterSeries {
+    fn make(&self, key: Key, attrs: &[KeyValue], config: &SeriesConfig) -> CounterSeries {
         CounterSeries {
             key,
             bound: self.bind(attrs),
@@ -258,7 +259,7 @@ impl Bind<CounterSeries> for Counter<u64> {
 }
 
 impl Bind<FloatSeries> for Counter<f64> {
-    fn make(&self, key: Key, attrs: &[KeyValue], config: SeriesConfig) -> FloatSeries {
+    fn make(&self, key: Key, attrs: &[KeyValue], config: &SeriesConfig) -> FloatSeries {
         FloatSeries {
             key,
             bound: self.bind(attrs),
@@ -269,20 +270,20 @@ impl Bind<FloatSeries> for Counter<f64> {
 }
 
 impl Bind<HistogramSeries> for Histogram<f64> {
-    fn make(&self, key: Key, attrs: &[KeyValue], config: SeriesConfig) -> HistogramSeries {
+    fn make(&self, key: Key, attrs: &[KeyValue], config: &SeriesConfig) -> HistogramSeries {
         HistogramSeries {
             key,
             bound: self.bind(attrs),
             exemplars: ExemplarSlots::default(),
             filter: config.exemplars,
-            bounds: config.bounds,
+            bounds: config.bounds.clone(),
             siblings: OnceLock::new(),
         }
     }
 }
 
 impl Bind<GaugeSeries> for Gauge<f64> {
-    fn make(&self, key: Key, attrs: &[KeyValue], _: SeriesConfig) -> GaugeSeries {
+    fn make(&self, key: Key, attrs: &[KeyValue], _: &SeriesConfig) -> GaugeSeries {
         GaugeSeries {
             key,
             value: Mutex::new(0.0),
@@ -292,18 +293,10 @@ impl Bind<GaugeSeries> for Gauge<f64> {
 }
 
 impl<I: Bind<S>, S: Series> Bound<I, S> {
-    fn new(
-        def: &'static MetricDef,
-        instrument: I,
-        limit: usize,
-        exemplars: ExemplarFilter,
-    ) -> Self {
+    fn new(def: &'static MetricDef, instrument: I, limit: usize, config: SeriesConfig) -> Self {
         Bound {
             def,
-            config: SeriesConfig {
-                exemplars,
-                bounds: def.buckets,
-            },
+            config,
             instrument,
             table: SeriesTable::new(limit),
             overflow: OnceLock::new(),
@@ -312,7 +305,7 @@ impl<I: Bind<S>, S: Series> Bound<I, S> {
 
     fn make(&self, key: Key) -> S {
         let attrs = attributes(self.def, &key);
-        self.instrument.make(key, &attrs, self.config)
+        self.instrument.make(key, &attrs, &self.config)
     }
 
     /// Runs `f` on the series of `values`; `Err(Full)` when the limit is reached.
@@ -342,7 +335,7 @@ impl<I: Bind<S>, S: Series> Bound<I, S> {
             Arc::new(self.instrument.make(
                 Key::default(),
                 overflow_attributes().as_slice(),
-                self.config,
+                &self.config,
             ))
         })
     }
@@ -381,7 +374,7 @@ pub(crate) fn build(
     limit: usize,
     clock: &Arc<dyn super::rolling::Clock>,
     diagnostics: &Arc<Diagnostics>,
-    exemplars: ExemplarFilter,
+    config: SeriesConfig,
 ) -> Instrument {
     let name = def.otel_name();
     match def.kind {
@@ -393,7 +386,7 @@ pub(crate) fn build(
                 .with_description(def.help)
                 .build(),
             limit,
-            exemplars,
+            config.clone(),
         )),
         Kind::FloatCounter => Instrument::FloatCounter(Bound::new(
             def,
@@ -403,7 +396,7 @@ pub(crate) fn build(
                 .with_description(def.help)
                 .build(),
             limit,
-            exemplars,
+            config.clone(),
         )),
         Kind::Histogram => Instrument::Histogram(Bound::new(
             def,
@@ -414,7 +407,7 @@ pub(crate) fn build(
                 .with_boundaries(def.buckets.to_vec())
                 .build(),
             limit,
-            exemplars,
+            config.clone(),
         )),
         Kind::Gauge if def.vocabulary("time_window").is_some() => {
             let label_sets = (limit / super::rolling::WINDOWS.len()).max(1);
@@ -438,7 +431,7 @@ pub(crate) fn build(
                 .with_description(def.help)
                 .build(),
             limit,
-            exemplars,
+            config.clone(),
         )),
     }
 }
@@ -454,9 +447,9 @@ mod tests {
         let counter = provider.meter("t").u64_counter("c").build();
         let config = SeriesConfig {
             exemplars: ExemplarFilter::AlwaysOff,
-            bounds: &[],
+            bounds: Arc::from([]),
         };
-        let series = counter.make(Key::default(), &[], config);
+        let series = counter.make(Key::default(), &[], &config);
         assert!(series.add(u64::MAX - 1));
         assert!(!series.add(5), "only 1 of 5 fits");
         assert_eq!(series.total.load(Ordering::Relaxed), u64::MAX);

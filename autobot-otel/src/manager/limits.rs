@@ -1,7 +1,10 @@
 //! The series limit of every catalog metric: the catalog's `max_series`, with the
 //! overrides of [`crate::TelemetryBuilder::with_series_limit`]. One value per
 //! metric feeds both the SDK's cardinality limit (the view in the pipeline) and
-//! the series tables, so the two always agree.
+//! the series tables, so the two always agree. Likewise the bucket boundaries of
+//! every histogram: the catalog's, with the overrides of
+//! [`crate::TelemetryBuilder::with_buckets`], read by the view and the health
+//! report.
 
 use std::sync::Arc;
 
@@ -27,6 +30,38 @@ impl SeriesLimits {
     }
 }
 
+/// The bucket boundaries of every catalog histogram, in catalog order (empty for
+/// other kinds).
+#[derive(Clone, Debug)]
+pub(crate) struct Buckets(Arc<[Arc<[f64]>]>);
+
+impl Buckets {
+    /// The catalog's boundaries with `overrides` applied (validated by the
+    /// builder: histograms only, finite, strictly increasing).
+    pub(crate) fn new(overrides: &[(MetricId, Vec<f64>)]) -> Self {
+        let mut buckets: Vec<Arc<[f64]>> = CATALOG.iter().map(|d| Arc::from(d.buckets)).collect();
+        for (id, bounds) in overrides {
+            buckets[*id as usize] = Arc::from(bounds.as_slice());
+        }
+        Buckets(buckets.into())
+    }
+
+    /// The boundaries of `id`.
+    pub(crate) fn get(&self, id: MetricId) -> &[f64] {
+        &self.0[id as usize]
+    }
+
+    /// The boundaries of `id`, shared.
+    pub(crate) fn shared(&self, id: MetricId) -> Arc<[f64]> {
+        self.0[id as usize].clone()
+    }
+
+    /// The boundaries of `id` when they differ from the catalog's.
+    pub(crate) fn overridden(&self, id: MetricId) -> Option<&[f64]> {
+        Some(self.get(id)).filter(|b| *b != id.def().buckets)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,5 +76,16 @@ mod tests {
             limits.get(MetricId::LlmErrorsTotal),
             MetricId::LlmErrorsTotal.def().max_series
         );
+    }
+
+    #[test]
+    fn bucket_overrides_replace_the_catalogs() {
+        let id = MetricId::LlmRequestLatencySeconds;
+        let buckets = Buckets::new(&[(id, vec![1.0, 2.0])]);
+        assert_eq!(buckets.get(id), [1.0, 2.0]);
+        assert_eq!(buckets.overridden(id), Some(&[1.0, 2.0][..]));
+        let other = MetricId::WorkflowDurationSeconds;
+        assert_eq!(buckets.get(other), other.def().buckets);
+        assert_eq!(buckets.overridden(other), None);
     }
 }

@@ -31,6 +31,7 @@
 
 #[cfg(feature = "prometheus")]
 mod exemplars;
+pub(crate) mod genai;
 mod handles;
 mod instruments;
 mod limits;
@@ -45,7 +46,7 @@ use opentelemetry::metrics::Meter;
 pub use handles::{CounterHandle, HistogramHandle};
 pub use instruments::MAX_MEASUREMENT;
 pub(crate) use instruments::{CounterSeries, GaugeSeries, HistogramSeries};
-pub(crate) use limits::SeriesLimits;
+pub(crate) use limits::{Buckets, SeriesLimits};
 
 use crate::catalog::{CATALOG, MetricDef, MetricId};
 use crate::diagnostics::{self, Diagnostics};
@@ -131,9 +132,12 @@ pub struct MetricsManager {
     /// Tells managers apart (call-site caches of the attributes are per manager).
     id: u64,
     limits: SeriesLimits,
+    buckets: Buckets,
     instruments: Box<[Instrument]>,
     diagnostics: Arc<Diagnostics>,
     exemplars: ExemplarFilter,
+    /// The GenAI conventions' metrics, when turned on.
+    genai: Option<genai::GenAiMetrics>,
 }
 
 impl std::fmt::Debug for MetricsManager {
@@ -147,35 +151,63 @@ impl std::fmt::Debug for MetricsManager {
 
 impl MetricsManager {
     /// Builds every catalog instrument on `meter`, each with its series limit from
-    /// `limits`. The two rolling-rate gauges are observable gauges computed at
-    /// collection time from `clock`.
+    /// `limits`, and the GenAI conventions' histograms when `genai` is set. The
+    /// two rolling-rate gauges are observable gauges computed at collection time
+    /// from `clock`.
     pub(crate) fn new(
         meter: &Meter,
         clock: Arc<dyn Clock>,
         limits: SeriesLimits,
+        buckets: Buckets,
         diagnostics: Arc<Diagnostics>,
         exemplars: ExemplarFilter,
+        genai: bool,
     ) -> Self {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         let instruments = CATALOG
             .iter()
             .map(|def| {
                 let limit = limits.get(def.id);
-                instruments::build(meter, def, limit, &clock, &diagnostics, exemplars)
+                let config = instruments::SeriesConfig {
+                    exemplars,
+                    bounds: buckets.shared(def.id),
+                };
+                instruments::build(meter, def, limit, &clock, &diagnostics, config)
             })
             .collect();
         MetricsManager {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             limits,
+            buckets,
             instruments,
             diagnostics,
             exemplars,
+            genai: genai.then(|| genai::GenAiMetrics::new(meter)),
         }
     }
 
     /// Which measurements keep an exemplar in this pipeline.
     pub(crate) fn exemplar_filter(&self) -> ExemplarFilter {
         self.exemplars
+    }
+
+    /// The GenAI conventions' metrics, when turned on.
+    #[inline]
+    pub(crate) fn genai(&self) -> Option<&genai::GenAiMetrics> {
+        self.genai.as_ref()
+    }
+
+    /// Whether this pipeline records the OpenTelemetry GenAI conventions'
+    /// metrics next to the `autobot_llm_*` families (see
+    /// [`crate::TelemetryBuilder::with_genai_metrics`]).
+    ///
+    /// ```
+    /// let t = autobot_otel::Telemetry::builder().without_otlp().with_genai_metrics(true).build()?;
+    /// assert!(t.metrics().genai_metrics_enabled());
+    /// # Ok::<(), autobot_otel::InitError>(())
+    /// ```
+    pub fn genai_metrics_enabled(&self) -> bool {
+        self.genai.is_some()
     }
 
     /// This manager's identity.
@@ -545,6 +577,24 @@ impl MetricsManager {
     /// ```
     pub fn series_limit(&self, id: MetricId) -> usize {
         self.limits.get(id)
+    }
+
+    /// The bucket boundaries of histogram `id` in force (the catalog's, or the
+    /// ones set with [`crate::TelemetryBuilder::with_buckets`]); empty for the
+    /// other kinds.
+    ///
+    /// ```
+    /// use autobot_otel::catalog::MetricId;
+    /// let t = autobot_otel::Telemetry::builder()
+    ///     .without_otlp()
+    ///     .with_buckets(MetricId::LlmRequestLatencySeconds, &[0.5, 1.0, 5.0])
+    ///     .build()?;
+    /// assert_eq!(t.metrics().buckets(MetricId::LlmRequestLatencySeconds), [0.5, 1.0, 5.0]);
+    /// assert_eq!(t.metrics().buckets(MetricId::LlmErrorsTotal), [] as [f64; 0]);
+    /// # Ok::<(), autobot_otel::InitError>(())
+    /// ```
+    pub fn buckets(&self, id: MetricId) -> &[f64] {
+        self.buckets.get(id)
     }
 
     /// Whether `id` reached its series limit, so that new label sets were folded

@@ -100,7 +100,7 @@
 //!    scope `autobot-otel`, every instrument of another scope under that
 //!    name is left out, whatever its type. When the collection holds the
 //!    catalog's scope at all (always in a [`crate::Telemetry`] pipeline,
-//!    whose self-metrics report every time), the names of the 56 catalog
+//!    whose self-metrics report every time), the names of the catalog
 //!    metrics and of the `autobot_otel_*` self-metrics are owned even
 //!    before the catalog instrument has recorded anything, so another
 //!    scope's instrument never takes such a name in the meantime. A reader

@@ -1,0 +1,694 @@
+//! One instrumented call: its recorder (the label values and the series a
+//! constant call site keeps), the guard that records it exactly once ([`Call`]),
+//! and what its response reported. The attributes' expansions reach it through
+//! `__private`; [`crate::llm::LlmCall`] and [`crate::llm::LlmStream`] build on it.
+//!
+//! Every call records through the same series tables as the typed API
+//! ([`MetricsManager`]), so series limits, overflow and the limit report work the
+//! same on both paths. A call site whose labels are all constant resolves its
+//! series once (per pipeline) and keeps them.
+
+use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
+
+use tokio::time::Instant;
+
+use crate::catalog::MetricId;
+use crate::catalog::instrument::span_fields as field;
+use crate::catalog::instrument::{InstrumentSpec, StatusValues};
+use crate::exemplars::ExemplarFilter;
+use crate::global::{Current, Origin};
+use crate::instrument::LlmUsage;
+use crate::labels::clean_label_value;
+use crate::manager::genai::GenAiCall;
+use crate::manager::{CounterSeries, GaugeSeries, HistogramSeries, MetricsManager};
+
+/// Where durations are read: tokio's clock, so a runtime with a paused clock
+/// (tests, `test-util`) gives exact times; the system's monotonic clock otherwise.
+#[inline]
+pub(crate) fn now() -> Instant {
+    Instant::now()
+}
+
+/// How a call ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallOutcome {
+    /// Returned `Ok` or a value that is not a `Result`.
+    Success,
+    /// Returned `Err` (with its error type) or panicked.
+    Failure(Cow<'static, str>),
+    /// Dropped before it completed.
+    Cancelled,
+}
+
+impl CallOutcome {
+    /// This outcome's value among `values`.
+    fn pick(&self, values: StatusValues) -> &'static str {
+        match self {
+            CallOutcome::Success => values.success,
+            CallOutcome::Failure(_) => values.failure,
+            CallOutcome::Cancelled => values.cancelled,
+        }
+    }
+
+    fn index(&self) -> usize {
+        match self {
+            CallOutcome::Success => 0,
+            CallOutcome::Failure(_) => 1,
+            CallOutcome::Cancelled => 2,
+        }
+    }
+}
+
+/// What an LLM response reported: its usage, the model that answered and why it
+/// stopped (a plain call's from its [`LlmUsage`] value, a stream's from its
+/// chunks).
+#[derive(Default)]
+pub struct Response<'a> {
+    pub(crate) usage: Option<&'a dyn LlmUsage>,
+    pub(crate) model: Option<&'a str>,
+    pub(crate) finish_reasons: Vec<&'a str>,
+}
+
+impl<'a> Response<'a> {
+    /// The response of a plain call: everything from its usage value.
+    pub fn of(usage: Option<&'a dyn LlmUsage>) -> Response<'a> {
+        Response {
+            usage,
+            model: usage.and_then(|u| u.response_model()),
+            finish_reasons: usage.map(|u| u.finish_reasons()).unwrap_or_default(),
+        }
+    }
+}
+
+/// The provider's address of an LLM call (`server.address`, `server.port`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Server {
+    address: Option<Cow<'static, str>>,
+    port: Option<u16>,
+}
+
+impl Server {
+    /// A known address (a literal or an expression's text) and port.
+    pub fn new(address: Option<Cow<'static, str>>, port: Option<u16>) -> Server {
+        Server {
+            address: address.filter(|a| !a.is_empty()),
+            port,
+        }
+    }
+
+    /// The address, if known.
+    pub fn address(&self) -> Option<&str> {
+        self.address.as_deref()
+    }
+
+    /// The port, if known.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+}
+
+/// The series of a constant call site, resolved in one pipeline.
+struct SiteSeries {
+    /// The manager they belong to.
+    owner: u64,
+    /// The counter series per outcome (success, failure, cancelled).
+    counters: [OnceLock<Option<Arc<CounterSeries>>>; 3],
+    histogram: OnceLock<Option<Arc<HistogramSeries>>>,
+    /// `None` inside: past the gauge's series limit (each move is then dropped).
+    active: OnceLock<Option<Arc<GaugeSeries>>>,
+    /// Time to first chunk (streaming LLM calls).
+    first_chunk: OnceLock<Option<Arc<HistogramSeries>>>,
+}
+
+/// Records one attribute's metrics for one set of label values.
+pub struct Recorder {
+    spec: &'static InstrumentSpec,
+    /// The label values, one per `spec.args`, as written (cleaned on use).
+    values: Box<[Cow<'static, str>]>,
+    /// What created the call (for the error of a late `init()`).
+    origin: &'static str,
+    /// Series kept by a constant call site.
+    site: Option<OnceLock<SiteSeries>>,
+}
+
+impl Recorder {
+    /// A recorder for labels computed at this call.
+    pub fn dynamic(
+        spec: &'static InstrumentSpec,
+        values: Vec<String>,
+        origin: &'static str,
+    ) -> Box<Recorder> {
+        Box::new(Recorder {
+            spec,
+            values: values.into_iter().map(Cow::Owned).collect(),
+            origin,
+            site: None,
+        })
+    }
+
+    /// The value of label argument `index`, as exported.
+    #[inline]
+    pub fn label(&self, index: usize) -> &str {
+        self.values
+            .get(index)
+            .map(|v| clean_label_value(v))
+            .unwrap_or("")
+    }
+
+    /// The counter's `status` value for `outcome`, if the counter has that label.
+    fn status(&self, outcome: &CallOutcome) -> Option<&'static str> {
+        self.spec.status.map(|s| outcome.pick(s))
+    }
+
+    /// The position of counter status value `status` in its vocabulary.
+    fn status_slot(&self, status: &str) -> usize {
+        self.spec
+            .counter
+            .def()
+            .vocabulary("status")
+            .and_then(|v| v.iter().position(|s| *s == status))
+            .unwrap_or(usize::MAX)
+    }
+
+    /// The span's `autobot.status` value for `outcome`: the counter's `status`
+    /// value, or the [`Outcome`](crate::labels::Outcome) value when it has none.
+    fn span_status(&self, outcome: &CallOutcome) -> &'static str {
+        outcome.pick(self.spec.span_status())
+    }
+
+    /// Label values of metric `id` in catalog order.
+    fn values_for<'a>(
+        &'a self,
+        id: MetricId,
+        status: Option<&'a str>,
+        error: Option<&'a str>,
+    ) -> Vec<&'a str> {
+        id.def()
+            .labels
+            .iter()
+            .map(|label| match *label {
+                "status" if status.is_some() => status.unwrap_or_default(),
+                "error_type" if error.is_some() => error.unwrap_or_default(),
+                other => self.arg(other),
+            })
+            .collect()
+    }
+
+    fn arg(&self, name: &str) -> &str {
+        self.spec
+            .arg_index(name)
+            .map(|i| self.label(i))
+            .unwrap_or("")
+    }
+
+    /// The series this constant site keeps for manager `m`, if it is the one
+    /// they were resolved in.
+    fn site_series(&self, m: &MetricsManager) -> Option<&SiteSeries> {
+        let site = self.site.as_ref()?.get_or_init(|| SiteSeries {
+            owner: m.id(),
+            counters: Default::default(),
+            histogram: OnceLock::new(),
+            active: OnceLock::new(),
+            first_chunk: OnceLock::new(),
+        });
+        (site.owner == m.id()).then_some(site)
+    }
+
+    fn begin(&self, m: &MetricsManager) {
+        self.adjust_active(m, 1.0);
+    }
+
+    fn adjust_active(&self, m: &MetricsManager, delta: f64) {
+        let Some(active) = self.spec.active else {
+            return;
+        };
+        match self.site_series(m) {
+            Some(site) => match site
+                .active
+                .get_or_init(|| m.gauge_series(active, &self.values_for(active, None, None)))
+            {
+                Some(series) => m.adjust_series(series, delta),
+                None => m.adjust(active, delta, &self.values_for(active, None, None)),
+            },
+            None => m.adjust(active, delta, &self.values_for(active, None, None)),
+        }
+    }
+
+    /// The GenAI view of this call.
+    fn genai_call<'a>(&'a self, server: &'a Server, model: Option<&'a str>) -> GenAiCall<'a> {
+        GenAiCall {
+            operation: self.arg("request_type"),
+            provider: self.arg("provider"),
+            request_model: self.arg("model"),
+            response_model: model,
+            server_address: server.address(),
+            server_port: server.port(),
+        }
+    }
+
+    /// A streaming call's first chunk, `seconds` after it started.
+    fn first_chunk(&self, m: &MetricsManager, seconds: f64, server: &Server, model: Option<&str>) {
+        let Some(id) = self.spec.first_chunk else {
+            return;
+        };
+        match self.site_series(m) {
+            Some(site) => {
+                let series = site
+                    .first_chunk
+                    .get_or_init(|| m.histogram_series(id, &self.values_for(id, None, None)));
+                match series {
+                    Some(series) => m.record_to(series, seconds),
+                    None => m.drop_measurement(),
+                }
+            }
+            None => m.observe_values(id, seconds, &self.values_for(id, None, None)),
+        }
+        if let Some(genai) = m.genai() {
+            genai.first_chunk(m.diagnostics(), &self.genai_call(server, model), seconds);
+        }
+    }
+
+    #[inline]
+    fn end(
+        &self,
+        m: &MetricsManager,
+        outcome: &CallOutcome,
+        seconds: f64,
+        response: &Response<'_>,
+        server: &Server,
+    ) {
+        let spec = self.spec;
+        let status = self.status(outcome);
+        match self.site_series(m) {
+            Some(site) => {
+                let counter = site.counters[outcome.index()].get_or_init(|| {
+                    m.counter_series(spec.counter, &self.values_for(spec.counter, status, None))
+                });
+                if let Some(series) = counter {
+                    m.add_to(series, 1);
+                }
+                let histogram = site.histogram.get_or_init(|| {
+                    m.histogram_series(spec.histogram, &self.values_for(spec.histogram, None, None))
+                });
+                match histogram {
+                    Some(series) => m.record_to(series, seconds),
+                    None => m.drop_measurement(),
+                }
+            }
+            None if MetricsManager::shares_labels(
+                spec.counter,
+                spec.histogram,
+                status.is_some(),
+            ) =>
+            {
+                m.count_and_observe(
+                    spec.counter,
+                    status.map(|status| (self.status_slot(status), status)),
+                    1,
+                    spec.histogram,
+                    seconds,
+                    &self.values_for(spec.histogram, None, None),
+                )
+            }
+            None => {
+                m.count_values(
+                    spec.counter,
+                    1,
+                    &self.values_for(spec.counter, status, None),
+                );
+                m.observe_values(
+                    spec.histogram,
+                    seconds,
+                    &self.values_for(spec.histogram, None, None),
+                );
+            }
+        }
+        self.adjust_active(m, -1.0);
+        let error_type = match outcome {
+            CallOutcome::Success => None,
+            CallOutcome::Failure(e) => Some(e.as_ref()),
+            CallOutcome::Cancelled => Some(crate::labels::Outcome::Cancelled.as_str()),
+        };
+        if let (Some(errors), Some(error_type)) = (spec.errors, error_type) {
+            m.count_values(errors, 1, &self.values_for(errors, None, Some(error_type)));
+        }
+        // The GenAI view of the same call, when the pipeline records it.
+        let genai = m
+            .genai()
+            .filter(|_| spec.genai)
+            .map(|genai| (genai, self.genai_call(server, response.model)));
+        if let Some((genai, call)) = &genai {
+            genai.operation(m.diagnostics(), call, seconds, error_type);
+        }
+        if let Some(usage) = response.usage {
+            let (provider, model) = (self.arg("provider"), self.arg("model"));
+            let (input, output) = (usage.input_tokens(), usage.output_tokens());
+            m.count_llm_tokens(provider, model, input, output);
+            if let Some(cost) = usage.cost_dollars() {
+                m.record_llm_cost(provider, model, cost);
+            }
+            if let Some((genai, call)) = &genai {
+                genai.tokens(m.diagnostics(), call, input, output);
+            }
+        }
+    }
+}
+
+/// A call site whose labels are all constant: its recorder is built on first
+/// use and shared by every later call, and keeps the series it records into.
+pub struct Site {
+    spec: &'static InstrumentSpec,
+    values: &'static [&'static str],
+    origin: &'static str,
+    recorder: OnceLock<Recorder>,
+}
+
+impl Site {
+    /// A site of attribute `spec` with constant label `values`; `origin` names
+    /// the instrumented function.
+    pub const fn new(
+        spec: &'static InstrumentSpec,
+        values: &'static [&'static str],
+        origin: &'static str,
+    ) -> Site {
+        Site {
+            spec,
+            values,
+            origin,
+            recorder: OnceLock::new(),
+        }
+    }
+
+    /// The site's recorder.
+    #[inline]
+    pub fn recorder(&'static self) -> &'static Recorder {
+        self.recorder.get_or_init(|| Recorder {
+            spec: self.spec,
+            values: self.values.iter().map(|v| Cow::Borrowed(*v)).collect(),
+            origin: self.origin,
+            site: Some(OnceLock::new()),
+        })
+    }
+}
+
+/// A cached or per-call recorder.
+pub enum RecorderRef {
+    /// Cached at the call site.
+    Static(&'static Recorder),
+    /// Built for this call.
+    Owned(Box<Recorder>),
+}
+
+impl RecorderRef {
+    fn get(&self) -> &Recorder {
+        match self {
+            RecorderRef::Static(r) => r,
+            RecorderRef::Owned(r) => r,
+        }
+    }
+
+    /// The value of label argument `index`.
+    #[inline]
+    pub fn label(&self, index: usize) -> &str {
+        self.get().label(index)
+    }
+}
+
+/// One running call: records exactly once, on [`Call::finish`] or on drop, into
+/// the pipeline that was current when it started.
+pub struct Call {
+    recorder: RecorderRef,
+    pipeline: Current,
+    span: tracing::Span,
+    started: Instant,
+    server: Server,
+    done: bool,
+}
+
+impl Call {
+    /// Starts timing (and raises the active gauge, if the attribute has one).
+    #[inline]
+    pub fn start(recorder: RecorderRef, span: tracing::Span) -> Call {
+        let origin = Origin::Attribute(recorder.get().origin);
+        Call::start_from(recorder, span, origin)
+    }
+
+    /// [`Call::start`], for a call that `origin` makes.
+    #[inline]
+    pub(crate) fn start_from(recorder: RecorderRef, span: tracing::Span, origin: Origin) -> Call {
+        let pipeline = crate::global::current(origin);
+        recorder.get().begin(pipeline.metrics());
+        Call {
+            recorder,
+            pipeline,
+            span,
+            started: now(),
+            server: Server::default(),
+            done: false,
+        }
+    }
+
+    /// The provider's address (LLM calls), also recorded on the span.
+    #[inline]
+    pub fn with_server(mut self, server: Server) -> Call {
+        if !self.span.is_disabled() {
+            if let Some(address) = server.address() {
+                self.span.record(field::SERVER_ADDRESS, address);
+            }
+            if let Some(port) = server.port() {
+                self.span.record(field::SERVER_PORT, i64::from(port));
+            }
+        }
+        self.server = server;
+        self
+    }
+
+    /// Closes the span now (a stream that ended), rather than when the call is
+    /// dropped.
+    pub(crate) fn close_span(&mut self) {
+        self.span = tracing::Span::none();
+    }
+
+    /// The call's span.
+    #[inline]
+    pub fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
+    /// When the call started.
+    #[inline]
+    pub(crate) fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// The pipeline the call records into.
+    #[inline]
+    pub(crate) fn metrics(&self) -> &MetricsManager {
+        self.pipeline.metrics()
+    }
+
+    /// The GenAI view of this call (for a stream's chunk series).
+    pub(crate) fn genai_call<'a>(&'a self, model: Option<&'a str>) -> GenAiCall<'a> {
+        self.recorder.get().genai_call(&self.server, model)
+    }
+
+    /// Whether the call's GenAI metrics are recorded.
+    pub(crate) fn records_genai(&self) -> bool {
+        self.recorder.get().spec.genai && self.metrics().genai().is_some()
+    }
+
+    /// Records the outcome of a call that completed.
+    #[inline]
+    pub fn finish(&mut self, outcome: CallOutcome, usage: Option<&dyn LlmUsage>) {
+        self.finish_with(outcome, &Response::of(usage));
+    }
+
+    /// Records the outcome of a call that completed, with what its response
+    /// reported.
+    #[inline]
+    pub(crate) fn finish_with(&mut self, outcome: CallOutcome, response: &Response<'_>) {
+        if !self.done {
+            self.done = true;
+            self.record(outcome, response);
+        }
+    }
+
+    /// Runs `record` inside the call's span when exemplars are kept, so they
+    /// are this span's (its OpenTelemetry context is current while entered).
+    #[inline]
+    fn in_span(&self, record: impl FnOnce()) {
+        let span = &self.span;
+        if span.is_disabled() || self.metrics().exemplar_filter() == ExemplarFilter::AlwaysOff {
+            record();
+        } else {
+            span.in_scope(record);
+        }
+    }
+
+    /// Whether the outcome is recorded.
+    pub(crate) fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// A streaming call's first chunk, with the model the stream named so far.
+    pub(crate) fn first_chunk(&self, seconds: f64, model: Option<&str>) {
+        let recorder = self.recorder.get();
+        self.in_span(|| recorder.first_chunk(self.metrics(), seconds, &self.server, model));
+        if !self.span.is_disabled() {
+            self.span.record(field::TIME_TO_FIRST_CHUNK, seconds);
+        }
+    }
+
+    #[inline]
+    fn record(&self, outcome: CallOutcome, response: &Response<'_>) {
+        let seconds = self.started.elapsed().as_secs_f64();
+        let recorder = self.recorder.get();
+        self.in_span(|| {
+            recorder.end(
+                self.pipeline.metrics(),
+                &outcome,
+                seconds,
+                response,
+                &self.server,
+            )
+        });
+        let span = &self.span;
+        if span.is_disabled() {
+            return;
+        }
+        span.record(field::STATUS, recorder.span_status(&outcome));
+        if let CallOutcome::Failure(error_type) = &outcome {
+            span.record(field::ERROR_TYPE, error_type.as_ref());
+            span.record(field::STATUS_CODE, "ERROR");
+        }
+        if let Some(model) = response.model {
+            span.record(field::RESPONSE_MODEL, model);
+        }
+        if let Some(usage) = response.usage {
+            // As i64: OpenTelemetry attributes have no unsigned integers.
+            let int = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+            span.record(field::INPUT_TOKENS, int(usage.input_tokens()));
+            span.record(field::OUTPUT_TOKENS, int(usage.output_tokens()));
+            let details = [
+                (field::CACHE_READ_TOKENS, usage.cache_read_input_tokens()),
+                (
+                    field::CACHE_CREATION_TOKENS,
+                    usage.cache_creation_input_tokens(),
+                ),
+                (field::REASONING_TOKENS, usage.reasoning_output_tokens()),
+            ];
+            for (field, value) in details {
+                if let Some(value) = value {
+                    span.record(field, int(value));
+                }
+            }
+        }
+        record_finish_reasons(span, &response.finish_reasons);
+    }
+}
+
+/// `gen_ai.response.finish_reasons`, a string array: set on the OpenTelemetry
+/// span directly (a `tracing` field cannot hold an array).
+#[cfg(feature = "otlp")]
+fn record_finish_reasons(span: &tracing::Span, reasons: &[&str]) {
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+    if !reasons.is_empty() {
+        let values: Vec<opentelemetry::StringValue> =
+            reasons.iter().map(|r| r.to_string().into()).collect();
+        span.set_attribute(
+            field::FINISH_REASONS,
+            opentelemetry::Value::Array(values.into()),
+        );
+    }
+}
+
+/// Without OTLP no span is exported: nothing to set.
+#[cfg(not(feature = "otlp"))]
+fn record_finish_reasons(_span: &tracing::Span, _reasons: &[&str]) {}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        if !self.done {
+            self.done = true;
+            let outcome = if std::thread::panicking() {
+                CallOutcome::Failure(Cow::Borrowed("panic"))
+            } else {
+                CallOutcome::Cancelled
+            };
+            self.record(outcome, &Response::default());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::instrument as specs;
+
+    static SITE: Site = Site::new(
+        &specs::INSTRUMENT_WORKFLOW,
+        &["private_site_test"],
+        "test site",
+    );
+
+    #[test]
+    fn a_constant_site_builds_its_recorder_and_series_once() {
+        let t = crate::Telemetry::builder().without_otlp().build().unwrap();
+        t.in_scope(|| {
+            let first: *const Recorder = SITE.recorder();
+            for _ in 0..3 {
+                let mut call =
+                    Call::start(RecorderRef::Static(SITE.recorder()), tracing::Span::none());
+                call.finish(CallOutcome::Success, None);
+            }
+            assert!(
+                std::ptr::eq(first, SITE.recorder()),
+                "one recorder per call site"
+            );
+        });
+        let site = SITE
+            .recorder()
+            .site
+            .as_ref()
+            .unwrap()
+            .get()
+            .expect("resolved");
+        assert_eq!(site.owner, t.metrics().id());
+        assert!(site.counters[0].get().is_some_and(Option::is_some));
+        assert!(
+            site.counters[1].get().is_none(),
+            "failure counter not resolved before a failure"
+        );
+        assert!(site.histogram.get().is_some_and(Option::is_some));
+        assert!(site.active.get().is_some_and(Option::is_some));
+        let text = t.render_prometheus();
+        assert!(text.contains(
+            r#"autobot_workflow_executions_total{status="success",workflow_type="private_site_test"} 3"#
+        ));
+        assert!(text.contains(r#"autobot_active_workflows{workflow_type="private_site_test"} 0"#));
+        // Another pipeline: the site records there too, through its tables.
+        let other = crate::Telemetry::builder().without_otlp().build().unwrap();
+        other.in_scope(|| {
+            let mut call = Call::start(RecorderRef::Static(SITE.recorder()), tracing::Span::none());
+            call.finish(CallOutcome::Cancelled, None);
+        });
+        assert!(other.render_prometheus().contains(
+            r#"autobot_workflow_executions_total{status="cancelled",workflow_type="private_site_test"} 1"#
+        ));
+    }
+
+    #[test]
+    fn dynamic_recorders_keep_no_series() {
+        let recorder = Recorder::dynamic(
+            &specs::INSTRUMENT_WORKFLOW,
+            vec!["private_dynamic".into()],
+            "test",
+        );
+        assert!(recorder.site.is_none());
+        assert_eq!(recorder.label(0), "private_dynamic");
+        assert_eq!(recorder.label(9), "");
+        let empty = Recorder::dynamic(&specs::INSTRUMENT_WORKFLOW, vec![String::new()], "test");
+        assert_eq!(empty.label(0), "unknown", "labels are exported cleaned");
+    }
+}

@@ -1,0 +1,415 @@
+//! LLM calls timed as they happen: [`LlmCall`] for hand-written code and
+//! [`LlmStream`], the stream wrapper it shares with `#[instrument_llm]`.
+
+use std::borrow::Cow;
+use std::panic::Location;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use tokio::time::Instant;
+
+use crate::call::{Call, CallOutcome, Recorder, RecorderRef, Response, Server, now};
+use crate::catalog::instrument as specs;
+use crate::global::Origin;
+use crate::instrument::{ErrorType, LlmChunk, LlmUsage};
+use crate::manager::HistogramSeries;
+
+/// The usage a chunk reported, copied (the chunk itself goes to the caller).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct UsageCopy {
+    input: u64,
+    output: u64,
+    cost: Option<f64>,
+    cache_read: Option<u64>,
+    cache_creation: Option<u64>,
+    reasoning: Option<u64>,
+}
+
+impl LlmUsage for UsageCopy {
+    fn input_tokens(&self) -> u64 {
+        self.input
+    }
+    fn output_tokens(&self) -> u64 {
+        self.output
+    }
+    fn cost_dollars(&self) -> Option<f64> {
+        self.cost
+    }
+    fn cache_read_input_tokens(&self) -> Option<u64> {
+        self.cache_read
+    }
+    fn cache_creation_input_tokens(&self) -> Option<u64> {
+        self.cache_creation
+    }
+    fn reasoning_output_tokens(&self) -> Option<u64> {
+        self.reasoning
+    }
+}
+
+/// What the chunks of a stream reported so far: the last usage, the first model
+/// named, every finish reason. Not public API (the attributes' expansions name it).
+#[doc(hidden)]
+#[derive(Debug, Default)]
+pub struct ChunkReport {
+    usage: Option<UsageCopy>,
+    model: Option<String>,
+    finish_reasons: Vec<String>,
+}
+
+impl ChunkReport {
+    /// Reads what `chunk` reports (allocates only for a model name and a finish
+    /// reason, once or twice per stream).
+    #[inline]
+    pub(crate) fn read<C: LlmChunk>(chunk: &C, report: &mut ChunkReport) {
+        if let Some(usage) = chunk.usage() {
+            report.usage = Some(UsageCopy {
+                input: usage.input_tokens(),
+                output: usage.output_tokens(),
+                cost: usage.cost_dollars(),
+                cache_read: usage.cache_read_input_tokens(),
+                cache_creation: usage.cache_creation_input_tokens(),
+                reasoning: usage.reasoning_output_tokens(),
+            });
+            if report.model.is_none() {
+                report.model = usage.response_model().map(str::to_owned);
+            }
+            report
+                .finish_reasons
+                .extend(usage.finish_reasons().into_iter().map(str::to_owned));
+        }
+        if report.model.is_none() {
+            report.model = chunk.response_model().map(str::to_owned);
+        }
+        if let Some(reason) = chunk.finish_reason() {
+            report.finish_reasons.push(reason.to_owned());
+        }
+    }
+
+    fn response(&self) -> Response<'_> {
+        Response {
+            usage: self.usage.as_ref().map(|u| u as &dyn LlmUsage),
+            model: self.model.as_deref(),
+            finish_reasons: self.finish_reasons.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A stream of LLM response chunks, timed over its whole life: what
+    /// `#[instrument_llm]` returns for a function that returns
+    /// `impl Stream<Item = Result<C, E>>`, and [`LlmCall::stream`] for hand-written
+    /// code. It yields the inner stream's items unchanged and records, into the
+    /// pipeline current when the call started:
+    ///
+    /// - at the first `Ok` chunk: `autobot_llm_time_to_first_token_seconds` (and
+    ///   with the GenAI metrics on, `gen_ai.client.operation.time_to_first_chunk`;
+    ///   each later chunk: `gen_ai.client.operation.time_per_output_chunk`);
+    /// - once, when the call ends: at the stream's end, a success; at its first
+    ///   `Err` item, a failure with that error's `error_type`; when it is dropped
+    ///   before either, cancelled (a failure `panic` while panicking). Then the
+    ///   duration, `autobot_llm_requests_total`, the errors, the tokens and cost
+    ///   of the usage a chunk reported ([`LlmChunk`]), and
+    ///   `autobot_llm_requests_in_flight` back down. Items after the end pass
+    ///   through unrecorded.
+    ///
+    /// The span stays open (entered at every poll) until the call ends, and then
+    /// gets the outcome, the usage, `gen_ai.response.model`,
+    /// `gen_ai.response.finish_reasons` and `gen_ai.response.time_to_first_chunk`.
+    ///
+    /// ```
+    /// use autobot_otel::llm::LlmCall;
+    /// use autobot_otel::Telemetry;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let chunks = futures_util::stream::iter(["Hel", "lo"].map(|c| Ok::<_, std::io::Error>(c.to_string())));
+    /// let telemetry = Telemetry::builder().without_otlp().build().unwrap();
+    /// let text = telemetry
+    ///     .scope(async {
+    ///         let mut stream = std::pin::pin!(LlmCall::start("openai", "gpt-4o", "chat").stream(chunks));
+    ///         let mut text = String::new();
+    ///         while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+    ///             text.push_str(&chunk.unwrap());
+    ///         }
+    ///         text
+    ///     })
+    ///     .await;
+    /// assert_eq!(text, "Hello");
+    /// let scrape = telemetry.render_prometheus();
+    /// assert!(scrape.contains(r#"autobot_llm_time_to_first_token_seconds_count{model="gpt-4o",provider="openai"} 1"#));
+    /// assert!(scrape.contains(r#"autobot_llm_requests_in_flight{model="gpt-4o",provider="openai"} 0"#));
+    /// # }
+    /// ```
+    #[must_use = "a stream does nothing unless polled"]
+    pub struct LlmStream<S, C, E> {
+        #[pin]
+        inner: S,
+        call: Call,
+        first_chunk: bool,
+        last_chunk: Option<Instant>,
+        chunk_series: Option<Arc<HistogramSeries>>,
+        report: ChunkReport,
+        chunk: fn(&C, &mut ChunkReport),
+        error: fn(&E) -> &'static str,
+    }
+
+    impl<S, C, E> PinnedDrop for LlmStream<S, C, E> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if !this.call.is_done() {
+                let outcome = if std::thread::panicking() {
+                    CallOutcome::Failure(Cow::Borrowed("panic"))
+                } else {
+                    CallOutcome::Cancelled
+                };
+                this.call.finish_with(outcome, &this.report.response());
+            }
+        }
+    }
+}
+
+impl<S, C, E> LlmStream<S, C, E>
+where
+    S: Stream<Item = Result<C, E>>,
+{
+    /// Wraps `inner`, a stream of the running `call`.
+    pub(crate) fn new(
+        call: Call,
+        inner: S,
+        chunk: fn(&C, &mut ChunkReport),
+        error: fn(&E) -> &'static str,
+    ) -> Self {
+        LlmStream {
+            inner,
+            call,
+            first_chunk: false,
+            last_chunk: None,
+            chunk_series: None,
+            report: ChunkReport::default(),
+            chunk,
+            error,
+        }
+    }
+
+    /// The call's span.
+    pub fn span(&self) -> &tracing::Span {
+        self.call.span()
+    }
+}
+
+impl<S, C, E> Stream for LlmStream<S, C, E>
+where
+    S: Stream<Item = Result<C, E>>,
+{
+    type Item = Result<C, E>;
+
+    #[inline]
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.project();
+        let polled = {
+            let _entered = this.call.span().enter();
+            this.inner.poll_next(cx)
+        };
+        let Poll::Ready(item) = polled else {
+            return Poll::Pending;
+        };
+        if this.call.is_done() {
+            return Poll::Ready(item);
+        }
+        match &item {
+            Some(Ok(chunk)) => {
+                (this.chunk)(chunk, this.report);
+                if !*this.first_chunk {
+                    *this.first_chunk = true;
+                    let at = now();
+                    let model = this.report.model.as_deref();
+                    this.call
+                        .first_chunk((at - this.call.started()).as_secs_f64(), model);
+                    if this.call.records_genai()
+                        && let Some(genai) = this.call.metrics().genai()
+                    {
+                        *this.chunk_series = Some(genai.chunk_series(&this.call.genai_call(model)));
+                        *this.last_chunk = Some(at);
+                    }
+                } else if let (Some(series), Some(last)) = (&*this.chunk_series, this.last_chunk) {
+                    let at = now();
+                    this.call
+                        .metrics()
+                        .record_to(series, (at - *last).as_secs_f64());
+                    *last = at;
+                }
+            }
+            Some(Err(e)) => {
+                let error_type = Cow::Borrowed((this.error)(e));
+                this.call
+                    .finish_with(CallOutcome::Failure(error_type), &this.report.response());
+                this.call.close_span();
+            }
+            None => {
+                this.call
+                    .finish_with(CallOutcome::Success, &this.report.response());
+                this.call.close_span();
+            }
+        }
+        Poll::Ready(item)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+/// An LLM call timed by hand, for code that `#[instrument_llm]` cannot wrap (a
+/// stream behind a named type, a call spread over several functions). It records
+/// exactly what the attribute records, once: started now (in the current
+/// pipeline: `autobot_llm_requests_in_flight` goes up, an `INFO` span named
+/// `llm_call` opens with `otel.name` = "{operation} {model}"), it ends with
+/// [`LlmCall::succeed`], [`LlmCall::fail`], or its stream
+/// ([`LlmCall::stream`]); dropped before that, it is cancelled.
+///
+/// ```
+/// use autobot_otel::instrument::LlmUsage;
+/// use autobot_otel::llm::LlmCall;
+///
+/// struct Usage(u64, u64);
+/// impl LlmUsage for Usage {
+///     fn input_tokens(&self) -> u64 { self.0 }
+///     fn output_tokens(&self) -> u64 { self.1 }
+/// }
+///
+/// let t = autobot_otel::Telemetry::builder().without_otlp().build().unwrap();
+/// t.in_scope(|| {
+///     let call = LlmCall::start("anthropic", "claude-sonnet", "chat")
+///         .with_server("api.anthropic.com", Some(443));
+///     // ... the request ...
+///     call.succeed(Some(&Usage(1200, 300)));
+///     LlmCall::start("anthropic", "claude-sonnet", "chat").fail("rate_limit");
+/// });
+/// let text = t.render_prometheus();
+/// assert!(text.contains(r#"autobot_llm_requests_total{model="claude-sonnet",provider="anthropic",request_type="chat"} 2"#));
+/// assert!(text.contains(r#"autobot_llm_errors_total{error_type="rate_limit",provider="anthropic"} 1"#));
+/// assert!(text.contains(r#"autobot_llm_tokens_total{model="claude-sonnet",provider="anthropic",token_type="output"} 300"#));
+/// ```
+#[must_use = "an LlmCall dropped without succeed, fail or stream counts as cancelled"]
+pub struct LlmCall {
+    call: Call,
+}
+
+impl std::fmt::Debug for LlmCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlmCall").finish_non_exhaustive()
+    }
+}
+
+impl LlmCall {
+    /// Starts a call of `model` at `provider` (`operation`: the `request_type`
+    /// label and `gen_ai.operation.name`, e.g. `chat`). If no pipeline exists
+    /// yet, this creates the default one (see [`crate::init()`]), naming this call.
+    #[track_caller]
+    pub fn start(provider: &str, model: &str, operation: &str) -> LlmCall {
+        let origin = Origin::Call("autobot_otel::llm::LlmCall::start", Location::caller());
+        let recorder = Recorder::dynamic(
+            &specs::INSTRUMENT_LLM,
+            vec![provider.to_owned(), model.to_owned(), operation.to_owned()],
+            "autobot_otel::llm::LlmCall",
+        );
+        let span = tracing::info_span!(
+            target: "autobot_otel::llm",
+            "llm_call",
+            otel.name = %format_args!("{} {}", recorder.label(2), recorder.label(1)),
+            gen_ai.provider.name = recorder.label(0),
+            gen_ai.request.model = recorder.label(1),
+            gen_ai.operation.name = recorder.label(2),
+            otel.kind = "client",
+            autobot.status = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+            gen_ai.usage.input_tokens = tracing::field::Empty,
+            gen_ai.usage.output_tokens = tracing::field::Empty,
+            gen_ai.usage.cache_read.input_tokens = tracing::field::Empty,
+            gen_ai.usage.cache_creation.input_tokens = tracing::field::Empty,
+            gen_ai.usage.reasoning.output_tokens = tracing::field::Empty,
+            gen_ai.response.model = tracing::field::Empty,
+            gen_ai.response.time_to_first_chunk = tracing::field::Empty,
+            server.address = tracing::field::Empty,
+            server.port = tracing::field::Empty,
+        );
+        LlmCall {
+            call: Call::start_from(RecorderRef::Owned(recorder), span, origin),
+        }
+    }
+
+    /// The provider's address and port (`server.address`, `server.port` on the
+    /// span and, with the GenAI metrics on, on their data points).
+    pub fn with_server(self, address: &str, port: Option<u16>) -> LlmCall {
+        let server = Server::new(Some(Cow::Owned(address.to_owned())), port);
+        LlmCall {
+            call: self.call.with_server(server),
+        }
+    }
+
+    /// The call's span (enter it, or `.instrument()` a future with it, so what
+    /// runs inside nests under the call).
+    pub fn span(&self) -> &tracing::Span {
+        self.call.span()
+    }
+
+    /// Ends the call as a success, with the usage the response reported.
+    pub fn succeed(mut self, usage: Option<&dyn LlmUsage>) {
+        self.call.finish(CallOutcome::Success, usage);
+    }
+
+    /// Ends the call as a failure of type `error_type`
+    /// (`autobot_llm_errors_total{error_type}`, the span's `error.type`).
+    pub fn fail(mut self, error_type: &str) {
+        self.call.finish(
+            CallOutcome::Failure(Cow::Owned(error_type.to_owned())),
+            None,
+        );
+    }
+
+    /// Ends the call with `result`: `Ok` a success with its usage, `Err` a
+    /// failure of its [`ErrorType`].
+    pub fn finish<T: LlmUsage, E: ErrorType>(mut self, result: &Result<T, E>) {
+        match result {
+            Ok(value) => self.call.finish(CallOutcome::Success, Some(value)),
+            Err(e) => self
+                .call
+                .finish(CallOutcome::Failure(Cow::Borrowed(e.error_type())), None),
+        }
+    }
+
+    /// Continues the call over `stream`: see [`LlmStream`]. An `Err` item's
+    /// `error_type` is its [`ErrorType`]; for an error type that does not
+    /// implement it, use [`LlmCall::stream_with`].
+    pub fn stream<S, C, E>(self, stream: S) -> LlmStream<S, C, E>
+    where
+        S: Stream<Item = Result<C, E>>,
+        C: LlmChunk,
+        E: ErrorType,
+    {
+        LlmStream::new(self.call, stream, ChunkReport::read::<C>, E::error_type)
+    }
+
+    /// [`LlmCall::stream`], naming an `Err` item's `error_type` with
+    /// `error_type`.
+    ///
+    /// ```
+    /// use autobot_otel::llm::LlmCall;
+    /// let items = futures_util::stream::iter([Ok::<String, std::fmt::Error>("x".into())]);
+    /// let t = autobot_otel::Telemetry::builder().without_otlp().build().unwrap();
+    /// let _stream = t.in_scope(|| LlmCall::start("openai", "gpt-4o", "chat").stream_with(items, |_| "format"));
+    /// ```
+    pub fn stream_with<S, C, E>(
+        self,
+        stream: S,
+        error_type: fn(&E) -> &'static str,
+    ) -> LlmStream<S, C, E>
+    where
+        S: Stream<Item = Result<C, E>>,
+        C: LlmChunk,
+    {
+        LlmStream::new(self.call, stream, ChunkReport::read::<C>, error_type)
+    }
+}
