@@ -539,7 +539,14 @@ fn the_demo_s_exemplars_are_its_spans_and_always_off_turns_them_off() {
             .find(|s| &s.span_id == span)
             .unwrap_or_else(|| panic!("span {span} not received"));
         assert_eq!(&received.trace_id, trace);
-        assert_eq!(received.name, TICK_SPAN);
+        // A tick's plain `record_llm_request` keeps the tick span; the demo's
+        // streaming calls (`#[instrument_llm]` on `stream_chat`, run beside the
+        // ticks) keep their own span.
+        assert!(
+            [TICK_SPAN, "stream_chat"].contains(&received.name.as_str()),
+            "exemplar of span {}",
+            received.name
+        );
         assert_eq!(
             received.resource_attr("service.name").as_deref(),
             Some("exemplars-on")
