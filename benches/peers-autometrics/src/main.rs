@@ -63,17 +63,32 @@ fn main() {
     autometrics::prometheus_exporter::init();
 
     let mut cands: [(&str, Box<dyn FnMut() -> f64>); 3] = [
-        ("bare", Box::new(|| ns_per_call(calls, || {
-            black_box(bare(black_box(1)));
-        }))),
-        ("instant_pair", Box::new(|| ns_per_call(calls, || {
-            let start = Instant::now();
-            black_box(bare(black_box(1)));
-            black_box(start.elapsed());
-        }))),
-        ("autometrics", Box::new(|| ns_per_call(calls, || {
-            black_box(timed(black_box(1)));
-        }))),
+        (
+            "bare",
+            Box::new(|| {
+                ns_per_call(calls, || {
+                    black_box(bare(black_box(1)));
+                })
+            }),
+        ),
+        (
+            "instant_pair",
+            Box::new(|| {
+                ns_per_call(calls, || {
+                    let start = Instant::now();
+                    black_box(bare(black_box(1)));
+                    black_box(start.elapsed());
+                })
+            }),
+        ),
+        (
+            "autometrics",
+            Box::new(|| {
+                ns_per_call(calls, || {
+                    black_box(timed(black_box(1)));
+                })
+            }),
+        ),
     ];
     for (_, run) in cands.iter_mut() {
         black_box(run()); // warm-up
