@@ -205,7 +205,12 @@ impl RawOtel {
     /// One scrape: `opentelemetry-prometheus` gather, then the `prometheus`
     /// crate's text encoder. Returns the text's length.
     pub fn render(&self) -> usize {
-        encode(&self.registry)
+        encode(&self.registry).len()
+    }
+
+    /// The text of one scrape ([`RawOtel::render`]).
+    pub fn text(&self) -> String {
+        String::from_utf8(encode(&self.registry)).expect("UTF-8")
     }
 
     /// Attributes of one series: the catalog's keys, run-time values (see
@@ -358,7 +363,12 @@ impl PromCrate {
 
     /// One scrape: gather, then the text encoder. Returns the text's length.
     pub fn render(&self) -> usize {
-        encode(&self.registry)
+        encode(&self.registry).len()
+    }
+
+    /// The text of one scrape ([`PromCrate::render`]).
+    pub fn text(&self) -> String {
+        String::from_utf8(encode(&self.registry)).expect("UTF-8")
     }
 }
 
@@ -386,13 +396,13 @@ impl peers::Replay for PromCrate {
     }
 }
 
-/// `prometheus` registry gather + text encoding; the text's length.
-fn encode(registry: &prometheus::Registry) -> usize {
+/// `prometheus` registry gather + text encoding.
+fn encode(registry: &prometheus::Registry) -> Vec<u8> {
     let mut out = Vec::new();
     prometheus::TextEncoder::new()
         .encode(&registry.gather(), &mut out)
         .expect("encode");
-    out.len()
+    out
 }
 
 /// Resident set size of this process, in bytes (Linux `/proc/self/statm`).

@@ -42,6 +42,8 @@ pub trait OneMetric {
     fn add(&self, workflow_type: &str, step_type: &str);
     /// One scrape through the library's public call; the text's length.
     fn render(&self) -> usize;
+    /// The text of one scrape (for checks; [`OneMetric::render`] is what is timed).
+    fn text(&self) -> String;
 }
 
 /// autobot-otel: `record_workflow_step`, `Telemetry::render_prometheus()`.
@@ -65,6 +67,9 @@ impl OneMetric for Ours {
     }
     fn render(&self) -> usize {
         self.0.render_prometheus().len()
+    }
+    fn text(&self) -> String {
+        self.0.render_prometheus()
     }
 }
 
@@ -117,9 +122,12 @@ impl OneMetric for PromClientOne {
             .inc();
     }
     fn render(&self) -> usize {
+        self.text().len()
+    }
+    fn text(&self) -> String {
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry).expect("encode");
-        out.len()
+        out
     }
 }
 
@@ -144,6 +152,9 @@ impl OneMetric for MetricsOne {
     }
     fn render(&self) -> usize {
         self.0.render()
+    }
+    fn text(&self) -> String {
+        self.0.text()
     }
 }
 
@@ -179,6 +190,9 @@ impl OneMetric for PromOne {
     }
     fn render(&self) -> usize {
         self.prom.render()
+    }
+    fn text(&self) -> String {
+        self.prom.text()
     }
 }
 
@@ -219,6 +233,9 @@ impl OneMetric for OtelOne {
     fn render(&self) -> usize {
         self.raw.render()
     }
+    fn text(&self) -> String {
+        self.raw.text()
+    }
 }
 
 /// The floor under any exporter on the OpenTelemetry SDK: the SDK's own
@@ -256,6 +273,10 @@ impl OneMetric for SdkFloor {
     }
     fn render(&self) -> usize {
         self.raw.collect()
+    }
+    /// The floor collects data and formats nothing: no text.
+    fn text(&self) -> String {
+        String::new()
     }
 }
 

@@ -134,9 +134,14 @@ impl PromClient {
 
     /// One scrape (`prometheus_client::encoding::text::encode`); the text's length.
     pub fn render(&self) -> usize {
+        self.text().len()
+    }
+
+    /// The text of one scrape.
+    pub fn text(&self) -> String {
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry).expect("encode");
-        out.len()
+        out
     }
 }
 
@@ -201,7 +206,12 @@ impl MetricsExporter {
 
     /// One scrape; the text's length.
     pub fn render(&self) -> usize {
-        self.handle.render().len()
+        self.text().len()
+    }
+
+    /// The text of one scrape ([`PrometheusHandle::render`]).
+    pub fn text(&self) -> String {
+        self.handle.render()
     }
 }
 
