@@ -3,7 +3,7 @@
 //! each series recorded the way a user of that library records a new label set
 //! with run-time values, and one scrape rendered through its public call. The
 //! memory per new series and the scrape-rendering rows of `peers` use it, and
-//! [`SdkFloor`], the OpenTelemetry SDK's collection alone.
+//! [`OtelOne::floor`], the OpenTelemetry SDK's collection alone.
 //!
 //! ```
 //! use autobot_otel_bench::one_metric::{OneMetric, all};
@@ -197,86 +197,83 @@ impl OneMetric for PromOne {
 }
 
 /// Plain OpenTelemetry: `Counter::add(1, &[KeyValue; 3])` with owned values,
-/// `opentelemetry-prometheus` gather + encode.
+/// `opentelemetry-prometheus` gather + encode ([`OtelOne::new`]); or the floor
+/// under any exporter on the SDK ([`OtelOne::floor`]).
 pub struct OtelOne {
     raw: RawOtel,
     counter: opentelemetry::metrics::Counter<u64>,
+    floor: bool,
 }
 
 impl OtelOne {
     /// A provider whose instrument holds up to `limit` series.
     pub fn new(limit: usize) -> Self {
+        Self::build(limit, false)
+    }
+
+    /// The SDK's own collection (`ManualReader`, no formatting) of the same
+    /// series, recorded with `Arc<str>` values as autobot-otel records them
+    /// (cloned by a reference count at each collection). Its "render" is that
+    /// collection, named [`peers::SDK_COLLECT`].
+    pub fn floor(limit: usize) -> Self {
+        Self::build(limit, true)
+    }
+
+    fn build(limit: usize, floor: bool) -> Self {
         let raw = RawOtel::with_options(RawOptions {
             only: Some(&[METRIC]),
             series_limit: Some(limit),
-            ..RawOptions::default()
+            manual_reader: floor,
+            shared_values: floor,
         });
         let counter = raw.counter(METRIC);
-        OtelOne { raw, counter }
+        OtelOne {
+            raw,
+            counter,
+            floor,
+        }
     }
 }
 
 impl OneMetric for OtelOne {
     fn name(&self) -> &'static str {
-        peers::OTEL
+        if self.floor {
+            peers::SDK_COLLECT
+        } else {
+            peers::OTEL
+        }
     }
     fn add(&self, workflow_type: &str, step_type: &str) {
-        self.counter.add(
-            1,
-            &[
-                KeyValue::new("workflow_type", workflow_type.to_owned()),
-                KeyValue::new("step_type", step_type.to_owned()),
-                KeyValue::new("status", "completed"),
-            ],
-        );
+        if self.floor {
+            let attrs = self
+                .raw
+                .attributes(METRIC.def(), &[workflow_type, step_type, "completed"]);
+            self.counter.add(1, &attrs);
+        } else {
+            self.counter.add(
+                1,
+                &[
+                    KeyValue::new("workflow_type", workflow_type.to_owned()),
+                    KeyValue::new("step_type", step_type.to_owned()),
+                    KeyValue::new("status", "completed"),
+                ],
+            );
+        }
     }
     fn render(&self) -> usize {
-        self.raw.render()
+        if self.floor {
+            self.raw.collect()
+        } else {
+            self.raw.render()
+        }
     }
+    /// The floor collects and formats nothing: no text.
     fn text(&self) -> String {
-        self.raw.text()
-    }
-}
-
-/// The floor under any exporter on the OpenTelemetry SDK: the SDK's own
-/// collection (`ManualReader`, no formatting) of the same series, recorded with
-/// `Arc<str>` values as autobot-otel records them (cloned by a reference count
-/// at each collection). Its "render" is that collection.
-pub struct SdkFloor {
-    raw: RawOtel,
-    counter: opentelemetry::metrics::Counter<u64>,
-}
-
-impl SdkFloor {
-    /// A provider whose instrument holds up to `limit` series.
-    pub fn new(limit: usize) -> Self {
-        let raw = RawOtel::with_options(RawOptions {
-            only: Some(&[METRIC]),
-            series_limit: Some(limit),
-            manual_reader: true,
-            shared_values: true,
-        });
-        let counter = raw.counter(METRIC);
-        SdkFloor { raw, counter }
-    }
-}
-
-impl OneMetric for SdkFloor {
-    fn name(&self) -> &'static str {
-        peers::SDK_COLLECT
-    }
-    fn add(&self, workflow_type: &str, step_type: &str) {
-        let attrs = self
-            .raw
-            .attributes(METRIC.def(), &[workflow_type, step_type, "completed"]);
-        self.counter.add(1, &attrs);
-    }
-    fn render(&self) -> usize {
-        self.raw.collect()
-    }
-    /// The floor collects data and formats nothing: no text.
-    fn text(&self) -> String {
-        String::new()
+        if self.floor {
+            String::new()
+        } else {
+            self.raw.text()
+        }
     }
 }
 
@@ -291,7 +288,7 @@ pub fn all(limit: usize, floor: bool) -> Vec<Box<dyn OneMetric>> {
         Box::new(OtelOne::new(limit)),
     ];
     if floor {
-        libs.push(Box::new(SdkFloor::new(limit)));
+        libs.push(Box::new(OtelOne::floor(limit)));
     }
     libs
 }

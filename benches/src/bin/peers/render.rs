@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use autobot_otel_bench::demo_shape::{self, replay};
-use autobot_otel_bench::one_metric::{OneMetric, all, series_labels};
+use autobot_otel_bench::one_metric::{METRIC, OneMetric, all, series_labels};
 use autobot_otel_bench::peers::{self, MetricsExporter, PromClient, Replay};
 use autobot_otel_bench::report::{PeersReport, Stat, key};
 use autobot_otel_bench::rounds::{Candidate, Samples, interleave};
@@ -70,6 +70,15 @@ pub fn run(opts: &Options, report: &mut PeersReport) {
             for lib in &libs {
                 lib.add(&a, &b);
             }
+        }
+        // Every library holds all `n` series (none folded into an overflow series).
+        for lib in libs.iter().filter(|l| l.name() != peers::SDK_COLLECT) {
+            let held = lib
+                .text()
+                .lines()
+                .filter(|l| l.starts_with(METRIC.def().name) && l.contains("workflow_type=\""))
+                .count();
+            assert_eq!(held, n, "{} holds {held} of the {n} series", lib.name());
         }
         report.shapes.insert(format!("one metric, {shape}"), n);
         fixtures.push((shape, n, libs));

@@ -3,7 +3,8 @@
 //! docs/performance.md) a table of ratios against the baselines measured in the
 //! same run, with each goal and whether it is met; then the table "against peer
 //! libraries" from the `peers` binary's `target/peers.json`
-//! ([`peers_table`]).
+//! ([`peers_table`]), whose headline rows also go to the README's "Performance"
+//! section.
 //!
 //! `scripts/bench.sh` runs the benchmarks, then `peers`, then this.
 
@@ -202,7 +203,18 @@ fn main() {
         for n in notes.iter().chain(&p.notes) {
             let _ = writeln!(body, "\n{n}");
         }
-        body
+        let headline = markdown(
+            "| measurement | autobot-otel | baseline, same run (ratio = autobot-otel ÷ baseline) | goal | met |",
+            rows.iter().filter_map(|r| {
+                let (what, baseline) = r.headline.clone()?;
+                Some(vec![what, r.ours.clone(), baseline, r.goal.clone(), met(r.met).into()])
+            }),
+        );
+        let headline = format!(
+            "Latest run ({}, {} run):\n\n{headline}",
+            p.machine, p.mode
+        );
+        (body, headline)
     });
 
     if write {
@@ -215,7 +227,7 @@ fn main() {
                 &format!("Measured on: {}.\n\n{table}", report::machine()),
             );
         }
-        if let Some(body) = &peers_section {
+        if let Some((body, _)) = &peers_section {
             text = replace_section(&text, "peers-report", body);
         }
         if let Err(e) = std::fs::write(&path, text) {
@@ -223,6 +235,21 @@ fn main() {
             std::process::exit(1);
         }
         println!("wrote {}", path.display());
+        // The README's "Performance" section shows the headline rows.
+        if let Some((_, headline)) = &peers_section {
+            let readme = root.join("README.md");
+            let text = std::fs::read_to_string(&readme).unwrap_or_default();
+            if !text.contains("<!-- BEGIN peers-headline -->") {
+                eprintln!("{}: no peers-headline section to update", readme.display());
+                std::process::exit(1);
+            }
+            let text = replace_section(&text, "peers-headline", headline);
+            if let Err(e) = std::fs::write(&readme, text) {
+                eprintln!("cannot write {}: {e}", readme.display());
+                std::process::exit(1);
+            }
+            println!("wrote {}", readme.display());
+        }
     }
 }
 

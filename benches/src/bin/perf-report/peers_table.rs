@@ -11,6 +11,9 @@ pub struct PeerRow {
     pub peers: String,
     pub goal: String,
     pub met: Option<bool>,
+    /// For the README's headline rows: the short measurement and the one baseline
+    /// the goal names (`None`: not a headline row).
+    pub headline: Option<(String, String)>,
 }
 
 /// The peer libraries in the order they are listed.
@@ -81,6 +84,14 @@ pub fn rows(r: &PeersReport) -> (Vec<PeerRow>, Vec<String>) {
             peers,
             goal: format!("≤ {MAX_SERIES_BYTES:.0} B and ≤ every peer but {PROM_CLIENT}"),
             met: Some(ours.bytes <= MAX_SERIES_BYTES && below_peers),
+            headline: Some((
+                "heap per new 3-label counter series".into(),
+                others
+                    .iter()
+                    .map(|m| format!("{} {:.0} B", m.library, m.bytes))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )),
         });
     } else {
         notes.push("memory per series: not measured in this run.".to_string());
@@ -99,6 +110,7 @@ pub fn rows(r: &PeersReport) -> (Vec<PeerRow>, Vec<String>) {
             peers: "—".into(),
             goal: "—".into(),
             met: None,
+            headline: None,
         });
     }
 
@@ -145,12 +157,28 @@ pub fn rows(r: &PeersReport) -> (Vec<PeerRow>, Vec<String>) {
         } else {
             ("—".into(), None)
         };
+        let short = |peer: &str| {
+            let t = r.figure(&["render", shape, peer])?;
+            let x = r.figure(&["ratio", "render", shape, peer])?;
+            Some(format!("{peer} {} ({:.2}x)", time(t.median), x.median))
+        };
+        let headline = (shape == "10k").then(|| {
+            (
+                "render one scrape, one metric with 10,000 three-label series".to_string(),
+                [PROM_CLIENT, OTEL, SDK_COLLECT]
+                    .iter()
+                    .filter_map(|p| short(p))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        });
         rows.push(PeerRow {
             what: format!("{what}: `Telemetry::render_prometheus()` vs each peer's render"),
             ours: time(ours.median),
             peers: lineup(shape),
             goal,
             met,
+            headline,
         });
     }
     let growth_key = r
@@ -179,6 +207,10 @@ pub fn rows(r: &PeersReport) -> (Vec<PeerRow>, Vec<String>) {
                 span.trim_start_matches("1k-")
             ),
             ours: ratio(&ours),
+            headline: Some((
+                "scrape time per series at 100k ÷ at 1k".into(),
+                format!("flattest peer: {}", flattest(r, &span)),
+            )),
             peers,
             goal: format!("≤ {MAX_GROWTH}x (at 100k)"),
             met: full.then_some(ours.median <= MAX_GROWTH),
@@ -204,6 +236,7 @@ pub fn rows(r: &PeersReport) -> (Vec<PeerRow>, Vec<String>) {
             peers: lineup(shape),
             goal: "—".into(),
             met: None,
+            headline: None,
         });
     }
 
@@ -219,7 +252,14 @@ pub fn rows(r: &PeersReport) -> (Vec<PeerRow>, Vec<String>) {
             .collect::<Vec<_>>()
             .join("; ");
         let vs = r.figure(&["ratio", "pool50", PROMETHEUS]);
+        let headline = r.figure(&["pool50", PROMETHEUS]).zip(vs).map(|(t, x)| {
+            (
+                "run-time labels from a pool of 50, counter + histogram per call".to_string(),
+                format!("{PROMETHEUS} {} ({:.2}x)", time(t.median), x.median),
+            )
+        });
         rows.push(PeerRow {
+            headline,
             what: "run-time labels from a pool of 50, one counter + one histogram per call (`record_redis_operation` vs `with_label_values` ×2, `get_or_create` ×2, `counter!`/`histogram!`, OTel `add`/`record`)".into(),
             ours: time(ours.median),
             peers,
@@ -263,7 +303,14 @@ pub fn rows(r: &PeersReport) -> (Vec<PeerRow>, Vec<String>) {
             ));
         }
         let vs_pair = r.figure(&["ratio", "attr", "span_false", "instant_pair"]);
+        let headline = vs_pair.map(|x| {
+            (
+                "`#[instrument_*(span = false)]` added cost".to_string(),
+                format!("Instant pair {} ({:.2}x)", time(pair.median), x.median),
+            )
+        });
         rows.push(PeerRow {
+            headline,
             what: "`#[instrument_github(span = false)]`: added cost per call".into(),
             ours: time(ours.median),
             peers: peers.join("; "),
@@ -282,6 +329,7 @@ pub fn rows(r: &PeersReport) -> (Vec<PeerRow>, Vec<String>) {
             peers: format!("Instant pair {} ({})", time(pair.median), ratio(x)),
             goal: format!("≤ {MAX_ATTR_VS_INSTANT_PAIR}x an Instant pair"),
             met: Some(x.median <= MAX_ATTR_VS_INSTANT_PAIR),
+            headline: None,
         });
     }
     if let (Some(ours), Some(traced), Some(x)) = (
@@ -295,7 +343,25 @@ pub fn rows(r: &PeersReport) -> (Vec<PeerRow>, Vec<String>) {
             peers: format!("`#[tracing::instrument]` {} ({})", time(traced.median), ratio(x)),
             goal: format!("≤ {MAX_SPAN_VS_TRACING}x"),
             met: Some(x.median <= MAX_SPAN_VS_TRACING),
+            headline: Some((
+                "attribute with its span, added cost".into(),
+                format!(
+                    "`#[tracing::instrument]` {} ({:.2}x)",
+                    time(traced.median),
+                    x.median
+                ),
+            )),
         });
     }
     (rows, notes)
+}
+
+/// The peer whose growth is the smallest, with it.
+fn flattest(r: &PeersReport, span: &str) -> String {
+    PEERS
+        .iter()
+        .filter_map(|p| r.figure(&["growth", span, p]).map(|g| (p, g.median)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(p, g)| format!("{p} {g:.2}x"))
+        .unwrap_or_default()
 }
