@@ -14,7 +14,7 @@
 #   --write  also store both tables in docs/performance.md
 #   --quick  fewer rounds and no 100k-series shape in `peers` (the criterion
 #            benchmarks run in full either way)
-# Takes about 8 minutes on 2 cores; keep the machine otherwise idle.
+# Takes about 3 minutes on 2 cores (after the builds); keep the machine otherwise idle.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

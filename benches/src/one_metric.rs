@@ -278,7 +278,7 @@ impl OneMetric for OtelOne {
 }
 
 /// Every library, each able to hold `limit` series of the metric; with
-/// `floor`, also the [`SdkFloor`].
+/// `floor`, also [`OtelOne::floor`].
 pub fn all(limit: usize, floor: bool) -> Vec<Box<dyn OneMetric>> {
     let mut libs: Vec<Box<dyn OneMetric>> = vec![
         Box::new(Ours::new(limit)),

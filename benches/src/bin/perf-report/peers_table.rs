@@ -103,8 +103,11 @@ pub fn rows(r: &PeersReport) -> (Vec<PeerRow>, Vec<String>) {
     {
         rows.push(PeerRow {
             what: format!(
-                "heap per new series, autobot-otel {} ({} labels, {} series)",
-                m.instrument, m.labels, m.series
+                "heap per new series, autobot-otel {} ({} label{}, {} series)",
+                m.instrument,
+                m.labels,
+                if m.labels == 1 { "" } else { "s" },
+                m.series
             ),
             ours: format!("{:.0} B, {:.1} blocks", m.bytes, m.blocks),
             peers: "—".into(),
