@@ -1,15 +1,19 @@
 //! The recording hot path, side by side with raw OpenTelemetry and the
 //! `prometheus` crate. `cargo bench -p autobot-otel-bench --bench hot_path`;
-//! `scripts/bench.sh` runs everything and writes docs/performance.md.
+//! `scripts/bench.sh` runs everything and writes docs/performance.md. Scrape
+//! rendering, memory per series, a 50-value label pool and the cost of the
+//! `#[instrument_*]` attributes are measured against the peer libraries by the
+//! `peers` binary (src/bin/peers), candidates interleaved round by round.
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use autobot_otel::MetricsManager;
 use autobot_otel::catalog::{Category, MetricId};
 use autobot_otel::instrument::LlmChunk;
 use autobot_otel::labels::*;
-use autobot_otel::{MetricsManager, instrument_github, instrument_llm, instrument_workflow};
+use autobot_otel::instrument_llm;
 use autobot_otel_bench::{PromCrate, RawOtel, facade};
 use criterion::{Criterion, criterion_group, criterion_main};
 use opentelemetry::KeyValue;
@@ -339,75 +343,6 @@ fn readers(c: &mut Criterion) {
     }
 }
 
-#[instrument_github(operation = "bench", span = false)]
-fn github_metrics_only(x: u64) -> u64 {
-    black_box(x) + 1
-}
-
-#[instrument_github(operation = "bench_span")]
-fn github_with_span(x: u64) -> u64 {
-    black_box(x) + 1
-}
-
-#[instrument_workflow(workflow_type = "bench", span = false)]
-fn workflow_metrics_only(x: u64) -> u64 {
-    black_box(x) + 1
-}
-
-#[inline(never)]
-fn bare(x: u64) -> u64 {
-    black_box(x) + 1
-}
-
-fn instrumented(c: &mut Criterion) {
-    // The global pipeline the attributes record into.
-    let m = autobot_otel::get_metrics_manager();
-    let mut g = c.benchmark_group("instrumented");
-    g.bench_function("bare", |b| b.iter(|| bare(black_box(1))));
-    g.bench_function("instant_pair", |b| {
-        b.iter(|| {
-            let start = Instant::now();
-            black_box(bare(1));
-            black_box(start.elapsed())
-        })
-    });
-    let counter = m.counter_handle(MetricId::GithubOperationsTotal, &["hand", "success"]);
-    let histogram = m.histogram_handle(MetricId::GithubApiDurationSeconds, &["hand"]);
-    g.bench_function("hand_written", |b| {
-        b.iter(|| {
-            let start = Instant::now();
-            let r = bare(1);
-            counter.inc();
-            histogram.record(start.elapsed().as_secs_f64());
-            r
-        })
-    });
-    g.bench_function("metrics_only", |b| {
-        b.iter(|| github_metrics_only(black_box(1)))
-    });
-    g.bench_function("metrics_only_with_active_gauge", |b| {
-        b.iter(|| workflow_metrics_only(black_box(1)))
-    });
-
-    // Spans through tracing-opentelemetry with an always-on sampler.
-    use tracing_subscriber::layer::SubscriberExt;
-    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
-    let tracer = opentelemetry::trace::TracerProvider::tracer(&provider, "bench");
-    let subscriber =
-        tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(tracer));
-    tracing::subscriber::with_default(subscriber, || {
-        g.bench_function("bare_span", |b| {
-            b.iter(|| {
-                let span = tracing::info_span!("bench_span", operation = "bench_span");
-                let _e = span.enter();
-                bare(black_box(1))
-            })
-        });
-        g.bench_function("with_span", |b| b.iter(|| github_with_span(black_box(1))));
-    });
-    g.finish();
-}
-
 fn threads(c: &mut Criterion) {
     let telemetry = facade(false);
     let raw = RawOtel::new();
@@ -586,6 +521,6 @@ fn streaming(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = config();
-    targets = categories, constant_labels, readers, instrumented, threads, streaming
+    targets = categories, constant_labels, readers, threads, streaming
 }
 criterion_main!(benches);
