@@ -514,16 +514,28 @@ impl Call {
         }
     }
 
-    /// Runs `record` inside the call's span when exemplars are kept, so they
-    /// are this span's (its OpenTelemetry context is current while entered).
+    /// Runs `record` with the call's span as the exemplars' span when they are
+    /// kept: its OpenTelemetry context read from `tracing-opentelemetry`
+    /// (features `otlp-*`), or else the span entered around `record` (any
+    /// bridge that makes the context current while a span is entered).
     #[inline]
     fn in_span(&self, record: impl FnOnce()) {
         let span = &self.span;
         if span.is_disabled() || self.metrics().exemplar_filter() == ExemplarFilter::AlwaysOff {
-            record();
-        } else {
-            span.in_scope(record);
+            return record();
         }
+        #[cfg(feature = "otlp")]
+        {
+            use opentelemetry::trace::TraceContextExt as _;
+            use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+            let cx = span.context();
+            if cx.span().span_context().is_valid() {
+                // Current for `record` only: what the exemplars read.
+                let _current = cx.attach();
+                return record();
+            }
+        }
+        span.in_scope(record);
     }
 
     /// Whether the outcome is recorded.

@@ -3,7 +3,10 @@
 //! `#[autometrics]` (in its own process, `benches/peers-autometrics`, spawned
 //! once per round, whose own `Instant` pair makes its figure a ratio too); and
 //! the attribute with its span against a bare `#[tracing::instrument]`, both
-//! through `tracing-opentelemetry` with an always-on sampler.
+//! through `tracing-opentelemetry` with an always-on sampler; and what the
+//! exemplars add: the attribute with its span in a pipeline that keeps them
+//! (the default) against one that does not (`ExemplarFilter::AlwaysOff`), and a
+//! plain `record_*` call outside any span in both.
 //!
 //! Every figure is an added cost: the call's time minus a bare call's, in the
 //! same round.
@@ -13,6 +16,7 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Instant;
 
+use autobot_otel::exemplars::ExemplarFilter;
 use autobot_otel::{instrument_github, instrument_workflow};
 use autobot_otel_bench::report::{PeersReport, Stat, key};
 use autobot_otel_bench::rounds::{Candidate, Round, interleave, time_per_call};
@@ -31,6 +35,18 @@ fn workflow_metrics_only(x: u64) -> u64 {
 
 #[instrument_github(operation = "bench_span")]
 fn github_with_span(x: u64) -> u64 {
+    black_box(x) + 1
+}
+
+// The same attribute at two more call sites: a constant call site keeps the
+// series of the pipeline it first recorded into, so each pipeline gets its own.
+#[instrument_github(operation = "bench_span")]
+fn github_with_span_exemplars(x: u64) -> u64 {
+    black_box(x) + 1
+}
+
+#[instrument_github(operation = "bench_span")]
+fn github_with_span_no_exemplars(x: u64) -> u64 {
     black_box(x) + 1
 }
 
@@ -109,6 +125,23 @@ pub fn run(opts: &Options, report: &mut PeersReport) {
         })
     };
 
+    // Two pipelines that differ only in their exemplar filter.
+    let pipeline = |filter| {
+        autobot_otel::Telemetry::builder()
+            .without_otlp()
+            .with_exemplar_filter(filter)
+            .build()
+            .expect("pipeline")
+    };
+    let on = pipeline(ExemplarFilter::TraceBased);
+    let off = pipeline(ExemplarFilter::AlwaysOff);
+    let record = |t: &autobot_otel::Telemetry| {
+        let m = t.metrics();
+        time_per_call(calls, || {
+            m.record_llm_request("openai", "gpt-4o", "chat", black_box(0.5));
+        })
+    };
+
     let autometrics_rounds: RefCell<Vec<AutometricsRound>> = RefCell::new(Vec::new());
     let mut candidates = vec![
         Candidate::new("bare", || {
@@ -141,6 +174,14 @@ pub fn run(opts: &Options, report: &mut PeersReport) {
         Candidate::new("bare_for_spans", || spans(bare)),
         Candidate::new("tracing_instrument", || spans(traced)),
         Candidate::new("with_span", || spans(github_with_span)),
+        Candidate::new("with_span_exemplars", || {
+            on.in_scope(|| spans(github_with_span_exemplars))
+        }),
+        Candidate::new("with_span_no_exemplars", || {
+            off.in_scope(|| spans(github_with_span_no_exemplars))
+        }),
+        Candidate::new("record_exemplars", || record(&on)),
+        Candidate::new("record_no_exemplars", || record(&off)),
     ];
     let mut autometrics_error = None;
     if let Some(bin) = &opts.autometrics {
@@ -185,9 +226,21 @@ pub fn run(opts: &Options, report: &mut PeersReport) {
         "bare_for_spans",
         "tracing_instrument",
         "with_span",
+        "with_span_exemplars",
+        "with_span_no_exemplars",
+        "record_exemplars",
+        "record_no_exemplars",
     ] {
         put(&["attr", name], samples.of(name).to_vec());
     }
+    put(
+        &["ratio", "exemplars", "with_span"],
+        samples.per_round(|r| r.get("with_span_exemplars") / r.get("with_span_no_exemplars")),
+    );
+    put(
+        &["ratio", "exemplars", "no_span"],
+        samples.per_round(|r| r.get("record_exemplars") / r.get("record_no_exemplars")),
+    );
     let pair = added("instant_pair", "bare");
     for name in [
         "instant_pair",

@@ -32,6 +32,11 @@ const MAX_POOL_VS_PROMETHEUS: f64 = 1.0;
 const MAX_ATTR_VS_INSTANT_PAIR: f64 = 2.0;
 /// With span: at most this many times a bare `#[tracing::instrument]`.
 const MAX_SPAN_VS_TRACING: f64 = 1.1;
+/// Exemplars on ÷ off, the attribute with its span (issue 14: at most +15 %).
+const MAX_EXEMPLARS_WITH_SPAN: f64 = 1.15;
+/// Exemplars on ÷ off, a `record_*` call outside any span (issue 14: +0, read
+/// as within 3 % of run-to-run noise).
+const MAX_EXEMPLARS_NO_SPAN: f64 = 1.03;
 
 fn time(ns: f64) -> String {
     if ns >= 1e6 {
@@ -355,6 +360,38 @@ pub fn rows(r: &PeersReport) -> (Vec<PeerRow>, Vec<String>) {
                 ),
             )),
         });
+    }
+    let exemplar_rows = [
+        (
+            "with_span",
+            "with_span_exemplars",
+            "with_span_no_exemplars",
+            "exemplars kept vs off: `#[instrument_github]` with its span (sampled), whole call",
+            MAX_EXEMPLARS_WITH_SPAN,
+        ),
+        (
+            "no_span",
+            "record_exemplars",
+            "record_no_exemplars",
+            "exemplars kept vs off: `record_llm_request` outside any span, whole call",
+            MAX_EXEMPLARS_NO_SPAN,
+        ),
+    ];
+    for (key, on, off, what, max) in exemplar_rows {
+        if let (Some(on), Some(off), Some(x)) = (
+            r.figure(&["attr", on]),
+            r.figure(&["attr", off]),
+            r.figure(&["ratio", "exemplars", key]),
+        ) {
+            rows.push(PeerRow {
+                what: what.into(),
+                ours: time(on.median),
+                peers: format!("off {} ({})", time(off.median), ratio(x)),
+                goal: format!("≤ {max}x off"),
+                met: Some(x.median <= max),
+                headline: None,
+            });
+        }
     }
     (rows, notes)
 }
