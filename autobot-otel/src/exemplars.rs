@@ -35,7 +35,9 @@
 
 use std::fmt;
 use std::sync::{Mutex, OnceLock};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
+#[cfg(feature = "prometheus")]
+use std::time::UNIX_EPOCH;
 
 use opentelemetry::Context;
 use opentelemetry::trace::TraceContextExt as _;
@@ -273,7 +275,7 @@ mod tests {
             trace_id: [1; 16],
             span_id: [2; 8],
             value: v,
-            time: UNIX_EPOCH,
+            time: std::time::UNIX_EPOCH,
         };
         slots.keep(3, 1, e(1.0));
         slots.keep(3, 1, e(2.0));

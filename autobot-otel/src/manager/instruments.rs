@@ -320,11 +320,13 @@ impl<I: Bind<S>, S: Series> Bound<I, S> {
     }
 
     /// The series of `values` if it exists (never created here).
+    #[cfg(feature = "prometheus")]
     pub(crate) fn existing(&self, values: &[&str]) -> Option<Arc<S>> {
         self.table.get(values)
     }
 
     /// The metric's overflow series, if it was made.
+    #[cfg(feature = "prometheus")]
     pub(crate) fn existing_overflow(&self) -> Option<&Arc<S>> {
         self.overflow.get()
     }

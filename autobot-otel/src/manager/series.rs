@@ -189,6 +189,7 @@ impl<S: Series> SeriesTable<S> {
     }
 
     /// The series of `values` if it is in the table.
+    #[cfg(feature = "prometheus")]
     pub(crate) fn get(&self, values: &[&str]) -> Option<Arc<S>> {
         with_cleaned(values, |values| {
             let hash = self.hash(values);
