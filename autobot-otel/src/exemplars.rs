@@ -25,9 +25,13 @@
 //! histogram series one per bucket, allocated the first time one is kept.
 //!
 //! Which measurements keep one is the [`ExemplarFilter`]: by default
-//! [`ExemplarFilter::TraceBased`]; [`TelemetryBuilder::with_exemplar_filter`]
-//! or the standard variable `OTEL_METRICS_EXEMPLAR_FILTER` (`always_on`,
-//! `always_off`, `trace_based`) change it, the builder call winning. A build
+//! [`ExemplarFilter::TraceBased`] when the pipeline exports spans (an OTLP
+//! traces endpoint: spans the exemplars can point at), and
+//! [`ExemplarFilter::AlwaysOff`] when it does not (no cost at all);
+//! [`TelemetryBuilder::with_exemplar_filter`] or the standard variable
+//! `OTEL_METRICS_EXEMPLAR_FILTER` (`always_on`, `always_off`, `trace_based`)
+//! set it, the builder call winning. Set it when your own
+//! `tracing-opentelemetry` layer exports the spans. A build
 //! without the `prometheus` feature has no exposition to serve them in, and
 //! keeps none (its filter is always [`ExemplarFilter::AlwaysOff`]).
 //!
@@ -43,7 +47,9 @@ use opentelemetry::Context;
 use opentelemetry::trace::TraceContextExt as _;
 
 /// Which measurements keep an exemplar (the OpenTelemetry specification's
-/// exemplar filter, variable `OTEL_METRICS_EXEMPLAR_FILTER`).
+/// exemplar filter, variable `OTEL_METRICS_EXEMPLAR_FILTER`). `Default` is the
+/// specification's default, `TraceBased`; a pipeline that exports no spans
+/// defaults to `AlwaysOff` (see the [module docs](self)).
 ///
 /// ```
 /// use autobot_otel::exemplars::ExemplarFilter;
@@ -87,22 +93,22 @@ impl ExemplarFilter {
         }
     }
 
-    /// The filter `OTEL_METRICS_EXEMPLAR_FILTER` sets through `env`: unset or
-    /// empty gives the default; an unknown value is logged (a `WARN` under
-    /// [`crate::diagnostics::CONFIG`]) and gives the default.
-    pub(crate) fn from_env(env: &dyn Fn(&str) -> Option<String>) -> ExemplarFilter {
-        match env(Self::ENV) {
-            Some(value) if !value.trim().is_empty() => Self::parse(&value).unwrap_or_else(|| {
-                tracing::warn!(
-                    target: crate::diagnostics::CONFIG,
-                    variable = Self::ENV,
-                    value = %value,
-                    "unknown exemplar filter (always_on, always_off, trace_based); using trace_based"
-                );
-                ExemplarFilter::default()
-            }),
-            _ => ExemplarFilter::default(),
+    /// The filter `OTEL_METRICS_EXEMPLAR_FILTER` sets through `env`: `None`
+    /// when it is unset or empty, and when its value is unknown (then logged,
+    /// a `WARN` under [`crate::diagnostics::CONFIG`]), so the pipeline's
+    /// default applies.
+    pub(crate) fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Option<ExemplarFilter> {
+        let value = env(Self::ENV).filter(|v| !v.trim().is_empty())?;
+        let filter = Self::parse(&value);
+        if filter.is_none() {
+            tracing::warn!(
+                target: crate::diagnostics::CONFIG,
+                variable = Self::ENV,
+                value = %value,
+                "unknown exemplar filter (always_on, always_off, trace_based); using the default"
+            );
         }
+        filter
     }
 }
 
@@ -242,26 +248,20 @@ mod tests {
         let env = |v: &'static str| {
             move |name: &str| (name == ExemplarFilter::ENV).then(|| v.to_string())
         };
+        use ExemplarFilter::*;
         assert_eq!(
             ExemplarFilter::from_env(&env("always_off")),
-            ExemplarFilter::AlwaysOff
+            Some(AlwaysOff)
         );
+        assert_eq!(ExemplarFilter::from_env(&env("ALWAYS_ON")), Some(AlwaysOn));
         assert_eq!(
-            ExemplarFilter::from_env(&env("ALWAYS_ON")),
-            ExemplarFilter::AlwaysOn
+            ExemplarFilter::from_env(&env("trace_based")),
+            Some(TraceBased)
         );
-        assert_eq!(
-            ExemplarFilter::from_env(&env("")),
-            ExemplarFilter::TraceBased
-        );
-        assert_eq!(
-            ExemplarFilter::from_env(&env("nope")),
-            ExemplarFilter::TraceBased
-        );
-        assert_eq!(
-            ExemplarFilter::from_env(&|_| None),
-            ExemplarFilter::TraceBased
-        );
+        // Unset, empty or unknown: the pipeline's default applies.
+        assert_eq!(ExemplarFilter::from_env(&env("")), None);
+        assert_eq!(ExemplarFilter::from_env(&env("nope")), None);
+        assert_eq!(ExemplarFilter::from_env(&|_| None), None);
     }
 
     #[cfg(feature = "prometheus")]

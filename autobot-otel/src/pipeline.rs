@@ -310,7 +310,10 @@ impl TelemetryBuilder {
     /// Which measurements keep an exemplar (the trace and span behind them,
     /// served in the OpenMetrics exposition; see [`crate::exemplars`]),
     /// overriding `OTEL_METRICS_EXEMPLAR_FILTER`. By default
-    /// [`ExemplarFilter::TraceBased`]: measurements made inside a sampled span.
+    /// [`ExemplarFilter::TraceBased`] (measurements made inside a sampled span)
+    /// when the pipeline exports spans (an OTLP traces endpoint), and
+    /// [`ExemplarFilter::AlwaysOff`] otherwise; set it when your own
+    /// `tracing-opentelemetry` layer exports the spans.
     ///
     /// ```
     /// use autobot_otel::{Telemetry, exemplars::ExemplarFilter};
@@ -395,9 +398,22 @@ impl TelemetryBuilder {
 
         let meter = meter_provider.meter(SCOPE_NAME);
         let diagnostics = Arc::new(Diagnostics::default());
+        // On by default when this pipeline exports spans: their IDs are what an
+        // exemplar points at.
+        #[cfg(feature = "otlp")]
+        let spans_exported = pushed
+            .as_ref()
+            .is_some_and(|p| p.tracer_provider().is_some());
+        #[cfg(not(feature = "otlp"))]
+        let spans_exported = false;
         let exemplars = self
             .exemplars
-            .unwrap_or_else(|| ExemplarFilter::from_env(&*self.env));
+            .or_else(|| ExemplarFilter::from_env(&*self.env))
+            .unwrap_or(if spans_exported {
+                ExemplarFilter::TraceBased
+            } else {
+                ExemplarFilter::AlwaysOff
+            });
         // Without the exposition there is nowhere to serve them.
         #[cfg(not(feature = "prometheus"))]
         let exemplars = {

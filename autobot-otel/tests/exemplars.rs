@@ -26,15 +26,15 @@ fn subscriber(sampled: bool) -> impl tracing::Subscriber + Send + Sync {
         .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("exemplars-test")))
 }
 
+/// A pipeline without OTLP: the spans are the test's own (exported by its own
+/// layer), so the filter is set as an application doing that would set it.
 fn pipeline(filter: Option<ExemplarFilter>) -> Telemetry {
-    let builder = Telemetry::builder()
+    Telemetry::builder()
         .without_otlp()
-        .with_env_lookup(|_| None);
-    let builder = match filter {
-        Some(f) => builder.with_exemplar_filter(f),
-        None => builder,
-    };
-    builder.build().expect("pipeline")
+        .with_env_lookup(|_| None)
+        .with_exemplar_filter(filter.unwrap_or(ExemplarFilter::TraceBased))
+        .build()
+        .expect("pipeline")
 }
 
 /// The (trace id, span id) of the current span, as lowercase hex.
@@ -72,7 +72,6 @@ const REQUESTS: &str =
 #[test]
 fn a_call_inside_a_sampled_span_keeps_its_ids_per_bucket() {
     let t = pipeline(None);
-    assert_eq!(t.exemplar_filter(), ExemplarFilter::TraceBased);
     let ids = with_default(subscriber(true), || {
         let span = tracing::info_span!("llm call");
         let _entered = span.enter();
@@ -179,12 +178,42 @@ fn the_variable_sets_the_filter_and_the_builder_wins() {
     let t = from_env("always_on").build().unwrap();
     assert_eq!(t.exemplar_filter(), ExemplarFilter::AlwaysOn);
     let t = from_env("bogus").build().unwrap();
+    assert_eq!(
+        t.exemplar_filter(),
+        ExemplarFilter::AlwaysOff,
+        "the default"
+    );
+    let t = from_env("trace_based").build().unwrap();
     assert_eq!(t.exemplar_filter(), ExemplarFilter::TraceBased);
     let t = from_env("always_on")
         .with_exemplar_filter(ExemplarFilter::AlwaysOff)
         .build()
         .unwrap();
     assert_eq!(t.exemplar_filter(), ExemplarFilter::AlwaysOff);
+}
+
+#[test]
+fn on_by_default_only_when_the_pipeline_exports_spans() {
+    use autobot_otel::otlp::{OtlpProtocol, OtlpSettings};
+    let quiet = Telemetry::builder()
+        .without_otlp()
+        .with_env_lookup(|_| None)
+        .build()
+        .unwrap();
+    assert_eq!(quiet.exemplar_filter(), ExemplarFilter::AlwaysOff);
+    // Spans pushed to a collector (none listens: exports fail in the background).
+    let exporting = Telemetry::builder()
+        .with_env_lookup(|_| None)
+        .with_otlp(OtlpSettings::new(
+            "http://127.0.0.1:9",
+            OtlpProtocol::HttpProtobuf,
+        ))
+        .build()
+        .unwrap();
+    assert!(exporting.tracer_provider().is_some());
+    assert_eq!(exporting.exemplar_filter(), ExemplarFilter::TraceBased);
+    // Nothing listens: the last export fails, bounded by the shutdown timeout.
+    let _ = exporting.shutdown();
 }
 
 #[instrument_llm(provider = "openai", model = "gpt-4o")]

@@ -409,9 +409,11 @@ fn outside_a_span_no_exemplar_and_the_text_format_is_the_same_bytes() {
     use opentelemetry::trace::{TraceContextExt as _, TracerProvider as _};
     use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
-    let inside = recording_pipeline(None);
+    // Spans exported by the test's own layer: the filter is set (a pipeline
+    // that exports no spans itself keeps none by default).
+    let inside = recording_pipeline(Some(ExemplarFilter::TraceBased));
     let off = recording_pipeline(Some(ExemplarFilter::AlwaysOff));
-    let outside = recording_pipeline(None);
+    let outside = recording_pipeline(Some(ExemplarFilter::TraceBased));
 
     // Spans of a tracer provider of the test's own (sampled: the SDK's default
     // sampler), through `tracing` as an application's are.
