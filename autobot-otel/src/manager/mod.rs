@@ -358,18 +358,7 @@ impl MetricsManager {
         };
         let recorded = table.with(values, |series| {
             series.record(value);
-            let resolve = || {
-                let mut all: [&str; 4] = [""; 4];
-                all[..values.len()].copy_from_slice(values);
-                let len = match extra {
-                    Some((_, extra)) => {
-                        all[values.len()] = extra;
-                        values.len() + 1
-                    }
-                    None => values.len(),
-                };
-                self.counter_series(counter, &all[..len])
-            };
+            let resolve = || with_extra(values, extra, |all| self.counter_series(counter, all));
             let slot = extra.map_or(0, |(slot, _)| slot);
             if let Some(c) = series.sibling(slot, slots, resolve) {
                 self.add_to(c, n);
@@ -403,16 +392,7 @@ impl MetricsManager {
         value: f64,
         values: &[&str],
     ) {
-        let mut all: [&str; 4] = [""; 4];
-        all[..values.len()].copy_from_slice(values);
-        let len = match extra {
-            Some((_, extra)) => {
-                all[values.len()] = extra;
-                values.len() + 1
-            }
-            None => values.len(),
-        };
-        self.count_values(counter, n, &all[..len]);
+        with_extra(values, extra, |all| self.count_values(counter, n, all));
         self.observe_values(histogram, value, values);
     }
 
@@ -473,13 +453,24 @@ impl MetricsManager {
         id: MetricId,
         values: &[&str],
     ) -> Option<Arc<CounterSeries>> {
-        let Instrument::Counter(counter) = self.instrument(id) else {
-            return None;
-        };
-        Some(counter.series(values).unwrap_or_else(|_| {
+        match self.instrument(id) {
+            Instrument::Counter(counter) => Some(self.kept(id, counter, values)),
+            _ => None,
+        }
+    }
+
+    /// The series of `values` in `bound`, or past the limit its overflow
+    /// series (and the limit reported).
+    fn kept<I: instruments::Bind<S>, S: series::Series>(
+        &self,
+        id: MetricId,
+        bound: &instruments::Bound<I, S>,
+        values: &[&str],
+    ) -> Arc<S> {
+        bound.series(values).unwrap_or_else(|_| {
             self.series_limit_reached(id);
-            counter.overflow().clone()
-        }))
+            bound.overflow().clone()
+        })
     }
 
     /// The histogram series of `values`, as [`MetricsManager::counter_series`].
@@ -488,13 +479,10 @@ impl MetricsManager {
         id: MetricId,
         values: &[&str],
     ) -> Option<Arc<HistogramSeries>> {
-        let Instrument::Histogram(histogram) = self.instrument(id) else {
-            return None;
-        };
-        Some(histogram.series(values).unwrap_or_else(|_| {
-            self.series_limit_reached(id);
-            histogram.overflow().clone()
-        }))
+        match self.instrument(id) {
+            Instrument::Histogram(histogram) => Some(self.kept(id, histogram, values)),
+            _ => None,
+        }
     }
 
     /// The gauge series of `values`, for callers that move it over and over;
@@ -617,6 +605,21 @@ impl MetricsManager {
     pub fn series_limit_hit(&self, id: MetricId) -> bool {
         self.diagnostics.limit_reached(id)
     }
+}
+
+/// Runs `f` on `values` followed by the value of `extra`, if any (a counter's
+/// labels: its histogram's plus one), without allocating for up to 8 labels.
+fn with_extra<R>(values: &[&str], extra: Option<(usize, &str)>, f: impl FnOnce(&[&str]) -> R) -> R {
+    let all = values.iter().copied().chain(extra.map(|(_, v)| v));
+    let mut buf = [""; 8];
+    let len = values.len() + usize::from(extra.is_some());
+    if len > buf.len() {
+        return f(&all.collect::<Vec<_>>());
+    }
+    for (slot, v) in buf.iter_mut().zip(all) {
+        *slot = v;
+    }
+    f(&buf[..len])
 }
 
 /// Recording calls pass exactly one value per label (a bug of this crate
