@@ -37,6 +37,11 @@ if [[ $status -eq 0 ]]; then
   # Generated files current; no locked dependency needs a newer Rust than the MSRV.
   cargo run -q --locked -p xtask -- check || smoke=1
   # Ready to publish: the three library crates package (and build from the package).
+  # The verification builds the packaged crates as registry crates, whose build
+  # artifacts Cargo never rebuilds for the same version (0.1.0): a warm target
+  # dir would verify the macros against an older catalog. Drop those artifacts
+  # (a no-op on a clean clone).
+  cargo clean -q -p autobot-otel-catalog -p autobot-otel-macros -p autobot-otel
   cargo package --locked -q -p autobot-otel-catalog -p autobot-otel-macros -p autobot-otel \
     || smoke=1
 fi

@@ -94,6 +94,29 @@ fn ratio_row(
     })
 }
 
+/// A row for the cost `ours` adds on top of `base` (both criterion medians, ns),
+/// against an absolute goal in ns.
+fn added_cost_row(
+    m: &BTreeMap<String, f64>,
+    what: &str,
+    ours: &str,
+    base: &str,
+    limit_ns: Option<f64>,
+) -> Option<Row> {
+    let (a, b) = (*m.get(ours)?, *m.get(base)?);
+    let added = a - b;
+    Some(Row {
+        what: what.to_string(),
+        value: format!("+{added:.1} ns ({a:.1} ns)"),
+        baseline: format!("{base}: {b:.1} ns"),
+        ratio: Some(a / b),
+        goal: limit_ns
+            .map(|l| format!("≤ +{l} ns"))
+            .unwrap_or_else(|| "—".into()),
+        met: limit_ns.map(|l| added <= l),
+    })
+}
+
 fn memory_rows() -> Vec<Row> {
     let mut rows = Vec::new();
     let before = counting::live();
@@ -323,6 +346,20 @@ fn hot_path_table(m: &BTreeMap<String, f64>) -> String {
             None,
         ));
     }
+    rows.extend(added_cost_row(
+        m,
+        "streaming LLM call, per chunk: instrumented stream vs the bare stream",
+        "streaming/per_chunk/metrics_only",
+        "streaming/per_chunk/unwrapped",
+        Some(50.0),
+    ));
+    rows.extend(added_cost_row(
+        m,
+        "streaming LLM call, per chunk, GenAI metrics on",
+        "streaming/per_chunk/genai_metrics",
+        "streaming/per_chunk/unwrapped",
+        None,
+    ));
     rows.extend(memory_rows());
 
     let table = markdown(
