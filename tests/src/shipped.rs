@@ -126,71 +126,14 @@ pub fn dashboard_queries() -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
-/// One reviewed sample query of `docs/guide-queries.md`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GuideQuery {
-    /// The `### ` section title.
-    pub title: String,
-    /// The guide's query, verbatim.
-    pub guide: String,
-    /// The **Use** block, where the review replaces the guide's query.
-    pub use_instead: Option<String>,
-    /// The review says the guide's query is not valid PromQL.
-    pub invalid: bool,
-}
+pub use xtask::guide_queries::{GuideQuery, promql_blocks};
 
-impl GuideQuery {
-    /// The query to run: the **Use** block, or the guide's own.
-    pub fn query(&self) -> &str {
-        self.use_instead.as_deref().unwrap_or(&self.guide)
-    }
-}
-
-/// The ```promql blocks of a markdown text, each with the last non-empty line
-/// before it.
-pub fn promql_blocks(md: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut lines = md.lines();
-    let mut before = String::new();
-    while let Some(line) = lines.next() {
-        if line.trim() == "```promql" {
-            let body: Vec<&str> = lines.by_ref().take_while(|l| l.trim() != "```").collect();
-            out.push((before.clone(), body.join("\n")));
-        } else if !line.trim().is_empty() {
-            before = line.trim().to_string();
-        }
-    }
-    out
-}
-
-/// Every section of `docs/guide-queries.md`.
+/// Every section of `docs/guide-queries.md` (read by the one parser the
+/// dashboards are generated with).
 pub fn guide_queries() -> Result<Vec<GuideQuery>> {
     let path = repo_root().join("docs/guide-queries.md");
     let md = std::fs::read_to_string(&path).map_err(|e| err!("{}: {e}", path.display()))?;
-    let mut out = Vec::new();
-    for section in md.split("\n### ").skip(1) {
-        let title = section
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_string();
-        let blocks = promql_blocks(section);
-        let find = |label: &str| {
-            blocks
-                .iter()
-                .find(|(b, _)| b == label)
-                .map(|(_, q)| q.clone())
-        };
-        let guide = find("Guide:").ok_or_else(|| err!("{title}: no Guide block"))?;
-        out.push(GuideQuery {
-            use_instead: find("Use:"),
-            invalid: section.contains("Verdict: invalid"),
-            guide,
-            title,
-        });
-    }
-    Ok(out)
+    xtask::guide_queries::parse(&md).map_err(|e| err!("{}: {e}", path.display()))
 }
 
 /// Every query the repository ships, as `(where, expr)`: the guide queries to

@@ -16,6 +16,8 @@ use autobot_otel::catalog::genai::{GENAI_METRICS, GenAiMetric, attr, prometheus_
 use autobot_otel::catalog::{Category, Kind, MetricDef, MetricId, in_category};
 use serde_json::{Value, json};
 
+use crate::guide_queries::GuideQuery;
+
 /// Provisioned datasource uid that the dashboards default to.
 pub const DATASOURCE_UID: &str = "autobot-prometheus";
 
@@ -32,50 +34,6 @@ pub const TRACES_VARIABLE: &str = "traces";
 
 /// The histogram series whose exemplars a panel shows.
 const BUCKET_SUFFIX: &str = "_bucket";
-
-/// A sample query of the guide, as `docs/guide-queries.md` says to use it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GuideQuery {
-    /// The guide's title.
-    pub title: String,
-    /// The query to use (the corrected one where the guide's is wrong).
-    pub expr: String,
-}
-
-/// Reads `docs/guide-queries.md`: each `### Title` section's **Use** block, or
-/// its **Guide** block when the guide's query is right.
-pub fn guide_queries(markdown: &str) -> Vec<GuideQuery> {
-    let mut out = Vec::new();
-    for section in markdown.split("\n### ").skip(1) {
-        let title = section
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_string();
-        let mut blocks: Vec<(String, String)> = Vec::new();
-        let mut label = String::new();
-        let mut lines = section.lines();
-        while let Some(line) = lines.next() {
-            if line.trim() == "```promql" {
-                let body: Vec<&str> = lines.by_ref().take_while(|l| l.trim() != "```").collect();
-                blocks.push((label.clone(), body.join("\n")));
-            } else if !line.trim().is_empty() {
-                label = line.trim().to_string();
-            }
-        }
-        let pick = |name: &str| {
-            blocks
-                .iter()
-                .find(|(l, _)| l == name)
-                .map(|(_, q)| q.clone())
-        };
-        if let Some(expr) = pick("Use:").or_else(|| pick("Guide:")) {
-            out.push(GuideQuery { title, expr });
-        }
-    }
-    out
-}
 
 /// The catalog metrics a query reads (histogram series names map to their family).
 pub fn metrics_in(expr: &str) -> Vec<MetricId> {
@@ -251,12 +209,12 @@ fn genai_panel(def: &GenAiMetric) -> Panel {
 }
 
 fn guide_panel(q: &GuideQuery) -> Panel {
-    let ids = metrics_in(&q.expr);
-    let unit = if q.expr.contains("histogram_quantile") || q.title.contains("Duration") {
+    let ids = metrics_in(q.query());
+    let unit = if q.query().contains("histogram_quantile") || q.title.contains("Duration") {
         "s"
-    } else if q.expr.contains(" / ") || q.expr.contains("\n/") {
+    } else if q.query().contains(" / ") || q.query().contains("\n/") {
         "percentunit"
-    } else if q.expr.contains("rate(") && !q.expr.contains("increase(") {
+    } else if q.query().contains("rate(") && !q.query().contains("increase(") {
         "ops"
     } else {
         "short"
@@ -271,7 +229,7 @@ fn guide_panel(q: &GuideQuery) -> Panel {
                 .join(", ")
         ),
         unit,
-        targets: vec![(q.expr.clone(), String::new())],
+        targets: vec![(q.query().to_string(), String::new())],
         exemplars: true,
     }
 }
@@ -371,7 +329,7 @@ pub fn dashboards(guide: &[GuideQuery]) -> Vec<(String, Value)> {
         let mut panels: Vec<Panel> = guide
             .iter()
             .filter(|q| {
-                metrics_in(&q.expr)
+                metrics_in(q.query())
                     .first()
                     .is_some_and(|id| id.def().category == category)
             })
@@ -416,15 +374,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn guide_queries_use_the_corrections() {
-        let md = "intro\n### A\nGuide:\n```promql\nbad(x)\n```\nUse:\n```promql\ngood(x)\n```\n### B\nGuide:\n```promql\nfine(y)\n```\n";
-        let q = guide_queries(md);
-        assert_eq!(q.len(), 2);
-        assert_eq!(q[0].expr, "good(x)");
-        assert_eq!(q[1].expr, "fine(y)");
-    }
-
-    #[test]
     fn metrics_are_found_through_series_suffixes() {
         let ids = metrics_in(
             "histogram_quantile(0.9, rate(autobot_llm_request_latency_seconds_bucket[5m])) / autobot_active_tasks",
@@ -439,7 +388,9 @@ mod tests {
     fn all_panels() -> Vec<Value> {
         let guide = [GuideQuery {
             title: "Workflow p95".into(),
-            expr: "histogram_quantile(0.95, sum by (le) (rate(autobot_workflow_duration_seconds_bucket[5m])))".into(),
+            guide: "histogram_quantile(0.95, sum by (le) (rate(autobot_workflow_duration_seconds_bucket[5m])))".into(),
+            use_instead: None,
+            invalid: false,
         }];
         dashboards(&guide)
             .into_iter()

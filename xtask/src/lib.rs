@@ -5,6 +5,7 @@
 //! (and the test `generated_files_are_current`) fails when a committed file differs.
 
 pub mod grafana;
+pub mod guide_queries;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -267,7 +268,7 @@ pub fn generated_files(root: &Path) -> Result<Vec<Generated>, String> {
     }];
     let queries = std::fs::read_to_string(root.join("docs/guide-queries.md"))
         .map_err(|e| format!("docs/guide-queries.md: {e}"))?;
-    for (name, board) in grafana::dashboards(&grafana::guide_queries(&queries)) {
+    for (name, board) in grafana::dashboards(&guide_queries::parse(&queries)?) {
         let json = serde_json::to_string_pretty(&board).map_err(|e| e.to_string())?;
         files.push(Generated {
             path: PathBuf::from(DASHBOARDS_DIR).join(name),
