@@ -56,6 +56,7 @@
 //! measurement reaches both outputs.
 
 mod call;
+mod decimal;
 pub mod diagnostics;
 mod error;
 pub mod exemplars;

@@ -211,10 +211,10 @@ impl GenAiMetrics {
 /// Runs `f` on the attribute values of `call` in table order (the common
 /// attributes, then `extra`), `""` for the unknown ones.
 fn with_values<R>(call: &GenAiCall<'_>, extra: &str, f: impl FnOnce(&[&str; 7]) -> R) -> R {
-    let mut port = [0u8; 5];
+    let mut port = [0u8; 20];
     let address = call.server_address.unwrap_or("");
     let port = match call.server_port {
-        Some(p) if !address.is_empty() => format_port(p, &mut port),
+        Some(p) if !address.is_empty() => crate::decimal::decimal(p.into(), &mut port),
         _ => "",
     };
     f(&[
@@ -228,33 +228,10 @@ fn with_values<R>(call: &GenAiCall<'_>, extra: &str, f: impl FnOnce(&[&str; 7]) 
     ])
 }
 
-/// `port` in decimal, in `buf` (no allocation).
-fn format_port(port: u16, buf: &mut [u8; 5]) -> &str {
-    let mut n = port;
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(&buf[i..]).unwrap_or("")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use opentelemetry::metrics::MeterProvider as _;
-
-    #[test]
-    fn ports_format_without_allocation() {
-        let mut buf = [0u8; 5];
-        assert_eq!(format_port(0, &mut buf), "0");
-        assert_eq!(format_port(443, &mut buf), "443");
-        assert_eq!(format_port(65535, &mut buf), "65535");
-    }
 
     #[test]
     fn unknown_optional_attributes_are_left_out_and_limits_fold() {

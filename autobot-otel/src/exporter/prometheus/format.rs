@@ -32,20 +32,8 @@ pub(super) fn push_u64_as_f64(out: &mut String, n: u64) {
     }
 }
 
-fn push_u64(out: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if let Ok(digits) = std::str::from_utf8(&buf[i..]) {
-        out.push_str(digits);
-    }
+fn push_u64(out: &mut String, n: u64) {
+    out.push_str(crate::decimal::decimal(n, &mut [0u8; 20]));
 }
 
 /// prometheus' `escape_string`: `\` → `\\`, newline → `\n`, and `"` → `\"`
