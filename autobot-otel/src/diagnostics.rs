@@ -39,6 +39,35 @@ pub const API: &str = "autobot_otel::api";
 /// Log target of settings whose value was not understood (the default is used).
 pub const CONFIG: &str = "autobot_otel::config";
 
+/// A setting whose value was not understood while a pipeline was built (its
+/// default is used). Building collects these and logs them under [`CONFIG`]
+/// once it is done: `build()` to the subscriber in force, `install()` and
+/// `init()` after they installed theirs, so none is lost.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ConfigWarning {
+    /// The variable that was read.
+    pub(crate) variable: &'static str,
+    /// Its value.
+    pub(crate) value: String,
+    /// What was wrong and what is used instead.
+    pub(crate) message: &'static str,
+}
+
+impl ConfigWarning {
+    /// Logs each warning, a `WARN` under [`CONFIG`].
+    pub(crate) fn log_all(warnings: Vec<ConfigWarning>) {
+        for w in warnings {
+            tracing::warn!(
+                target: CONFIG,
+                variable = w.variable,
+                value = %w.value,
+                "{}",
+                w.message
+            );
+        }
+    }
+}
+
 /// The counters the health report and the self-metrics read; shared by the
 /// recording API, the observable callbacks and the readers of one pipeline.
 #[derive(Debug)]

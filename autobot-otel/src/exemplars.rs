@@ -94,19 +94,22 @@ impl ExemplarFilter {
     }
 
     /// The filter `OTEL_METRICS_EXEMPLAR_FILTER` sets through `env`: `None`
-    /// when it is unset or empty, and when its value is unknown (then logged,
-    /// a `WARN` under [`crate::diagnostics::CONFIG`]), so the pipeline's
-    /// default applies.
-    pub(crate) fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Option<ExemplarFilter> {
+    /// when it is unset or empty, and when its value is unknown (then a
+    /// [`ConfigWarning`](crate::diagnostics::ConfigWarning) is added to
+    /// `warnings`, logged as a `WARN` under [`crate::diagnostics::CONFIG`] once
+    /// the pipeline is built), so the pipeline's default applies.
+    pub(crate) fn from_env(
+        env: &dyn Fn(&str) -> Option<String>,
+        warnings: &mut Vec<crate::diagnostics::ConfigWarning>,
+    ) -> Option<ExemplarFilter> {
         let value = env(Self::ENV).filter(|v| !v.trim().is_empty())?;
         let filter = Self::parse(&value);
         if filter.is_none() {
-            tracing::warn!(
-                target: crate::diagnostics::CONFIG,
-                variable = Self::ENV,
-                value = %value,
-                "unknown exemplar filter (always_on, always_off, trace_based); using the default"
-            );
+            warnings.push(crate::diagnostics::ConfigWarning {
+                variable: Self::ENV,
+                value,
+                message: "unknown exemplar filter (always_on, always_off, trace_based); using the default",
+            });
         }
         filter
     }
@@ -250,18 +253,27 @@ mod tests {
         };
         use ExemplarFilter::*;
         assert_eq!(
-            ExemplarFilter::from_env(&env("always_off")),
+            ExemplarFilter::from_env(&env("always_off"), &mut Vec::new()),
             Some(AlwaysOff)
         );
-        assert_eq!(ExemplarFilter::from_env(&env("ALWAYS_ON")), Some(AlwaysOn));
         assert_eq!(
-            ExemplarFilter::from_env(&env("trace_based")),
+            ExemplarFilter::from_env(&env("ALWAYS_ON"), &mut Vec::new()),
+            Some(AlwaysOn)
+        );
+        assert_eq!(
+            ExemplarFilter::from_env(&env("trace_based"), &mut Vec::new()),
             Some(TraceBased)
         );
         // Unset, empty or unknown: the pipeline's default applies.
-        assert_eq!(ExemplarFilter::from_env(&env("")), None);
-        assert_eq!(ExemplarFilter::from_env(&env("nope")), None);
-        assert_eq!(ExemplarFilter::from_env(&|_| None), None);
+        assert_eq!(ExemplarFilter::from_env(&env(""), &mut Vec::new()), None);
+        let mut warnings = Vec::new();
+        assert_eq!(ExemplarFilter::from_env(&env("nope"), &mut warnings), None);
+        assert_eq!(warnings.len(), 1, "an unknown value is reported");
+        assert_eq!(
+            (warnings[0].variable, &*warnings[0].value),
+            (ExemplarFilter::ENV, "nope")
+        );
+        assert_eq!(ExemplarFilter::from_env(&|_| None, &mut Vec::new()), None);
     }
 
     #[cfg(feature = "prometheus")]

@@ -85,8 +85,18 @@ impl TelemetryBuilder {
         if GLOBAL.get().is_some() {
             return Err(already_initialized());
         }
-        let telemetry = self.build()?;
+        // Configuration warnings are logged once the subscriber is installed,
+        // so the subscriber this call installs (or the application's) sees them.
+        let mut warnings = Vec::new();
+        let telemetry = match self.build_collecting(&mut warnings) {
+            Ok(telemetry) => telemetry,
+            Err(err) => {
+                crate::diagnostics::ConfigWarning::log_all(warnings);
+                return Err(err);
+            }
+        };
         if GLOBAL.set(telemetry.clone()).is_err() {
+            crate::diagnostics::ConfigWarning::log_all(warnings);
             return Err(already_initialized());
         }
         let _ = CREATED_BY.set("an earlier `init()` or `install()`".to_string());
@@ -100,6 +110,7 @@ impl TelemetryBuilder {
         if subscriber {
             install_subscriber(&telemetry);
         }
+        crate::diagnostics::ConfigWarning::log_all(warnings);
         Ok(TelemetryGuard::new(telemetry))
     }
 }

@@ -102,23 +102,22 @@ impl MetricsManager {
         self.record_rate(MetricId::RedisSuccessRate, &[database], success);
     }
 
-    /// Sets the connection pool state of a database: every pool family of the
-    /// guide, in categories 4 and 8, from one call (the guide's
-    /// `set_redis_pool_stats(active, available, pool_size)` is this call with
-    /// `idle = available`; the pool size is `active + idle`).
+    /// Sets the connection pool state of a database: the pool families of the
+    /// guide's category 4 (its `update_connection_pool`). The category-8 pool
+    /// families (`autobot_redis_connections_active`, `autobot_redis_pool_available`,
+    /// `autobot_redis_pool_size`) are the guide's
+    /// [`set_redis_pool_stats`](MetricsManager::set_redis_pool_stats), which takes
+    /// the configured pool size of its own.
     ///
     /// Series: `autobot_redis_pool_connections{database, state}` = `active`, `idle`
     /// and `active + idle` for `state` `active`, `idle` and `total`;
     /// `autobot_redis_pool_saturation_ratio{database}` = `active / max_connections`
-    /// (not set when `max_connections` is 0: that measurement is dropped);
-    /// `autobot_redis_connections_active{database}` = `active`,
-    /// `autobot_redis_pool_available{database}` = `idle`,
-    /// `autobot_redis_pool_size{database}` = `active + idle`.
+    /// (not set when `max_connections` is 0: that measurement is dropped and
+    /// counted).
     ///
     /// ```
     /// autobot_otel::get_metrics_manager().update_connection_pool("main", 10, 5, 20);
     /// ```
-    #[doc(alias = "set_redis_pool_stats")]
     pub fn update_connection_pool(
         &self,
         database: &str,
@@ -140,10 +139,6 @@ impl MetricsManager {
             let ratio = active as f64 / max_connections as f64;
             self.set(MetricId::RedisPoolSaturationRatio, ratio, [database]);
         }
-        self.set(MetricId::RedisConnectionsActive, active as f64, [database]);
-        self.set(MetricId::RedisPoolAvailable, idle as f64, [database]);
-        let size = active.saturating_add(idle) as f64;
-        self.set(MetricId::RedisPoolSize, size, [database]);
     }
 
     /// Records a circuit breaker transition.

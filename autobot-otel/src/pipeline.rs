@@ -218,8 +218,8 @@ impl TelemetryBuilder {
 
     /// Sets the bucket boundaries (upper bounds, in the metric's unit) of one
     /// histogram, instead of the catalog's (listed in the README's reference).
-    /// They must be finite and strictly increasing, and there must be at least
-    /// one; otherwise [`TelemetryBuilder::build`] fails with
+    /// They must be finite, not negative (the catalog's values never are) and
+    /// strictly increasing, and there must be at least one; otherwise [`TelemetryBuilder::build`] fails with
     /// [`InitError::InvalidBuckets`] naming the metric and the offending value.
     /// The health report shows the boundaries in force.
     ///
@@ -352,7 +352,50 @@ impl TelemetryBuilder {
     }
 
     /// Builds the pipeline without installing anything globally.
+    ///
+    /// The configuration is checked the same way whether the SDK is enabled or
+    /// not ([`TelemetryBuilder::enabled`], `OTEL_SDK_DISABLED`): bucket
+    /// boundaries and the OTLP settings are validated first, so a configuration
+    /// that fails in production also fails where telemetry is turned off.
+    /// Settings whose value is not understood (an unknown
+    /// `OTEL_METRICS_EXEMPLAR_FILTER`) are logged under
+    /// [`diagnostics::CONFIG`](crate::diagnostics::CONFIG) when the build ends.
+    ///
+    /// ```
+    /// use autobot_otel::{catalog::MetricId, InitError, Telemetry};
+    /// let err = Telemetry::builder()
+    ///     .without_otlp()
+    ///     .enabled(false)
+    ///     .with_buckets(MetricId::LlmRequestLatencySeconds, &[0.1, f64::NAN])
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(matches!(err, InitError::InvalidBuckets { .. }));
+    /// ```
     pub fn build(self) -> Result<Telemetry, InitError> {
+        let mut warnings = Vec::new();
+        let built = self.build_collecting(&mut warnings);
+        crate::diagnostics::ConfigWarning::log_all(warnings);
+        built
+    }
+
+    /// [`Self::build`], with the configuration warnings added to `warnings`
+    /// instead of logged (the caller logs them once a subscriber is in place).
+    pub(crate) fn build_collecting(
+        self,
+        warnings: &mut Vec<crate::diagnostics::ConfigWarning>,
+    ) -> Result<Telemetry, InitError> {
+        // Everything is validated before the SDK-disabled return.
+        for (id, boundaries) in &self.buckets {
+            check_buckets(*id, boundaries)?;
+        }
+        let otlp_settings = match self.otlp {
+            OtlpChoice::Off => None,
+            OtlpChoice::On(settings) => Some(*settings),
+            OtlpChoice::FromEnv => otlp::resolve(&*self.env)?,
+        };
+        let exemplar_filter = self
+            .exemplars
+            .or_else(|| ExemplarFilter::from_env(&*self.env, warnings));
         let disabled = match self.disabled {
             Some(d) => d,
             None => otlp::sdk_disabled(&*self.env),
@@ -362,18 +405,10 @@ impl TelemetryBuilder {
             return Ok(Telemetry::disabled_with_clock(clock));
         }
         let limits = SeriesLimits::new(&self.series_limits);
-        for (id, boundaries) in &self.buckets {
-            check_buckets(*id, boundaries)?;
-        }
         let buckets = Buckets::new(&self.buckets);
         let genai = match self.genai_metrics {
             Some(enabled) => enabled,
             None => genai_from_env(&*self.env),
-        };
-        let otlp_settings = match self.otlp {
-            OtlpChoice::Off => None,
-            OtlpChoice::On(settings) => Some(*settings),
-            OtlpChoice::FromEnv => otlp::resolve(&*self.env)?,
         };
         let resource = build_resource(
             self.service_name,
@@ -406,14 +441,11 @@ impl TelemetryBuilder {
             .is_some_and(|p| p.tracer_provider().is_some());
         #[cfg(not(feature = "otlp"))]
         let spans_exported = false;
-        let exemplars = self
-            .exemplars
-            .or_else(|| ExemplarFilter::from_env(&*self.env))
-            .unwrap_or(if spans_exported {
-                ExemplarFilter::TraceBased
-            } else {
-                ExemplarFilter::AlwaysOff
-            });
+        let exemplars = exemplar_filter.unwrap_or(if spans_exported {
+            ExemplarFilter::TraceBased
+        } else {
+            ExemplarFilter::AlwaysOff
+        });
         // Without the exposition there is nowhere to serve them.
         #[cfg(not(feature = "prometheus"))]
         let exemplars = {
@@ -500,8 +532,13 @@ fn genai_from_env(lookup: &(dyn Fn(&str) -> Option<String> + Send + Sync)) -> bo
     }
 }
 
-/// Checks boundaries given for `id`: a histogram's, at least one, finite,
-/// strictly increasing.
+/// Checks boundaries given for `id`: a histogram's, at least one, finite, not
+/// negative, strictly increasing.
+///
+/// Negative boundaries are refused: a catalog histogram's values are never
+/// negative (a negative duration or amount is dropped), so a bucket below 0
+/// would stay empty, and OpenMetrics 1.0 forbids the `_sum` of a histogram with
+/// negative thresholds, which the exposition always writes.
 fn check_buckets(id: MetricId, boundaries: &[f64]) -> Result<(), InitError> {
     let def = id.def();
     let fail = |reason: String| {
@@ -519,6 +556,14 @@ fn check_buckets(id: MetricId, boundaries: &[f64]) -> Result<(), InitError> {
     if let Some(i) = boundaries.iter().position(|b| !b.is_finite()) {
         return fail(format!(
             "boundary {} ({}) is not finite; the +Inf bucket is implicit",
+            i + 1,
+            boundaries[i]
+        ));
+    }
+    if let Some(i) = boundaries.iter().position(|b| *b < 0.0) {
+        return fail(format!(
+            "boundary {} ({}) is negative; the metric's values are never negative \
+             (negative ones are dropped), so start at 0 or above",
             i + 1,
             boundaries[i]
         ));

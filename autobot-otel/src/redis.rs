@@ -1,6 +1,6 @@
-//! Category 8, Redis: operations and latency, memory, keys, pub/sub. The pool
-//! families of this category are set with the other pool families by
-//! [`MetricsManager::update_connection_pool`].
+//! Category 8, Redis: operations and latency, the pool, memory, keys, pub/sub.
+//! The pool families of category 4 (`autobot_redis_pool_connections`, the
+//! saturation ratio) are [`MetricsManager::update_connection_pool`]'s.
 
 use crate::catalog::MetricId;
 use crate::labels::{PubSubDirection, RedisStatus};
@@ -31,6 +31,34 @@ impl MetricsManager {
             latency.into_seconds(),
             &[database, operation],
         );
+    }
+
+    /// Sets the pool statistics of a database (the guide's category 8), each
+    /// from its own argument: `pool_size` is the pool's configured size, which
+    /// need not equal `active + available`.
+    ///
+    /// Series: `autobot_redis_connections_active{database}` = `active`,
+    /// `autobot_redis_pool_available{database}` = `available`,
+    /// `autobot_redis_pool_size{database}` = `pool_size`.
+    ///
+    /// ```
+    /// let t = autobot_otel::Telemetry::builder().without_otlp().build()?;
+    /// t.metrics().set_redis_pool_stats("main", 10, 5, 20);
+    /// let text = t.render_prometheus();
+    /// assert!(text.contains(r#"autobot_redis_pool_size{database="main"} 20"#));
+    /// assert!(text.contains(r#"autobot_redis_pool_available{database="main"} 5"#));
+    /// # Ok::<(), autobot_otel::InitError>(())
+    /// ```
+    pub fn set_redis_pool_stats(
+        &self,
+        database: &str,
+        active: u64,
+        available: u64,
+        pool_size: u64,
+    ) {
+        self.set(MetricId::RedisConnectionsActive, active as f64, [database]);
+        self.set(MetricId::RedisPoolAvailable, available as f64, [database]);
+        self.set(MetricId::RedisPoolSize, pool_size as f64, [database]);
     }
 
     /// Sets the memory a database uses.

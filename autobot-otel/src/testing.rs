@@ -207,12 +207,30 @@ impl Scrape {
             .map(|s| s.value)
     }
 
-    /// The sum of all samples named `name` (e.g. a counter over all its series).
-    pub fn sum(&self, name: &str) -> f64 {
+    /// The sum of all samples named `name` (e.g. a counter over all its series):
+    /// `None` when the scrape has no sample of that name (an absent series is not
+    /// a zero one), `Some(total)` otherwise.
+    ///
+    /// ```
+    /// use autobot_otel::testing::Scrape;
+    ///
+    /// let text = concat!(
+    ///     "# TYPE jobs_total counter\n",
+    ///     "jobs_total{kind=\"a\"} 3\n",
+    ///     "jobs_total{kind=\"b\"} 4\n",
+    ///     "# TYPE idle_total counter\n",
+    ///     "idle_total 0\n",
+    /// );
+    /// let scrape = Scrape::parse(text).unwrap();
+    /// assert_eq!(scrape.sum("jobs_total"), Some(7.0));
+    /// assert_eq!(scrape.sum("idle_total"), Some(0.0), "a zero series is present");
+    /// assert_eq!(scrape.sum("retries_total"), None, "no such series");
+    /// ```
+    pub fn sum(&self, name: &str) -> Option<f64> {
         self.samples()
             .filter(|s| s.name == name)
             .map(|s| s.value)
-            .sum()
+            .reduce(|total, v| total + v)
     }
 
     /// Every sample of every family.

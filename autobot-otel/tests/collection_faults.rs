@@ -4,9 +4,9 @@
 
 mod support;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
 
 use autobot_otel::labels::Outcome;
 use autobot_otel::testing::Scrape;
@@ -113,19 +113,22 @@ fn a_panicking_application_callback_never_reaches_the_caller() {
 #[test]
 fn recording_never_waits_for_a_hanging_application_callback() {
     let t = Telemetry::builder().without_otlp().build().unwrap();
-    let release = Arc::new(AtomicBool::new(false));
-    let entered = Arc::new(AtomicBool::new(false));
+    // The callback says it entered on `entered`; dropping `release` lets it
+    // return (its receiver disconnects).
+    let (entering, entered) = mpsc::channel::<()>();
+    let (release, released) = mpsc::channel::<()>();
+    let released = Mutex::new(released);
     let meter = t.meter_provider().unwrap().meter("app");
-    let (r, e) = (release.clone(), entered.clone());
     let _gauge = meter
         .u64_observable_gauge("app_hanging")
         .with_callback(move |o| {
-            e.store(true, Ordering::SeqCst);
-            // Hangs until released (bounded: at most 20 s).
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while !r.load(Ordering::SeqCst) && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(5));
-            }
+            let _ = entering.send(());
+            // Hangs until released (bounded: at most 20 s, after which the
+            // assertion that the scrape is still hanging fails).
+            let _ = released
+                .lock()
+                .unwrap()
+                .recv_timeout(Duration::from_secs(20));
             o.observe(1, &[]);
         })
         .build();
@@ -133,9 +136,9 @@ fn recording_never_waits_for_a_hanging_application_callback() {
         let t = t.clone();
         std::thread::spawn(move || t.render_prometheus())
     };
-    while !entered.load(Ordering::SeqCst) {
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    entered
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the scrape entered the hanging callback within 10 s");
     // The collection is stuck in the callback; every recording path still works.
     let m = t.metrics();
     for i in 0..10_000u32 {
@@ -146,10 +149,10 @@ fn recording_never_waits_for_a_hanging_application_callback() {
         m.record_cache_hit(&format!("t{}", i % 50));
     }
     assert!(
-        !release.load(Ordering::SeqCst) && !scraper.is_finished(),
+        !scraper.is_finished(),
         "the scrape was still hanging while all of that was recorded"
     );
-    release.store(true, Ordering::SeqCst);
+    drop(release);
     let text = scraper.join().expect("no panic");
     assert!(text.contains("app_hanging 1"), "{text}");
     let s = scrape(&t);

@@ -87,7 +87,7 @@ fn buckets_set_per_metric_replace_the_catalogs_on_the_scrape_and_in_health() {
 
 #[test]
 fn unusable_buckets_are_a_clear_error() {
-    let cases: [(MetricId, &[f64], &str); 6] = [
+    let cases: [(MetricId, &[f64], &str); 8] = [
         (
             MetricId::LlmRequestsTotal,
             &[1.0],
@@ -114,6 +114,18 @@ fn unusable_buckets_are_a_clear_error() {
             "invalid buckets for autobot_task_duration_seconds: boundary 3 (2) is not greater than boundary 2 (3); boundaries must be strictly increasing",
         ),
         (
+            // The issue's repro: OpenMetrics forbids `_sum` with negative
+            // thresholds, and the catalog's values are never negative.
+            MetricId::LlmRequestLatencySeconds,
+            &[-5.0, -1.0, 0.0, 1.0],
+            "invalid buckets for autobot_llm_request_latency_seconds: boundary 1 (-5) is negative; the metric's values are never negative (negative ones are dropped), so start at 0 or above",
+        ),
+        (
+            MetricId::TaskDurationSeconds,
+            &[0.0, 1.0, -0.5],
+            "invalid buckets for autobot_task_duration_seconds: boundary 3 (-0.5) is negative; the metric's values are never negative (negative ones are dropped), so start at 0 or above",
+        ),
+        (
             MetricId::KnowledgeSearchResultsCount,
             &[0.0, 0.0],
             "invalid buckets for autobot_knowledge_search_results_count: boundary 2 (0) is not greater than boundary 1 (0); boundaries must be strictly increasing",
@@ -123,7 +135,64 @@ fn unusable_buckets_are_a_clear_error() {
         let err = builder().with_buckets(id, bounds).build().unwrap_err();
         assert!(matches!(err, InitError::InvalidBuckets { .. }), "{err:?}");
         assert_eq!(err.to_string(), message);
+        // The same error where the SDK is disabled, in code or by the variable
+        // (often CI): a configuration that fails in production fails there too.
+        let err = builder()
+            .enabled(false)
+            .with_buckets(id, bounds)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.to_string(), message, "enabled(false)");
+        let err = Telemetry::builder()
+            .without_otlp()
+            .with_env_lookup(|k| (k == "OTEL_SDK_DISABLED").then(|| "true".to_string()))
+            .with_buckets(id, bounds)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.to_string(), message, "OTEL_SDK_DISABLED=true");
     }
+}
+
+#[test]
+fn a_zero_boundary_is_accepted_and_the_openmetrics_scrape_stays_valid() {
+    let t = builder()
+        .with_buckets(MetricId::LlmRequestLatencySeconds, &[0.0, 1.0])
+        .build()
+        .unwrap();
+    t.metrics()
+        .record_llm_request("openai", "gpt-4o", "chat", 0.5);
+    let text = t.render_openmetrics();
+    assert!(text.contains(r#"le="0"} 0"#), "{text}");
+    assert!(
+        text.contains("autobot_llm_request_latency_seconds_sum"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_disabled_pipeline_checks_the_otlp_variables_too() {
+    let env = |k: &str| match k {
+        "OTEL_SDK_DISABLED" => Some("true".to_string()),
+        "OTEL_EXPORTER_OTLP_ENDPOINT" => Some("http://127.0.0.1:4317".to_string()),
+        "OTEL_EXPORTER_OTLP_PROTOCOL" => Some("carrier-pigeon".to_string()),
+        _ => None,
+    };
+    let err = Telemetry::builder()
+        .with_env_lookup(env)
+        .build()
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("OTEL_EXPORTER_OTLP_PROTOCOL"),
+        "{err}"
+    );
+    let ok = |k: &str| (k == "OTEL_SDK_DISABLED").then(|| "true".to_string());
+    assert!(
+        !Telemetry::builder()
+            .with_env_lookup(ok)
+            .build()
+            .unwrap()
+            .is_enabled()
+    );
 }
 
 fn genai_enabled(env: &[(&str, &str)], builder_says: Option<bool>) -> bool {

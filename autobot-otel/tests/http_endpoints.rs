@@ -35,23 +35,24 @@ async fn wrong_methods_unknown_paths_and_huge_headers_get_http_errors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hanging_collection_gets_503_in_time_and_holds_its_slot() {
     use opentelemetry::metrics::MeterProvider as _;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Mutex, mpsc};
 
     let t = telemetry();
-    let release = Arc::new(AtomicBool::new(false));
-    let r = release.clone();
+    // Dropping `release` lets the callback return (its receiver disconnects).
+    let (release, released) = mpsc::channel::<()>();
+    let released = Mutex::new(released);
     let _hanging = t
         .meter_provider()
         .unwrap()
         .meter("app")
         .u64_observable_gauge("app_hanging")
         .with_callback(move |o| {
-            // Hangs until released; bounded so the test always ends.
-            let deadline = std::time::Instant::now() + Duration::from_secs(20);
-            while !r.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(5));
-            }
+            // Hangs until released; bounded so the test always ends (a
+            // callback still hanging then fails the assertions below).
+            let _ = released
+                .lock()
+                .unwrap()
+                .recv_timeout(Duration::from_secs(20));
             o.observe(1, &[]);
         })
         .build();
@@ -74,7 +75,7 @@ async fn a_hanging_collection_gets_503_in_time_and_holds_its_slot() {
     );
     let (_, _, body) = send(addr, &get("/api/monitoring/metrics", "")).await;
     assert!(body.contains("too many concurrent scrapes"), "{body}");
-    release.store(true, Ordering::SeqCst);
+    drop(release);
     // Once the callback returns, scrapes are served again.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
@@ -305,7 +306,7 @@ async fn two_hundred_concurrent_scrapes_while_recording_are_complete_and_valid()
     let final_scrape = Scrape::parse(&t.render_prometheus()).unwrap();
     assert_eq!(
         final_scrape.sum("autobot_workflow_executions_total"),
-        200_001.0
+        Some(200_001.0)
     );
 }
 
@@ -324,6 +325,7 @@ mod tls {
     use tokio_rustls::rustls::pki_types::ServerName;
     use tokio_rustls::rustls::{ClientConfig, RootCertStore, crypto::ring};
 
+    use super::http_support::server_read_everything;
     use super::http_support::tls::{CERT_PATH, KEY_PATH, send_tls, serve_tls, tls_config};
     use super::{get, send, telemetry};
 
@@ -461,8 +463,10 @@ mod tls {
             200
         );
         // A connection stuck before its handshake (default timeout: 10 s).
-        let _silent = tokio::net::TcpStream::connect(addr).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        let silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+        // Accepted, so in its handshake: not merely queued in the listen backlog,
+        // which closing the listener would drop at once.
+        server_read_everything(addr, &[silent.local_addr().unwrap()]).await;
         stop.send(()).unwrap();
         let result = tokio::time::timeout(Duration::from_secs(5), running)
             .await

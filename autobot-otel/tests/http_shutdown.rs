@@ -10,25 +10,18 @@ mod http_support;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use autobot_otel::http::{DEFAULT_SHUTDOWN_GRACE, MetricsServer};
 use http_support::{
-    HALF_SENT_HEAD, KEEP_ALIVE_GET, Running, SLOW_BODY_HEAD, closed_within, get, read_one_response,
-    send, telemetry,
+    HALF_SENT_HEAD, KEEP_ALIVE_GET, Running, SLOW_BODY_HEAD, closed_within, get, not_yet_read,
+    read_one_response, send, server_read_everything, telemetry,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 /// Slack on top of a documented bound.
 const SLACK: Duration = Duration::from_secs(3);
-
-/// Time for the server to read what the clients sent before shutdown is
-/// requested. Too short a wait could only make a test easier (unread bytes
-/// leave a connection idle, which closes at once); the old server failed these
-/// tests with it.
-const SETTLE: Duration = Duration::from_millis(300);
 
 async fn server() -> MetricsServer {
     MetricsServer::bind("127.0.0.1:0", telemetry())
@@ -50,11 +43,24 @@ async fn idle_keep_alive(addr: SocketAddr) -> TcpStream {
     stream
 }
 
-/// A request whose body is sent one byte every 100 ms (at most 1,000 bytes,
-/// 100 s) until the server closes the connection.
-fn slow_body(addr: SocketAddr) -> tokio::task::JoinHandle<usize> {
+/// The local address of a client's connection, as the server's side sees it.
+fn local(stream: &TcpStream) -> SocketAddr {
+    stream.local_addr().unwrap()
+}
+
+/// Before shutdown is requested, the server must have accepted every client
+/// connection and read what it sent: unread bytes leave a connection idle, which
+/// closes at once, so shutting down earlier could only make a test easier (with
+/// this wait, the old server failed these tests).
+async fn read_by_server(addr: SocketAddr, clients: &[&TcpStream]) {
+    let clients: Vec<SocketAddr> = clients.iter().map(|s| local(s)).collect();
+    server_read_everything(addr, &clients).await;
+}
+
+/// Sends the body of a request whose head `stream` sent, one byte every 100 ms
+/// (at most 1,000 bytes, 100 s), until the server closes the connection.
+fn slow_body(mut stream: TcpStream) -> tokio::task::JoinHandle<usize> {
     tokio::spawn(async move {
-        let mut stream = stalled(addr, SLOW_BODY_HEAD).await;
         for sent in 0..1000 {
             if stream.write_all(b"x").await.is_err() {
                 return sent;
@@ -63,6 +69,24 @@ fn slow_body(addr: SocketAddr) -> tokio::task::JoinHandle<usize> {
         }
         1000
     })
+}
+
+/// The wait of [`read_by_server`] sees a connection not yet accepted and bytes
+/// not yet read (a listener that accepts and reads only when told to).
+#[tokio::test]
+async fn the_wait_for_the_server_sees_unaccepted_connections_and_unread_bytes() {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let client = stalled(addr, HALF_SENT_HEAD).await;
+    let pending = not_yet_read(addr, &[local(&client)]);
+    assert!(pending.is_some(), "not accepted yet");
+    let (mut accepted, _) = listener.accept().await.unwrap();
+    let pending = not_yet_read(addr, &[local(&client)]);
+    assert!(pending.is_some(), "accepted, not read yet");
+    let mut head = vec![0; HALF_SENT_HEAD.len()];
+    accepted.read_exact(&mut head).await.unwrap();
+    read_by_server(addr, &[&client]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -75,9 +99,14 @@ async fn shutdown_returns_within_the_grace_period_whatever_clients_do() {
         stalled(addr, HALF_SENT_HEAD).await,
     ];
     let mut silent = stalled(addr, b"").await;
-    let slow = slow_body(addr);
+    let slow_head = stalled(addr, SLOW_BODY_HEAD).await;
     let mut idle = idle_keep_alive(addr).await;
-    tokio::time::sleep(SETTLE).await;
+    read_by_server(
+        addr,
+        &[&half_sent[0], &half_sent[1], &silent, &slow_head, &idle],
+    )
+    .await;
+    let slow = slow_body(slow_head);
 
     let took = running.stop(grace + SLACK).await;
     println!("figure: run_until returned {took:?} after shutdown (grace {grace:?})");
@@ -106,7 +135,7 @@ async fn idle_and_silent_connections_do_not_wait_for_the_grace_period() {
         open.push(idle_keep_alive(addr).await);
         open.push(stalled(addr, b"").await);
     }
-    tokio::time::sleep(SETTLE).await;
+    read_by_server(addr, &open.iter().collect::<Vec<_>>()).await;
     // Closed at once rather than after the grace period (bounded well below it).
     let took = running.stop(Duration::from_secs(10)).await;
     println!("figure: run_until returned {took:?} with only idle and silent connections");
@@ -119,7 +148,7 @@ async fn idle_and_silent_connections_do_not_wait_for_the_grace_period() {
 async fn a_request_in_flight_at_shutdown_is_still_answered() {
     use opentelemetry::metrics::MeterProvider as _;
     let t = telemetry();
-    let entered = Arc::new(AtomicBool::new(false));
+    let entered = Arc::new(tokio::sync::Notify::new());
     let e = entered.clone();
     let _slow = t
         .meter_provider()
@@ -127,7 +156,8 @@ async fn a_request_in_flight_at_shutdown_is_still_answered() {
         .meter("app")
         .u64_observable_gauge("app_slow")
         .with_callback(move |o| {
-            e.store(true, Ordering::SeqCst);
+            e.notify_one();
+            // A slow collection: the request is still in flight at shutdown.
             std::thread::sleep(Duration::from_millis(500));
             o.observe(1, &[]);
         })
@@ -141,14 +171,9 @@ async fn a_request_in_flight_at_shutdown_is_still_answered() {
     let addr = running.addr;
     let request =
         tokio::spawn(async move { send(addr, &get("/api/monitoring/metrics", "")).await });
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !entered.load(Ordering::SeqCst) {
-        assert!(
-            Instant::now() < deadline,
-            "the request never reached the collection"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    tokio::time::timeout(Duration::from_secs(10), entered.notified())
+        .await
+        .expect("the request reached the collection within 10 s");
     let took = running.stop(grace).await;
     let (status, _, body) = request.await.unwrap();
     assert_eq!(status, 200);
@@ -199,7 +224,7 @@ async fn stalled_requests_and_idle_connections_are_closed_after_the_header_read_
 async fn with_the_defaults_a_half_sent_head_delays_shutdown_by_at_most_the_default_grace() {
     let running = Running::start(server().await);
     let mut half_sent = stalled(running.addr, HALF_SENT_HEAD).await;
-    tokio::time::sleep(SETTLE).await;
+    read_by_server(running.addr, &[&half_sent]).await;
     let took = running.stop(DEFAULT_SHUTDOWN_GRACE + SLACK).await;
     println!("figure: with the defaults, run_until returned {took:?} after shutdown");
     assert_eq!(closed_within(&mut half_sent, SLACK).await, b"");
@@ -217,8 +242,9 @@ mod tls {
     use super::http_support::tls::{connect_tls, tls_config};
     use super::http_support::{
         HALF_SENT_HEAD, KEEP_ALIVE_GET, Running, closed_within, get, read_one_response,
+        server_read_everything,
     };
-    use super::{SETTLE, SLACK, server};
+    use super::{SLACK, local, server};
 
     /// Two TLS sessions: one that sent half a request head, one idle after a
     /// whole response.
@@ -244,7 +270,13 @@ mod tls {
         let (mut half_sent, mut idle) = half_sent_and_idle(addr).await;
         // Stuck before its handshake (handshake timeout: 10 s).
         let mut handshaking = TcpStream::connect(addr).await.unwrap();
-        tokio::time::sleep(SETTLE).await;
+        // Accepted, and the TLS records of the others read (see `read_by_server`).
+        let clients = [
+            local(half_sent.get_ref().0),
+            local(idle.get_ref().0),
+            local(&handshaking),
+        ];
+        server_read_everything(addr, &clients).await;
 
         let took = running.stop(grace + SLACK).await;
         println!("figure: over TLS, run_until returned {took:?} after shutdown (grace {grace:?})");

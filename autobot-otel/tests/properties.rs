@@ -486,8 +486,8 @@ proptest! {
             }
         }
         prop_assert!(s.family("target_info").is_some());
-        prop_assert_eq!(s.sum("user_requests_total"), 3.0);
-        prop_assert_eq!(s.sum("autobot_knowledge_cache_hits_total"), 1.0);
+        prop_assert_eq!(s.sum("user_requests_total"), Some(3.0));
+        prop_assert_eq!(s.sum("autobot_knowledge_cache_hits_total"), Some(1.0));
         let directive = directive_counts(&text, "# TYPE ");
         prop_assert!(directive.values().all(|n| *n == 1), "{:?}", directive);
     }

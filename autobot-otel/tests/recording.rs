@@ -381,7 +381,7 @@ fn rolling_rates_follow_the_clock_without_sleeping() {
             .is_none_or(|f| f.samples.is_empty())
     );
     // The counter is cumulative and unaffected by windows.
-    assert_eq!(s.sum("autobot_timeout_total"), 8.0);
+    assert_eq!(s.sum("autobot_timeout_total"), Some(8.0));
 }
 
 #[test]
@@ -585,7 +585,7 @@ fn redis_methods() {
     let (t, _) = setup();
     m(&t).record_redis_operation("main", "get", RedisStatus::Success, 0.0004);
     m(&t).record_redis_operation("main", "get", RedisStatus::Error, 0.002);
-    m(&t).update_connection_pool("main", 10, 5, 20);
+    m(&t).set_redis_pool_stats("main", 10, 5, 20);
     m(&t).set_redis_memory("main", 104_857_600);
     m(&t).set_redis_keys("main", 52_000);
     m(&t).record_redis_pubsub("main", PubSubDirection::Published);
@@ -607,7 +607,11 @@ fn redis_methods() {
     let db = [("database", "main")];
     assert_eq!(s.value("autobot_redis_connections_active", &db), Some(10.0));
     assert_eq!(s.value("autobot_redis_pool_available", &db), Some(5.0));
-    assert_eq!(s.value("autobot_redis_pool_size", &db), Some(15.0));
+    assert_eq!(
+        s.value("autobot_redis_pool_size", &db),
+        Some(20.0),
+        "the configured size, not active + available"
+    );
     assert_eq!(
         s.value("autobot_redis_memory_used_bytes", &db),
         Some(104_857_600.0)
@@ -632,9 +636,10 @@ fn invalid_values_are_dropped_and_counted() {
     assert_eq!(metrics.dropped_measurements(), 5);
     let s = scrape(&t);
     // The counters of the same calls are still recorded.
-    assert_eq!(s.sum("autobot_workflow_executions_total"), 1.0);
-    assert_eq!(s.sum("autobot_tasks_executed_total"), 1.0);
-    assert_eq!(s.sum("autobot_workflow_duration_seconds_count"), 0.0);
+    assert_eq!(s.sum("autobot_workflow_executions_total"), Some(1.0));
+    assert_eq!(s.sum("autobot_tasks_executed_total"), Some(1.0));
+    // The NaN duration was dropped: no histogram series at all (not a zero count).
+    assert_eq!(s.sum("autobot_workflow_duration_seconds_count"), None);
     assert!(s.family("autobot_llm_cost_dollars_total").is_none());
     assert!(s.family("autobot_redis_pool_saturation_ratio").is_none());
     assert_eq!(t.health().dropped_measurements, 5);
@@ -686,7 +691,7 @@ fn series_limit_folds_new_label_sets_into_overflow() {
         "{}",
         family.samples.len()
     );
-    assert_eq!(s.sum(def.name), (def.max_series * 3) as f64);
+    assert_eq!(s.sum(def.name), Some((def.max_series * 3) as f64));
     assert!(
         family
             .samples
@@ -780,7 +785,7 @@ fn record_all(m: &MetricsManager) {
     m.record_websocket_error("/n", "e");
     m.set_websocket_rooms("/n", 1);
     m.record_redis_operation("db", "get", RedisStatus::Success, 1.0);
-    m.update_connection_pool("db", 1, 1, 2);
+    m.set_redis_pool_stats("db", 1, 1, 2);
     m.set_redis_memory("db", 1);
     m.set_redis_keys("db", 1);
     m.record_redis_pubsub("db", PubSubDirection::Received);
@@ -901,7 +906,11 @@ fn series_limits_are_configurable_per_metric() {
     let s = scrape(&t);
     let hits = s.family(lowered.def().name).unwrap();
     assert_eq!(hits.samples.len(), 5 + 1, "5 series and the overflow");
-    assert_eq!(s.sum(lowered.def().name), n as f64, "totals stay exact");
+    assert_eq!(
+        s.sum(lowered.def().name),
+        Some(n as f64),
+        "totals stay exact"
+    );
     let misses = s.family(raised.def().name).unwrap();
     assert_eq!(
         misses.samples.len(),

@@ -4,9 +4,15 @@
 //! rendering, memory per series, a 50-value label pool and the cost of the
 //! `#[instrument_*]` attributes are measured against the peer libraries by the
 //! `peers` binary (src/bin/peers), candidates interleaved round by round.
+//! `outage/recording` is what recording costs while the OTLP collector is down,
+//! against a pipeline without OTLP (the `collector_outages` test checks only
+//! that recording never blocks then).
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 
 use std::hint::black_box;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use autobot_otel::MetricsManager;
@@ -14,6 +20,7 @@ use autobot_otel::catalog::{Category, MetricId};
 use autobot_otel::instrument::LlmChunk;
 use autobot_otel::instrument_llm;
 use autobot_otel::labels::*;
+use autobot_otel::otlp::{OtlpProtocol, OtlpSettings};
 use autobot_otel_bench::{PromCrate, RawOtel, facade};
 use criterion::{Criterion, criterion_group, criterion_main};
 use opentelemetry::KeyValue;
@@ -518,9 +525,155 @@ fn streaming(c: &mut Criterion) {
     }
 }
 
+/// Workflow types recorded in turn by the outage benchmark.
+const WORKFLOWS: [&str; 8] = [
+    "code_review",
+    "deploy",
+    "triage",
+    "refactor",
+    "test_run",
+    "release",
+    "docs",
+    "security_scan",
+];
+
+/// A pipeline pushing to `endpoint` over HTTP/protobuf every 100 ms (the push
+/// loop is always busy), each export bounded by 3 s.
+fn pushing_to(endpoint: &str) -> autobot_otel::Telemetry {
+    autobot_otel::Telemetry::builder()
+        .enabled(true)
+        .with_otlp(
+            OtlpSettings::new(endpoint, OtlpProtocol::HttpProtobuf)
+                .with_export_interval(Duration::from_millis(100))
+                .with_timeout(Duration::from_secs(3)),
+        )
+        .with_shutdown_timeout(Duration::from_secs(1))
+        .build()
+        .expect("pipeline")
+}
+
+/// A loopback listener that accepts connections and holds them (at most 64)
+/// without reading or writing, until dropped: a collector that never answers.
+struct Blackhole {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Blackhole {
+    fn start() -> Blackhole {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let addr = listener.local_addr().expect("local addr");
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut held = Vec::new();
+            while !s.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((socket, _)) if held.len() < 64 => held.push(socket),
+                    Ok(_) => {}
+                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        });
+        Blackhole {
+            addr,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Blackhole {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Recording during a collector outage (connections refused; a collector that
+/// accepts and never answers) against a pipeline without OTLP: the same facade
+/// call, workflow types in turn. The three pipelines live throughout, so the two
+/// busy push loops load the machine alike for each. Also printed as ratios of
+/// interleaved rounds timed directly.
+fn outage(c: &mut Criterion) {
+    let baseline = facade(false);
+    let closed = {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0");
+        listener.local_addr().expect("local addr")
+    };
+    let refused = pushing_to(&format!("http://{closed}"));
+    let blackhole = Blackhole::start();
+    let never_answers = pushing_to(&format!("http://{}", blackhole.addr));
+    let pipelines = [
+        ("no_otlp", &baseline),
+        ("otlp_refused", &refused),
+        ("otlp_never_answers", &never_answers),
+    ];
+    let record = |m: &MetricsManager, i: usize| {
+        m.record_workflow_execution(
+            black_box(WORKFLOWS[i % WORKFLOWS.len()]),
+            Outcome::Success,
+            0.25,
+        )
+    };
+    let mut g = c.benchmark_group("outage/recording");
+    for (name, t) in pipelines {
+        let m = t.metrics();
+        let mut i = 0usize;
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                i = i.wrapping_add(1);
+                record(m, i)
+            })
+        });
+    }
+    g.finish();
+
+    // Interleaved rounds timed directly (rotating which goes first), each
+    // pipeline's median round as a ratio to the baseline's.
+    const ROUNDS: usize = 9;
+    const CALLS: usize = 200_000;
+    let mut ns: Vec<Vec<f64>> = vec![Vec::with_capacity(ROUNDS); pipelines.len()];
+    for round in 0..ROUNDS {
+        for k in 0..pipelines.len() {
+            let j = (round + k) % pipelines.len();
+            let m = pipelines[j].1.metrics();
+            let start = Instant::now();
+            for i in 0..CALLS {
+                record(m, i);
+            }
+            ns[j].push(start.elapsed().as_nanos() as f64 / CALLS as f64);
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let medians: Vec<f64> = ns.iter_mut().map(median).collect();
+    eprintln!(
+        "outage recording: {} {:.1} ns/call (baseline)",
+        pipelines[0].0, medians[0]
+    );
+    for (k, (name, _)) in pipelines.iter().enumerate().skip(1) {
+        eprintln!(
+            "outage recording: {name} {:.1} ns/call, {:.3}x {}",
+            medians[k],
+            medians[k] / medians[0].max(f64::MIN_POSITIVE),
+            pipelines[0].0
+        );
+    }
+    let _ = refused.shutdown();
+    let _ = never_answers.shutdown();
+    drop(blackhole);
+}
+
 criterion_group! {
     name = benches;
     config = config();
-    targets = categories, constant_labels, readers, threads, streaming
+    targets = categories, constant_labels, readers, threads, streaming, outage
 }
 criterion_main!(benches);

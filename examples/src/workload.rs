@@ -393,6 +393,7 @@ impl Workload {
             let active = self.next() % 16;
             let idle = self.next() % (20 - active).max(1);
             m.update_connection_pool(db, active, idle, 20);
+            m.set_redis_pool_stats(db, active, idle, 20);
             let failures = &mut self.circuit_failures[d];
             if success {
                 *failures = 0;

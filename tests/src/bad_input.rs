@@ -109,5 +109,6 @@ pub fn record_bad_input(t: &Telemetry) -> u64 {
     m.set_vector_count("docs", u64::MAX);
     m.update_circuit_breaker_state("main", autobot_otel::labels::CircuitState::Open, u64::MAX);
     m.update_connection_pool("replica", u64::MAX, u64::MAX, 1);
+    m.set_redis_pool_stats("replica", u64::MAX, u64::MAX, u64::MAX);
     dropped
 }

@@ -3,9 +3,12 @@
 //! that is killed and comes back on the same ports, each over gRPC and over
 //! HTTP/protobuf. For every case:
 //!
-//! * recording stays within [`MAX_RATIO`] of a pipeline without OTLP, measured in
-//!   the same process with interleaved rounds while the push loop runs every
-//!   [`EXPORT_INTERVAL`];
+//! * recording never blocks: every batch of [`CALLS`] recordings, in rounds spread
+//!   over ~1 s while the push loop runs every [`EXPORT_INTERVAL`], completes
+//!   within [`RECORDING_BOUND`] (1 s; a recording that waited for an export in
+//!   flight would take its 2–3 s). What an outage costs per call against a
+//!   pipeline without OTLP is a benchmark (`outage/recording` in
+//!   `benches/benches/hot_path.rs`, a ratio in perf-report's table), not a test;
 //! * nothing panics (a panic hook counts panics on every thread, the push and
 //!   export threads included) and memory stays bounded (the live heap after
 //!   several failed export cycles against after the first ones);

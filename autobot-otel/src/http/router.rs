@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -116,11 +116,17 @@ async fn metrics_handler(State(state): State<AppState>, headers: HeaderMap) -> R
     } else {
         (Telemetry::try_render_prometheus, PROMETHEUS_CONTENT_TYPE)
     };
-    match collect_off_thread(&state, &headers, render).await {
+    let mut response = match collect_off_thread(&state, &headers, render).await {
         Ok(Some(body)) => ([(header::CONTENT_TYPE, content_type)], body).into_response(),
         Ok(None) => unavailable("collection failed; see the health endpoint"),
         Err(response) => response,
-    }
+    };
+    // The body's format depends on `Accept`: a cache must not serve one
+    // client's format to another (RFC 9110 §12.5.5).
+    response
+        .headers_mut()
+        .append(header::VARY, HeaderValue::from_static("accept"));
+    response
 }
 
 async fn health_handler(State(state): State<AppState>, headers: HeaderMap) -> Response {

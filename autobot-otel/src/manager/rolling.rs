@@ -26,10 +26,10 @@
 //! assert_eq!(rate("5m"), Some(100.0 / 3.0));
 //! ```
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use super::series::{Key, Series, SeriesTable};
 use crate::labels::TimeWindow;
 
 /// The rolling windows reported: the `time_window` vocabulary of the catalog.
@@ -169,11 +169,33 @@ impl Ring {
     }
 }
 
+/// The ring of one label set, keyed like every series: by its cleaned values.
+struct RateSeries {
+    key: Key,
+    ring: Mutex<Ring>,
+}
+
+impl Series for RateSeries {
+    fn key(&self) -> &Key {
+        &self.key
+    }
+}
+
+impl RateSeries {
+    fn ring(&self) -> std::sync::MutexGuard<'_, Ring> {
+        // A ring is consistent after any single update, so a poisoned lock is taken over.
+        self.ring.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// Per-label-set rolling hit rates over the [`WINDOWS`].
+///
+/// The label sets live in a [`SeriesTable`], the table every other family uses:
+/// label values are cleaned ([`crate::labels::clean_label_value`]) by the same
+/// code before anything keys on them, and the limit is counted the same way.
 pub struct RollingRates {
     clock: Arc<dyn Clock>,
-    rings: Mutex<HashMap<Box<[Box<str>]>, Ring>>,
-    max_label_sets: usize,
+    table: SeriesTable<RateSeries>,
 }
 
 impl std::fmt::Debug for RollingRates {
@@ -182,7 +204,8 @@ impl std::fmt::Debug for RollingRates {
     }
 }
 
-/// Label values of one rolling series, and its rate per window (`None`: no events).
+/// Label values of one rolling series (cleaned), and its rate per window
+/// (`None`: no events).
 pub type RateSnapshot = (Vec<String>, Vec<(&'static str, Option<f64>)>);
 
 impl RollingRates {
@@ -191,8 +214,7 @@ impl RollingRates {
     pub fn with_limit(clock: Arc<dyn Clock>, max_label_sets: usize) -> Self {
         RollingRates {
             clock,
-            rings: Mutex::new(HashMap::new()),
-            max_label_sets,
+            table: SeriesTable::new(max_label_sets),
         }
     }
 
@@ -201,36 +223,27 @@ impl RollingRates {
     /// (and counts nothing) for a new label set once the limit is reached.
     pub fn record(&self, labels: &[&str], hit: bool) -> bool {
         let now = self.clock.now_secs();
-        let mut rings = match self.rings.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
+        let make = |key| RateSeries {
+            key,
+            ring: Mutex::new(Ring::new()),
         };
-        if let Some(ring) = rings.get_mut(labels_key(labels).as_ref()) {
-            ring.record(now, hit);
-            return true;
-        }
-        if rings.len() >= self.max_label_sets {
-            return false;
-        }
-        let mut ring = Ring::new();
-        ring.record(now, hit);
-        rings.insert(labels_key(labels), ring);
-        true
+        self.table
+            .with(labels, make, |series| series.ring().record(now, hit))
+            .is_ok()
     }
 
     /// The current rate of every label set over every window. Label sets idle for
     /// longer than the longest window are forgotten here.
     pub fn snapshot(&self) -> Vec<RateSnapshot> {
         let now = self.clock.now_secs();
-        let mut rings = match self.rings.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        rings.retain(|_, ring| !ring.is_idle(now));
-        let mut out: Vec<RateSnapshot> = rings
+        self.table.retain(|series| !series.ring().is_idle(now));
+        let mut out: Vec<RateSnapshot> = self
+            .table
+            .all()
             .iter()
-            .map(|(labels, ring)| {
-                let values = labels.iter().map(|l| l.to_string()).collect();
+            .map(|series| {
+                let values = series.key.values().map(str::to_owned).collect();
+                let ring = series.ring();
                 let rates = WINDOWS
                     .iter()
                     .map(|w| (w.as_str(), ring.rate(now, w.seconds())))
@@ -241,16 +254,10 @@ impl RollingRates {
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
     }
-}
 
-impl RollingRates {
     /// The label position with the most distinct values among the kept label sets.
     pub(crate) fn growing_label(&self) -> Option<usize> {
-        let rings = match self.rings.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        super::series::most_distinct(rings.keys().map(|k| k.iter().map(|v| &**v)))
+        self.table.growing_label()
     }
 }
 
@@ -293,10 +300,6 @@ pub(crate) fn observe(
             );
         }
     }
-}
-
-fn labels_key(labels: &[&str]) -> Box<[Box<str>]> {
-    labels.iter().map(|l| Box::<str>::from(*l)).collect()
 }
 
 #[cfg(test)]
@@ -373,6 +376,18 @@ mod tests {
         assert!(!r.record(&["c"], true));
         assert!(r.record(&["a"], false), "known label sets still count");
         assert_eq!(r.snapshot().len(), 2);
+    }
+
+    #[test]
+    fn label_values_are_cleaned_like_every_family() {
+        let (_, r) = rates();
+        let long = "é".repeat(200); // 400 bytes: cut at 256, a character boundary
+        r.record(&["", &long], true);
+        r.record(&["unknown", &long[..256]], false);
+        let snap = r.snapshot();
+        assert_eq!(snap.len(), 1, "the cleaned values are one label set");
+        assert_eq!(snap[0].0, ["unknown", &long[..256]]);
+        assert_eq!(snap[0].1[0].1, Some(50.0));
     }
 
     #[test]

@@ -197,6 +197,17 @@ impl<S: Series> SeriesTable<S> {
         })
     }
 
+    /// Drops the series for which `keep` is false (the rolling rates forget idle
+    /// label sets this way, which frees their place under the limit).
+    pub(crate) fn retain(&self, mut keep: impl FnMut(&S) -> bool) {
+        self.write().retain(|s| keep(s));
+    }
+
+    /// Every stored series (a snapshot; the table may change after).
+    pub(crate) fn all(&self) -> Vec<Arc<S>> {
+        self.read().iter().cloned().collect()
+    }
+
     /// Series in the table.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {

@@ -151,6 +151,121 @@ pub async fn closed_within<S: AsyncRead + Unpin>(stream: &mut S, bound: Duration
         .unwrap_or_else(|_| panic!("the server kept the connection open for {bound:?}"))
 }
 
+/// One socket of the kernel's TCP table (a line of Linux `/proc/net/tcp`).
+#[derive(Debug)]
+struct TcpRow {
+    local_port: u16,
+    remote_port: u16,
+    /// `06` is TIME_WAIT, `0A` LISTEN.
+    state: u8,
+    /// Bytes written and not yet acknowledged by the peer's kernel.
+    tx_queue: u32,
+    /// Bytes received and not yet read by the application; on a LISTEN socket,
+    /// connections established and not yet accepted.
+    rx_queue: u32,
+}
+
+const TCP_TIME_WAIT: u8 = 0x06;
+const TCP_LISTEN: u8 = 0x0A;
+
+/// The IPv4 TCP table of this network namespace (Linux `/proc/net/tcp`).
+fn tcp_table() -> Vec<TcpRow> {
+    let text = std::fs::read_to_string("/proc/net/tcp").unwrap_or_else(|e| {
+        panic!("reading /proc/net/tcp, which tells whether the server read a connection: {e}")
+    });
+    let port =
+        |address: &str| u16::from_str_radix(address.rsplit(':').next().unwrap(), 16).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (tx, rx) = fields[4].split_once(':').unwrap();
+            TcpRow {
+                local_port: port(fields[1]),
+                remote_port: port(fields[2]),
+                state: u8::from_str_radix(fields[3], 16).unwrap(),
+                tx_queue: u32::from_str_radix(tx, 16).unwrap(),
+                rx_queue: u32::from_str_radix(rx, 16).unwrap(),
+            }
+        })
+        .collect()
+}
+
+/// What the server listening on `server` has not yet done with the connections
+/// from `clients` (their local addresses), or `None` when it has accepted each
+/// and read every byte each sent (or already closed it). Sockets in TIME_WAIT
+/// are earlier connections on the same ports, never these.
+pub fn not_yet_read(server: SocketAddr, clients: &[SocketAddr]) -> Option<String> {
+    // The clients' side first: nothing left unacknowledged means every byte
+    // they sent is at the server's socket by now, so an empty receive queue
+    // seen afterwards means the server read them.
+    let first = tcp_table();
+    for client in clients {
+        let row = first.iter().find(|r| {
+            r.state != TCP_TIME_WAIT
+                && r.local_port == client.port()
+                && r.remote_port == server.port()
+        });
+        match row {
+            None => return Some(format!("no socket of the client {client}")),
+            Some(r) if r.tx_queue > 0 => {
+                return Some(format!(
+                    "{} bytes of {client} not yet at the server",
+                    r.tx_queue
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    let then = tcp_table();
+    let listening = then
+        .iter()
+        .find(|r| r.local_port == server.port() && r.state == TCP_LISTEN);
+    match listening {
+        None => return Some(format!("no listening socket on {server}")),
+        Some(r) if r.rx_queue > 0 => {
+            return Some(format!("{} connections not yet accepted", r.rx_queue));
+        }
+        Some(_) => {}
+    }
+    for client in clients {
+        let row = then.iter().find(|r| {
+            r.state != TCP_TIME_WAIT
+                && r.local_port == server.port()
+                && r.remote_port == client.port()
+        });
+        match row {
+            None => return Some(format!("no server socket for {client}")),
+            Some(r) if r.rx_queue > 0 => {
+                return Some(format!("{} bytes from {client} not yet read", r.rx_queue));
+            }
+            Some(_) => {}
+        }
+    }
+    None
+}
+
+/// Waits until the server listening on `server` has accepted the connections
+/// from `clients` (their local addresses) and read every byte they sent, as the
+/// kernel's TCP table shows it (Linux `/proc/net/tcp`: the listening socket's
+/// accept queue, the clients' unacknowledged bytes, the server sockets' unread
+/// bytes). Fails when that has not happened within 10 s.
+pub async fn server_read_everything(server: SocketAddr, clients: &[SocketAddr]) {
+    let bound = Duration::from_secs(10);
+    let deadline = Instant::now() + bound;
+    loop {
+        let Some(pending) = not_yet_read(server, clients) else {
+            return;
+        };
+        assert!(
+            Instant::now() < deadline,
+            "the server on {server} had not accepted and read the connections from \
+             {clients:?} {bound:?} after they sent their bytes: {pending}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 /// The beginning of a request head that never ends.
 pub const HALF_SENT_HEAD: &[u8] = b"GET /api/monitoring/metrics HTTP/1.1\r\nHost: x\r\n";
 

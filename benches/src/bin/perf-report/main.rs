@@ -360,6 +360,20 @@ fn hot_path_table(m: &BTreeMap<String, f64>) -> String {
         "streaming/per_chunk/unwrapped",
         None,
     ));
+    // The former ratio bound of the collector_outages test (which now checks
+    // only that recording never blocks during an outage).
+    for (what, ours) in [
+        ("connections refused", "outage/recording/otlp_refused"),
+        ("never answers", "outage/recording/otlp_never_answers"),
+    ] {
+        rows.extend(ratio_row(
+            m,
+            &format!("recording while the OTLP collector {what} vs without OTLP"),
+            ours,
+            "outage/recording/no_otlp",
+            Some(1.2),
+        ));
+    }
     rows.extend(memory_rows());
 
     let table = markdown(
