@@ -213,11 +213,26 @@ pub(crate) fn unix_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// Milliseconds on the process's monotonic clock (from its first reading; a
+/// wall-clock step never makes a log repeat early or stop).
+fn monotonic_ms() -> u64 {
+    static ORIGIN: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    ORIGIN
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_millis() as u64
+}
+
 /// Whether a repeating failure may be logged now: true the first time and then
-/// at most once per [`LOG_INTERVAL_MS`]; `last` remembers when it last was (0:
-/// never).
+/// at most once per [`LOG_INTERVAL_MS`] of the monotonic clock; `last`
+/// remembers when it last was (0: never).
 pub(crate) fn once_a_minute(last: &AtomicU64) -> bool {
-    let now = unix_ms().max(1);
+    // +1: 0 means "never", and the clock's first reading is 0.
+    may_log(last, monotonic_ms() + 1)
+}
+
+/// [`once_a_minute`] at the monotonic time `now` (ms, never 0).
+fn may_log(last: &AtomicU64, now: u64) -> bool {
     let previous = last.load(Ordering::Relaxed);
     (previous == 0 || now.saturating_sub(previous) >= LOG_INTERVAL_MS)
         && last
@@ -266,8 +281,14 @@ mod tests {
         let last = AtomicU64::new(0);
         assert!(once_a_minute(&last));
         assert!(!once_a_minute(&last));
-        last.store(unix_ms() - LOG_INTERVAL_MS, Ordering::Relaxed);
-        assert!(once_a_minute(&last));
+        let last = AtomicU64::new(0);
+        assert!(may_log(&last, 5));
+        assert!(!may_log(&last, 5 + LOG_INTERVAL_MS - 1));
+        assert!(
+            may_log(&last, 5 + LOG_INTERVAL_MS),
+            "a minute after the last log"
+        );
+        assert!(!may_log(&last, 6 + LOG_INTERVAL_MS));
         assert!(!once_a_minute(&last));
     }
 

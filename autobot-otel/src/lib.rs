@@ -56,7 +56,6 @@
 //! measurement reaches both outputs.
 
 mod call;
-mod decimal;
 pub mod diagnostics;
 mod error;
 pub mod exemplars;

@@ -211,10 +211,10 @@ impl GenAiMetrics {
 /// Runs `f` on the attribute values of `call` in table order (the common
 /// attributes, then `extra`), `""` for the unknown ones.
 fn with_values<R>(call: &GenAiCall<'_>, extra: &str, f: impl FnOnce(&[&str; 7]) -> R) -> R {
-    let mut port = [0u8; 20];
+    let mut port = itoa::Buffer::new();
     let address = call.server_address.unwrap_or("");
     let port = match call.server_port {
-        Some(p) if !address.is_empty() => crate::decimal::decimal(p.into(), &mut port),
+        Some(p) if !address.is_empty() => port.format(p),
         _ => "",
     };
     f(&[

@@ -33,7 +33,7 @@ pub(super) fn push_u64_as_f64(out: &mut String, n: u64) {
 }
 
 fn push_u64(out: &mut String, n: u64) {
-    out.push_str(crate::decimal::decimal(n, &mut [0u8; 20]));
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 /// prometheus' `escape_string`: `\` → `\\`, newline → `\n`, and `"` → `\"`
