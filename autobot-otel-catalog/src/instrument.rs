@@ -16,6 +16,7 @@
 //! ```
 
 use crate::MetricId;
+use crate::attributes;
 use crate::labels::{Outcome, RedisStatus};
 
 /// What a label argument is when the attribute does not give it.
@@ -239,52 +240,31 @@ instruments! {
         genai: true,
         args: &[
             LabelArg {
-                span_field: "gen_ai.provider.name",
+                span_field: attributes::PROVIDER_NAME,
                 ..arg("provider", ArgDefault::Required)
             },
             LabelArg {
-                span_field: "gen_ai.request.model",
+                span_field: attributes::REQUEST_MODEL,
                 ..arg("model", ArgDefault::Required)
             },
             LabelArg {
-                span_field: "gen_ai.operation.name",
+                span_field: attributes::OPERATION_NAME,
                 ..arg("request_type", ArgDefault::Literal("chat"))
             },
         ],
     };
 }
 
-/// Span fields of the attributes beyond their labels: one name each, used by the
-/// expansions (which declare them), the runtime (which records them) and
-/// `autobot_otel::llm::LlmCall` (a test checks it declares the same).
+/// Span fields of the attributes beyond their labels: one name each (defined in
+/// [`crate::attributes`]), used by the expansions (which declare them), the
+/// runtime (which records them) and `autobot_otel::llm::LlmCall` (a test checks
+/// it declares the same).
 pub mod span_fields {
-    /// The call's outcome: the counter's `status` values.
-    pub const STATUS: &str = "autobot.status";
-    /// The error type of a failure.
-    pub const ERROR_TYPE: &str = "error.type";
-    /// `ERROR` on failure (read by `tracing-opentelemetry`).
-    pub const STATUS_CODE: &str = "otel.status_code";
-    /// Input tokens of an LLM call.
-    pub const INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
-    /// Output tokens of an LLM call.
-    pub const OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
-    /// Input tokens read from the provider's cache.
-    pub const CACHE_READ_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
-    /// Input tokens written to the provider's cache.
-    pub const CACHE_CREATION_TOKENS: &str = "gen_ai.usage.cache_creation.input_tokens";
-    /// Output tokens spent on reasoning.
-    pub const REASONING_TOKENS: &str = "gen_ai.usage.reasoning.output_tokens";
-    /// The model that answered.
-    pub const RESPONSE_MODEL: &str = "gen_ai.response.model";
-    /// Seconds from the start of a streaming call to its first chunk.
-    pub const TIME_TO_FIRST_CHUNK: &str = "gen_ai.response.time_to_first_chunk";
-    /// The provider's host.
-    pub const SERVER_ADDRESS: &str = "server.address";
-    /// The provider's port.
-    pub const SERVER_PORT: &str = "server.port";
-    /// Why the model stopped (a string array, set on the OpenTelemetry span
-    /// directly: not a `tracing` field).
-    pub const FINISH_REASONS: &str = "gen_ai.response.finish_reasons";
+    pub use crate::attributes::{
+        CACHE_CREATION_TOKENS, CACHE_READ_TOKENS, ERROR_TYPE, FINISH_REASONS, INPUT_TOKENS,
+        OUTPUT_TOKENS, REASONING_TOKENS, RESPONSE_MODEL, SERVER_ADDRESS, SERVER_PORT, STATUS,
+        STATUS_CODE, TIME_TO_FIRST_CHUNK,
+    };
 
     /// The fields every span of an attribute declares empty, recorded at the end.
     pub const OUTCOME: &[&str] = &[STATUS, ERROR_TYPE, STATUS_CODE];

@@ -15,7 +15,12 @@
 //! Each entry gives the Prometheus name (the contract from the usage guide), the
 //! kind, the OpenTelemetry unit, the exact label keys in order, the help text, the
 //! category, histogram bucket boundaries, and the series limit (cardinality limit)
-//! of the metric.
+//! of the metric. The self-metrics ([`self_metrics`]) and the GenAI conventions'
+//! metrics ([`genai`]) are [`MetricDef`]s too, built by the same table macro; a
+//! definition's [`MetricDef::source`] says which family it is of and
+//! [`MetricDef::naming`] which of its names is the contract. Every name rule
+//! (unit suffixes, `_total`, label names) is in [`naming`], every attribute key
+//! in [`attributes`].
 //!
 //! ```
 //! use autobot_otel_catalog::{self as catalog, Category, Kind, MetricId};
@@ -31,15 +36,21 @@
 //! assert_eq!(catalog::in_category(Category::Llm).count(), 9);
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// The OpenTelemetry instrumentation scope of every catalog instrument (and of
 /// the self-metrics and the attributes' spans).
 pub const SCOPE_NAME: &str = "autobot-otel";
 
+#[macro_use]
+mod table;
+
+pub mod attributes;
 pub mod genai;
 pub mod instrument;
 pub mod labels;
+pub mod naming;
 pub mod self_metrics;
 
 /// What kind of instrument a metric is, in Prometheus terms.
@@ -94,13 +105,17 @@ impl fmt::Display for Kind {
     }
 }
 
-/// Where a metric's name and labels come from.
+/// Which table a metric belongs to: the usage guide's, an extension of the
+/// catalog, the pipeline's self-metrics, or the OpenTelemetry GenAI
+/// conventions'. Each family has one [naming contract](Naming)
+/// ([`Source::naming`]).
 ///
 /// ```
-/// use autobot_otel_catalog::{MetricId, Source};
+/// use autobot_otel_catalog::{MetricId, Naming, Source};
 /// assert_eq!(MetricId::LlmTokensTotal.def().source, Source::Guide);
 /// assert_eq!(MetricId::LlmRequestsInFlight.def().source, Source::Extension);
 /// assert_eq!(Source::Extension.as_str(), "extension");
+/// assert_eq!(Source::GenAi.naming(), Naming::OpenTelemetry);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Source {
@@ -112,16 +127,67 @@ pub enum Source {
     /// Additive: it never changes a guide metric, and it has no series until
     /// something records it.
     Extension,
+    /// One of the pipeline's own `autobot_otel_*` families
+    /// ([`self_metrics::SELF_METRICS`]).
+    SelfMetric,
+    /// One of the OpenTelemetry GenAI conventions' client metrics
+    /// ([`genai::GENAI_METRICS`]).
+    GenAi,
 }
 
 impl Source {
-    /// `guide` or `extension` (the metric reference's column).
+    /// `guide`, `extension`, `self` or `genai` (the metric reference's column).
+    ///
+    /// ```
+    /// assert_eq!(autobot_otel_catalog::Source::SelfMetric.as_str(), "self");
+    /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
             Source::Guide => "guide",
             Source::Extension => "extension",
+            Source::SelfMetric => "self",
+            Source::GenAi => "genai",
         }
     }
+
+    /// The naming contract of the family: the Prometheus name for the
+    /// catalog and the self-metrics, the OpenTelemetry name for the GenAI
+    /// conventions.
+    ///
+    /// ```
+    /// use autobot_otel_catalog::{Naming, Source};
+    /// assert_eq!(Source::SelfMetric.naming(), Naming::Prometheus);
+    /// ```
+    pub const fn naming(self) -> Naming {
+        match self {
+            Source::Guide | Source::Extension | Source::SelfMetric => Naming::Prometheus,
+            Source::GenAi => Naming::OpenTelemetry,
+        }
+    }
+}
+
+/// Which name of a metric is the contract, [`MetricDef::name`]; the other is
+/// derived from it by the rules of [`naming`].
+///
+/// ```
+/// use autobot_otel_catalog::{genai::GenAiMetricId, MetricId, Naming};
+/// let tokens = MetricId::LlmTokensTotal.def();
+/// assert_eq!(tokens.naming, Naming::Prometheus);
+/// assert_eq!((tokens.name, tokens.otel_name()), ("autobot_llm_tokens_total", "autobot_llm_tokens"));
+/// let usage = GenAiMetricId::TokenUsage.def();
+/// assert_eq!(usage.naming, Naming::OpenTelemetry);
+/// assert_eq!((usage.name, usage.prometheus_name().as_str()), ("gen_ai.client.token.usage", "gen_ai_client_token_usage"));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Naming {
+    /// The name is the Prometheus family name (`autobot_*_total`); the
+    /// OpenTelemetry instrument is named [`MetricDef::otel_name`], which the
+    /// standard translation turns back into it.
+    Prometheus,
+    /// The name is the OpenTelemetry instrument name
+    /// (`gen_ai.client.operation.duration`); the scrape shows
+    /// [`MetricDef::prometheus_name`].
+    OpenTelemetry,
 }
 
 /// How many metrics the usage guide defines ([`Source::Guide`]).
@@ -206,27 +272,36 @@ impl Category {
     }
 }
 
-/// One metric of the catalog.
+/// One metric: an entry of the catalog ([`CATALOG`]), of the self-metrics
+/// ([`self_metrics::SELF_METRICS`]) or of the GenAI conventions
+/// ([`genai::GENAI_METRICS`]); `I` is the table's typed identifier. Every
+/// table is built by one table macro, so the three describe their metrics alike.
 ///
 /// ```
-/// use autobot_otel_catalog::MetricId;
+/// use autobot_otel_catalog::{genai::GenAiMetricId, self_metrics::SelfMetric, Category, MetricId, Source};
 /// let def = MetricId::RedisOperationLatencySeconds.def();
 /// assert_eq!(def.unit, "s");
 /// assert_eq!(def.buckets.first(), Some(&0.0001));
+/// assert_eq!(def.category, Some(Category::Redis));
+/// assert_eq!(SelfMetric::Exports.def().source, Source::SelfMetric);
+/// assert_eq!(GenAiMetricId::TokenUsage.def().category, Some(Category::Llm));
 /// ```
 #[derive(Debug, PartialEq)]
-pub struct MetricDef {
+pub struct MetricDef<I: 'static = MetricId> {
     /// The typed identifier of the metric.
-    pub id: MetricId,
-    /// The exact Prometheus family name (the contract of the usage guide).
+    pub id: I,
+    /// The name the family's [naming contract](MetricDef::naming) fixes: the
+    /// exact Prometheus family name for the catalog (the contract of the usage
+    /// guide) and the self-metrics, the OpenTelemetry instrument name for the
+    /// GenAI conventions.
     pub name: &'static str,
     /// Counter, histogram or gauge.
     pub kind: Kind,
-    /// The OpenTelemetry (UCUM) unit. `s`, `By` and `1` map to the Prometheus
-    /// suffixes `_seconds`, `_bytes` and `_ratio`; units in braces are annotations
-    /// that add no suffix.
+    /// The OpenTelemetry (UCUM) unit; [`naming::unit_suffix`] gives the
+    /// Prometheus suffix it adds (`s` → `_seconds`, `By` → `_bytes`, `1` →
+    /// `_ratio`; units in braces are annotations that add none).
     pub unit: &'static str,
-    /// The label keys, in the guide's order.
+    /// The label keys (attribute keys), in the table's order.
     pub labels: &'static [&'static str],
     /// The vocabulary of each label of [`MetricDef::labels`], in the same order:
     /// `Some(values)` for a label whose values form a fixed set (one of the
@@ -235,83 +310,95 @@ pub struct MetricDef {
     pub vocabularies: &'static [Option<&'static [&'static str]>],
     /// The help text (`# HELP` line and OTel description).
     pub help: &'static str,
-    /// The guide category the metric belongs to.
-    pub category: Category,
-    /// Whether the usage guide defines the metric or it is an extension.
+    /// The guide category the metric belongs to (`None` for the self-metrics).
+    pub category: Option<Category>,
+    /// Which family the metric is of.
     pub source: Source,
+    /// Which of its names is the contract ([`Source::naming`] of its family).
+    pub naming: Naming,
     /// Explicit histogram bucket upper bounds (empty for non-histograms).
     pub buckets: &'static [f64],
     /// The series limit: at most this many label sets are kept; further label sets
     /// are folded into one overflow series (`otel_metric_overflow="true"`).
     pub max_series: usize,
+    /// Recorded for streaming calls only (for the GenAI conventions: "SHOULD
+    /// NOT be reported otherwise").
+    pub streaming_only: bool,
+    /// When a scrape has the family, if that is not "once recorded" (the
+    /// self-metrics' reference column).
+    pub present: Option<&'static str>,
 }
 
-/// The Prometheus name suffix that an OpenTelemetry unit adds, if any.
-///
-/// This is the mapping of the OpenTelemetry-to-Prometheus compatibility
-/// specification for the units this catalog uses (annotations in braces add none).
-///
-/// ```
-/// use autobot_otel_catalog::unit_suffix;
-/// assert_eq!(unit_suffix("s"), Some("seconds"));
-/// assert_eq!(unit_suffix("{request}"), None);
-/// ```
-pub fn unit_suffix(unit: &str) -> Option<&'static str> {
-    match unit {
-        "s" => Some("seconds"),
-        "ms" => Some("milliseconds"),
-        "By" => Some("bytes"),
-        "1" => Some("ratio"),
-        "%" => Some("percent"),
-        _ => None,
-    }
-}
-
-impl MetricDef {
-    /// The OpenTelemetry instrument name, derived from the Prometheus name by the
-    /// standard translation run backwards: drop `_total` from counters, then drop
-    /// the unit suffix that [`unit_suffix`] adds back. Exporting this name with
-    /// [`MetricDef::unit`] through the standard OTLP-to-Prometheus translation
-    /// yields [`MetricDef::name`] again.
+impl<I> MetricDef<I> {
+    /// The OpenTelemetry instrument name. For a Prometheus-named metric it is
+    /// derived by the standard translation run backwards
+    /// ([`naming::otel_name`]: drop `_total` from counters, then the unit
+    /// suffix); exporting it with [`MetricDef::unit`] through the standard
+    /// OTLP-to-Prometheus translation yields [`MetricDef::name`] again. For an
+    /// OpenTelemetry-named metric it is the name.
     ///
     /// ```
-    /// use autobot_otel_catalog::MetricId;
+    /// use autobot_otel_catalog::{genai::GenAiMetricId, self_metrics::SelfMetric, MetricId};
     /// assert_eq!(MetricId::WorkflowDurationSeconds.def().otel_name(), "autobot_workflow_duration");
     /// assert_eq!(MetricId::RedisPoolSaturationRatio.def().otel_name(), "autobot_redis_pool_saturation");
     /// // Gauges keep a `_total` that is part of their documented name.
     /// assert_eq!(MetricId::RedisKeysTotal.def().otel_name(), "autobot_redis_keys_total");
+    /// assert_eq!(SelfMetric::SeriesLimitReached.def().otel_name(), "autobot_otel_series_limit_reached");
+    /// assert_eq!(GenAiMetricId::TokenUsage.def().otel_name(), "gen_ai.client.token.usage");
     /// ```
     pub fn otel_name(&self) -> &'static str {
-        let mut name = self.name;
-        if self.kind.is_counter() {
-            name = name.strip_suffix("_total").unwrap_or(name);
+        match self.naming {
+            Naming::Prometheus => naming::otel_name(self.name, self.unit, self.kind.is_counter()),
+            Naming::OpenTelemetry => self.name,
         }
-        if let Some(suffix) = unit_suffix(self.unit)
-            && let Some(stripped) = name.strip_suffix(suffix)
-        {
-            name = stripped.strip_suffix('_').unwrap_or(stripped);
-        }
-        name
     }
 
-    /// The Prometheus name that the standard translation gives for
-    /// [`MetricDef::otel_name`] and [`MetricDef::unit`]. Equal to [`MetricDef::name`]
-    /// for every entry (a test proves it).
+    /// The Prometheus family name the scrape shows: the name of a
+    /// Prometheus-named metric, the standard translation
+    /// ([`naming::prometheus_name`]) of an OpenTelemetry-named one.
+    ///
+    /// ```
+    /// use autobot_otel_catalog::{genai::GenAiMetricId, MetricId};
+    /// assert_eq!(MetricId::LlmTokensTotal.def().prometheus_name(), "autobot_llm_tokens_total");
+    /// assert_eq!(
+    ///     GenAiMetricId::TimeToFirstChunk.def().prometheus_name(),
+    ///     "gen_ai_client_operation_time_to_first_chunk_seconds"
+    /// );
+    /// ```
+    pub fn prometheus_name(&self) -> String {
+        match self.naming {
+            Naming::Prometheus => self.name.to_string(),
+            Naming::OpenTelemetry => self.translated_name(),
+        }
+    }
+
+    /// The Prometheus name that the standard translation
+    /// ([`naming::prometheus_name`]) gives for [`MetricDef::otel_name`] and
+    /// [`MetricDef::unit`]. Equal to [`MetricDef::prometheus_name`] for every
+    /// metric of every table (a test proves it).
     ///
     /// ```
     /// use autobot_otel_catalog::CATALOG;
     /// assert!(CATALOG.iter().all(|d| d.translated_name() == d.name));
     /// ```
     pub fn translated_name(&self) -> String {
-        let mut name = self.otel_name().to_string();
-        if let Some(suffix) = unit_suffix(self.unit) {
-            name.push('_');
-            name.push_str(suffix);
-        }
-        if self.kind.is_counter() {
-            name.push_str("_total");
-        }
-        name
+        naming::prometheus_name(self.otel_name(), self.unit, self.kind.is_counter())
+    }
+
+    /// The label names the scrape shows for [`MetricDef::labels`], in order
+    /// ([`naming::label_name`]).
+    ///
+    /// ```
+    /// use autobot_otel_catalog::genai::GenAiMetricId;
+    /// let names: Vec<_> = GenAiMetricId::TokenUsage.def().prometheus_labels().collect();
+    /// assert_eq!(names[0], "gen_ai_operation_name");
+    /// assert_eq!(names[6], "gen_ai_token_type");
+    /// ```
+    pub fn prometheus_labels(&self) -> impl Iterator<Item = Cow<'static, str>> + '_ {
+        let histogram = self.kind == Kind::Histogram;
+        self.labels
+            .iter()
+            .map(move |l| naming::label_name(l, histogram))
     }
 
     /// The values label `key` may take, when they form a fixed set (`None` for an
@@ -338,84 +425,12 @@ impl MetricDef {
     }
 }
 
-/// The vocabulary of one label in the table: `None` for open-ended values, the
-/// label enum's `VALUES` otherwise.
-macro_rules! vocabulary {
-    () => {
-        None
-    };
-    ($vocab:ident) => {
-        Some(labels::$vocab::VALUES)
-    };
-}
-
-/// The source of an entry: [`Source::Guide`] unless the entry says otherwise.
-macro_rules! source {
-    () => {
-        Source::Guide
-    };
-    ($source:ident) => {
-        Source::$source
-    };
-}
-
-macro_rules! catalog {
-    ($(
-        $id:ident {
-            name: $name:literal,
-            kind: $kind:ident,
-            unit: $unit:literal,
-            labels: [$($label:literal $(: $vocab:ident)?),* $(,)?],
-            help: $help:literal,
-            category: $cat:ident,
-            buckets: [$($b:expr),* $(,)?],
-            max_series: $max:literal
-            $(, source: $source:ident)? $(,)?
-        }
-    ),* $(,)?) => {
-        /// Typed identifier of every catalog metric; `id.def()` gives its definition.
-        ///
-        /// ```
-        /// use autobot_otel_catalog::MetricId;
-        /// assert_eq!(MetricId::LlmTokensTotal.def().name, "autobot_llm_tokens_total");
-        /// ```
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[repr(usize)]
-        pub enum MetricId {
-            $(
-                #[doc = concat!("`", $name, "`: ", $help, ".")]
-                $id,
-            )*
-        }
-
-        /// The catalog: every documented metric, in the guide's order, each
-        /// category's [extensions](Source::Extension) after its guide metrics.
-        pub static CATALOG: &[MetricDef] = &[
-            $(
-                MetricDef {
-                    id: MetricId::$id,
-                    name: $name,
-                    kind: Kind::$kind,
-                    unit: $unit,
-                    labels: &[$($label),*],
-                    vocabularies: &[$(vocabulary!($($vocab)?)),*],
-                    help: $help,
-                    category: Category::$cat,
-                    source: source!($($source)?),
-                    buckets: &[$($b as f64),*],
-                    max_series: $max,
-                },
-            )*
-        ];
-    };
-}
-
 impl MetricId {
     /// The catalog entry of this metric.
     ///
     /// ```
     /// use autobot_otel_catalog::{Category, MetricId};
-    /// assert_eq!(MetricId::ActiveWorkflows.def().category, Category::Workflow);
+    /// assert_eq!(MetricId::ActiveWorkflows.def().category, Some(Category::Workflow));
     /// ```
     pub fn def(self) -> &'static MetricDef {
         &CATALOG[self as usize]
@@ -451,10 +466,22 @@ pub fn guide() -> impl Iterator<Item = &'static MetricDef> {
 /// assert_eq!(in_category(Category::Redis).count(), 8);
 /// ```
 pub fn in_category(category: Category) -> impl Iterator<Item = &'static MetricDef> {
-    CATALOG.iter().filter(move |d| d.category == category)
+    CATALOG.iter().filter(move |d| d.category == Some(category))
 }
 
-catalog! {
+metric_table! {
+    /// Typed identifier of every catalog metric; `id.def()` gives its definition.
+    ///
+    /// ```
+    /// use autobot_otel_catalog::MetricId;
+    /// assert_eq!(MetricId::LlmTokensTotal.def().name, "autobot_llm_tokens_total");
+    /// ```
+    enum MetricId;
+    /// The catalog: every documented metric, in the guide's order, each
+    /// category's [extensions](Source::Extension) after its guide metrics.
+    static CATALOG;
+    defaults { category: None, source: Guide, max_series: 0 }
+
     // ---- 1. Workflow ---------------------------------------------------------------
     WorkflowExecutionsTotal {
         name: "autobot_workflow_executions_total", kind: Counter, unit: "{execution}",
@@ -692,7 +719,7 @@ catalog! {
         labels: ["provider", "model"],
         help: "Time from the start of a streaming LLM call to its first chunk", category: Llm,
         buckets: [0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10, 30, 60], max_series: 100,
-        source: Extension,
+        source: Extension, streaming_only: true,
     },
     LlmRequestsInFlight {
         name: "autobot_llm_requests_in_flight", kind: Gauge, unit: "{request}",
@@ -822,8 +849,8 @@ mod tests {
     fn otel_names_translate_back_to_the_documented_names() {
         for def in CATALOG {
             assert_eq!(def.translated_name(), def.name, "{}", def.name);
-            if let Some(suffix) = unit_suffix(def.unit) {
-                assert!(!def.otel_name().ends_with(suffix), "{}", def.name);
+            if let Some(suffix) = naming::unit_suffix(def.unit) {
+                assert!(!def.otel_name().ends_with(&*suffix), "{}", def.name);
             }
         }
     }

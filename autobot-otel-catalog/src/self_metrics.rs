@@ -1,89 +1,48 @@
 //! The self-metrics: the pipeline's own `autobot_otel_*` families (drops, series
 //! limits, callback failures, exports, name conflicts), defined once here like
-//! the catalog metrics. `autobot-otel` registers them from this table, its
-//! docs and the README list them from it.
+//! the catalog metrics, as [`MetricDef`]s of [`Source::SelfMetric`] built by the
+//! same table macro. `autobot-otel` registers them from this table, its docs and
+//! the README list them from it.
 //!
 //! ```
 //! use autobot_otel_catalog::self_metrics::{SelfMetric, SELF_METRICS};
 //! let dropped = SelfMetric::MeasurementsDropped.def();
 //! assert_eq!(dropped.name, "autobot_otel_measurements_dropped_total");
 //! assert_eq!(dropped.otel_name(), "autobot_otel_measurements_dropped");
+//! assert_eq!(dropped.present, Some("always"));
 //! assert!(SELF_METRICS.iter().all(|d| d.name.starts_with(autobot_otel_catalog::self_metrics::PREFIX)));
 //! ```
 
-use crate::Kind;
+use crate::MetricDef;
+#[cfg(doc)]
+use crate::Source;
 
 /// The Prometheus name prefix every self-metric has and no catalog metric uses.
 pub const PREFIX: &str = "autobot_otel_";
 
-/// One self-metric.
-#[derive(Debug, PartialEq)]
-pub struct SelfMetricDef {
-    /// The typed identifier.
-    pub id: SelfMetric,
-    /// The Prometheus family name.
-    pub name: &'static str,
-    /// Counter or gauge.
-    pub kind: Kind,
-    /// The OpenTelemetry unit (annotations: no Prometheus suffix).
-    pub unit: &'static str,
-    /// The label keys.
-    pub labels: &'static [&'static str],
-    /// What it counts (the `# HELP` text and OTel description).
-    pub help: &'static str,
-    /// When a scrape has it.
-    pub present: &'static str,
-}
-
-impl SelfMetricDef {
-    /// The OpenTelemetry instrument name: the Prometheus name without the
-    /// counter's `_total` (units are annotations and add no suffix).
-    ///
-    /// ```
-    /// use autobot_otel_catalog::self_metrics::SelfMetric;
-    /// assert_eq!(SelfMetric::SeriesLimitReached.def().otel_name(), "autobot_otel_series_limit_reached");
-    /// ```
-    pub fn otel_name(&self) -> &'static str {
-        if self.kind.is_counter() {
-            self.name.strip_suffix("_total").unwrap_or(self.name)
-        } else {
-            self.name
-        }
-    }
-}
-
-macro_rules! self_metrics {
-    ($( $id:ident { name: $name:literal, kind: $kind:ident, unit: $unit:literal,
-        labels: [$($label:literal),*], help: $help:literal, present: $present:literal $(,)? } ),* $(,)?) => {
-        /// Typed identifier of every self-metric; `id.def()` gives its definition.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum SelfMetric {
-            $( #[doc = concat!("`", $name, "`: ", $help)] $id, )*
-        }
-
-        /// Every self-metric.
-        pub static SELF_METRICS: &[SelfMetricDef] = &[
-            $( SelfMetricDef {
-                id: SelfMetric::$id,
-                name: $name,
-                kind: Kind::$kind,
-                unit: $unit,
-                labels: &[$($label),*],
-                help: $help,
-                present: $present,
-            }, )*
-        ];
-    };
-}
+/// The series limit of each self-metric (the widest has one series per
+/// catalog metric).
+pub const SERIES_LIMIT: usize = 64;
 
 impl SelfMetric {
     /// The definition of this self-metric.
-    pub fn def(self) -> &'static SelfMetricDef {
+    ///
+    /// ```
+    /// use autobot_otel_catalog::{self_metrics::SelfMetric, Kind};
+    /// assert_eq!(SelfMetric::Exports.def().kind, Kind::Counter);
+    /// ```
+    pub fn def(self) -> &'static MetricDef<SelfMetric> {
         &SELF_METRICS[self as usize]
     }
 }
 
-self_metrics! {
+metric_table! {
+    /// Typed identifier of every self-metric; `id.def()` gives its definition.
+    enum SelfMetric;
+    /// Every self-metric.
+    static SELF_METRICS;
+    defaults { category: None, source: SelfMetric, max_series: SERIES_LIMIT }
+
     MeasurementsDropped {
         name: "autobot_otel_measurements_dropped_total", kind: Counter, unit: "{measurement}",
         labels: [],
@@ -119,6 +78,7 @@ self_metrics! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Naming;
 
     #[test]
     fn ids_index_their_entries_and_names_are_distinct_from_the_catalog() {
@@ -127,11 +87,15 @@ mod tests {
             assert!(def.name.starts_with(PREFIX), "{}", def.name);
             assert_eq!(
                 def.kind.is_counter(),
-                def.name.ends_with("_total"),
+                def.name.ends_with(crate::naming::COUNTER_SUFFIX),
                 "{}",
                 def.name
             );
             assert!(crate::CATALOG.iter().all(|c| c.name != def.name));
+            assert_eq!(def.naming, Naming::Prometheus);
+            assert_eq!(def.category, None);
+            assert!(def.present.is_some(), "{}", def.name);
+            assert_eq!(def.max_series, SERIES_LIMIT);
         }
         assert!(crate::CATALOG.iter().all(|c| !c.name.starts_with(PREFIX)));
     }

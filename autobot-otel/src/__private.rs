@@ -5,8 +5,8 @@
 //! type.
 
 pub use crate::call::{Call, CallOutcome, Recorder, RecorderRef, Server, Site};
-pub use crate::catalog::instrument as specs;
 pub use crate::llm::LlmStream;
+pub use autobot_otel_catalog::instrument as specs;
 pub use tracing;
 pub use tracing::Instrument;
 

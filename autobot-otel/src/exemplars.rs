@@ -93,25 +93,26 @@ impl ExemplarFilter {
         }
     }
 
-    /// The filter `OTEL_METRICS_EXEMPLAR_FILTER` sets through `env`: `None`
-    /// when it is unset or empty, and when its value is unknown (then a
-    /// [`ConfigWarning`](crate::diagnostics::ConfigWarning) is added to
-    /// `warnings`, logged as a `WARN` under [`crate::diagnostics::CONFIG`] once
+    /// The filter `value` of `OTEL_METRICS_EXEMPLAR_FILTER` sets (read by the
+    /// pipeline's configuration table, `crate::ENV_VARIABLES`):
+    /// `Ok(None)` when it is unset or empty, and an `Err` with a
+    /// [`ConfigWarning`](crate::diagnostics::ConfigWarning) when its value is
+    /// unknown (logged as a `WARN` under [`crate::diagnostics::CONFIG`] once
     /// the pipeline is built), so the pipeline's default applies.
-    pub(crate) fn from_env(
-        env: &dyn Fn(&str) -> Option<String>,
-        warnings: &mut Vec<crate::diagnostics::ConfigWarning>,
-    ) -> Option<ExemplarFilter> {
-        let value = env(Self::ENV).filter(|v| !v.trim().is_empty())?;
-        let filter = Self::parse(&value);
-        if filter.is_none() {
-            warnings.push(crate::diagnostics::ConfigWarning {
+    pub(crate) fn from_env_value(
+        value: Option<String>,
+    ) -> Result<Option<ExemplarFilter>, crate::diagnostics::ConfigWarning> {
+        let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
+            return Ok(None);
+        };
+        match Self::parse(&value) {
+            Some(filter) => Ok(Some(filter)),
+            None => Err(crate::diagnostics::ConfigWarning {
                 variable: Self::ENV,
                 value,
                 message: "unknown exemplar filter (always_on, always_off, trace_based); using the default",
-            });
+            }),
         }
-        filter
     }
 }
 
@@ -248,32 +249,19 @@ mod tests {
 
     #[test]
     fn the_variable_sets_the_filter_and_bad_values_fall_back() {
-        let env = |v: &'static str| {
-            move |name: &str| (name == ExemplarFilter::ENV).then(|| v.to_string())
-        };
+        let from = |v: &str| ExemplarFilter::from_env_value(Some(v.to_string()));
         use ExemplarFilter::*;
-        assert_eq!(
-            ExemplarFilter::from_env(&env("always_off"), &mut Vec::new()),
-            Some(AlwaysOff)
-        );
-        assert_eq!(
-            ExemplarFilter::from_env(&env("ALWAYS_ON"), &mut Vec::new()),
-            Some(AlwaysOn)
-        );
-        assert_eq!(
-            ExemplarFilter::from_env(&env("trace_based"), &mut Vec::new()),
-            Some(TraceBased)
-        );
+        assert_eq!(from("always_off"), Ok(Some(AlwaysOff)));
+        assert_eq!(from("ALWAYS_ON"), Ok(Some(AlwaysOn)));
+        assert_eq!(from("trace_based"), Ok(Some(TraceBased)));
         // Unset, empty or unknown: the pipeline's default applies.
-        assert_eq!(ExemplarFilter::from_env(&env(""), &mut Vec::new()), None);
-        let mut warnings = Vec::new();
-        assert_eq!(ExemplarFilter::from_env(&env("nope"), &mut warnings), None);
-        assert_eq!(warnings.len(), 1, "an unknown value is reported");
+        assert_eq!(from(""), Ok(None));
+        assert_eq!(ExemplarFilter::from_env_value(None), Ok(None));
+        let warning = from("nope").expect_err("an unknown value is reported");
         assert_eq!(
-            (warnings[0].variable, &*warnings[0].value),
+            (warning.variable, &*warning.value),
             (ExemplarFilter::ENV, "nope")
         );
-        assert_eq!(ExemplarFilter::from_env(&|_| None, &mut Vec::new()), None);
     }
 
     #[cfg(feature = "prometheus")]

@@ -11,13 +11,14 @@
 //! `get_metrics_manager()`: the recording API of the current pipeline (an
 //! enclosing [scope](crate::scope), else the global one), creating a
 //! Prometheus-only global pipeline on first use if [`init`] was not called.
+//! [`global`] is that same current pipeline (to render it, or serve it).
 //!
 //! ```
 //! use autobot_otel::labels::Outcome;
 //!
 //! let metrics = autobot_otel::get_metrics_manager();
 //! metrics.record_workflow_execution("code_review", Outcome::Success, 1.5);
-//! let scrape = autobot_otel::global().render_prometheus();
+//! let scrape = autobot_otel::global().render(autobot_otel::Exposition::Text);
 //! assert!(scrape.contains("autobot_workflow_executions_total"));
 //! ```
 
@@ -88,7 +89,9 @@ impl TelemetryBuilder {
         // Configuration warnings are logged once the subscriber is installed,
         // so the subscriber this call installs (or the application's) sees them.
         let mut warnings = Vec::new();
-        let telemetry = match self.build_collecting(&mut warnings) {
+        let mut env = self.read_env();
+        let log_filter = env.log_filter.take();
+        let telemetry = match self.build_collecting(env, &mut warnings) {
             Ok(telemetry) => telemetry,
             Err(err) => {
                 crate::diagnostics::ConfigWarning::log_all(warnings);
@@ -103,12 +106,12 @@ impl TelemetryBuilder {
         if let Some(mp) = telemetry.meter_provider() {
             opentelemetry::global::set_meter_provider(mp.clone());
         }
-        #[cfg(feature = "otlp")]
+        #[cfg(feature = "_otlp")]
         if let Some(tp) = telemetry.tracer_provider() {
             opentelemetry::global::set_tracer_provider(tp.clone());
         }
         if subscriber {
-            install_subscriber(&telemetry);
+            install_subscriber(&telemetry, log_filter);
         }
         crate::diagnostics::ConfigWarning::log_all(warnings);
         Ok(TelemetryGuard::new(telemetry))
@@ -116,30 +119,36 @@ impl TelemetryBuilder {
 }
 
 /// Installs the `tracing` subscriber of [`init`], unless the application set one:
-/// logs to stderr filtered by `RUST_LOG` (default `info`; feature `subscriber`),
-/// and spans at `INFO` and above exported over OTLP whatever `RUST_LOG` says
-/// (instrumented calls open `INFO` spans; features `otlp-grpc`, `otlp-http`).
-#[cfg(any(feature = "subscriber", feature = "otlp"))]
-fn install_subscriber(telemetry: &Telemetry) {
+/// logs to stderr filtered by `log_filter`, the builder's `RUST_LOG` (default
+/// `info`, also when it does not parse; feature `subscriber`), and spans at
+/// `INFO` and above exported over OTLP whatever `RUST_LOG` says (instrumented
+/// calls open `INFO` spans; features `otlp-grpc`, `otlp-http`).
+#[cfg(any(feature = "subscriber", feature = "_otlp"))]
+fn install_subscriber(telemetry: &Telemetry, log_filter: Option<String>) {
     use tracing_subscriber::Layer as _;
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
 
     #[cfg(feature = "subscriber")]
     let logs = {
-        let log_filter = tracing_subscriber::EnvFilter::try_from_default_env()
-            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        // As `EnvFilter::try_from_default_env`, over the value the builder read.
+        let log_filter = log_filter
+            .and_then(|directives| tracing_subscriber::EnvFilter::try_new(directives).ok())
+            .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
         tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
             .with_filter(log_filter)
     };
     #[cfg(not(feature = "subscriber"))]
-    let logs = tracing_subscriber::layer::Identity::new();
-    #[cfg(feature = "otlp")]
+    let logs = {
+        let _ = log_filter;
+        tracing_subscriber::layer::Identity::new()
+    };
+    #[cfg(feature = "_otlp")]
     let spans = telemetry
         .tracing_layer()
         .map(|l| l.with_filter(tracing_subscriber::filter::LevelFilter::INFO));
-    #[cfg(not(feature = "otlp"))]
+    #[cfg(not(feature = "_otlp"))]
     let spans = {
         let _ = telemetry;
         None::<tracing_subscriber::layer::Identity>
@@ -152,8 +161,8 @@ fn install_subscriber(telemetry: &Telemetry) {
 }
 
 /// Without the `subscriber` and OTLP features there is nothing to install.
-#[cfg(not(any(feature = "subscriber", feature = "otlp")))]
-fn install_subscriber(_telemetry: &Telemetry) {}
+#[cfg(not(any(feature = "subscriber", feature = "_otlp")))]
+fn install_subscriber(_telemetry: &Telemetry, _log_filter: Option<String>) {}
 
 fn already_initialized() -> InitError {
     InitError::AlreadyInitialized {
@@ -164,16 +173,29 @@ fn already_initialized() -> InitError {
     }
 }
 
-/// The global pipeline; created on first use (Prometheus only, no OTLP) when
-/// [`init`] was not called. Scopes do not change it (see [`crate::scope`]).
+/// The current pipeline, the one [`get_metrics_manager`] records into: that of
+/// an enclosing [`Telemetry::in_scope`] / [`Telemetry::scope`] (see
+/// [`crate::scope`]), else the global one, created on first use (Prometheus
+/// only, no OTLP) when [`init`] was not called. A clone (cheap: shared), so
+/// code under test that records or renders through `global()` sees its test's
+/// scope, as the attributes and [`get_metrics_manager`] do.
 ///
 /// ```
 /// let telemetry = autobot_otel::global();
-/// assert!(telemetry.render_prometheus().is_ascii());
+/// assert!(telemetry.render(autobot_otel::Exposition::Text).is_ascii());
+///
+/// let scoped = autobot_otel::Telemetry::builder().without_otlp().build()?;
+/// scoped.in_scope(|| autobot_otel::global().metrics().record_cache_hit("in_scope"));
+/// assert!(scoped.render(autobot_otel::Exposition::Text).contains(r#"cache_type="in_scope""#));
+/// assert!(!autobot_otel::global().render(autobot_otel::Exposition::Text).contains(r#"cache_type="in_scope""#));
+/// # Ok::<(), autobot_otel::InitError>(())
 /// ```
 #[track_caller]
-pub fn global() -> &'static Telemetry {
-    global_for(Origin::Call("autobot_otel::global()", Location::caller()))
+pub fn global() -> Telemetry {
+    match current(Origin::Call("autobot_otel::global()", Location::caller())) {
+        Current::Global(telemetry) => telemetry.clone(),
+        Current::Scoped(telemetry) => telemetry,
+    }
 }
 
 /// The global pipeline, created by `origin` if it does not exist yet.

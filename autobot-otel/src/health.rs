@@ -131,7 +131,7 @@ pub struct PrometheusHealth {
     pub endpoint: &'static str,
     /// Families a scrape holds now, by kind.
     pub families: FamilyCounts,
-    /// Renders of the scrape (`GET` of the endpoint, [`Telemetry::render_prometheus`]):
+    /// Renders of the scrape (`GET` of the endpoint, [`Telemetry::render`]):
     /// how many succeeded and failed, the last success and the last error.
     #[serde(flatten)]
     pub scrapes: ScrapeStatusSnapshot,

@@ -90,7 +90,7 @@
 //! review().unwrap();
 //! let client = Client { model: "gpt-4".into() };
 //! client.complete("hello").await.unwrap();
-//! let scrape = autobot_otel::global().render_prometheus();
+//! let scrape = autobot_otel::global().render(autobot_otel::Exposition::Text);
 //! assert!(scrape.contains(r#"autobot_workflow_executions_total{status="success",workflow_type="doc_example"} 1"#));
 //! assert!(scrape.contains(r#"autobot_llm_tokens_total{model="gpt-4",provider="openai",token_type="output"} 30"#));
 //! # }

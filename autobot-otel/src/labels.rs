@@ -1,5 +1,5 @@
 //! Enums for the label values that form a small, fixed set: the label
-//! vocabularies of the catalog ([`crate::catalog::labels`]), re-exported here.
+//! vocabularies of the catalog ([`MetricDef::vocabularies`](crate::catalog::MetricDef::vocabularies)), defined here.
 //!
 //! Open-ended label values (workflow type, repository, model, ...) are `&str`
 //! arguments of the recording methods; values drawn from a fixed vocabulary are
@@ -26,15 +26,9 @@ pub const EMPTY_LABEL_VALUE: &str = "unknown";
 
 /// A label value as it is exported: empty becomes [`EMPTY_LABEL_VALUE`], values
 /// longer than [`MAX_LABEL_VALUE_BYTES`] are truncated at a character boundary.
-/// Never allocates.
-///
-/// ```
-/// use autobot_otel::labels::clean_label_value;
-/// assert_eq!(clean_label_value(""), "unknown");
-/// assert_eq!(clean_label_value("gpt-4"), "gpt-4");
-/// assert_eq!(clean_label_value(&"é".repeat(200)).len(), 256);
-/// ```
-pub fn clean_label_value(value: &str) -> &str {
+/// Never allocates. Every recording path cleans through this one function
+/// (in the series tables, before anything keys on the values).
+pub(crate) fn clean_label_value(value: &str) -> &str {
     if value.is_empty() {
         return EMPTY_LABEL_VALUE;
     }

@@ -16,7 +16,7 @@
 //! metrics.update_task_queue_size(Priority::High, 10);
 //! metrics.record_llm_tokens("openai", "gpt-4", 1200, 350);
 //!
-//! let scrape = autobot_otel::global().render_prometheus();
+//! let scrape = autobot_otel::global().render(autobot_otel::Exposition::Text);
 //! assert!(scrape.contains(r#"autobot_task_queue_size{priority="high"} 10"#));
 //! assert!(scrape.contains(r#"autobot_llm_tokens_total{model="gpt-4",provider="openai",token_type="output"} 350"#));
 //! ```
@@ -34,9 +34,10 @@
 //! - [`instrument`]: the attributes (`#[instrument_workflow]`, ...) and their traits.
 //! - [`llm`]: LLM calls and streams timed by hand ([`llm::LlmCall`]) and the
 //!   stream wrapper the attributes share ([`llm::LlmStream`]).
-//! - [`pipeline`]: [`Telemetry`], its builder and guard; [`scope`]: pipelines
+//! - [`Telemetry`], its builder and guard, [`ENV_VARIABLES`] (every variable
+//!   read); [`scope`]: pipelines
 //!   for tests; [`otlp`]: push settings; `prometheus`: the text reader.
-//! - `http`: the endpoints; [`health`]: the health report; [`self_metrics`] and
+//! - `http`: the endpoints; [`health`]: the health report; [`catalog::self_metrics`] and
 //!   [`diagnostics`]: what the pipeline reports about itself.
 //! - `testing`: a text-format parser and a manual clock (feature `testing`).
 //!
@@ -44,7 +45,7 @@
 //!
 //! | feature | turns on | default |
 //! |---|---|---|
-//! | `prometheus` | the text exposition (`Telemetry::render_prometheus`, `prometheus`) | yes |
+//! | `prometheus` | the text exposition (`Telemetry::render`, `Exposition`, `prometheus`) | yes |
 //! | `http-server` | the two endpoints (`http::router`, `http::MetricsServer`) | yes |
 //! | `tls` | HTTPS for the standalone server (rustls) | no |
 //! | `otlp-grpc`, `otlp-http` | OTLP push over gRPC / HTTP-protobuf | yes |
@@ -55,7 +56,10 @@
 //! error that names them. See `docs/architecture.md` for the module map and how a
 //! measurement reaches both outputs.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod call;
+pub mod catalog;
 pub mod diagnostics;
 mod error;
 pub mod exemplars;
@@ -63,15 +67,17 @@ mod exporter;
 mod global;
 pub mod health;
 #[cfg(feature = "http-server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http-server")))]
 pub mod http;
 pub mod instrument;
 pub mod labels;
 pub mod llm;
 mod manager;
-pub mod pipeline;
+mod pipeline;
 pub mod scope;
-pub mod self_metrics;
+mod self_metrics;
 #[cfg(any(test, feature = "testing"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
 mod github;
@@ -86,7 +92,6 @@ mod workflow;
 #[doc(hidden)]
 pub mod __private;
 
-pub use autobot_otel_catalog as catalog;
 /// The attributes (`#[instrument_workflow]`, ...): see [`instrument`].
 pub use autobot_otel_macros::{
     instrument_github, instrument_knowledge, instrument_llm, instrument_redis, instrument_task,
@@ -95,13 +100,19 @@ pub use autobot_otel_macros::{
 pub use error::{InitError, ShutdownError};
 pub use exporter::otlp;
 #[cfg(feature = "prometheus")]
+#[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
 pub use exporter::prometheus;
+#[cfg(feature = "prometheus")]
+#[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
+pub use exporter::prometheus::exposition::Exposition;
 pub use global::{CurrentMetrics, get_metrics_manager, global, init};
-pub use labels::{EMPTY_LABEL_VALUE, MAX_LABEL_VALUE_BYTES};
 pub use manager::{
     CounterHandle, HistogramHandle, IntoSeconds, MAX_MEASUREMENT, MetricsManager, OptionalSeconds,
 };
-pub use pipeline::{Telemetry, TelemetryBuilder, TelemetryGuard};
+pub use pipeline::{
+    DEFAULT_SHUTDOWN_TIMEOUT, ENV_VARIABLES, EnvVariable, Telemetry, TelemetryBuilder,
+    TelemetryGuard,
+};
 
 /// [`Telemetry::builder`] with `service.version` defaulting to the calling
 /// crate's version (`env!("CARGO_PKG_VERSION")`, read where the macro is
@@ -112,7 +123,7 @@ pub use pipeline::{Telemetry, TelemetryBuilder, TelemetryGuard};
 /// ```
 /// let t = autobot_otel::builder!().without_otlp().build()?;
 /// let version = env!("CARGO_PKG_VERSION");
-/// assert!(t.render_prometheus().contains(&format!(r#"service_version="{version}""#)));
+/// assert!(t.render(autobot_otel::Exposition::Text).contains(&format!(r#"service_version="{version}""#)));
 /// # Ok::<(), autobot_otel::InitError>(())
 /// ```
 #[macro_export]

@@ -13,7 +13,7 @@
 //! m.record_timeout("redis_get", "main", false);
 //! m.record_timeout("redis_get", "main", false);
 //! m.record_timeout("redis_get", "main", false);
-//! let text = t.render_prometheus();
+//! let text = t.render(autobot_otel::Exposition::Text);
 //! assert!(text.contains(r#"autobot_timeout_rate{database="main",operation_type="redis_get",time_window="5m"} 25"#));
 //! ```
 

@@ -44,7 +44,7 @@ impl MetricsManager {
     /// ```
     /// let t = autobot_otel::Telemetry::builder().without_otlp().build()?;
     /// t.metrics().set_redis_pool_stats("main", 10, 5, 20);
-    /// let text = t.render_prometheus();
+    /// let text = t.render(autobot_otel::Exposition::Text);
     /// assert!(text.contains(r#"autobot_redis_pool_size{database="main"} 20"#));
     /// assert!(text.contains(r#"autobot_redis_pool_available{database="main"} 5"#));
     /// # Ok::<(), autobot_otel::InitError>(())

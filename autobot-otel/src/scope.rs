@@ -1,6 +1,7 @@
 //! Scoped pipelines: run code against a pipeline of its own instead of the global
 //! one, so a test can assert exactly what the code under test recorded, with the
-//! attributes and [`crate::get_metrics_manager`] alike.
+//! attributes, [`crate::get_metrics_manager`] and [`crate::global`] alike: inside
+//! a scope each of them is the scope's pipeline.
 //!
 //! [`Telemetry::in_scope`] makes a pipeline current for a closure (sync code, as
 //! `tracing::subscriber::with_default` and `metrics::with_local_recorder` do);
@@ -21,11 +22,11 @@
 //! telemetry.scope(async { deploy().await.unwrap() }).await;
 //! telemetry.in_scope(|| autobot_otel::get_metrics_manager().record_cache_hit("embedding"));
 //!
-//! let text = telemetry.render_prometheus();
+//! let text = telemetry.render(autobot_otel::Exposition::Text);
 //! assert!(text.contains(r#"autobot_workflow_executions_total{status="success",workflow_type="deploy"} 1"#));
 //! assert!(text.contains(r#"autobot_knowledge_cache_hits_total{cache_type="embedding"} 1"#));
 //! // The global pipeline saw none of it.
-//! assert!(!autobot_otel::global().render_prometheus().contains(r#"workflow_type="deploy""#));
+//! assert!(!autobot_otel::global().render(autobot_otel::Exposition::Text).contains(r#"workflow_type="deploy""#));
 //! # }
 //! ```
 
@@ -68,13 +69,13 @@ impl Drop for Enter {
 }
 
 impl Telemetry {
-    /// Runs `f` with this pipeline current on this thread: the attributes and
-    /// [`crate::get_metrics_manager`] record into it.
+    /// Runs `f` with this pipeline current on this thread: the attributes,
+    /// [`crate::get_metrics_manager`] and [`crate::global`] record into it.
     ///
     /// ```
     /// let t = autobot_otel::Telemetry::builder().without_otlp().build().unwrap();
     /// t.in_scope(|| autobot_otel::get_metrics_manager().record_cache_miss("llm"));
-    /// assert!(t.render_prometheus().contains(r#"autobot_knowledge_cache_misses_total{cache_type="llm"} 1"#));
+    /// assert!(t.render(autobot_otel::Exposition::Text).contains(r#"autobot_knowledge_cache_misses_total{cache_type="llm"} 1"#));
     /// ```
     pub fn in_scope<T>(&self, f: impl FnOnce() -> T) -> T {
         let _enter = Enter::new(self);
@@ -92,7 +93,7 @@ impl Telemetry {
     ///     autobot_otel::get_metrics_manager().record_cache_hit("llm");
     /// })
     /// .await;
-    /// assert!(t.render_prometheus().contains(r#"autobot_knowledge_cache_hits_total{cache_type="llm"} 1"#));
+    /// assert!(t.render(autobot_otel::Exposition::Text).contains(r#"autobot_knowledge_cache_hits_total{cache_type="llm"} 1"#));
     /// # }
     /// ```
     pub fn scope<F: Future>(&self, future: F) -> Scoped<F> {
@@ -154,7 +155,10 @@ mod tests {
             inner.in_scope(|| crate::get_metrics_manager().record_cache_hit("inner"));
             crate::get_metrics_manager().record_cache_hit("outer");
         });
-        let (o, i) = (outer.render_prometheus(), inner.render_prometheus());
+        let (o, i) = (
+            outer.render(crate::Exposition::Text),
+            inner.render(crate::Exposition::Text),
+        );
         assert!(
             o.contains(r#"autobot_knowledge_cache_hits_total{cache_type="outer"} 2"#),
             "{o}"

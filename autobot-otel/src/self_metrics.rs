@@ -1,24 +1,6 @@
-//! Self-metrics: the pipeline's account of itself, exported next to the
-//! catalog metrics on both paths (Prometheus scrape and OTLP push), so that lost
-//! data can be alerted on and not only looked up in the health endpoint.
-//!
-//! The families, their labels and help texts are defined once, in
-//! [`crate::catalog::self_metrics::SELF_METRICS`] (listed in the README, "What a
-//! scrape contains"). They share the `autobot_otel_` prefix, which no catalog
-//! metric uses, so `{__name__=~"autobot_otel_.*"}` selects exactly them, and
-//! `{__name__=~"autobot_.+", __name__!~"autobot_otel_.+"}` exactly the catalog's.
-//! `autobot_otel_instrument_conflicts` is explained in [`crate::prometheus`]
-//! ("Conflicts").
-//!
-//! ```
-//! use autobot_otel::Telemetry;
-//!
-//! let telemetry = Telemetry::builder().without_otlp().build().unwrap();
-//! telemetry.metrics().record_workflow_execution("deploy", autobot_otel::labels::Outcome::Success, f64::NAN);
-//! let text = telemetry.render_prometheus();
-//! assert!(text.contains("autobot_otel_measurements_dropped_total 1\n"));
-//! assert!(text.contains("autobot_otel_callback_failures_total 0\n"));
-//! ```
+//! Registers the self-metrics of [`crate::catalog::self_metrics`] on a
+//! pipeline's meter: observable instruments read from its diagnostics, export
+//! status and conflict counts.
 
 use std::sync::Arc;
 
@@ -38,8 +20,9 @@ pub(crate) fn is_self_metric(name: &str) -> bool {
     name.starts_with(PREFIX)
 }
 
-/// Series limit of each self-metric (the widest has one series per catalog metric).
-pub(crate) const SELF_METRIC_SERIES_LIMIT: usize = 64;
+/// Series limit of each self-metric (the widest has one series per catalog
+/// metric): the table's [`MetricDef::max_series`](crate::catalog::MetricDef::max_series).
+pub(crate) const SELF_METRIC_SERIES_LIMIT: usize = autobot_otel_catalog::self_metrics::SERIES_LIMIT;
 
 /// The OTLP export outcome counters, present when a collector is configured.
 pub(crate) struct Exports {

@@ -21,7 +21,7 @@ fn bound_handles_record_into_the_scrape() {
     for _ in 0..7 {
         m.record_github_operation("cached", Outcome::Success, 0.5);
     }
-    let text = t.render_prometheus();
+    let text = t.render(autobot_otel::Exposition::Text);
     for expected in [
         r#"autobot_github_operations_total{operation="bound",status="success"} 5"#,
         r#"autobot_github_api_duration_seconds_count{operation="bound"} 5"#,

@@ -31,7 +31,7 @@ impl Clock for FaultyClock {
 }
 
 fn scrape(t: &Telemetry) -> Scrape {
-    let text = t.render_prometheus();
+    let text = t.render(autobot_otel::Exposition::Text);
     Scrape::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
@@ -101,7 +101,7 @@ fn a_panicking_application_callback_never_reaches_the_caller() {
     // The panic unwinds inside the SDK's collection, which poisons the SDK's
     // pipeline lock (upstream behaviour): the scrape is empty from then on, but
     // nothing panics in the caller, recording goes on, and health says so.
-    assert_eq!(t.render_prometheus(), "");
+    assert_eq!(t.render(autobot_otel::Exposition::Text), "");
     let health = t.health();
     assert!(!health.collection_ok);
     assert_eq!(health.status, "degraded");
@@ -134,7 +134,7 @@ fn recording_never_waits_for_a_hanging_application_callback() {
         .build();
     let scraper = {
         let t = t.clone();
-        std::thread::spawn(move || t.render_prometheus())
+        std::thread::spawn(move || t.render(autobot_otel::Exposition::Text))
     };
     entered
         .recv_timeout(Duration::from_secs(10))

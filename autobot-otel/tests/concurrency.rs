@@ -399,7 +399,7 @@ fn eight_threads_times_a_million_calls_total_exactly() {
             let mut scrapes = 0u64;
             start.wait();
             while !done.load(Ordering::Acquire) {
-                let text = t.render_prometheus();
+                let text = t.render(autobot_otel::Exposition::Text);
                 let scrape = Scrape::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
                 check_consistent(&scrape, &mut previous);
                 scrapes += 1;
@@ -417,7 +417,7 @@ fn eight_threads_times_a_million_calls_total_exactly() {
     assert_eq!(expected.calls.values().sum::<u64>(), calls * THREADS as u64);
     assert!(scrapes > 0);
 
-    let text = t.render_prometheus();
+    let text = t.render(autobot_otel::Exposition::Text);
     let s = Scrape::parse(&text).expect("final scrape parses");
     check_consistent(&s, &mut BTreeMap::new());
     check_totals(&s, &expected);
@@ -480,7 +480,7 @@ fn shutdown_racing_recording_neither_deadlocks_nor_panics() {
             thread::spawn(move || {
                 start.wait();
                 while !stop.load(Ordering::Relaxed) {
-                    let text = t.render_prometheus();
+                    let text = t.render(autobot_otel::Exposition::Text);
                     // A render either happened before the shutdown (and is a
                     // whole, valid scrape) or after it (and is empty).
                     Scrape::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
@@ -525,7 +525,7 @@ fn shutdown_racing_recording_neither_deadlocks_nor_panics() {
         }
         finish_by(deadline, "scraper", move || scraper.join())
             .unwrap_or_else(|_| panic!("scraper panicked"));
-        assert_eq!(t.render_prometheus(), "");
+        assert_eq!(t.render(autobot_otel::Exposition::Text), "");
         t.shutdown().expect("a second shutdown is a no-op");
         // Recording after shutdown is a no-op, not a panic.
         let mut e = Expected::default();
@@ -559,12 +559,12 @@ fn values_recorded_before_shutdown_are_all_in_the_last_render() {
         expected
     });
     // The last render before the shutdown has every value.
-    let text = t.render_prometheus();
+    let text = t.render(autobot_otel::Exposition::Text);
     t.shutdown().expect("shutdown");
     let s = Scrape::parse(&text).expect("parses");
     check_totals(&s, &expected);
     assert_eq!(
-        t.render_prometheus(),
+        t.render(autobot_otel::Exposition::Text),
         "",
         "nothing is served after shutdown"
     );

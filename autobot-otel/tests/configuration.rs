@@ -27,7 +27,7 @@ fn buckets_set_per_metric_replace_the_catalogs_on_the_scrape_and_in_health() {
         .record_llm_request("openai", "gpt-4o", "chat", 3.0);
     t.metrics()
         .record_workflow_execution("wf", autobot_otel::labels::Outcome::Success, 2.0);
-    let s = Scrape::parse(&t.render_prometheus()).unwrap();
+    let s = Scrape::parse(&t.render(autobot_otel::Exposition::Text)).unwrap();
     let les: Vec<String> = s
         .samples()
         .filter(|x| x.name == "autobot_llm_request_latency_seconds_bucket")
@@ -161,7 +161,7 @@ fn a_zero_boundary_is_accepted_and_the_openmetrics_scrape_stays_valid() {
         .unwrap();
     t.metrics()
         .record_llm_request("openai", "gpt-4o", "chat", 0.5);
-    let text = t.render_openmetrics();
+    let text = t.render(autobot_otel::Exposition::OpenMetrics);
     assert!(text.contains(r#"le="0"} 0"#), "{text}");
     assert!(
         text.contains("autobot_llm_request_latency_seconds_sum"),
@@ -266,7 +266,7 @@ fn nothing_enabled_leaves_the_scrape_as_it_was() {
     t.metrics()
         .record_llm_request("openai", "gpt-4o", "chat", 1.0);
     t.metrics().record_llm_tokens("openai", "gpt-4o", 10, 20);
-    let s = Scrape::parse(&t.render_prometheus()).unwrap();
+    let s = Scrape::parse(&t.render(autobot_otel::Exposition::Text)).unwrap();
     let ours: Vec<&str> = s
         .families
         .keys()
@@ -289,7 +289,7 @@ fn service_version_comes_from_code_or_the_calling_crate() {
     let explicit = builder().with_service_version("3.1.4").build().unwrap();
     assert!(
         explicit
-            .render_prometheus()
+            .render(autobot_otel::Exposition::Text)
             .contains(r#"service_version="3.1.4""#)
     );
     let from_crate = autobot_otel::builder!()
@@ -300,7 +300,7 @@ fn service_version_comes_from_code_or_the_calling_crate() {
     let version = env!("CARGO_PKG_VERSION");
     assert!(
         from_crate
-            .render_prometheus()
+            .render(autobot_otel::Exposition::Text)
             .contains(&format!(r#"service_version="{version}""#))
     );
     let overridden = autobot_otel::builder!()
@@ -310,10 +310,14 @@ fn service_version_comes_from_code_or_the_calling_crate() {
         .unwrap();
     assert!(
         overridden
-            .render_prometheus()
+            .render(autobot_otel::Exposition::Text)
             .contains(r#"service_version="2.0.0""#),
         "code wins over the crate's version"
     );
     let none = builder().build().unwrap();
-    assert!(!none.render_prometheus().contains("service_version"));
+    assert!(
+        !none
+            .render(autobot_otel::Exposition::Text)
+            .contains("service_version")
+    );
 }

@@ -1,8 +1,10 @@
 //! The `OTEL_*` variables configure the whole pipeline, one case per test, each
 //! given through `TelemetryBuilder::with_env_lookup` (the resolution the process
 //! environment goes through, `OtlpSettings` per signal; its every case is a unit
-//! test in `src/exporter/otlp/settings/tests.rs`). And the one place that reads
-//! `OTEL_EXPORTER_OTLP_*` is that resolution.
+//! test in `src/exporter/otlp/settings/tests.rs`). And the one module that names
+//! `OTEL_EXPORTER_OTLP_*` is that resolution's (the configuration table refers
+//! to its names; that the table is every variable read, and the README's, is
+//! `tests/env_table.rs`).
 
 mod otlp_support;
 
@@ -25,7 +27,7 @@ fn otel_sdk_disabled_records_and_exports_nothing() {
     let health = telemetry.health();
     assert_eq!(health.status, "disabled");
     assert!(health.exporters.otlp_metrics.is_none());
-    assert_eq!(telemetry.render_prometheus(), "");
+    assert_eq!(telemetry.render(autobot_otel::Exposition::Text), "");
 }
 
 #[test]
@@ -105,7 +107,8 @@ fn traces_exporter_none_pushes_metrics_only() {
 
 /// No source file of the crate but the settings module names an
 /// `OTEL_EXPORTER_OTLP_*` variable outside comments: the resolution is the one
-/// place that reads them, and the exporters get its values.
+/// place that interprets them (`pipeline/env.rs` reads them, by the names
+/// defined there), and the exporters get its values.
 #[test]
 fn only_the_settings_module_names_the_exporter_variables() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");

@@ -79,7 +79,7 @@ fn a_call_inside_a_sampled_span_keeps_its_ids_per_bucket() {
             .record_llm_request("openai", "gpt-4o", "chat", 0.734);
         current_ids()
     });
-    let text = t.render_openmetrics();
+    let text = t.render(autobot_otel::Exposition::OpenMetrics);
     // The 0.734 s observation lands in the `le="1"` bucket; the counter total too.
     let bucket = exemplar_of(&text, LATENCY_BUCKET_1).expect("bucket exemplar");
     assert_eq!(ids_of(&bucket), ids, "{bucket}");
@@ -107,7 +107,7 @@ fn a_call_inside_a_sampled_span_keeps_its_ids_per_bucket() {
     assert_eq!(exemplar.labels["trace_id"], ids.0);
     assert_eq!(exemplar.value, 0.734);
     // The text format has none of it.
-    let plain = t.render_prometheus();
+    let plain = t.render(autobot_otel::Exposition::Text);
     assert!(!plain.contains(" # "), "{plain}");
     assert!(!plain.contains("# EOF"));
 }
@@ -124,7 +124,7 @@ fn the_latest_exemplar_per_bucket_wins() {
     };
     let (first, second) = with_default(subscriber(true), || (record(), record()));
     assert_ne!(first, second);
-    let text = t.render_openmetrics();
+    let text = t.render(autobot_otel::Exposition::OpenMetrics);
     let bucket = exemplar_of(&text, LATENCY_BUCKET_1).expect("exemplar");
     assert_eq!(ids_of(&bucket), second);
 }
@@ -140,7 +140,7 @@ fn outside_a_span_or_unsampled_there_is_none() {
         t.metrics()
             .record_llm_request("openai", "gpt-4o", "chat", 0.734);
     });
-    let text = t.render_openmetrics();
+    let text = t.render(autobot_otel::Exposition::OpenMetrics);
     assert!(!text.contains(" # {"), "{text}");
     assert!(text.contains(&format!("{LATENCY_BUCKET_1} 2\n")), "{text}");
 }
@@ -150,7 +150,7 @@ fn always_on_keeps_one_without_a_span_and_always_off_none_at_all() {
     let on = pipeline(Some(ExemplarFilter::AlwaysOn));
     on.metrics()
         .record_llm_request("openai", "gpt-4o", "chat", 0.734);
-    let text = on.render_openmetrics();
+    let text = on.render(autobot_otel::Exposition::OpenMetrics);
     let bucket = exemplar_of(&text, LATENCY_BUCKET_1).expect("always_on");
     assert!(bucket.starts_with("{} 0.734 "), "{bucket}");
 
@@ -161,7 +161,10 @@ fn always_on_keeps_one_without_a_span_and_always_off_none_at_all() {
         off.metrics()
             .record_llm_request("openai", "gpt-4o", "chat", 0.734);
     });
-    assert!(!off.render_openmetrics().contains(" # {"));
+    assert!(
+        !off.render(autobot_otel::Exposition::OpenMetrics)
+            .contains(" # {")
+    );
 }
 
 #[test]
@@ -235,7 +238,7 @@ fn an_attribute_uses_its_own_span() {
     });
     assert_eq!(outer.0, inner.0, "one trace");
     assert_ne!(outer.1, inner.1, "the attribute's own span");
-    let text = t.render_openmetrics();
+    let text = t.render(autobot_otel::Exposition::OpenMetrics);
     let line = text
         .lines()
         .find(|l| {
@@ -270,8 +273,11 @@ fn text_format_is_the_same_with_exemplars_on_and_off() {
             .join("\n")
     };
     assert_eq!(
-        strip(on.render_prometheus()),
-        strip(off.render_prometheus())
+        strip(on.render(autobot_otel::Exposition::Text)),
+        strip(off.render(autobot_otel::Exposition::Text))
     );
-    assert!(on.render_openmetrics().contains(" # {trace_id=\""));
+    assert!(
+        on.render(autobot_otel::Exposition::OpenMetrics)
+            .contains(" # {trace_id=\"")
+    );
 }

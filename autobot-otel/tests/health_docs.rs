@@ -77,7 +77,7 @@ fn the_readme_example_has_exactly_the_keys_served() {
         autobot_otel::labels::Outcome::Success,
         1.5,
     );
-    let _ = t.render_prometheus();
+    let _ = t.render(autobot_otel::Exposition::Text);
     let served = serde_json::to_value(t.health()).unwrap();
     let mut diffs = Vec::new();
     differences("", &shape(&readme_example()), &shape(&served), &mut diffs);

@@ -303,7 +303,7 @@ async fn two_hundred_concurrent_scrapes_while_recording_are_complete_and_valid()
         assert!(parsed.family("autobot_workflow_executions_total").is_some());
     }
     recorder.join().unwrap();
-    let final_scrape = Scrape::parse(&t.render_prometheus()).unwrap();
+    let final_scrape = Scrape::parse(&t.render(autobot_otel::Exposition::Text)).unwrap();
     assert_eq!(
         final_scrape.sum("autobot_workflow_executions_total"),
         Some(200_001.0)

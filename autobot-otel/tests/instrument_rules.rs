@@ -49,7 +49,7 @@ fn llm_call(result: Result<u16, u16>) -> Result<Response, ApiError> {
 }
 
 fn scrape(t: &Telemetry) -> Scrape {
-    Scrape::parse(&t.render_prometheus()).unwrap()
+    Scrape::parse(&t.render(autobot_otel::Exposition::Text)).unwrap()
 }
 
 fn github(s: &Scrape, op: &str, status: &str) -> Option<f64> {

@@ -319,7 +319,7 @@ fn every_path_writes_the_cleaned_value_in_every_family() {
         for (raw, clean) in dirty_values() {
             let t = pipeline();
             (row.record)(&t, &raw);
-            let text = t.render_prometheus();
+            let text = t.render(autobot_otel::Exposition::Text);
             let scrape = Scrape::parse(&text).expect("the scrape parses");
             // No sample of any family (self-metrics and target_info left out)
             // holds an uncleaned value.

@@ -152,7 +152,7 @@ fn pipeline(genai: bool) -> Telemetry {
 }
 
 fn scrape(t: &Telemetry) -> Scrape {
-    Scrape::parse(&t.render_prometheus()).unwrap()
+    Scrape::parse(&t.render(autobot_otel::Exposition::Text)).unwrap()
 }
 
 fn get(s: &Scrape, name: &str, labels: &[(&str, &str)]) -> Option<f64> {

@@ -19,10 +19,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use autobot_otel::Telemetry;
 use autobot_otel::catalog::CATALOG;
+use autobot_otel::labels::{EMPTY_LABEL_VALUE, MAX_LABEL_VALUE_BYTES};
 use autobot_otel::labels::{Outcome, SearchType};
 use autobot_otel::testing::Scrape;
-use autobot_otel::{EMPTY_LABEL_VALUE, MAX_LABEL_VALUE_BYTES, Telemetry};
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::MeterProvider as _;
 use proptest::prelude::*;
@@ -414,10 +415,10 @@ proptest! {
         for c in &calls {
             apply(&t, &mut model, c);
         }
-        let text = t.render_prometheus();
+        let text = t.render(autobot_otel::Exposition::Text);
         check(&text, &model, t.metrics().dropped_measurements())?;
         // A second render (state kept between scrapes) is the same.
-        prop_assert_eq!(t.render_prometheus(), text);
+        prop_assert_eq!(t.render(autobot_otel::Exposition::Text), text);
     }
 }
 
@@ -478,7 +479,7 @@ proptest! {
             .record(value, &attrs(&histogram_attrs));
         t.metrics().record_cache_hit("embedding");
 
-        let text = t.render_prometheus();
+        let text = t.render(autobot_otel::Exposition::Text);
         let s = Scrape::parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         for sample in s.samples() {
             for key in sample.labels.keys() {

@@ -21,7 +21,7 @@ fn setup() -> (Telemetry, Arc<ManualClock>) {
 }
 
 fn scrape(t: &Telemetry) -> Scrape {
-    Scrape::parse(&t.render_prometheus()).expect("valid exposition text")
+    Scrape::parse(&t.render(autobot_otel::Exposition::Text)).expect("valid exposition text")
 }
 
 fn m(t: &Telemetry) -> &MetricsManager {
@@ -667,7 +667,7 @@ fn label_values_are_escaped_truncated_and_never_empty() {
         ),
         Some(1.0)
     );
-    let long = "x".repeat(autobot_otel::MAX_LABEL_VALUE_BYTES);
+    let long = "x".repeat(autobot_otel::labels::MAX_LABEL_VALUE_BYTES);
     assert_eq!(
         s.value(
             "autobot_knowledge_cache_hits_total",
@@ -728,7 +728,7 @@ fn disabled_sdk_records_nothing() {
         .build()
         .unwrap();
     record_all(t.metrics());
-    assert_eq!(t.render_prometheus(), "");
+    assert_eq!(t.render(autobot_otel::Exposition::Text), "");
     assert_eq!(t.health().status, "disabled");
     assert!(!t.is_enabled());
 }
@@ -740,7 +740,7 @@ fn shutdown_is_bounded_idempotent_and_recording_after_it_is_harmless() {
     t.shutdown().unwrap();
     t.shutdown().unwrap();
     m(&t).record_cache_hit("x");
-    assert_eq!(t.render_prometheus(), "");
+    assert_eq!(t.render(autobot_otel::Exposition::Text), "");
 }
 
 /// Calls every public recording method once.

@@ -21,7 +21,7 @@ fn a_counter_at_u64_max_saturates_instead_of_wrapping() {
     let handle = m.counter_handle(MetricId::LlmTokensTotal, &["p", "m", "input"]);
     handle.add(7);
     let labels = [("provider", "p"), ("model", "m"), ("token_type", "input")];
-    let scrape = Scrape::parse(&t.render_prometheus()).unwrap();
+    let scrape = Scrape::parse(&t.render(autobot_otel::Exposition::Text)).unwrap();
     assert_eq!(
         scrape.value("autobot_llm_tokens_total", &labels),
         Some(u64::MAX as f64),
@@ -48,7 +48,7 @@ fn huge_measurements_cannot_make_a_sum_infinite() {
     let h = m.histogram_handle(MetricId::OperationDurationSeconds, &["op", "db"]);
     h.record(f64::MAX);
     assert_eq!(m.dropped_measurements(), 4);
-    let text = t.render_prometheus();
+    let text = t.render(autobot_otel::Exposition::Text);
     assert!(!text.lines().any(|l| l.ends_with(" +Inf")), "{text}");
     let scrape = Scrape::parse(&text).unwrap();
     let sum = scrape

@@ -1,6 +1,7 @@
 //! Testing instrumented code without the global pipeline: `Telemetry::in_scope`
 //! for sync code, `Telemetry::scope` for futures, across `.await` and threads of
-//! a multi-threaded runtime, with the attributes and `get_metrics_manager()`.
+//! a multi-threaded runtime, with the attributes, `get_metrics_manager()` and
+//! `global()`.
 
 use autobot_otel::testing::Scrape;
 use autobot_otel::{Telemetry, instrument_task, instrument_workflow};
@@ -26,7 +27,7 @@ async fn async_work(hops: u32) -> u32 {
 }
 
 fn value(t: &Telemetry, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
-    Scrape::parse(&t.render_prometheus())
+    Scrape::parse(&t.render(autobot_otel::Exposition::Text))
         .unwrap()
         .value(name, labels)
 }
@@ -67,7 +68,7 @@ fn sync_code_records_into_its_scope_only() {
         ),
         Some(2.0)
     );
-    let global = autobot_otel::global().render_prometheus();
+    let global = autobot_otel::global().render(autobot_otel::Exposition::Text);
     assert!(!global.contains("scoped_sync"), "{global}");
 }
 
@@ -110,7 +111,48 @@ async fn futures_record_into_their_scope_across_await_and_threads() {
     );
     assert!(
         !autobot_otel::global()
-            .render_prometheus()
+            .render(autobot_otel::Exposition::Text)
             .contains("scoped_async")
     );
+}
+
+/// Inside a scope every accessor is the scope's pipeline: `global()` (to record
+/// and to render), `get_metrics_manager()` and the attributes; outside it, each
+/// is the global one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_accessor_is_the_scopes_pipeline() {
+    let t = Telemetry::builder().without_otlp().build().unwrap();
+    let hits = |t: &Telemetry, cache: &str| {
+        value(
+            t,
+            "autobot_knowledge_cache_hits_total",
+            &[("cache_type", cache)],
+        )
+    };
+    let rendered_in_scope = t.in_scope(|| {
+        autobot_otel::global()
+            .metrics()
+            .record_cache_hit("accessors");
+        autobot_otel::get_metrics_manager().record_cache_hit("accessors");
+        sync_work(false).unwrap();
+        autobot_otel::global().render(autobot_otel::Exposition::Text)
+    });
+    assert_eq!(hits(&t, "accessors"), Some(2.0));
+    assert!(
+        rendered_in_scope
+            .contains(r#"autobot_knowledge_cache_hits_total{cache_type="accessors"} 2"#),
+        "global() renders the scope's pipeline: {rendered_in_scope}"
+    );
+    t.scope(async {
+        tokio::task::yield_now().await;
+        autobot_otel::global()
+            .metrics()
+            .record_cache_hit("accessors_async");
+        async_work(1).await;
+    })
+    .await;
+    assert_eq!(hits(&t, "accessors_async"), Some(1.0));
+    assert_eq!(hits(&t, "scoped_async"), Some(1.0), "the attribute's call");
+    let global = autobot_otel::global().render(autobot_otel::Exposition::Text);
+    assert!(!global.contains(r#"cache_type="accessors"#), "{global}");
 }

@@ -27,7 +27,7 @@ fn pipeline(id: MetricId) -> Telemetry {
 /// The three signals of a reached limit, read from `t` and the captured logs.
 fn signals(t: &Telemetry, id: MetricId, events: &support::Events) -> (bool, bool, usize) {
     let name = id.def().name;
-    let scrape = Scrape::parse(&t.render_prometheus()).unwrap();
+    let scrape = Scrape::parse(&t.render(autobot_otel::Exposition::Text)).unwrap();
     let metric = scrape
         .value("autobot_otel_series_limit_reached", &[("metric", name)])
         .is_some();
@@ -48,7 +48,9 @@ fn signals(t: &Telemetry, id: MetricId, events: &support::Events) -> (bool, bool
 }
 
 fn total(t: &Telemetry, family: &str) -> Option<f64> {
-    Scrape::parse(&t.render_prometheus()).unwrap().sum(family)
+    Scrape::parse(&t.render(autobot_otel::Exposition::Text))
+        .unwrap()
+        .sum(family)
 }
 
 #[instrument_github(operation = op, span = false)]
@@ -85,7 +87,7 @@ fn an_attribute_with_run_time_labels_reports_the_limit() {
         total(&t, "autobot_github_operations_total"),
         Some((LIMIT + 5) as f64)
     );
-    let scrape = Scrape::parse(&t.render_prometheus()).unwrap();
+    let scrape = Scrape::parse(&t.render(autobot_otel::Exposition::Text)).unwrap();
     assert_eq!(
         scrape.value(
             "autobot_github_operations_total",
@@ -128,7 +130,7 @@ fn attributes_with_constant_labels_report_the_limit() {
         })
     });
     assert_eq!(signals(&t, id, &events), (true, true, 1));
-    let scrape = Scrape::parse(&t.render_prometheus()).unwrap();
+    let scrape = Scrape::parse(&t.render(autobot_otel::Exposition::Text)).unwrap();
     assert_eq!(
         scrape.value(
             "autobot_workflow_duration_seconds_count",
@@ -191,7 +193,7 @@ fn values_exported_alike_are_one_series() {
         t.metrics().record_cache_hit(&longer);
     });
     assert_eq!(signals(&t, id, &events), (false, false, 0));
-    let scrape = Scrape::parse(&t.render_prometheus()).unwrap();
+    let scrape = Scrape::parse(&t.render(autobot_otel::Exposition::Text)).unwrap();
     let family = scrape.family("autobot_knowledge_cache_hits_total").unwrap();
     assert_eq!(family.series_count(), 2, "{:?}", family.samples);
     assert_eq!(
@@ -226,7 +228,7 @@ fn one_limit_report_whatever_mix_of_paths() {
         });
     });
     assert_eq!(signals(&t, id, &events), (true, true, 1));
-    let scrape = Scrape::parse(&t.render_prometheus()).unwrap();
+    let scrape = Scrape::parse(&t.render(autobot_otel::Exposition::Text)).unwrap();
     assert_eq!(
         scrape.value(
             "autobot_github_operations_total",

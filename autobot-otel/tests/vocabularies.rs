@@ -10,7 +10,6 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use autobot_otel::catalog::instrument::{INSTRUMENTS, spec};
 use autobot_otel::catalog::{CATALOG, MetricId};
 use autobot_otel::labels::*;
 use autobot_otel::testing::Scrape;
@@ -18,6 +17,7 @@ use autobot_otel::{
     MetricsManager, Telemetry, instrument_github, instrument_knowledge, instrument_llm,
     instrument_redis, instrument_task, instrument_workflow,
 };
+use autobot_otel_catalog::instrument::{INSTRUMENTS, spec};
 
 /// Every recording method, with every value of every label enum it takes.
 fn every_api_call(m: &MetricsManager) {
@@ -172,7 +172,7 @@ async fn every_writer_keeps_to_the_catalog_vocabularies() {
 
     // Metrics: every value of a label with a vocabulary is in it, and every
     // vocabulary value was written.
-    let scrape = Scrape::parse(&t.render_prometheus()).unwrap();
+    let scrape = Scrape::parse(&t.render(autobot_otel::Exposition::Text)).unwrap();
     let mut written: BTreeMap<(&str, &str), BTreeSet<String>> = BTreeMap::new();
     for sample in scrape.samples() {
         let Some(def) = CATALOG.iter().find(|d| sample.name.starts_with(d.name)) else {
@@ -245,7 +245,7 @@ async fn every_writer_keeps_to_the_catalog_vocabularies() {
 fn time_windows_come_from_the_vocabulary() {
     let t = Telemetry::builder().without_otlp().build().unwrap();
     t.metrics().record_timeout("get", "main", true);
-    let scrape = Scrape::parse(&t.render_prometheus()).unwrap();
+    let scrape = Scrape::parse(&t.render(autobot_otel::Exposition::Text)).unwrap();
     let windows: BTreeSet<String> = scrape
         .family("autobot_timeout_rate")
         .unwrap()

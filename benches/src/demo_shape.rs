@@ -16,7 +16,7 @@
 //! assert!(series.len() > 50);
 //! let prom = PromCrate::new();
 //! replay(&series, &prom);
-//! assert!(prom.render() > 0 && !ours.render_prometheus().is_empty());
+//! assert!(prom.render() > 0 && !ours.render(autobot_otel::Exposition::Text).is_empty());
 //! ```
 
 use std::collections::HashMap;
@@ -71,7 +71,8 @@ pub fn demo(ticks: u64, extra_series: usize) -> (Telemetry, Vec<Series>) {
     for _ in 0..ticks {
         workload.tick(telemetry.metrics());
     }
-    let scrape = Scrape::parse(&telemetry.render_prometheus()).expect("the scrape parses");
+    let scrape = Scrape::parse(&telemetry.render(autobot_otel::Exposition::Text))
+        .expect("the scrape parses");
     (telemetry, series_of(&scrape))
 }
 

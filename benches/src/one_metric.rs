@@ -46,7 +46,7 @@ pub trait OneMetric {
     fn text(&self) -> String;
 }
 
-/// autobot-otel: `record_workflow_step`, `Telemetry::render_prometheus()`.
+/// autobot-otel: `record_workflow_step`, `Telemetry::render(Exposition::Text)`.
 pub struct Ours(pub Telemetry);
 
 impl Ours {
@@ -66,10 +66,10 @@ impl OneMetric for Ours {
             .record_workflow_step(workflow_type, step_type, StepStatus::Completed);
     }
     fn render(&self) -> usize {
-        self.0.render_prometheus().len()
+        self.0.render(autobot_otel::Exposition::Text).len()
     }
     fn text(&self) -> String {
-        self.0.render_prometheus()
+        self.0.render(autobot_otel::Exposition::Text)
     }
 }
 
@@ -102,7 +102,10 @@ impl PromClientOne {
         let def = METRIC.def();
         let mut registry = prometheus_client::registry::Registry::default();
         let family = Family::default();
-        let name = def.name.strip_suffix("_total").unwrap_or(def.name);
+        let name = def
+            .name
+            .strip_suffix(autobot_otel_catalog::naming::COUNTER_SUFFIX)
+            .unwrap_or(def.name);
         registry.register(name, def.help, family.clone());
         PromClientOne { registry, family }
     }

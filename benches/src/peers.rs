@@ -105,7 +105,10 @@ impl PromClient {
             gauges: HashMap::new(),
         };
         for def in CATALOG {
-            let name = def.name.strip_suffix("_total").unwrap_or(def.name);
+            let name = def
+                .name
+                .strip_suffix(autobot_otel_catalog::naming::COUNTER_SUFFIX)
+                .unwrap_or(def.name);
             match def.kind {
                 Kind::Counter => {
                     let f = Family::default();

@@ -61,7 +61,7 @@ fn every_library_holds_the_same_one_metric_series() {
 #[test]
 fn the_demo_shape_replays_every_guide_series_into_every_peer() {
     let (ours, shape) = demo(30, 0);
-    let ours_text = ours.render_prometheus();
+    let ours_text = ours.render(autobot_otel::Exposition::Text);
     let prom = PromCrate::new();
     let client = PromClient::new();
     let metrics = MetricsExporter::new();

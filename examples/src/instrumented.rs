@@ -9,7 +9,7 @@
 //! let llm = LlmClient { model: "gpt-4o".into() };
 //! let pr = review_pull_request(&llm, "autobot/backend", 7).await.unwrap();
 //! assert_eq!(pr, 1007);
-//! let scrape = autobot_otel::global().render_prometheus();
+//! let scrape = autobot_otel::global().render(autobot_otel::Exposition::Text);
 //! assert!(scrape.contains(r#"autobot_workflow_executions_total{status="success",workflow_type="code_review"}"#));
 //! # }
 //! ```

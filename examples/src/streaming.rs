@@ -16,7 +16,7 @@
 //! let provider = FakeProvider::new("gpt-4o", Duration::from_millis(400), Duration::from_millis(50));
 //! let text = telemetry.scope(async { collect(provider.stream_chat("Say hi", 4)).await }).await;
 //! assert_eq!(text.unwrap(), "chunk-0 chunk-1 chunk-2 chunk-3");
-//! let scrape = telemetry.render_prometheus();
+//! let scrape = telemetry.render(autobot_otel::Exposition::Text);
 //! // The paused clock makes the times exact: 0.4 s to the first chunk.
 //! assert!(scrape.contains(r#"autobot_llm_time_to_first_token_seconds_sum{model="gpt-4o",provider="openai"} 0.4"#));
 //! # }

@@ -172,7 +172,7 @@ impl Workload {
     /// for _ in 0..3 {
     ///     workload.tick(telemetry.metrics());
     /// }
-    /// let text = telemetry.render_prometheus();
+    /// let text = telemetry.render(autobot_otel::Exposition::Text);
     /// assert!(text.contains(r#"autobot_circuit_breaker_state{database="main"} 1"#), "{text}");
     /// ```
     pub fn with_failing_database(mut self, database: &str) -> Self {

@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
+use autobot_otel::Telemetry;
+use autobot_otel::labels::{EMPTY_LABEL_VALUE, MAX_LABEL_VALUE_BYTES};
 use autobot_otel::labels::{Outcome, Priority, SearchType};
-use autobot_otel::{EMPTY_LABEL_VALUE, MAX_LABEL_VALUE_BYTES, Telemetry};
 
 /// Bad label values, each with the value it must be stored as.
 pub fn bad_label_values() -> Vec<(String, String)> {

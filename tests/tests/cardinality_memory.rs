@@ -37,7 +37,7 @@ fn a_million_distinct_label_values_stay_bounded_and_exact() {
     record(10_000..1_000_000);
     let after = live_heap_bytes();
 
-    let text = t.render_prometheus();
+    let text = t.render(autobot_otel::Exposition::Text);
     let s = Scrape::parse(&text).unwrap();
     let family = s.family(def.name).unwrap();
     assert!(

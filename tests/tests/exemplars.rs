@@ -17,8 +17,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use autobot_otel::Exposition;
 use autobot_otel::exemplars::ExemplarFilter;
-use autobot_otel::http::{MetricsServer, OPENMETRICS_CONTENT_TYPE};
+use autobot_otel::http::MetricsServer;
 use autobot_otel::labels::{Outcome, RedisStatus};
 use autobot_otel::otlp::{OtlpProtocol, OtlpSettings};
 use autobot_otel::testing::ManualClock;
@@ -116,7 +117,10 @@ fn scrape_openmetrics(target: &str) -> HttpResponse {
     )
     .expect("OpenMetrics scrape");
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.header("content-type"), Some(OPENMETRICS_CONTENT_TYPE));
+    assert_eq!(
+        r.header("content-type"),
+        Some(Exposition::OpenMetrics.content_type())
+    );
     assert!(r.body.ends_with("# EOF\n"), "OpenMetrics ends with # EOF");
     r
 }
@@ -434,16 +438,16 @@ fn outside_a_span_no_exemplar_and_the_text_format_is_the_same_bytes() {
 
     // Each pipeline renders the text format first, then OpenMetrics (a render
     // counts as a scrape in the self-metrics, so the order is the same for all).
-    let text_inside = inside.render_prometheus();
-    let text_off = off.render_prometheus();
-    let text_outside = outside.render_prometheus();
+    let text_inside = inside.render(autobot_otel::Exposition::Text);
+    let text_off = off.render(autobot_otel::Exposition::Text);
+    let text_outside = outside.render(autobot_otel::Exposition::Text);
     assert_eq!(text_inside, text_off, "exemplars on vs always_off");
     assert_eq!(text_inside, text_outside, "inside a span vs outside");
     check_text_format(&text_inside);
 
-    let om_inside = inside.render_openmetrics();
-    let om_off = off.render_openmetrics();
-    let om_outside = outside.render_openmetrics();
+    let om_inside = inside.render(autobot_otel::Exposition::OpenMetrics);
+    let om_off = off.render(autobot_otel::Exposition::OpenMetrics);
+    let om_outside = outside.render(autobot_otel::Exposition::OpenMetrics);
     for (what, om) in [("always_off", &om_off), ("outside any span", &om_outside)] {
         assert!(!om.contains(" # {"), "{what}: an exemplar:\n{om}");
         assert!(exemplars_of(&strict_openmetrics(om)).is_empty(), "{what}");

@@ -202,7 +202,7 @@ fn collector_down_degrades_health_but_never_blocks_recording() {
         assert!(otlp.status.last_error.is_some());
         // The Prometheus path is unaffected, and its scrape passes the strict
         // check (self-metrics of the failing exports included).
-        let text = telemetry.render_prometheus();
+        let text = telemetry.render(autobot_otel::Exposition::Text);
         assert!(text.contains(r#"autobot_knowledge_cache_hits_total{cache_type="a"} 5000"#));
         strict_check_scrape(&text).unwrap_or_else(|e| panic!("{protocol:?}: {e}"));
         let started = Instant::now();

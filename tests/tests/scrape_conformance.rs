@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use autobot_otel::catalog::genai::{GENAI_METRICS, prometheus_key};
+use autobot_otel::catalog::genai::GENAI_METRICS;
 use autobot_otel::catalog::{CATALOG, Category, MetricId};
 use autobot_otel::testing::Scrape;
 use autobot_otel_tests::{
@@ -206,7 +206,7 @@ fn genai_families_appear_under_their_translated_names_when_turned_on() {
         let family = s.family(&name).unwrap();
         assert_eq!(family.kind, "histogram", "{name}");
         assert_eq!(family.help, def.help, "{name}");
-        let allowed: Vec<String> = def.attributes.iter().map(|a| prometheus_key(a)).collect();
+        let allowed: Vec<String> = def.prometheus_labels().map(String::from).collect();
         for sample in &family.samples {
             for key in sample.labels.keys().filter(|k| *k != "le") {
                 assert!(allowed.contains(key), "{name}: unexpected label {key}");

@@ -12,8 +12,10 @@
 //! since Grafana applies no panel field config to exemplars; both default to the
 //! provisioned data source [`TRACES_DATASOURCE_UID`].
 
-use autobot_otel::catalog::genai::{GENAI_METRICS, GenAiMetric, attr, prometheus_key};
+use autobot_otel::catalog::genai::{GENAI_METRICS, GenAiMetricId};
 use autobot_otel::catalog::{Category, Kind, MetricDef, MetricId, in_category};
+use autobot_otel_catalog::attributes as attr;
+use autobot_otel_catalog::naming::label_name;
 use serde_json::{Value, json};
 
 use crate::guide_queries::GuideQuery;
@@ -161,14 +163,17 @@ fn metric_panel(def: &MetricDef) -> Panel {
 
 /// The panel of one GenAI conventions' histogram: p50/p95/p99 by provider and
 /// model (token usage: by token type too, as a rate of tokens).
-fn genai_panel(def: &GenAiMetric) -> Panel {
+fn genai_panel(def: &MetricDef<GenAiMetricId>) -> Panel {
     let name = def.prometheus_name();
     let (provider, model) = (
-        prometheus_key(attr::PROVIDER_NAME),
-        prometheus_key(attr::REQUEST_MODEL),
+        label_name(attr::PROVIDER_NAME, true),
+        label_name(attr::REQUEST_MODEL, true),
     );
-    let by = if def.attributes.contains(&attr::TOKEN_TYPE) {
-        format!("{provider}, {model}, {}", prometheus_key(attr::TOKEN_TYPE))
+    let by = if def.labels.contains(&attr::TOKEN_TYPE) {
+        format!(
+            "{provider}, {model}, {}",
+            label_name(attr::TOKEN_TYPE, true)
+        )
     } else {
         format!("{provider}, {model}")
     };
@@ -331,7 +336,7 @@ pub fn dashboards(guide: &[GuideQuery]) -> Vec<(String, Value)> {
             .filter(|q| {
                 metrics_in(q.query())
                     .first()
-                    .is_some_and(|id| id.def().category == category)
+                    .is_some_and(|id| id.def().category == Some(category))
             })
             .map(guide_panel)
             .collect();

@@ -6,14 +6,14 @@
 
 pub mod grafana;
 pub mod guide_queries;
+pub mod public_api;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use autobot_otel::catalog::genai::{GENAI_METRICS, prometheus_key};
-use autobot_otel::catalog::{
-    CATALOG, Category, GUIDE_METRICS, Kind, Source, in_category, unit_suffix,
-};
+use autobot_otel::catalog::genai::GENAI_METRICS;
+use autobot_otel::catalog::{CATALOG, Category, GUIDE_METRICS, Kind, Source, in_category};
+use autobot_otel_catalog::naming::unit_suffix;
 
 /// Start marker of the generated metric reference inside `README.md`.
 pub const REFERENCE_BEGIN: &str =
@@ -97,8 +97,8 @@ pub fn metric_reference() -> String {
                     .unwrap_or_default(),
                 def.max_series,
                 match def.source {
-                    Source::Guide => "guide",
                     Source::Extension => "**extension**",
+                    source => source.as_str(),
                 },
                 help.replace('|', "\\|"),
             );
@@ -122,9 +122,10 @@ pub fn genai_reference() -> String {
     );
     for def in GENAI_METRICS {
         let attributes: Vec<String> = def
-            .attributes
+            .labels
             .iter()
-            .map(|a| format!("`{a}` (`{}`)", prometheus_key(a)))
+            .zip(def.prometheus_labels())
+            .map(|(a, label)| format!("`{a}` (`{label}`)"))
             .collect();
         let buckets: Vec<String> = def.buckets.iter().map(|b| b.to_string()).collect();
         let _ = writeln!(
@@ -156,7 +157,7 @@ pub const ATTRIBUTES_END: &str = "<!-- END GENERATED: attribute reference -->";
 /// The attributes: what each records, its labels, and the `status` values it
 /// writes (on the counter's `status` label and the span's `autobot.status` alike).
 pub fn attribute_reference() -> String {
-    use autobot_otel::catalog::instrument::{ArgDefault, INSTRUMENTS};
+    use autobot_otel_catalog::instrument::{ArgDefault, INSTRUMENTS};
     let mut out = String::from(
         "| attribute | records | label arguments (default) | `status` / `autobot.status`: success, failure, cancelled | span kind |\n\
          |---|---|---|---|---|\n",
@@ -221,7 +222,7 @@ pub fn self_metric_reference() -> String {
                 labels.join(", ")
             },
             def.help.replace('|', "\\|"),
-            def.present,
+            def.present.unwrap_or_default(),
         );
     }
     out

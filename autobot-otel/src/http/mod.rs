@@ -4,7 +4,7 @@
 //!
 //! - `GET /api/monitoring/metrics`: the Prometheus text format
 //!   (`text/plain; version=0.0.4; charset=utf-8`), or OpenMetrics 1.0
-//!   ([`OPENMETRICS_CONTENT_TYPE`], with exemplars: see [`crate::exemplars`])
+//!   ([`Exposition::OpenMetrics`](crate::Exposition), with exemplars: see [`crate::exemplars`])
 //!   when the request's `Accept` header prefers it (see [`negotiate`]).
 //! - `GET /api/monitoring/health/metrics`: the [`crate::health::HealthReport`] as JSON.
 //!
@@ -50,7 +50,6 @@ mod server;
 #[cfg(feature = "tls")]
 mod tls;
 
-pub use crate::pipeline::{OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE};
 pub use negotiate::negotiate;
 pub use options::{
     DEFAULT_COLLECT_TIMEOUT, DEFAULT_MAX_CONCURRENT_SCRAPES, EndpointOptions, InvalidToken,
@@ -60,4 +59,5 @@ pub use server::{
     DEFAULT_ADDR, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_SHUTDOWN_GRACE, MetricsServer,
 };
 #[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 pub use tls::{DEFAULT_TLS_HANDSHAKE_TIMEOUT, TlsConfig};

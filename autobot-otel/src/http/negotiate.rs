@@ -2,8 +2,10 @@
 
 use axum::http::{HeaderMap, header};
 
-/// The format a request's `Accept` headers ask for: `true` for OpenMetrics
-/// 1.0, `false` for the text format 0.0.4.
+use crate::Exposition;
+
+/// The format a request's `Accept` headers ask for: [`Exposition::OpenMetrics`]
+/// (OpenMetrics 1.0) or [`Exposition::Text`] (the text format 0.0.4).
 ///
 /// OpenMetrics is served when a media range `application/openmetrics-text`
 /// without a `version` or with `version=1.0.0` has a quality (`q`, default 1)
@@ -16,13 +18,14 @@ use axum::http::{HeaderMap, header};
 /// says), so a Prometheus scrape gets OpenMetrics and with it the exemplars.
 ///
 /// ```
+/// use autobot_otel::Exposition;
 /// use autobot_otel::http::negotiate;
 /// use axum::http::{HeaderMap, HeaderValue, header::ACCEPT};
 ///
 /// let accept = |value: &'static str| {
 ///     let mut headers = HeaderMap::new();
 ///     headers.insert(ACCEPT, HeaderValue::from_static(value));
-///     negotiate(&headers)
+///     negotiate(&headers) == Exposition::OpenMetrics
 /// };
 /// // Prometheus 2.42's header, and the default of later versions.
 /// assert!(accept(
@@ -39,9 +42,19 @@ use axum::http::{HeaderMap, header};
 /// assert!(!accept("text/plain;version=0.0.4"));
 /// assert!(!accept("application/openmetrics-text;version=0.0.1"));
 /// assert!(!accept("text/plain, application/openmetrics-text;q=0.5"));
-/// assert!(!negotiate(&HeaderMap::new()));
+/// assert_eq!(negotiate(&HeaderMap::new()), Exposition::Text);
 /// ```
-pub fn negotiate(headers: &HeaderMap) -> bool {
+pub fn negotiate(headers: &HeaderMap) -> Exposition {
+    if prefers_openmetrics(headers) {
+        Exposition::OpenMetrics
+    } else {
+        Exposition::Text
+    }
+}
+
+/// Whether the `Accept` headers rank OpenMetrics 1.0 at least as high as the
+/// text format, and above 0.
+fn prefers_openmetrics(headers: &HeaderMap) -> bool {
     let (mut openmetrics, mut text) = (0.0f32, 0.0f32);
     for value in headers.get_all(header::ACCEPT) {
         let Ok(value) = value.to_str() else {
@@ -163,7 +176,7 @@ mod tests {
         for v in values {
             headers.append(header::ACCEPT, HeaderValue::from_static(v));
         }
-        negotiate(&headers)
+        prefers_openmetrics(&headers)
     }
 
     #[test]

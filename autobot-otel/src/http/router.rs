@@ -13,8 +13,8 @@ use subtle::ConstantTimeEq;
 
 use super::EndpointOptions;
 use super::negotiate::negotiate;
+use crate::Telemetry;
 use crate::health::{HEALTH_PATH, METRICS_PATH};
-use crate::pipeline::{OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, Telemetry};
 
 #[derive(Clone)]
 struct AppState {
@@ -111,13 +111,12 @@ fn admit(
 }
 
 async fn metrics_handler(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let (render, content_type): (fn(&Telemetry) -> Option<String>, _) = if negotiate(&headers) {
-        (Telemetry::try_render_openmetrics, OPENMETRICS_CONTENT_TYPE)
-    } else {
-        (Telemetry::try_render_prometheus, PROMETHEUS_CONTENT_TYPE)
-    };
+    let exposition = negotiate(&headers);
+    let render = move |t: &Telemetry| t.try_render(exposition);
     let mut response = match collect_off_thread(&state, &headers, render).await {
-        Ok(Some(body)) => ([(header::CONTENT_TYPE, content_type)], body).into_response(),
+        Ok(Some(body)) => {
+            ([(header::CONTENT_TYPE, exposition.content_type())], body).into_response()
+        }
         Ok(None) => unavailable("collection failed; see the health endpoint"),
         Err(response) => response,
     };

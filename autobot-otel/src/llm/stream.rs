@@ -136,7 +136,7 @@ pin_project_lite::pin_project! {
     ///     })
     ///     .await;
     /// assert_eq!(text, "Hello");
-    /// let scrape = telemetry.render_prometheus();
+    /// let scrape = telemetry.render(autobot_otel::Exposition::Text);
     /// assert!(scrape.contains(r#"autobot_llm_time_to_first_token_seconds_count{model="gpt-4o",provider="openai"} 1"#));
     /// assert!(scrape.contains(r#"autobot_llm_requests_in_flight{model="gpt-4o",provider="openai"} 0"#));
     /// # }
@@ -286,7 +286,7 @@ where
 ///     call.succeed(Some(&Usage(1200, 300)));
 ///     LlmCall::start("anthropic", "claude-sonnet", "chat").fail("rate_limit");
 /// });
-/// let text = t.render_prometheus();
+/// let text = t.render(autobot_otel::Exposition::Text);
 /// assert!(text.contains(r#"autobot_llm_requests_total{model="claude-sonnet",provider="anthropic",request_type="chat"} 2"#));
 /// assert!(text.contains(r#"autobot_llm_errors_total{error_type="rate_limit",provider="anthropic"} 1"#));
 /// assert!(text.contains(r#"autobot_llm_tokens_total{model="claude-sonnet",provider="anthropic",token_type="output"} 300"#));

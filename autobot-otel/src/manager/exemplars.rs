@@ -29,7 +29,7 @@ fn copy<I: super::instruments::Bind<S>, S: Series + Exemplars>(
     out: &mut Vec<Option<Exemplar>>,
 ) {
     if let [kv] = attributes
-        && kv.key.as_str() == "otel.metric.overflow"
+        && kv.key.as_str() == autobot_otel_catalog::attributes::METRIC_OVERFLOW
     {
         if let Some(series) = bound.existing_overflow() {
             series.exemplars().copy_to(out);

@@ -18,10 +18,12 @@ use opentelemetry::{KeyValue, StringValue, Value};
 
 use super::instruments::{Bind, HistogramSeries, SeriesConfig, valid_measurement};
 use super::series::{Key, SeriesTable};
-use crate::catalog::genai::{GENAI_METRICS, GenAiMetric, GenAiMetricId, OTHER_ERROR, attr};
+use crate::catalog::genai::{GENAI_METRICS, GenAiMetricId, OTHER_ERROR};
 use crate::diagnostics::{self, Diagnostics};
 use crate::exemplars::ExemplarFilter;
 use crate::labels::{EMPTY_LABEL_VALUE, TokenType};
+use autobot_otel_catalog::MetricDef;
+use autobot_otel_catalog::attributes as attr;
 
 /// The call a GenAI data point describes: the conventions' common attributes.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -50,7 +52,7 @@ fn optional(key: &str) -> bool {
 
 /// One GenAI histogram and its series.
 struct GenAiInstrument {
-    def: &'static GenAiMetric,
+    def: &'static MetricDef<GenAiMetricId>,
     histogram: Histogram<f64>,
     table: SeriesTable<HistogramSeries>,
     overflow: OnceLock<Arc<HistogramSeries>>,
@@ -65,7 +67,7 @@ impl GenAiInstrument {
     fn make(&self, key: Key) -> HistogramSeries {
         let mut attrs: Vec<KeyValue> = self
             .def
-            .attributes
+            .labels
             .iter()
             .zip(key.values())
             .filter(|(k, v)| !(optional(k) && *v == EMPTY_LABEL_VALUE))
@@ -82,7 +84,7 @@ impl GenAiInstrument {
         self.overflow.get_or_init(|| {
             Arc::new(self.histogram.make(
                 Key::default(),
-                &[KeyValue::new("otel.metric.overflow", true)],
+                &[KeyValue::new(attr::METRIC_OVERFLOW, true)],
                 &self.config,
             ))
         })

@@ -22,7 +22,7 @@
 //!     hits.inc();
 //!     latency.record(0.0004);
 //! }
-//! let text = t.render_prometheus();
+//! let text = t.render(autobot_otel::Exposition::Text);
 //! assert!(text.contains(r#"autobot_knowledge_cache_hits_total{cache_type="embedding"} 3"#));
 //! assert!(text.contains(r#"autobot_redis_operation_latency_seconds_count{database="main",operation="get"} 3"#));
 //! ```
@@ -153,7 +153,7 @@ mod tests {
             .inc(); // arity
         m.histogram_handle(MetricId::LlmTokensTotal, &["p", "m", "input"])
             .record(1.0);
-        let text = t.render_prometheus();
+        let text = t.render(crate::Exposition::Text);
         let catalog_lines = text
             .lines()
             .filter(|l| l.contains("autobot_") && !l.contains("autobot_otel_"));
@@ -171,7 +171,7 @@ mod tests {
         h.record(2.0);
         assert_eq!(t.metrics().dropped_measurements(), 2);
         assert!(
-            t.render_prometheus()
+            t.render(crate::Exposition::Text)
                 .contains(r#"autobot_workflow_duration_seconds_count{workflow_type="wf"} 1"#)
         );
     }

@@ -67,7 +67,10 @@ fn attributes(def: &MetricDef, key: &Key) -> Vec<KeyValue> {
 
 /// The attributes of a metric's overflow series.
 fn overflow_attributes() -> [KeyValue; 1] {
-    [KeyValue::new("otel.metric.overflow", true)]
+    [KeyValue::new(
+        autobot_otel_catalog::attributes::METRIC_OVERFLOW,
+        true,
+    )]
 }
 
 /// What every series of one instrument shares: which measurements keep an

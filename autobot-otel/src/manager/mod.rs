@@ -25,7 +25,7 @@
 //! let m = telemetry.metrics();
 //! m.record_workflow_execution("code_review", Outcome::Success, f64::NAN);
 //! assert_eq!(m.dropped_measurements(), 1);
-//! let text = telemetry.render_prometheus();
+//! let text = telemetry.render(autobot_otel::Exposition::Text);
 //! assert!(text.contains(r#"autobot_workflow_executions_total{status="success",workflow_type="code_review"} 1"#));
 //! ```
 
@@ -35,7 +35,9 @@ pub(crate) mod genai;
 mod handles;
 mod instruments;
 mod limits;
+mod paired;
 pub(crate) mod rolling;
+mod seconds;
 mod series;
 
 use std::sync::Arc;
@@ -47,68 +49,13 @@ pub use handles::{CounterHandle, HistogramHandle};
 pub use instruments::MAX_MEASUREMENT;
 pub(crate) use instruments::{CounterSeries, GaugeSeries, HistogramSeries};
 pub(crate) use limits::{Buckets, SeriesLimits};
+pub use seconds::{IntoSeconds, OptionalSeconds};
 
 use crate::catalog::{CATALOG, MetricDef, MetricId};
 use crate::diagnostics::{self, Diagnostics};
 use crate::exemplars::ExemplarFilter;
 use instruments::{Instrument, valid_measurement};
 use rolling::Clock;
-
-/// A duration or amount in seconds: `f64`/`f32` seconds, or a [`std::time::Duration`].
-///
-/// ```
-/// use autobot_otel::IntoSeconds;
-/// use std::time::Duration;
-/// assert_eq!(Duration::from_millis(1500).into_seconds(), 1.5);
-/// assert_eq!(2.0_f64.into_seconds(), 2.0);
-/// ```
-pub trait IntoSeconds {
-    /// The value in seconds.
-    fn into_seconds(self) -> f64;
-}
-
-impl IntoSeconds for f64 {
-    fn into_seconds(self) -> f64 {
-        self
-    }
-}
-
-impl IntoSeconds for f32 {
-    fn into_seconds(self) -> f64 {
-        f64::from(self)
-    }
-}
-
-impl IntoSeconds for std::time::Duration {
-    fn into_seconds(self) -> f64 {
-        self.as_secs_f64()
-    }
-}
-
-/// A duration that may be unknown: anything [`IntoSeconds`], or an `Option` of it.
-///
-/// ```
-/// use autobot_otel::OptionalSeconds;
-/// assert_eq!(0.5.into_optional_seconds(), Some(0.5));
-/// assert_eq!(None::<f64>.into_optional_seconds(), None);
-/// assert_eq!(Some(std::time::Duration::from_secs(2)).into_optional_seconds(), Some(2.0));
-/// ```
-pub trait OptionalSeconds {
-    /// The value in seconds, if known.
-    fn into_optional_seconds(self) -> Option<f64>;
-}
-
-impl<T: IntoSeconds> OptionalSeconds for T {
-    fn into_optional_seconds(self) -> Option<f64> {
-        Some(self.into_seconds())
-    }
-}
-
-impl<T: IntoSeconds> OptionalSeconds for Option<T> {
-    fn into_optional_seconds(self) -> Option<f64> {
-        self.map(IntoSeconds::into_seconds)
-    }
-}
 
 /// The recording API: a method for every recording call of the usage guide, plus
 /// methods for the metrics the guide shows none for.
@@ -312,88 +259,6 @@ impl MetricsManager {
             self.series_limit_reached(id);
             histogram.overflow().record(value);
         }
-    }
-
-    /// Adds `n` to counter `counter` and records `value` into histogram
-    /// `histogram`, whose labels are `values`; the counter's are `values` plus
-    /// `extra` when it has one more label (a vocabulary label such as `status`:
-    /// the value and its position in the vocabulary; `None` when the two have
-    /// the same labels). The label set is looked up once: the histogram's series
-    /// keeps the counter's series of each `extra` value. Series limits, overflow
-    /// and invalid values are as for [`Self::count_values`] and
-    /// [`Self::observe_values`].
-    pub(crate) fn count_and_observe(
-        &self,
-        counter: MetricId,
-        extra: Option<(usize, &str)>,
-        n: u64,
-        histogram: MetricId,
-        value: f64,
-        values: &[&str],
-    ) {
-        debug_check(histogram.def(), values);
-        debug_assert!(
-            Self::shares_labels(counter, histogram, extra.is_some()),
-            "{} does not extend the labels of {}",
-            counter.def().name,
-            histogram.def().name
-        );
-        if !valid_measurement(value) {
-            // No histogram series for a dropped measurement.
-            return self.count_and_observe_apart(counter, extra, n, histogram, value, values);
-        }
-        let cdef = counter.def();
-        let slots = match extra {
-            Some((slot, _)) => match cdef.vocabularies.last().copied().flatten() {
-                Some(vocabulary) if slot < vocabulary.len() => vocabulary.len(),
-                _ => {
-                    return self
-                        .count_and_observe_apart(counter, extra, n, histogram, value, values);
-                }
-            },
-            None => 1,
-        };
-        let Instrument::Histogram(table) = self.instrument(histogram) else {
-            return;
-        };
-        let recorded = table.with(values, |series| {
-            series.record(value);
-            let resolve = || with_extra(values, extra, |all| self.counter_series(counter, all));
-            let slot = extra.map_or(0, |(slot, _)| slot);
-            if let Some(c) = series.sibling(slot, slots, resolve) {
-                self.add_to(c, n);
-            }
-        });
-        if recorded.is_err() {
-            self.count_and_observe_apart(counter, extra, n, histogram, value, values);
-        }
-    }
-
-    /// Whether counter `counter`'s labels are histogram `histogram`'s, plus one
-    /// trailing vocabulary label when `extra` (the shape
-    /// [`Self::count_and_observe`] needs).
-    pub(crate) fn shares_labels(counter: MetricId, histogram: MetricId, extra: bool) -> bool {
-        let (c, h) = (counter.def(), histogram.def());
-        c.labels.len() == h.labels.len() + usize::from(extra)
-            && c.labels[..h.labels.len()] == *h.labels
-            && (!extra || c.vocabularies.last().copied().flatten().is_some())
-    }
-
-    /// [`Self::count_and_observe`] as two separate lookups (past the histogram's
-    /// series limit, for a value outside the vocabulary, or for an invalid
-    /// measurement, which creates no histogram series).
-    #[cold]
-    fn count_and_observe_apart(
-        &self,
-        counter: MetricId,
-        extra: Option<(usize, &str)>,
-        n: u64,
-        histogram: MetricId,
-        value: f64,
-        values: &[&str],
-    ) {
-        with_extra(values, extra, |all| self.count_values(counter, n, all));
-        self.observe_values(histogram, value, values);
     }
 
     /// Sets a gauge series to an absolute, finite value. Past the metric's series
@@ -607,25 +472,10 @@ impl MetricsManager {
     }
 }
 
-/// Runs `f` on `values` followed by the value of `extra`, if any (a counter's
-/// labels: its histogram's plus one), without allocating for up to 8 labels.
-fn with_extra<R>(values: &[&str], extra: Option<(usize, &str)>, f: impl FnOnce(&[&str]) -> R) -> R {
-    let all = values.iter().copied().chain(extra.map(|(_, v)| v));
-    let mut buf = [""; 8];
-    let len = values.len() + usize::from(extra.is_some());
-    if len > buf.len() {
-        return f(&all.collect::<Vec<_>>());
-    }
-    for (slot, v) in buf.iter_mut().zip(all) {
-        *slot = v;
-    }
-    f(&buf[..len])
-}
-
 /// Recording calls pass exactly one value per label (a bug of this crate
 /// otherwise, caught in tests).
 #[inline]
-fn debug_check(def: &MetricDef, values: &[&str]) {
+pub(super) fn debug_check(def: &MetricDef, values: &[&str]) {
     debug_assert_eq!(
         values.len(),
         def.labels.len(),

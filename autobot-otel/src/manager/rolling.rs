@@ -20,7 +20,7 @@
 //! t.metrics().record_timeout("redis_get", "main", false);
 //! clock.advance(Duration::from_secs(90)); // the 1m window no longer sees them
 //! t.metrics().record_timeout("redis_get", "main", false);
-//! let scrape = Scrape::parse(&t.render_prometheus()).unwrap();
+//! let scrape = Scrape::parse(&t.render(autobot_otel::Exposition::Text)).unwrap();
 //! let rate = |w| scrape.value("autobot_timeout_rate", &[("operation_type", "redis_get"), ("database", "main"), ("time_window", w)]);
 //! assert_eq!(rate("1m"), Some(0.0));
 //! assert_eq!(rate("5m"), Some(100.0 / 3.0));

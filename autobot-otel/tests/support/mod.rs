@@ -14,7 +14,8 @@ use tracing_subscriber::registry::LookupSpan;
 
 /// The global pipeline's current scrape.
 pub fn scrape() -> Scrape {
-    Scrape::parse(&autobot_otel::global().render_prometheus()).expect("valid scrape")
+    Scrape::parse(&autobot_otel::global().render(autobot_otel::Exposition::Text))
+        .expect("valid scrape")
 }
 
 /// A sample's value. Panics, naming the series, when it is absent: an absent

@@ -17,7 +17,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A failing LLM call, to show the error series.
     let _ = llm.complete("").await;
 
-    let scrape = guard.render_prometheus();
+    let scrape = guard.render(autobot_otel::Exposition::Text);
     for line in scrape
         .lines()
         .filter(|l| !l.starts_with('#') && !l.contains("_bucket"))

@@ -37,7 +37,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     drop(abandoned);
 
-    let scrape = guard.render_prometheus();
+    let scrape = guard.render(autobot_otel::Exposition::Text);
     for line in scrape.lines().filter(|l| {
         !l.starts_with('#')
             && !l.contains("_bucket")

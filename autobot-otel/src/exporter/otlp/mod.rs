@@ -5,7 +5,9 @@
 //!
 //! Every setting is resolved once, per signal, by one function over the
 //! variables (following the OpenTelemetry Specification 1.55.0, "OpenTelemetry
-//! Protocol Exporter"), and the exporters are built from its result alone:
+//! Protocol Exporter"; the variables are read through the builder's lookup with
+//! all the others, see [`crate::ENV_VARIABLES`]), and the exporters are
+//! built from its result alone:
 //! endpoint, protocol, timeout and headers are always passed explicitly, and the
 //! headers actually sent are exactly the resolved ones (the exporter library
 //! would otherwise add the `OTEL_EXPORTER_OTLP_*HEADERS` variables to every
@@ -34,24 +36,27 @@
 
 // Built without the OTLP features too (a configured endpoint is then a clear
 // error), where the parts only the exporters use are idle.
-#[cfg_attr(not(feature = "otlp"), allow(dead_code))]
+#[cfg_attr(not(feature = "_otlp"), allow(dead_code))]
 mod settings;
-#[cfg_attr(not(feature = "otlp"), allow(dead_code))]
+#[cfg_attr(not(feature = "_otlp"), allow(dead_code))]
 mod status;
 
-#[cfg(feature = "otlp")]
+#[cfg(feature = "_otlp")]
 mod exporters;
-#[cfg(feature = "otlp")]
+#[cfg(feature = "_otlp")]
 mod push;
 
 use std::sync::Arc;
 
+pub(crate) use settings::{
+    ENDPOINT, EXPORT_INTERVAL, HEADERS, INSECURE, METRICS_EXPORTER, PROTOCOL, TIMEOUT,
+    TRACES_EXPORTER, parse_bool, redact_userinfo, resolve,
+};
 pub use settings::{OtlpHeaders, OtlpProtocol, OtlpSettings, SignalOverrides};
-pub(crate) use settings::{process_env, redact_userinfo, resolve, sdk_disabled};
 pub(crate) use status::ExportStatus;
 pub use status::{ExportError, ExportStatusSnapshot};
 
-#[cfg(feature = "otlp")]
+#[cfg(feature = "_otlp")]
 pub(crate) use exporters::{OtlpPush, start};
 
 /// The OTLP push of a pipeline as the health report and the self-metrics see it.
@@ -63,7 +68,7 @@ pub(crate) struct OtlpState {
 
 /// Without the OTLP features there is no push to start: a configured signal is
 /// an error that names the features (no silent loss of the configuration).
-#[cfg(not(feature = "otlp"))]
+#[cfg(not(feature = "_otlp"))]
 pub(crate) fn start(
     settings: OtlpSettings,
     _resource: &opentelemetry_sdk::Resource,
@@ -81,10 +86,10 @@ pub(crate) fn start(
 }
 
 /// No push without the OTLP features: a type with no values.
-#[cfg(not(feature = "otlp"))]
+#[cfg(not(feature = "_otlp"))]
 pub(crate) enum OtlpPush {}
 
-#[cfg(not(feature = "otlp"))]
+#[cfg(not(feature = "_otlp"))]
 impl OtlpPush {
     pub(crate) fn state(&self) -> &OtlpState {
         match *self {}

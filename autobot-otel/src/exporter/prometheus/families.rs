@@ -6,13 +6,13 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use autobot_otel_catalog::naming;
 use opentelemetry::{InstrumentationScope, KeyValue};
 use opentelemetry_sdk::error::OTelSdkError;
 use opentelemetry_sdk::metrics::data::{
     AggregatedMetrics, Metric, MetricData, ResourceMetrics, ScopeMetrics,
 };
 
-use super::names::{sanitize_name, unit_suffix};
 use super::series::{Family, Point};
 use super::text::{BoundCache, Format, Head, Kind, write_family};
 use crate::catalog::MetricId;
@@ -25,7 +25,6 @@ const TARGET_INFO_NAME: &str = "target_info";
 /// the catalog's.
 const PRIORITY_SCOPE: &str = crate::catalog::SCOPE_NAME;
 const TARGET_INFO_DESCRIPTION: &str = "Target metadata";
-const COUNTER_SUFFIX: &str = "_total";
 
 /// What survives between renders.
 #[derive(Default)]
@@ -175,7 +174,7 @@ pub(super) fn render_metrics<'a>(
         };
 
         let unit = match first.source {
-            Source::Metric(metric) => unit_suffix(metric.unit()),
+            Source::Metric(metric) => naming::unit_suffix(metric.unit()),
             Source::Resource(_) => None,
         };
         let head = Head {
@@ -366,7 +365,7 @@ fn resolve_family(
 fn take_names(taken: &mut HashSet<String>, head: &Head<'_>, state: &mut State) -> bool {
     let family = head.family_name(Format::OpenMetrics);
     let suffixes: &[&str] = match head.kind {
-        Kind::Counter => &["", "_total", "_created"],
+        Kind::Counter => &["", naming::COUNTER_SUFFIX, "_created"],
         Kind::Gauge => &[""],
         Kind::Histogram => &["", "_bucket", "_count", "_sum", "_created"],
     };
@@ -406,15 +405,7 @@ fn kind_of(metric: &Metric) -> Option<Kind> {
     }
 }
 
-/// Sanitized name, unit suffix, `_total` for counters.
+/// Sanitized name, unit suffix, `_total` for counters ([`naming::prometheus_name`]).
 fn prometheus_name(metric: &Metric, kind: Kind) -> String {
-    let base = sanitize_name(metric.name());
-    let mut name = match unit_suffix(metric.unit()) {
-        Some(suffix) => format!("{base}_{suffix}"),
-        None => base.into_owned(),
-    };
-    if kind == Kind::Counter {
-        name.push_str(COUNTER_SUFFIX);
-    }
-    name
+    naming::prometheus_name(metric.name(), metric.unit(), kind == Kind::Counter)
 }

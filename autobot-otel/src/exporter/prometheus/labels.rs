@@ -3,13 +3,13 @@
 use std::cmp::Ordering;
 use std::fmt::Write as _;
 
+use autobot_otel_catalog::naming::{compare_label_names, push_label_name};
 use opentelemetry::{KeyValue, Value};
 
 use super::format::push_escaped;
-use super::names::{compare_labels, push_label_name};
 
 /// Appends the labels of one series, `k="v",k2="v2"` (no braces), from its
-/// attributes sorted by label name (see [`compare_labels`]). Attributes whose
+/// attributes sorted by label name (see [`compare_label_names`]). Attributes whose
 /// keys give one label name are merged into one label whose value is their
 /// values joined with `;`; non-string values are written as their `Display`.
 pub(super) fn push_label_body(
@@ -42,7 +42,7 @@ pub(super) fn push_label_body(
 fn group_end(labels: &[&KeyValue], i: usize, histogram: bool) -> usize {
     let mut j = i + 1;
     while j < labels.len()
-        && compare_labels(
+        && compare_label_names(
             labels[j - 1].key.as_str(),
             labels[j].key.as_str(),
             histogram,

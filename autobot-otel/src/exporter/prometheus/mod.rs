@@ -114,75 +114,27 @@
 //! target `autobot_otel::collect`, [`crate::diagnostics::COLLECT`], naming the
 //! family, the instrument, its scope and type, and what was kept) and
 //! counted in the self-metric `autobot_otel_instrument_conflicts{metric}`
-//! (see [`crate::self_metrics`]): the number of instruments the last render
+//! (see [`crate::catalog::self_metrics`]): the number of instruments the last render
 //! left out of that family. That gauge is observed during the collection,
 //! before the render finds out what it leaves out; when the count changed,
 //! the render collects once more, so every scrape reports its own conflicts.
 //! On the OTLP path nothing is left out (each instrument keeps its scope);
 //! the gauge there reports the last scrape.
 //!
-//! # Where the output differs from the upstream exporter's
+//! # Against the upstream exporter
 //!
-//! - The order of the series within a family (above).
-//! - Which of two instruments from different meters that map to one name
-//!   with different types wins, and instruments of other meters named like
-//!   a catalog metric (left out here; in the old path merged into the family
-//!   or winning it, depending on the SDK's hash order).
-//! - [`PrometheusTextReader::render`] returns an error where the old path
-//!   rendered an empty scrape (collection failed, reader shut down, or an
-//!   empty metric name from a view).
-//! - Names the old path writes invalid or reserved are made valid (next
-//!   section).
-//!
-//! `autobot-otel/tests/exposition_equivalent.rs` renders both ways from one
-//! provider and compares them with each family's series sorted.
-//!
-//! # Invalid and reserved names are made valid
-//!
-//! Every metric name written matches `[a-zA-Z_:][a-zA-Z0-9_:]*` and every
-//! label name `[a-zA-Z_][a-zA-Z0-9_]*`; neither starts with `__`, which
-//! Prometheus reserves for internal use (its data model says so, and
-//! `prometheus_client` refuses such label names; since `target_info` carries
-//! every resource attribute, one such key would otherwise be in every
-//! scrape), and no histogram label other than the bucket bound is named
-//! `le`. This follows the
-//! OpenTelemetry "Prometheus and OpenMetrics compatibility" rules and the
-//! `key` prefix the OpenTelemetry translators use for names that cannot
-//! stay as they are. For every name the old path already writes validly and
-//! unreserved, the name is unchanged; only these differ:
-//!
-//! | input | old path | here |
-//! |---|---|---|
-//! | metric name with a non-ASCII letter before its first other invalid character (`aé.b`, only possible through a view) | `aé_b` | `a__b`: every character outside `[a-zA-Z0-9_:]` becomes `_` |
-//! | metric name starting with `__` once sanitized (`__x`, `..x`, `日本`; only possible through a view) | `__x`, `__x`, `日本` | `key__x`, `key__x`, `key__` |
-//! | attribute key containing `:` (`a:b`) | `a:b` | `a_b`: every character outside `[a-zA-Z0-9_]` becomes `_` |
-//! | attribute key starting with a digit (`1abc`) | `1abc` | `key_1abc` |
-//! | empty attribute key | nothing before the `=` | `key_` (not dropped: dropping could make two series identical) |
-//! | attribute key starting with `__` once sanitized: `__name__`, `__team`, `..x`, or two non-ASCII characters (`日本-x`) | `__name__`, `__team`, `__x`, `___x` | `key__name__`, `key__team`, `key__x`, `key___x` |
-//! | attribute key sanitizing to `le` on a histogram (`le` is the bucket bound) | a second `le` | `key_le` |
-//!
-//! A metric name starting with a digit gets a `_` prefix in both (`1st.x`
-//! → `_1st_x`). Keys and metric names starting with a single `_` once
-//! sanitized (`_x`, `.x`, `é`) are valid and unreserved, and kept as the old
-//! path writes them: the specification says nothing about them, and
-//! Prometheus' own OTLP translator (`otlptranslator`) no longer prefixes
-//! them by default. Runs of `_`
-//! are not collapsed (the specification asks for it, but the old path does
-//! not, and names that were valid stay as they were). A
-//! renamed key takes part in the sorting and merging above under its new
-//! name: `1abc` and `key_1abc` on one data point merge into `key_1abc`,
-//! `__team` and `key__team` into `key__team`. Keys that sanitize alike on
-//! different data points can still give two series the same labels
-//! (`{a.b="x"}` and `{a_b="x"}`), as in the old path and as the
-//! specification accepts.
+//! Where this output differs from `opentelemetry-prometheus` + `prometheus::TextEncoder`,
+//! and which invalid or reserved names it makes valid, is told in
+//! `docs/prometheus-exposition.md`; `autobot-otel/tests/exposition_equivalent.rs`
+//! renders both ways from one provider and compares them.
 //!
 //! `opentelemetry_sdk`'s `experimental_metrics_custom_reader` feature is
 //! needed for [`MetricReader`]; the workspace enables it.
 
+pub(crate) mod exposition;
 mod families;
 mod format;
 mod labels;
-mod names;
 mod series;
 mod text;
 
@@ -648,8 +600,12 @@ mod tests {
             counter.add(9, &[KeyValue::new("workflow_type", "app")]);
             t.metrics()
                 .record_workflow_execution("deploy", Outcome::Success, 1.0);
-            let ((first, second), logged) =
-                capture(|| (t.render_prometheus(), t.render_prometheus()));
+            let ((first, second), logged) = capture(|| {
+                (
+                    t.render(crate::Exposition::Text),
+                    t.render(crate::Exposition::Text),
+                )
+            });
             for text in [&first, &second] {
                 let s = crate::testing::Scrape::parse(text).expect("parsable");
                 let family = s
@@ -715,7 +671,7 @@ mod tests {
             .u64_gauge("autobot_active_tasks")
             .build()
             .record(3, &[]);
-        let text = t.render_prometheus();
+        let text = t.render(crate::Exposition::Text);
         let s = crate::testing::Scrape::parse(&text).expect("parsable");
         assert!(s.family("autobot_active_tasks").is_none(), "{text}");
         assert_eq!(
@@ -728,7 +684,7 @@ mod tests {
         );
         // Once the catalog records, its family appears; still one left out.
         t.metrics().inc_active_tasks("lint", "linter");
-        let text = t.render_prometheus();
+        let text = t.render(crate::Exposition::Text);
         let s = crate::testing::Scrape::parse(&text).expect("parsable");
         assert_eq!(
             s.value(

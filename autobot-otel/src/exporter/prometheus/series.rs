@@ -9,6 +9,7 @@
 //! comparison of short byte strings per step, without a second walk over the
 //! SDK's attributes.
 
+use autobot_otel_catalog::naming::compare_label_names;
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::metrics::data::{HistogramDataPoint, MetricData};
 
@@ -16,7 +17,6 @@ use crate::catalog::MetricId;
 use crate::exemplars::{Exemplar, ExemplarSource};
 
 use super::labels::push_label_body;
-use super::names::compare_labels;
 
 /// The value of one series.
 #[derive(Clone, Copy)]
@@ -127,7 +127,7 @@ impl<'a> Family<'a> {
         own.extend(attributes);
         // Keys are unique per data point and per resource, so this is total.
         own.sort_unstable_by(|a, b| {
-            compare_labels(a.key.as_str(), b.key.as_str(), histogram)
+            compare_label_names(a.key.as_str(), b.key.as_str(), histogram)
                 .then_with(|| a.key.as_str().cmp(b.key.as_str()))
         });
         let start = self.text.len();

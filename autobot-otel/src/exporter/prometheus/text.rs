@@ -4,17 +4,10 @@
 use super::format::{push_escaped, push_f64, push_u64_as_f64};
 use super::series::{Family, Number, Point};
 use crate::exemplars::Exemplar;
+use autobot_otel_catalog::naming::COUNTER_SUFFIX;
 use opentelemetry_sdk::metrics::data::HistogramDataPoint;
 
-/// An exposition format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Format {
-    /// The Prometheus text format 0.0.4 (`text/plain; version=0.0.4`).
-    Text,
-    /// OpenMetrics 1.0 (`application/openmetrics-text; version=1.0.0`):
-    /// counter families named without `_total`, `# UNIT`, exemplars, `# EOF`.
-    OpenMetrics,
-}
+pub(crate) use super::exposition::Exposition as Format;
 
 /// What a family's header says: its name (for a counter, with `_total`), help,
 /// type, and the unit its name ends with (`seconds`, `bytes`, ...; `None` when
@@ -32,7 +25,7 @@ impl Head<'_> {
     pub(super) fn family_name(&self, format: Format) -> &str {
         match (format, self.kind) {
             (Format::OpenMetrics, Kind::Counter) => {
-                self.name.strip_suffix("_total").unwrap_or(self.name)
+                self.name.strip_suffix(COUNTER_SUFFIX).unwrap_or(self.name)
             }
             _ => self.name,
         }

@@ -92,7 +92,7 @@ pub fn run(opts: &Options, report: &mut PeersReport) {
         facade_with_limits(false, &limits)
     };
     let render = |t: &autobot_otel::Telemetry| {
-        std::hint::black_box(t.render_prometheus());
+        std::hint::black_box(t.render(autobot_otel::Exposition::Text));
     };
     let m = per_series(
         n,

@@ -153,7 +153,7 @@ pub fn run_demo(opts: &Options, report: &mut PeersReport) {
         for r in [&client as &dyn Replay, &metrics, &prom, &otel, &floor] {
             replay(&series, r);
         }
-        let lines = sample_lines(&ours.render_prometheus());
+        let lines = sample_lines(&ours.render(autobot_otel::Exposition::Text));
         report.shapes.insert(shape.to_string(), lines);
         fixtures.push(Fixture {
             shape,
@@ -171,7 +171,7 @@ pub fn run_demo(opts: &Options, report: &mut PeersReport) {
         let (s, reps) = (f.shape, f.reps);
         candidates.extend([
             Candidate::new(format!("{s}/{}", peers::AUTOBOT), move || {
-                ns_per(reps, || f.ours.render_prometheus().len())
+                ns_per(reps, || f.ours.render(autobot_otel::Exposition::Text).len())
             }),
             Candidate::new(format!("{s}/{}", peers::PROM_CLIENT), move || {
                 ns_per(reps, || f.client.render())

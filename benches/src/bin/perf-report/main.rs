@@ -143,7 +143,7 @@ fn memory_rows() -> Vec<Row> {
     }
     // Rendering: extra memory while it runs, against the output size.
     let before = counting::reset_peak();
-    let text = telemetry.render_prometheus();
+    let text = telemetry.render(autobot_otel::Exposition::Text);
     let extra = counting::peak()
         .saturating_sub(before)
         .saturating_sub(text.len());

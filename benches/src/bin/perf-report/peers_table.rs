@@ -181,7 +181,7 @@ pub fn rows(r: &PeersReport) -> (Vec<PeerRow>, Vec<String>) {
             )
         });
         rows.push(PeerRow {
-            what: format!("{what}: `Telemetry::render_prometheus()` vs each peer's render"),
+            what: format!("{what}: `Telemetry::render(Exposition::Text)` vs each peer's render"),
             ours: time(ours.median),
             peers: lineup(shape),
             goal,

@@ -1,17 +1,12 @@
-//! Where and how to push: [`OtlpSettings`] built in code, or resolved from the
-//! standard variables by [`resolve`], the only code of this crate that reads
-//! `OTEL_EXPORTER_OTLP_*`; the per-signal [`SignalConfig`] the exporters are
-//! built from; and [`redact_userinfo`], the one function that removes URL user
-//! information from anything printed.
-//!
-//! The resolution follows the OpenTelemetry Specification 1.55.0, "OpenTelemetry
-//! Protocol Exporter" (configuration options, endpoint URLs for OTLP/HTTP) and
-//! "Environment Variable Specification" (empty values are unset, booleans,
-//! `OTEL_SDK_DISABLED`, `OTEL_METRIC_EXPORT_INTERVAL`, `OTEL_*_EXPORTER`).
+//! Where and how to push: [`OtlpSettings`] built in code (this file: the
+//! settings model, [`OtlpProtocol`], [`SignalOverrides`], [`OtlpHeaders`] in
+//! `headers.rs`), or resolved from the standard variables by [`resolve`]
+//! (`resolve.rs`, the only code of this crate that names
+//! `OTEL_EXPORTER_OTLP_*`); the per-signal [`SignalConfig`] the exporters are
+//! built from; and [`redact_userinfo`] (`redact.rs`), the one function that
+//! removes URL user information from anything printed.
 
-use std::borrow::Cow;
 use std::fmt;
-use std::ops::Range;
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
@@ -19,89 +14,28 @@ use serde::Serialize;
 
 use crate::error::InitError;
 
+mod headers;
+mod redact;
+mod resolve;
+#[cfg(test)]
+mod tests;
+
+pub use headers::OtlpHeaders;
+pub(crate) use redact::redact_userinfo;
+use redact::{basic_authorization, split_userinfo};
+pub(crate) use resolve::{
+    ENDPOINT, EXPORT_INTERVAL, HEADERS, INSECURE, METRICS_EXPORTER, PROTOCOL, TIMEOUT,
+    TRACES_EXPORTER, parse_bool, resolve,
+};
+
 /// Default per-export timeout (that of `OTEL_EXPORTER_OTLP_TIMEOUT`).
 pub(crate) const DEFAULT_EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default metric push interval (that of `OTEL_METRIC_EXPORT_INTERVAL`).
 pub(crate) const DEFAULT_EXPORT_INTERVAL: Duration = Duration::from_secs(60);
 
-/// Reads one configuration variable (the process environment, or a map in tests).
+/// Reads one configuration variable: what the pipeline's `EnvConfig::read` read
+/// through the builder's lookup (the process environment, or a map in tests).
 pub(crate) type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
-
-/// The process environment as a [`Lookup`] (values that are not Unicode are unset).
-pub(crate) fn process_env(name: &str) -> Option<String> {
-    std::env::var(name).ok()
-}
-
-/// The variables of one OTLP option: general, then per signal.
-struct OptionVars {
-    general: &'static str,
-    metrics: &'static str,
-    traces: &'static str,
-}
-
-impl OptionVars {
-    fn signal(&self, signal: Signal) -> &'static str {
-        match signal {
-            Signal::Metrics => self.metrics,
-            Signal::Traces => self.traces,
-        }
-    }
-}
-
-const ENDPOINT: OptionVars = OptionVars {
-    general: "OTEL_EXPORTER_OTLP_ENDPOINT",
-    metrics: "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
-    traces: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-};
-const PROTOCOL: OptionVars = OptionVars {
-    general: "OTEL_EXPORTER_OTLP_PROTOCOL",
-    metrics: "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
-    traces: "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-};
-const HEADERS: OptionVars = OptionVars {
-    general: "OTEL_EXPORTER_OTLP_HEADERS",
-    metrics: "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
-    traces: "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
-};
-const TIMEOUT: OptionVars = OptionVars {
-    general: "OTEL_EXPORTER_OTLP_TIMEOUT",
-    metrics: "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT",
-    traces: "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
-};
-const INSECURE: OptionVars = OptionVars {
-    general: "OTEL_EXPORTER_OTLP_INSECURE",
-    metrics: "OTEL_EXPORTER_OTLP_METRICS_INSECURE",
-    traces: "OTEL_EXPORTER_OTLP_TRACES_INSECURE",
-};
-const SDK_DISABLED: &str = "OTEL_SDK_DISABLED";
-const EXPORT_INTERVAL: &str = "OTEL_METRIC_EXPORT_INTERVAL";
-const METRICS_EXPORTER: &str = "OTEL_METRICS_EXPORTER";
-const TRACES_EXPORTER: &str = "OTEL_TRACES_EXPORTER";
-
-/// Every variable [`resolve`] and [`sdk_disabled`] read (the README's
-/// configuration table lists each; the tests check both).
-#[cfg_attr(not(test), allow(dead_code))]
-pub(crate) const VARIABLES: [&str; 19] = [
-    ENDPOINT.general,
-    ENDPOINT.metrics,
-    ENDPOINT.traces,
-    PROTOCOL.general,
-    PROTOCOL.metrics,
-    PROTOCOL.traces,
-    HEADERS.general,
-    HEADERS.metrics,
-    HEADERS.traces,
-    TIMEOUT.general,
-    TIMEOUT.metrics,
-    TIMEOUT.traces,
-    INSECURE.general,
-    INSECURE.metrics,
-    INSECURE.traces,
-    EXPORT_INTERVAL,
-    METRICS_EXPORTER,
-    TRACES_EXPORTER,
-    SDK_DISABLED,
-];
 
 /// One of the two signals pushed over OTLP.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,14 +57,6 @@ impl Signal {
         match self {
             Signal::Metrics => "/v1/metrics",
             Signal::Traces => "/v1/traces",
-        }
-    }
-
-    /// `OTEL_METRICS_EXPORTER` / `OTEL_TRACES_EXPORTER`.
-    fn exporter_var(self) -> &'static str {
-        match self {
-            Signal::Metrics => METRICS_EXPORTER,
-            Signal::Traces => TRACES_EXPORTER,
         }
     }
 }
@@ -182,115 +108,6 @@ impl std::str::FromStr for OtlpProtocol {
                 other.escape_debug()
             ))),
         }
-    }
-}
-
-/// Headers (gRPC metadata) sent with every OTLP export, typically credentials.
-///
-/// Values are write-only: no method returns them, and `Debug` prints
-/// `<redacted>` in their place. Names are case-insensitive; inserting a name
-/// again replaces its value.
-///
-/// ```
-/// use autobot_otel::otlp::OtlpHeaders;
-/// let mut headers = OtlpHeaders::default();
-/// headers.insert("Authorization", "Bearer s3cret");
-/// headers.insert("x-tenant", "team-a");
-/// headers.insert("authorization", "Bearer n3w");
-/// assert_eq!(headers.names().collect::<Vec<_>>(), ["authorization", "x-tenant"]);
-/// let debug = format!("{headers:?}");
-/// assert_eq!(debug, r#"{"authorization": <redacted>, "x-tenant": <redacted>}"#);
-/// ```
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct OtlpHeaders {
-    /// (lower-cased name, value), in insertion order.
-    entries: Vec<(String, String)>,
-}
-
-impl OtlpHeaders {
-    /// Sets header `name` (lower-cased) to `value`, replacing an earlier value.
-    /// Names and values that HTTP does not allow make the pipeline's build fail
-    /// with an error that names the header, never its value.
-    pub fn insert(&mut self, name: impl Into<String>, value: impl Into<String>) {
-        let name = name.into().trim().to_ascii_lowercase();
-        let value = value.into();
-        match self.entries.iter_mut().find(|(n, _)| *n == name) {
-            Some(entry) => entry.1 = value,
-            None => self.entries.push((name, value)),
-        }
-    }
-
-    /// The header names, lower-cased, in insertion order.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|(name, _)| name.as_str())
-    }
-
-    /// Number of headers.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Whether there are no headers.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    fn contains(&self, name: &str) -> bool {
-        self.entries.iter().any(|(n, _)| n == name)
-    }
-
-    /// Parses `name=value,name2=value2` (the W3C Baggage shape the
-    /// specification gives the `..._HEADERS` variables): whitespace around
-    /// entries, names and values is ignored, values are percent-decoded, empty
-    /// entries are skipped. An entry without `=`, an empty name or a value that
-    /// does not decode to UTF-8 is an error naming `var` (and the header name),
-    /// never the value.
-    fn parse(var: &str, text: &str) -> Result<OtlpHeaders, InitError> {
-        let mut headers = OtlpHeaders::default();
-        for (index, entry) in text.split(',').enumerate() {
-            let entry = entry.trim();
-            if entry.is_empty() {
-                continue;
-            }
-            let Some((name, value)) = entry.split_once('=') else {
-                return Err(InitError::Config(format!(
-                    "{var}: entry {} is not `name=value` (entry not shown)",
-                    index + 1
-                )));
-            };
-            let name = name.trim();
-            if name.is_empty() {
-                return Err(InitError::Config(format!(
-                    "{var}: entry {} has an empty header name (entry not shown)",
-                    index + 1
-                )));
-            }
-            let value = percent_encoding::percent_decode_str(value.trim())
-                .decode_utf8()
-                .map_err(|_| {
-                    InitError::Config(format!(
-                        "{var}: the value of header `{}` is not UTF-8 once percent-decoded \
-                         (value not shown)",
-                        name.escape_debug()
-                    ))
-                })?;
-            headers.insert(name, value);
-        }
-        Ok(headers)
-    }
-}
-
-impl fmt::Debug for OtlpHeaders {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        struct Redacted;
-        impl fmt::Debug for Redacted {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("<redacted>")
-            }
-        }
-        f.debug_map()
-            .entries(self.entries.iter().map(|(name, _)| (name, Redacted)))
-            .finish()
     }
 }
 
@@ -651,97 +468,6 @@ impl fmt::Debug for SignalConfig {
     }
 }
 
-/// Whether `OTEL_SDK_DISABLED` is `true` (case-insensitive).
-pub(crate) fn sdk_disabled(lookup: Lookup<'_>) -> bool {
-    parse_bool(lookup(SDK_DISABLED)).unwrap_or(false)
-}
-
-/// The OTLP settings the variables describe, or `None` when no endpoint
-/// variable is set (then nothing is pushed). Per-signal variables replace the
-/// general ones; an empty value is unset; an invalid value is an error naming
-/// the variable (header values are never shown).
-///
-/// Our own decisions on top of the specification: a signal is pushed only when
-/// `OTEL_EXPORTER_OTLP_ENDPOINT` or its own endpoint variable is set, and
-/// `OTEL_METRICS_EXPORTER` / `OTEL_TRACES_EXPORTER` is not `none`.
-pub(crate) fn resolve(lookup: Lookup<'_>) -> Result<Option<OtlpSettings>, InitError> {
-    let var = |name: &str| {
-        lookup(name)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
-    let base = var(ENDPOINT.general);
-    let has_endpoint = |signal: Signal| base.is_some() || var(ENDPOINT.signal(signal)).is_some();
-    if !has_endpoint(Signal::Metrics) && !has_endpoint(Signal::Traces) {
-        return Ok(None);
-    }
-    let protocol_of = |name: &str| {
-        var(name)
-            .map(|p| p.parse::<OtlpProtocol>())
-            .transpose()
-            .map_err(|e| match e {
-                InitError::Config(message) => InitError::Config(format!("{name}: {message}")),
-                other => other,
-            })
-    };
-    let headers = |name: &str| {
-        var(name)
-            .map(|text| OtlpHeaders::parse(name, &text))
-            .transpose()
-    };
-    let overrides = |signal: Signal| -> Result<SignalOverrides, InitError> {
-        Ok(SignalOverrides {
-            endpoint: var(ENDPOINT.signal(signal)),
-            protocol: protocol_of(PROTOCOL.signal(signal))?,
-            headers: headers(HEADERS.signal(signal))?,
-            timeout: parse_millis(TIMEOUT.signal(signal), var(TIMEOUT.signal(signal)))?,
-            insecure: parse_bool(var(INSECURE.signal(signal))),
-        })
-    };
-    let protocol = protocol_of(PROTOCOL.general)?.unwrap_or(OtlpProtocol::HttpProtobuf);
-    let pushed = |signal: Signal| {
-        has_endpoint(signal)
-            && var(signal.exporter_var()).is_none_or(|v| !v.eq_ignore_ascii_case("none"))
-    };
-    Ok(Some(OtlpSettings {
-        endpoint: base
-            .clone()
-            .unwrap_or_else(|| protocol.default_endpoint().to_string()),
-        protocol,
-        headers: headers(HEADERS.general)?.unwrap_or_default(),
-        timeout: parse_millis(TIMEOUT.general, var(TIMEOUT.general))?
-            .unwrap_or(DEFAULT_EXPORT_TIMEOUT),
-        insecure: parse_bool(var(INSECURE.general)).unwrap_or(false),
-        export_interval: parse_millis(EXPORT_INTERVAL, var(EXPORT_INTERVAL))?
-            .unwrap_or(DEFAULT_EXPORT_INTERVAL),
-        metrics: pushed(Signal::Metrics),
-        traces: pushed(Signal::Traces),
-        metrics_overrides: overrides(Signal::Metrics)?,
-        traces_overrides: overrides(Signal::Traces)?,
-    }))
-}
-
-/// A whole number of milliseconds greater than 0.
-fn parse_millis(name: &str, value: Option<String>) -> Result<Option<Duration>, InitError> {
-    let Some(value) = value else {
-        return Ok(None);
-    };
-    match value.trim().parse::<u64>() {
-        Ok(ms) if ms > 0 => Ok(Some(Duration::from_millis(ms))),
-        _ => Err(InitError::Config(format!(
-            "{name} must be a whole number of milliseconds greater than 0, got `{}`",
-            value.escape_debug()
-        ))),
-    }
-}
-
-/// The specification's boolean: `true` (any case) is true, anything else false.
-fn parse_bool(value: Option<String>) -> Option<bool> {
-    value
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| v.trim().eq_ignore_ascii_case("true"))
-}
-
 /// Whether `text` starts with `scheme://` (scheme: a letter, then letters,
 /// digits, `+`, `-` or `.`).
 fn has_scheme(text: &str) -> bool {
@@ -752,71 +478,3 @@ fn has_scheme(text: &str) -> bool {
     chars.next().is_some_and(|c| c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
-
-/// Where the user information of `text` is: from after a leading `http://` or
-/// `https://` (any case; from the start when `text` does not start with one)
-/// to the last `@`. It contains every `user:password@` of `text`, however
-/// malformed (user information with `/ ? # @ :`, whitespace or
-/// percent-escapes, no scheme, another scheme, several URLs, a URL inside an
-/// error message): user information always ends at an `@` no later than the
-/// last one, and never starts before a leading `http://`. Other schemes are not
-/// skipped, since `user:x://y@host` may as well be user information. The span
-/// may contain more (a path with an unencoded `@`, the text before a URL): we
-/// redact too much rather than too little.
-fn userinfo_span(text: &str) -> Option<Range<usize>> {
-    let at = text.rfind('@')?;
-    let starts_with = |prefix: &str| {
-        text.get(..prefix.len())
-            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
-    };
-    let start = if starts_with("http://") {
-        7
-    } else if starts_with("https://") {
-        8
-    } else {
-        0
-    };
-    (start < at).then_some(start..at)
-}
-
-/// `text` with its user information (see [`userinfo_span`]) replaced by
-/// `<redacted>`: `http://user:pa/ss@host/x` becomes `http://<redacted>@host/x`.
-/// Every endpoint, and every error or log text that may quote one, goes through
-/// this before it is printed.
-pub(crate) fn redact_userinfo(text: &str) -> Cow<'_, str> {
-    match userinfo_span(text) {
-        Some(span) => Cow::Owned(format!(
-            "{}<redacted>{}",
-            &text[..span.start],
-            &text[span.end..]
-        )),
-        None => Cow::Borrowed(text),
-    }
-}
-
-/// Splits an endpoint into the URL without user information (see
-/// [`userinfo_span`]) and that user information.
-fn split_userinfo(endpoint: &str) -> (String, Option<&str>) {
-    match userinfo_span(endpoint) {
-        Some(span) => (
-            format!("{}{}", &endpoint[..span.start], &endpoint[span.end + 1..]),
-            Some(&endpoint[span]),
-        ),
-        None => (endpoint.to_string(), None),
-    }
-}
-
-/// `Basic base64(user:password)` from percent-encoded URL user information
-/// (the user ends at the first `:`).
-fn basic_authorization(userinfo: &str) -> Result<HeaderValue, http::header::InvalidHeaderValue> {
-    use base64::Engine as _;
-    let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
-    let mut plain: Vec<u8> = percent_encoding::percent_decode_str(user).collect();
-    plain.push(b':');
-    plain.extend(percent_encoding::percent_decode_str(password));
-    let encoded = base64::engine::general_purpose::STANDARD.encode(plain);
-    HeaderValue::try_from(format!("Basic {encoded}"))
-}
-
-#[cfg(test)]
-mod tests;

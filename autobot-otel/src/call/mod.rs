@@ -1,6 +1,6 @@
 //! One instrumented call: its recorder (the label values and the series a
 //! constant call site keeps), the guard that records it exactly once ([`Call`]),
-//! and what its response reported. The attributes' expansions reach it through
+//! and what an LLM call's response reported (`llm.rs`). The attributes' expansions reach it through
 //! `__private`; [`crate::llm::LlmCall`] and [`crate::llm::LlmStream`] build on it.
 //!
 //! Every call records through the same series tables as the typed API
@@ -22,6 +22,11 @@ use crate::instrument::LlmUsage;
 use crate::labels::clean_label_value;
 use crate::manager::genai::GenAiCall;
 use crate::manager::{CounterSeries, GaugeSeries, HistogramSeries, MetricsManager};
+
+mod llm;
+
+use llm::record_response;
+pub use llm::{Response, Server};
 
 /// Where durations are read: tokio's clock, so a runtime with a paused clock
 /// (tests, `test-util`) gives exact times; the system's monotonic clock otherwise.
@@ -57,54 +62,6 @@ impl CallOutcome {
             CallOutcome::Failure(_) => 1,
             CallOutcome::Cancelled => 2,
         }
-    }
-}
-
-/// What an LLM response reported: its usage, the model that answered and why it
-/// stopped (a plain call's from its [`LlmUsage`] value, a stream's from its
-/// chunks).
-#[derive(Default)]
-pub struct Response<'a> {
-    pub(crate) usage: Option<&'a dyn LlmUsage>,
-    pub(crate) model: Option<&'a str>,
-    pub(crate) finish_reasons: Vec<&'a str>,
-}
-
-impl<'a> Response<'a> {
-    /// The response of a plain call: everything from its usage value.
-    pub fn of(usage: Option<&'a dyn LlmUsage>) -> Response<'a> {
-        Response {
-            usage,
-            model: usage.and_then(|u| u.response_model()),
-            finish_reasons: usage.map(|u| u.finish_reasons()).unwrap_or_default(),
-        }
-    }
-}
-
-/// The provider's address of an LLM call (`server.address`, `server.port`).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Server {
-    address: Option<Cow<'static, str>>,
-    port: Option<u16>,
-}
-
-impl Server {
-    /// A known address (a literal or an expression's text) and port.
-    pub fn new(address: Option<Cow<'static, str>>, port: Option<u16>) -> Server {
-        Server {
-            address: address.filter(|a| !a.is_empty()),
-            port,
-        }
-    }
-
-    /// The address, if known.
-    pub fn address(&self) -> Option<&str> {
-        self.address.as_deref()
-    }
-
-    /// The port, if known.
-    pub fn port(&self) -> Option<u16> {
-        self.port
     }
 }
 
@@ -235,40 +192,6 @@ impl Recorder {
         }
     }
 
-    /// The GenAI view of this call.
-    fn genai_call<'a>(&'a self, server: &'a Server, model: Option<&'a str>) -> GenAiCall<'a> {
-        GenAiCall {
-            operation: self.arg("request_type"),
-            provider: self.arg("provider"),
-            request_model: self.arg("model"),
-            response_model: model,
-            server_address: server.address(),
-            server_port: server.port(),
-        }
-    }
-
-    /// A streaming call's first chunk, `seconds` after it started.
-    fn first_chunk(&self, m: &MetricsManager, seconds: f64, server: &Server, model: Option<&str>) {
-        let Some(id) = self.spec.first_chunk else {
-            return;
-        };
-        match self.site_series(m) {
-            Some(site) => {
-                let series = site
-                    .first_chunk
-                    .get_or_init(|| m.histogram_series(id, &self.values_for(id, None, None)));
-                match series {
-                    Some(series) => m.record_to(series, seconds),
-                    None => m.drop_measurement(),
-                }
-            }
-            None => m.observe_values(id, seconds, &self.values_for(id, None, None)),
-        }
-        if let Some(genai) = m.genai() {
-            genai.first_chunk(m.diagnostics(), &self.genai_call(server, model), seconds);
-        }
-    }
-
     #[inline]
     fn end(
         &self,
@@ -325,33 +248,7 @@ impl Recorder {
             }
         }
         self.adjust_active(m, -1.0);
-        let error_type = match outcome {
-            CallOutcome::Success => None,
-            CallOutcome::Failure(e) => Some(e.as_ref()),
-            CallOutcome::Cancelled => Some(crate::labels::Outcome::Cancelled.as_str()),
-        };
-        if let (Some(errors), Some(error_type)) = (spec.errors, error_type) {
-            m.count_values(errors, 1, &self.values_for(errors, None, Some(error_type)));
-        }
-        // The GenAI view of the same call, when the pipeline records it.
-        let genai = m
-            .genai()
-            .filter(|_| spec.genai)
-            .map(|genai| (genai, self.genai_call(server, response.model)));
-        if let Some((genai, call)) = &genai {
-            genai.operation(m.diagnostics(), call, seconds, error_type);
-        }
-        if let Some(usage) = response.usage {
-            let (provider, model) = (self.arg("provider"), self.arg("model"));
-            let (input, output) = (usage.input_tokens(), usage.output_tokens());
-            m.count_llm_tokens(provider, model, input, output);
-            if let Some(cost) = usage.cost_dollars() {
-                m.record_llm_cost(provider, model, cost);
-            }
-            if let Some((genai, call)) = &genai {
-                genai.tokens(m.diagnostics(), call, input, output);
-            }
-        }
+        self.end_llm(m, outcome, seconds, response, server);
     }
 }
 
@@ -524,7 +421,7 @@ impl Call {
         if span.is_disabled() || self.metrics().exemplar_filter() == ExemplarFilter::AlwaysOff {
             return record();
         }
-        #[cfg(feature = "otlp")]
+        #[cfg(feature = "_otlp")]
         {
             use opentelemetry::trace::TraceContextExt as _;
             use tracing_opentelemetry::OpenTelemetrySpanExt as _;
@@ -574,50 +471,9 @@ impl Call {
             span.record(field::ERROR_TYPE, error_type.as_ref());
             span.record(field::STATUS_CODE, "ERROR");
         }
-        if let Some(model) = response.model {
-            span.record(field::RESPONSE_MODEL, model);
-        }
-        if let Some(usage) = response.usage {
-            // As i64: OpenTelemetry attributes have no unsigned integers.
-            let int = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-            span.record(field::INPUT_TOKENS, int(usage.input_tokens()));
-            span.record(field::OUTPUT_TOKENS, int(usage.output_tokens()));
-            let details = [
-                (field::CACHE_READ_TOKENS, usage.cache_read_input_tokens()),
-                (
-                    field::CACHE_CREATION_TOKENS,
-                    usage.cache_creation_input_tokens(),
-                ),
-                (field::REASONING_TOKENS, usage.reasoning_output_tokens()),
-            ];
-            for (field, value) in details {
-                if let Some(value) = value {
-                    span.record(field, int(value));
-                }
-            }
-        }
-        record_finish_reasons(span, &response.finish_reasons);
+        record_response(span, response);
     }
 }
-
-/// `gen_ai.response.finish_reasons`, a string array: set on the OpenTelemetry
-/// span directly (a `tracing` field cannot hold an array).
-#[cfg(feature = "otlp")]
-fn record_finish_reasons(span: &tracing::Span, reasons: &[&str]) {
-    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
-    if !reasons.is_empty() {
-        let values: Vec<opentelemetry::StringValue> =
-            reasons.iter().map(|r| r.to_string().into()).collect();
-        span.set_attribute(
-            field::FINISH_REASONS,
-            opentelemetry::Value::Array(values.into()),
-        );
-    }
-}
-
-/// Without OTLP no span is exported: nothing to set.
-#[cfg(not(feature = "otlp"))]
-fn record_finish_reasons(_span: &tracing::Span, _reasons: &[&str]) {}
 
 impl Drop for Call {
     fn drop(&mut self) {
@@ -674,7 +530,7 @@ mod tests {
         );
         assert!(site.histogram.get().is_some_and(Option::is_some));
         assert!(site.active.get().is_some_and(Option::is_some));
-        let text = t.render_prometheus();
+        let text = t.render(crate::Exposition::Text);
         assert!(text.contains(
             r#"autobot_workflow_executions_total{status="success",workflow_type="private_site_test"} 3"#
         ));
@@ -685,7 +541,7 @@ mod tests {
             let mut call = Call::start(RecorderRef::Static(SITE.recorder()), tracing::Span::none());
             call.finish(CallOutcome::Cancelled, None);
         });
-        assert!(other.render_prometheus().contains(
+        assert!(other.render(crate::Exposition::Text).contains(
             r#"autobot_workflow_executions_total{status="cancelled",workflow_type="private_site_test"} 1"#
         ));
     }

@@ -1,0 +1,55 @@
+//! Every attribute key `autobot-otel` writes beyond the catalog's label keys,
+//! once: the OpenTelemetry GenAI conventions' keys of the GenAI metrics
+//! ([`crate::genai`]) and of the LLM spans, the general `server.*` and
+//! `error.type` keys, and the spans' own fields (`autobot.status`,
+//! `otel.status_code`). The GenAI metric table, the attributes' expansions
+//! (through [`crate::instrument::span_fields`]), the runtime and the generators
+//! name them from here.
+//!
+//! The values are the conventions' (`opentelemetry-semantic-conventions`
+//! spells them alike; `gen_ai.*` has status Development there).
+//!
+//! ```
+//! use autobot_otel_catalog::attributes;
+//! assert_eq!(attributes::PROVIDER_NAME, "gen_ai.provider.name");
+//! assert_eq!(autobot_otel_catalog::naming::label_name(attributes::SERVER_ADDRESS, true), "server_address");
+//! ```
+
+/// `gen_ai.operation.name`: `chat`, `text_completion`, `embeddings`, ... (the
+/// `request_type` label of the `autobot_llm_*` families).
+pub const OPERATION_NAME: &str = "gen_ai.operation.name";
+/// `gen_ai.provider.name` (the `provider` label).
+pub const PROVIDER_NAME: &str = "gen_ai.provider.name";
+/// `gen_ai.request.model` (the `model` label).
+pub const REQUEST_MODEL: &str = "gen_ai.request.model";
+/// `gen_ai.response.model`: the model that answered, when the response says.
+pub const RESPONSE_MODEL: &str = "gen_ai.response.model";
+/// `server.address`: the provider's host, when known.
+pub const SERVER_ADDRESS: &str = "server.address";
+/// `server.port`: set when `server.address` is.
+pub const SERVER_PORT: &str = "server.port";
+/// `error.type`: the class of error a failed call ended with (absent on success).
+pub const ERROR_TYPE: &str = "error.type";
+/// `gen_ai.token.type`: `input` or `output` (token usage only).
+pub const TOKEN_TYPE: &str = "gen_ai.token.type";
+/// `gen_ai.usage.input_tokens`: input tokens of an LLM call (span).
+pub const INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
+/// `gen_ai.usage.output_tokens`: output tokens of an LLM call (span).
+pub const OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
+/// Input tokens read from the provider's cache (span).
+pub const CACHE_READ_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
+/// Input tokens written to the provider's cache (span).
+pub const CACHE_CREATION_TOKENS: &str = "gen_ai.usage.cache_creation.input_tokens";
+/// Output tokens spent on reasoning (span).
+pub const REASONING_TOKENS: &str = "gen_ai.usage.reasoning.output_tokens";
+/// Seconds from the start of a streaming call to its first chunk (span).
+pub const TIME_TO_FIRST_CHUNK: &str = "gen_ai.response.time_to_first_chunk";
+/// Why the model stopped (a string array, set on the OpenTelemetry span
+/// directly: not a `tracing` field).
+pub const FINISH_REASONS: &str = "gen_ai.response.finish_reasons";
+/// The call's outcome on an attribute's span: its counter's `status` values.
+pub const STATUS: &str = "autobot.status";
+/// `ERROR` on failure (read by `tracing-opentelemetry`).
+pub const STATUS_CODE: &str = "otel.status_code";
+/// The attribute of a GenAI data point past its metric's series limit.
+pub const METRIC_OVERFLOW: &str = "otel.metric.overflow";

@@ -1,0 +1,379 @@
+//! The naming table test: every name of every family (the catalog's 58, the
+//! self-metrics, the GenAI conventions') goes through the real exporter and
+//! comes out as `autobot_otel_catalog::naming` predicts from its definition:
+//! the family name (`# TYPE` line), its type, and its label names.
+//!
+//! Two routes: the pipeline itself (`Telemetry` with the GenAI metrics on,
+//! every family recorded the way an application records it), and the
+//! exporter alone (`PrometheusTextReader`), fed one instrument per definition
+//! named [`MetricDef::otel_name`] with every label set, which also reaches the
+//! self-metrics a test pipeline has no series of. A last table runs names,
+//! units and keys outside the tables (per-units, annotations, unknown units,
+//! reserved and invalid keys, `le` on a histogram) through the exporter against the naming functions.
+
+use std::collections::BTreeSet;
+
+use autobot_otel::catalog::genai::{GENAI_METRICS, GenAiMetricId};
+use autobot_otel::catalog::self_metrics::{SELF_METRICS, SelfMetric};
+use autobot_otel::catalog::{CATALOG, Kind, MetricDef, MetricId, Naming, SCOPE_NAME, Source};
+use autobot_otel::labels::*;
+use autobot_otel::llm::LlmCall;
+use autobot_otel::prometheus::PrometheusTextReader;
+use autobot_otel::testing::Scrape;
+use autobot_otel::{MetricsManager, Telemetry};
+use autobot_otel_catalog::naming;
+use futures_util::StreamExt as _;
+use opentelemetry::KeyValue;
+use opentelemetry::metrics::{Meter, MeterProvider as _};
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::metrics::SdkMeterProvider;
+
+/// One definition of any table, as the test reads it.
+struct Def {
+    source: Source,
+    naming: Naming,
+    name: &'static str,
+    otel_name: &'static str,
+    prometheus_name: String,
+    kind: Kind,
+    unit: &'static str,
+    labels: &'static [&'static str],
+    label_names: Vec<String>,
+    help: &'static str,
+}
+
+fn def<I>(d: &MetricDef<I>) -> Def {
+    Def {
+        source: d.source,
+        naming: d.naming,
+        name: d.name,
+        otel_name: d.otel_name(),
+        prometheus_name: d.prometheus_name(),
+        kind: d.kind,
+        unit: d.unit,
+        labels: d.labels,
+        label_names: d.prometheus_labels().map(String::from).collect(),
+        help: d.help,
+    }
+}
+
+/// Every definition of every family.
+fn every_definition() -> Vec<Def> {
+    CATALOG
+        .iter()
+        .map(def)
+        .chain(SELF_METRICS.iter().map(def))
+        .chain(GENAI_METRICS.iter().map(def))
+        .collect()
+}
+
+/// What `naming` predicts for a definition, written out from its rules rather
+/// than through the definition's own functions.
+fn predicted(d: &Def) -> (String, Vec<String>) {
+    let counter = d.kind.is_counter();
+    let name = match d.naming {
+        Naming::Prometheus => {
+            // The contract is the Prometheus name; the instrument is named so
+            // that the translation gives it back.
+            assert_eq!(
+                naming::prometheus_name(d.otel_name, d.unit, counter),
+                d.name,
+                "{}",
+                d.name
+            );
+            d.name.to_string()
+        }
+        Naming::OpenTelemetry => {
+            assert_eq!(d.otel_name, d.name);
+            naming::prometheus_name(d.name, d.unit, counter)
+        }
+    };
+    let histogram = d.kind == Kind::Histogram;
+    let mut labels: Vec<String> = d
+        .labels
+        .iter()
+        .map(|k| naming::label_name(k, histogram).into_owned())
+        .collect();
+    labels.sort();
+    (name, labels)
+}
+
+fn type_lines(text: &str) -> BTreeSet<(String, String)> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split_once(' '))
+        .map(|(n, k)| (n.to_string(), k.to_string()))
+        .collect()
+}
+
+#[test]
+fn the_tables_are_complete_and_their_name_functions_agree_with_naming() {
+    let defs = every_definition();
+    assert_eq!(defs.len(), 58 + SELF_METRICS.len() + GENAI_METRICS.len());
+    let mut names = BTreeSet::new();
+    for d in &defs {
+        assert_eq!(d.naming, d.source.naming(), "{}", d.name);
+        let (name, mut labels) = predicted(d);
+        assert_eq!(d.prometheus_name, name, "{}", d.name);
+        let mut own = d.label_names.clone();
+        own.sort();
+        labels.sort();
+        assert_eq!(own, labels, "{}", d.name);
+        assert!(names.insert(name), "two families named {}", d.name);
+    }
+}
+
+/// Builds an instrument of `kind` named `name` with `unit` on `meter` and
+/// records one value with `attrs`.
+fn record(
+    meter: &Meter,
+    name: &'static str,
+    unit: &'static str,
+    kind: Kind,
+    help: &'static str,
+    attrs: &[KeyValue],
+) {
+    match kind {
+        Kind::Counter => meter
+            .u64_counter(name)
+            .with_unit(unit)
+            .with_description(help)
+            .build()
+            .add(1, attrs),
+        Kind::FloatCounter => meter
+            .f64_counter(name)
+            .with_unit(unit)
+            .with_description(help)
+            .build()
+            .add(1.5, attrs),
+        Kind::Gauge => meter
+            .f64_gauge(name)
+            .with_unit(unit)
+            .with_description(help)
+            .build()
+            .record(1.0, attrs),
+        Kind::Histogram => meter
+            .f64_histogram(name)
+            .with_unit(unit)
+            .with_description(help)
+            .with_boundaries(vec![1.0])
+            .build()
+            .record(0.5, attrs),
+    }
+}
+
+/// One instrument per definition, named and united as the pipeline names
+/// it, with every label set.
+fn instrument(meter: &Meter, d: &Def) {
+    let attrs: Vec<KeyValue> = d.labels.iter().map(|k| KeyValue::new(*k, "x")).collect();
+    record(meter, d.otel_name, d.unit, d.kind, d.help, &attrs);
+}
+
+#[test]
+fn every_definition_through_the_exporter_alone_gets_the_predicted_names() {
+    let reader = PrometheusTextReader::new();
+    let provider = SdkMeterProvider::builder()
+        .with_resource(Resource::builder_empty().build())
+        .with_reader(reader.clone())
+        .build();
+    // The catalog's scope: its names are reserved for it.
+    let meter = provider.meter(SCOPE_NAME);
+    let defs = every_definition();
+    for d in &defs {
+        instrument(&meter, d);
+    }
+    let text = reader.render_to_string().unwrap();
+    let scrape = Scrape::parse(&text).unwrap();
+    let types = type_lines(&text);
+    for d in &defs {
+        let (name, labels) = predicted(d);
+        assert!(
+            types.contains(&(name.clone(), d.kind.as_str().to_string())),
+            "{} ({:?}): no `# TYPE {name} {}` in\n{text}",
+            d.name,
+            d.source,
+            d.kind
+        );
+        let family = scrape.family(&name).unwrap();
+        let keys: Vec<String> = family.label_keys().into_iter().map(String::from).collect();
+        assert_eq!(keys, labels, "{name}");
+    }
+    // Nothing else: one family per definition (an empty resource writes no
+    // `target_info`).
+    assert_eq!(types.len(), defs.len(), "{text}");
+}
+
+/// Calls every public recording method of the catalog once.
+fn record_all(m: &MetricsManager) {
+    m.record_workflow_execution("wf", Outcome::Success, 1.0);
+    m.record_workflow_step("wf", "s", StepStatus::Completed);
+    m.update_active_workflows("wf", 1);
+    m.record_workflow_approval("wf", ApprovalDecision::Approved);
+    m.record_github_operation("op", Outcome::Success, 1.0);
+    m.update_github_rate_limit("core", 1);
+    m.record_github_commit("r", CommitStatus::Created);
+    m.record_github_pull_request("r", "create", Outcome::Success);
+    m.record_github_issue("r", "create", Outcome::Success);
+    m.record_task_execution("t", "a", Outcome::Success, 1.0);
+    m.update_active_tasks("t", "a", 1);
+    m.update_task_queue_size(Priority::High, 1);
+    m.record_task_retry("t", "timeout");
+    m.record_operation_duration("op", "db", 1.0);
+    m.record_timeout("op", "db", true);
+    m.update_connection_pool("db", 1, 1, 4);
+    m.record_circuit_breaker_event("db", CircuitEvent::Opened, "r");
+    m.update_circuit_breaker_state("db", CircuitState::Open, 1);
+    m.record_request("db", "get", true);
+    m.record_search(SearchType::Hybrid, "c", 1.0, 1);
+    m.record_cache_hit("c");
+    m.record_cache_miss("c");
+    m.set_document_count(1, "c", "md");
+    m.set_vector_count("c", 1);
+    m.record_embedding_latency("m", 1.0);
+    m.record_llm_request("p", "m", "chat", 1.0);
+    m.record_llm_tokens("p", "m", 1, 1);
+    m.record_llm_cost("p", "m", 1.0);
+    m.record_llm_error("p", "e");
+    m.set_llm_rate_limit("p", 1);
+    m.set_llm_provider_availability("p", true);
+    m.record_llm_time_to_first_token("p", "m", 0.5);
+    m.inc_llm_requests_in_flight("p", "m");
+    m.set_websocket_active_connections("/n", 1);
+    m.record_websocket_connection("/n", ConnectionStatus::Connected);
+    m.record_websocket_message("/n", "e", MessageDirection::Sent, 1.0);
+    m.record_websocket_message("/n", "e", MessageDirection::Received, 1.0);
+    m.record_websocket_error("/n", "e");
+    m.set_websocket_rooms("/n", 1);
+    m.record_redis_operation("db", "get", RedisStatus::Success, 1.0);
+    m.set_redis_pool_stats("db", 1, 1, 2);
+    m.set_redis_memory("db", 1);
+    m.set_redis_keys("db", 1);
+    m.record_redis_pubsub("db", PubSubDirection::Received);
+}
+
+#[tokio::test]
+async fn every_family_the_pipeline_records_has_the_predicted_names() {
+    let t = Telemetry::builder()
+        .without_otlp()
+        .with_genai_metrics(true)
+        .with_series_limit(MetricId::KnowledgeCacheHitsTotal, 1)
+        .build()
+        .unwrap();
+    record_all(t.metrics());
+    // Past a series limit: `autobot_otel_series_limit_reached`.
+    t.metrics().record_cache_hit("other");
+    // A streaming call: the GenAI chunk histograms.
+    let items = futures_util::stream::iter(
+        ["a", "b", "c"].map(|c| Ok::<String, std::fmt::Error>(c.into())),
+    );
+    let stream = t.in_scope(|| {
+        LlmCall::start("openai", "gpt-4o", "chat")
+            .with_server("api.openai.com", Some(443))
+            .stream_with(items, |_| "format")
+    });
+    assert_eq!(stream.collect::<Vec<_>>().await.len(), 3);
+    // Another scope's instrument named like a catalog metric:
+    // `autobot_otel_instrument_conflicts` (reported from the last render on).
+    let other = t.meter_provider().unwrap().meter("other");
+    other
+        .f64_gauge(MetricId::LlmTokensTotal.def().name)
+        .build()
+        .record(1.0, &[]);
+    let _ = t.render(autobot_otel::Exposition::Text);
+    let text = t.render(autobot_otel::Exposition::Text);
+    let scrape = Scrape::parse(&text).unwrap();
+    let types = type_lines(&text);
+
+    let mut seen = BTreeSet::new();
+    for d in every_definition() {
+        let (name, labels) = predicted(&d);
+        let Some(family) = scrape.family(&name) else {
+            // Only the OTLP export counter has no series without a collector.
+            assert_eq!(d.name, SelfMetric::Exports.def().name, "{name} missing");
+            continue;
+        };
+        assert!(
+            types.contains(&(name.clone(), d.kind.as_str().to_string())),
+            "{name}"
+        );
+        assert_eq!(family.help, d.help, "{name}");
+        // (The overflow series past a limit has the SDK's overflow label.)
+        let keys: BTreeSet<String> = family
+            .label_keys()
+            .into_iter()
+            .filter(|k| *k != "otel_metric_overflow")
+            .map(String::from)
+            .collect();
+        let labels: BTreeSet<String> = labels.into_iter().collect();
+        if d.source == Source::GenAi {
+            // Attributes without a known value are left out.
+            assert!(keys.is_subset(&labels), "{name}: {keys:?} {labels:?}");
+            let id = GenAiMetricId::from_name(d.name).unwrap();
+            let required = id.def().prometheus_labels().take(3);
+            for key in required {
+                assert!(keys.contains(&*key), "{name}: {key}");
+            }
+        } else {
+            assert_eq!(keys, labels, "{name}");
+        }
+        seen.insert(name);
+    }
+    assert_eq!(
+        seen.len(),
+        58 + SELF_METRICS.len() - 1 + GENAI_METRICS.len(),
+        "{text}"
+    );
+    // The scrape has nothing the tables do not predict.
+    let unpredicted: Vec<&(String, String)> = types
+        .iter()
+        .filter(|(n, _)| !seen.contains(n) && n != "target_info")
+        .collect();
+    assert!(unpredicted.is_empty(), "{unpredicted:?}");
+}
+
+#[test]
+fn names_units_and_keys_outside_the_tables_follow_naming_too() {
+    let reader = PrometheusTextReader::new();
+    let provider = SdkMeterProvider::builder()
+        .with_resource(Resource::builder_empty().build())
+        .with_reader(reader.clone())
+        .build();
+    let meter = provider.meter("naming");
+    let cases: &[(&str, &str, Kind)] = &[
+        ("http.server.duration", "ms", Kind::Histogram),
+        ("net.io", "By/s", Kind::Counter),
+        ("rate.x", "1/s", Kind::Gauge),
+        ("disk.used", "KiBy", Kind::Gauge),
+        ("a-b/c", "MBy/h", Kind::Gauge),
+        ("cpu", "%", Kind::Gauge),
+        ("temp", "Cel", Kind::Gauge),
+        ("things", "{thing}", Kind::Counter),
+        ("uptime", "d", Kind::FloatCounter),
+        ("odd", "furlong/fortnight", Kind::Gauge),
+    ];
+    let keys = ["a:b", "1abc", "__team", "le", "server.address", "é", ""];
+    let attrs: Vec<KeyValue> = keys.iter().map(|k| KeyValue::new(*k, "v")).collect();
+    for (name, unit, kind) in cases {
+        record(&meter, name, unit, *kind, "h", &attrs);
+    }
+    let text = reader.render_to_string().unwrap();
+    let scrape = Scrape::parse(&text).unwrap();
+    let types = type_lines(&text);
+    for (name, unit, kind) in cases {
+        let want = naming::prometheus_name(name, unit, kind.is_counter());
+        assert!(
+            types.contains(&(want.clone(), kind.as_str().to_string())),
+            "{name} {unit}: no {want} in\n{text}"
+        );
+        let histogram = *kind == Kind::Histogram;
+        // (`Scrape::label_keys` leaves out `le`, the bucket bound.)
+        let labels: BTreeSet<String> = keys
+            .iter()
+            .map(|k| naming::label_name(k, histogram).into_owned())
+            .filter(|l| l != "le")
+            .collect();
+        let family = scrape.family(&want).unwrap();
+        let got: BTreeSet<String> = family.label_keys().into_iter().map(String::from).collect();
+        assert_eq!(got, labels, "{want}");
+    }
+}
