@@ -41,7 +41,17 @@ if [[ $status -eq 0 ]]; then
   # artifacts Cargo never rebuilds for the same version (0.1.0): a warm target
   # dir would verify the macros against an older catalog. Drop those artifacts
   # (a no-op on a clean clone).
+  # `cargo clean -p` leaves the registry copies' artifacts, so those go by name (the
+  # package step is the last one: the next run rebuilds what this removes).
   cargo clean -q -p autobot-otel-catalog -p autobot-otel-macros -p autobot-otel
+  rm -rf target/package
+  find target/debug/deps target/debug/.fingerprint target/debug/build -maxdepth 1 \
+    \( -name 'autobot_otel*' -o -name 'libautobot_otel*' -o -name 'autobot-otel*' \) \
+    -exec rm -rf {} + 2>/dev/null || true
+  # Cargo also keeps the sources it unpacked from that registry under CARGO_HOME
+  # (a folder named after the registry's path, the same for every CI run in the
+  # same place) and never unpacks the same version again: drop our crates' copies.
+  rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/autobot-otel*-0.1.0
   cargo package --locked -q -p autobot-otel-catalog -p autobot-otel-macros -p autobot-otel \
     || smoke=1
 fi

@@ -53,3 +53,38 @@ pub const STATUS: &str = "autobot.status";
 pub const STATUS_CODE: &str = "otel.status_code";
 /// The attribute of a GenAI data point past its metric's series limit.
 pub const METRIC_OVERFLOW: &str = "otel.metric.overflow";
+/// `gen_ai.agent.name`: the agent an `invoke_agent` span runs (the
+/// `agent_name` label), or the agent type of a task's span.
+pub const AGENT_NAME: &str = "gen_ai.agent.name";
+/// `gen_ai.agent.id`: the agent's unique id (span only, never a label).
+pub const AGENT_ID: &str = "gen_ai.agent.id";
+/// `gen_ai.agent.description`: free-form description of the agent (span only).
+pub const AGENT_DESCRIPTION: &str = "gen_ai.agent.description";
+/// `gen_ai.agent.version`: the agent's version (span only).
+pub const AGENT_VERSION: &str = "gen_ai.agent.version";
+/// `gen_ai.conversation.id`: the conversation (session, thread) an
+/// invocation belongs to (span only, never a label).
+pub const CONVERSATION_ID: &str = "gen_ai.conversation.id";
+/// `gen_ai.tool.name`: the tool an `execute_tool` span runs (the `tool_name`
+/// label).
+pub const TOOL_NAME: &str = "gen_ai.tool.name";
+/// `gen_ai.tool.type`: `function`, `extension` or `datastore`
+/// ([`crate::labels::ToolType`]).
+pub const TOOL_TYPE: &str = "gen_ai.tool.type";
+/// `gen_ai.tool.call.id`: the model's id of one tool call (span only, never a
+/// label).
+pub const TOOL_CALL_ID: &str = "gen_ai.tool.call.id";
+/// `gen_ai.workflow.name`: the workflow an `invoke_workflow` span runs (the
+/// `workflow_type` label).
+pub const WORKFLOW_NAME: &str = "gen_ai.workflow.name";
+/// `gen_ai.data_source.id`: the data source a `retrieval` span reads (the
+/// `collection` label).
+pub const DATA_SOURCE_ID: &str = "gen_ai.data_source.id";
+/// `code.function.name`: the instrumented function (module path and name),
+/// on every attribute's span.
+pub const CODE_FUNCTION_NAME: &str = "code.function.name";
+/// The OpenTelemetry span name (read by `tracing-opentelemetry`; a `tracing`
+/// span's own name is static).
+pub const SPAN_NAME: &str = "otel.name";
+/// The OpenTelemetry span kind (read by `tracing-opentelemetry`).
+pub const SPAN_KIND: &str = "otel.kind";

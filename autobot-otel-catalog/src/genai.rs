@@ -19,7 +19,8 @@
 //! assert_eq!(duration.name, "gen_ai.client.operation.duration");
 //! assert_eq!(duration.prometheus_name(), "gen_ai_client_operation_duration_seconds");
 //! assert_eq!(GenAiMetricId::TokenUsage.def().prometheus_name(), "gen_ai_client_token_usage");
-//! assert_eq!(GENAI_METRICS.len(), 4);
+//! assert_eq!(GENAI_METRICS.len(), 7);
+//! assert_eq!(GenAiMetricId::InvokeAgentDuration.def().prometheus_name(), "gen_ai_invoke_agent_duration_seconds");
 //! ```
 
 use crate::attributes;
@@ -33,6 +34,17 @@ pub const OTHER_ERROR: &str = "_OTHER";
 /// The conventions' advisory boundaries of the three duration histograms (s).
 pub const DURATION_BUCKETS: &[f64] = &[
     0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+];
+
+/// The conventions' advisory boundaries of `gen_ai.invoke_agent.duration` (s):
+/// 0.1 s doubling to 409.6 s.
+pub const INVOKE_AGENT_BUCKETS: &[f64] = &[
+    0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8, 25.6, 51.2, 102.4, 204.8, 409.6,
+];
+
+/// The conventions' advisory boundaries of `gen_ai.workflow.duration` (s).
+pub const WORKFLOW_BUCKETS: &[f64] = &[
+    1.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0,
 ];
 
 /// The conventions' advisory boundaries of `gen_ai.client.token.usage`.
@@ -70,7 +82,8 @@ metric_table! {
     /// required ones first; keys without a known value are left out (never
     /// written as `unknown`).
     enum GenAiMetricId;
-    /// The four client metrics, in [`GenAiMetricId`] order.
+    /// The four client metrics, then the agent, tool and workflow durations,
+    /// in [`GenAiMetricId`] order.
     static GENAI_METRICS;
     defaults { category: Some(Category::Llm), source: GenAi, max_series: 500 }
 
@@ -119,14 +132,50 @@ metric_table! {
                the current chunk.",
         buckets: DURATION_BUCKETS, max_series: 300, streaming_only: true,
     },
+    // Recorded by `#[instrument_agent]` / `AgentRun`, `#[instrument_tool]` /
+    // `ToolCall` and `#[instrument_workflow]`, with the value of the catalog's
+    // duration histogram (the span's duration). No id is an attribute.
+    InvokeAgentDuration {
+        name: "gen_ai.invoke_agent.duration", kind: Histogram, unit: "s",
+        labels: [(attributes::AGENT_NAME), (attributes::ERROR_TYPE)],
+        help: "Duration of GenAI agent invocation operations.",
+        category: Task, buckets: INVOKE_AGENT_BUCKETS, max_series: 300,
+    },
+    ExecuteToolDuration {
+        name: "gen_ai.execute_tool.duration", kind: Histogram, unit: "s",
+        labels: [
+            (attributes::TOOL_NAME), (attributes::TOOL_TYPE): ToolType,
+            (attributes::ERROR_TYPE),
+        ],
+        help: "Duration of GenAI tool execution operations.",
+        category: Task, buckets: DURATION_BUCKETS, max_series: 600,
+    },
+    WorkflowDuration {
+        name: "gen_ai.workflow.duration", kind: Histogram, unit: "s",
+        labels: [(attributes::WORKFLOW_NAME), (attributes::ERROR_TYPE)],
+        help: "Duration of GenAI workflow operations.",
+        category: Workflow, buckets: WORKFLOW_BUCKETS, max_series: 600,
+    },
+}
+
+/// The client metrics (`gen_ai.client.*`): the conventions' views of an LLM
+/// call, each with the [`COMMON_ATTRIBUTES`] first.
+///
+/// ```
+/// assert_eq!(autobot_otel_catalog::genai::client_metrics().count(), 4);
+/// ```
+pub fn client_metrics() -> impl Iterator<Item = &'static MetricDef<GenAiMetricId>> {
+    GENAI_METRICS
+        .iter()
+        .filter(|d| d.name.starts_with("gen_ai.client."))
 }
 
 /// The attributes every GenAI metric has (the conventions'
 /// `metric_attributes.gen_ai`), first in each [`MetricDef::labels`].
 ///
 /// ```
-/// use autobot_otel_catalog::genai::{COMMON_ATTRIBUTES, GENAI_METRICS};
-/// assert!(GENAI_METRICS.iter().all(|d| d.labels.starts_with(COMMON_ATTRIBUTES)));
+/// use autobot_otel_catalog::genai::{client_metrics, COMMON_ATTRIBUTES};
+/// assert!(client_metrics().all(|d| d.labels.starts_with(COMMON_ATTRIBUTES)));
 /// ```
 pub const COMMON_ATTRIBUTES: &[&str] = &[
     attributes::OPERATION_NAME,
@@ -146,19 +195,33 @@ mod tests {
     fn ids_index_their_entries_and_names_are_the_conventions() {
         for (i, def) in GENAI_METRICS.iter().enumerate() {
             assert_eq!(def.id as usize, i);
-            assert!(def.name.starts_with("gen_ai.client."), "{}", def.name);
+            assert!(def.name.starts_with("gen_ai."), "{}", def.name);
             assert!(def.buckets.windows(2).all(|w| w[0] < w[1]), "{}", def.name);
             assert!(def.labels.iter().all(|a| !a.is_empty()));
-            assert!(
-                def.labels.starts_with(COMMON_ATTRIBUTES),
-                "required ones first"
-            );
+            if def.name.starts_with("gen_ai.client.") {
+                assert!(
+                    def.labels.starts_with(COMMON_ATTRIBUTES),
+                    "required ones first"
+                );
+            } else {
+                // Agent, tool and workflow durations: no id is an attribute.
+                for id in [
+                    attributes::AGENT_ID,
+                    attributes::CONVERSATION_ID,
+                    attributes::TOOL_CALL_ID,
+                ] {
+                    assert!(!def.labels.contains(&id), "{}", def.name);
+                }
+                assert_eq!(def.labels.last(), Some(&attributes::ERROR_TYPE));
+            }
             assert_eq!(def.naming, Naming::OpenTelemetry);
             assert_eq!(def.vocabularies.len(), def.labels.len());
         }
         assert_eq!(DURATION_BUCKETS.len(), 14);
         assert_eq!(TOKEN_BUCKETS.len(), 14);
         assert_eq!(TOKEN_BUCKETS.last(), Some(&67108864.0));
+        assert_eq!(INVOKE_AGENT_BUCKETS.len(), 13);
+        assert_eq!(WORKFLOW_BUCKETS.len(), 11);
     }
 
     #[test]
@@ -171,6 +234,9 @@ mod tests {
                 "gen_ai_client_token_usage",
                 "gen_ai_client_operation_time_to_first_chunk_seconds",
                 "gen_ai_client_operation_time_per_output_chunk_seconds",
+                "gen_ai_invoke_agent_duration_seconds",
+                "gen_ai_execute_tool_duration_seconds",
+                "gen_ai_workflow_duration_seconds",
             ]
         );
         assert_eq!(

@@ -17,6 +17,7 @@
 
 use crate::MetricId;
 use crate::attributes;
+use crate::genai::GenAiMetricId;
 use crate::labels::{Outcome, RedisStatus};
 
 /// What a label argument is when the attribute does not give it.
@@ -39,6 +40,31 @@ pub struct LabelArg {
     pub default: ArgDefault,
     /// The span attribute the value is recorded under.
     pub span_field: &'static str,
+    /// The OpenTelemetry GenAI conventions' attribute the span also carries the
+    /// value under, when [`LabelArg::span_field`] is the guide's key
+    /// (`workflow_type` → `gen_ai.workflow.name`).
+    pub genai_field: Option<&'static str>,
+}
+
+/// One part of an attribute's span name ([`InstrumentSpec::span_name`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NamePart {
+    /// This text (the conventions' operation, e.g. `invoke_agent`).
+    Literal(&'static str),
+    /// The value of this label argument (cleaned, as exported).
+    Arg(&'static str),
+}
+
+/// An argument that goes on the span only, never on a metric: an id, a
+/// description, the provider of an agent. Its value is a string literal or an
+/// expression (`Display`), evaluated when the call starts and given to the span
+/// when it is created; left out, the span has no such attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpanArg {
+    /// The argument name.
+    pub name: &'static str,
+    /// The span attribute (a key of [`crate::attributes`]).
+    pub field: &'static str,
 }
 
 /// The `status` values an attribute writes for each outcome, on its counter's
@@ -84,7 +110,8 @@ pub const REDIS_STATUS: StatusValues = StatusValues {
 /// The OpenTelemetry span kind of an attribute's span.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SpanKind {
-    /// Work inside the service (workflows, tasks, knowledge-base searches).
+    /// Work inside the service (workflows, tasks, knowledge-base searches, an
+    /// in-process agent, a tool).
     Internal,
     /// A call to another service (GitHub, Redis, an LLM provider).
     Client,
@@ -131,6 +158,24 @@ pub struct InstrumentSpec {
     pub genai: bool,
     /// The label arguments, in order.
     pub args: &'static [LabelArg],
+    /// The OpenTelemetry span name, its parts joined by a space (`invoke_agent
+    /// {agent_name}`, `{request_type} {model}`); empty: the function's name.
+    /// It is the `otel.name` field (a `tracing` span's own name is static: the
+    /// function's name, also `code.function.name`).
+    pub span_name: &'static [NamePart],
+    /// The conventions' `gen_ai.operation.name` the span carries, when it is
+    /// fixed (`invoke_agent`, `execute_tool`, `invoke_workflow`, `retrieval`).
+    pub operation: Option<&'static str>,
+    /// Arguments recorded on the span only ([`SpanArg`]).
+    pub span_args: &'static [SpanArg],
+    /// The span kind when the attribute is given `remote = true` (an agent run
+    /// by another service: CLIENT); `None`: no `remote` argument.
+    pub remote_kind: Option<SpanKind>,
+    /// The GenAI conventions' duration histogram the call's duration is also
+    /// recorded into when the GenAI metrics are on. Its attributes are looked up
+    /// by key: a label argument's [`LabelArg::span_field`] or
+    /// [`LabelArg::genai_field`], `error.type` from the outcome.
+    pub genai_duration: Option<GenAiMetricId>,
 }
 
 const fn arg(name: &'static str, default: ArgDefault) -> LabelArg {
@@ -138,7 +183,32 @@ const fn arg(name: &'static str, default: ArgDefault) -> LabelArg {
         name,
         default,
         span_field: name,
+        genai_field: None,
     }
+}
+
+/// An argument the conventions name: recorded under their key only.
+const fn genai_arg(name: &'static str, default: ArgDefault, field: &'static str) -> LabelArg {
+    LabelArg {
+        name,
+        default,
+        span_field: field,
+        genai_field: None,
+    }
+}
+
+/// A guide label also recorded under the conventions' key.
+const fn aliased_arg(name: &'static str, default: ArgDefault, field: &'static str) -> LabelArg {
+    LabelArg {
+        name,
+        default,
+        span_field: name,
+        genai_field: Some(field),
+    }
+}
+
+const fn span_arg(name: &'static str, field: &'static str) -> SpanArg {
+    SpanArg { name, field }
 }
 
 macro_rules! instruments {
@@ -153,7 +223,7 @@ macro_rules! instruments {
 }
 
 instruments! {
-    /// `#[instrument_workflow]`.
+    /// `#[instrument_workflow]`: span `invoke_workflow {workflow_type}`.
     INSTRUMENT_WORKFLOW = InstrumentSpec {
         attribute: "instrument_workflow",
         counter: MetricId::WorkflowExecutionsTotal,
@@ -164,9 +234,14 @@ instruments! {
         status: Some(OUTCOME),
         span_kind: SpanKind::Internal,
         genai: false,
-        args: &[arg("workflow_type", ArgDefault::FnName)],
+        args: &[aliased_arg("workflow_type", ArgDefault::FnName, attributes::WORKFLOW_NAME)],
+        span_name: &[NamePart::Literal("invoke_workflow"), NamePart::Arg("workflow_type")],
+        operation: Some("invoke_workflow"),
+        span_args: &[],
+        remote_kind: None,
+        genai_duration: Some(GenAiMetricId::WorkflowDuration),
     };
-    /// `#[instrument_task]`.
+    /// `#[instrument_task]`: the span carries `gen_ai.agent.name` = `agent_type`.
     INSTRUMENT_TASK = InstrumentSpec {
         attribute: "instrument_task",
         counter: MetricId::TasksExecutedTotal,
@@ -179,8 +254,13 @@ instruments! {
         genai: false,
         args: &[
             arg("task_type", ArgDefault::FnName),
-            arg("agent_type", ArgDefault::Required),
+            aliased_arg("agent_type", ArgDefault::Required, attributes::AGENT_NAME),
         ],
+        span_name: &[],
+        operation: None,
+        span_args: &[],
+        remote_kind: None,
+        genai_duration: None,
     };
     /// `#[instrument_github]`.
     INSTRUMENT_GITHUB = InstrumentSpec {
@@ -194,6 +274,11 @@ instruments! {
         span_kind: SpanKind::Client,
         genai: false,
         args: &[arg("operation", ArgDefault::FnName)],
+        span_name: &[],
+        operation: None,
+        span_args: &[],
+        remote_kind: None,
+        genai_duration: None,
     };
     /// `#[instrument_redis]`.
     INSTRUMENT_REDIS = InstrumentSpec {
@@ -210,8 +295,13 @@ instruments! {
             arg("database", ArgDefault::Required),
             arg("operation", ArgDefault::FnName),
         ],
+        span_name: &[],
+        operation: None,
+        span_args: &[],
+        remote_kind: None,
+        genai_duration: None,
     };
-    /// `#[instrument_knowledge]`.
+    /// `#[instrument_knowledge]`: span `retrieval {collection}`.
     INSTRUMENT_KNOWLEDGE = InstrumentSpec {
         attribute: "instrument_knowledge",
         counter: MetricId::KnowledgeSearchRequestsTotal,
@@ -224,10 +314,15 @@ instruments! {
         genai: false,
         args: &[
             arg("search_type", ArgDefault::Required),
-            arg("collection", ArgDefault::Required),
+            aliased_arg("collection", ArgDefault::Required, attributes::DATA_SOURCE_ID),
         ],
+        span_name: &[NamePart::Literal("retrieval"), NamePart::Arg("collection")],
+        operation: Some("retrieval"),
+        span_args: &[],
+        remote_kind: None,
+        genai_duration: None,
     };
-    /// `#[instrument_llm]`.
+    /// `#[instrument_llm]`: span `{request_type} {model}` (`chat gpt-4o`).
     INSTRUMENT_LLM = InstrumentSpec {
         attribute: "instrument_llm",
         counter: MetricId::LlmRequestsTotal,
@@ -239,19 +334,64 @@ instruments! {
         span_kind: SpanKind::Client,
         genai: true,
         args: &[
-            LabelArg {
-                span_field: attributes::PROVIDER_NAME,
-                ..arg("provider", ArgDefault::Required)
-            },
-            LabelArg {
-                span_field: attributes::REQUEST_MODEL,
-                ..arg("model", ArgDefault::Required)
-            },
-            LabelArg {
-                span_field: attributes::OPERATION_NAME,
-                ..arg("request_type", ArgDefault::Literal("chat"))
-            },
+            genai_arg("provider", ArgDefault::Required, attributes::PROVIDER_NAME),
+            genai_arg("model", ArgDefault::Required, attributes::REQUEST_MODEL),
+            genai_arg("request_type", ArgDefault::Literal("chat"), attributes::OPERATION_NAME),
         ],
+        span_name: &[NamePart::Arg("request_type"), NamePart::Arg("model")],
+        operation: None,
+        span_args: &[],
+        remote_kind: None,
+        genai_duration: None,
+    };
+    /// `#[instrument_agent]`: one agent invocation, span `invoke_agent
+    /// {agent_name}` (INTERNAL; CLIENT with `remote = true`).
+    INSTRUMENT_AGENT = InstrumentSpec {
+        attribute: "instrument_agent",
+        counter: MetricId::AgentInvocationsTotal,
+        histogram: MetricId::AgentInvocationDurationSeconds,
+        active: None,
+        first_chunk: None,
+        errors: None,
+        status: Some(OUTCOME),
+        span_kind: SpanKind::Internal,
+        genai: false,
+        args: &[genai_arg("agent_name", ArgDefault::Required, attributes::AGENT_NAME)],
+        span_name: &[NamePart::Literal("invoke_agent"), NamePart::Arg("agent_name")],
+        operation: Some("invoke_agent"),
+        span_args: &[
+            span_arg("agent_id", attributes::AGENT_ID),
+            span_arg("agent_description", attributes::AGENT_DESCRIPTION),
+            span_arg("agent_version", attributes::AGENT_VERSION),
+            span_arg("provider", attributes::PROVIDER_NAME),
+            span_arg("model", attributes::REQUEST_MODEL),
+            span_arg("conversation_id", attributes::CONVERSATION_ID),
+        ],
+        remote_kind: Some(SpanKind::Client),
+        genai_duration: Some(GenAiMetricId::InvokeAgentDuration),
+    };
+    /// `#[instrument_tool]`: one tool call, span `execute_tool {tool_name}`
+    /// (INTERNAL).
+    INSTRUMENT_TOOL = InstrumentSpec {
+        attribute: "instrument_tool",
+        counter: MetricId::ToolCallsTotal,
+        histogram: MetricId::ToolCallDurationSeconds,
+        active: None,
+        first_chunk: None,
+        errors: None,
+        status: Some(OUTCOME),
+        span_kind: SpanKind::Internal,
+        genai: false,
+        args: &[
+            genai_arg("tool_name", ArgDefault::FnName, attributes::TOOL_NAME),
+            // A label of `gen_ai.execute_tool.duration` only.
+            genai_arg("tool_type", ArgDefault::Literal("function"), attributes::TOOL_TYPE),
+        ],
+        span_name: &[NamePart::Literal("execute_tool"), NamePart::Arg("tool_name")],
+        operation: Some("execute_tool"),
+        span_args: &[span_arg("call_id", attributes::TOOL_CALL_ID)],
+        remote_kind: None,
+        genai_duration: Some(GenAiMetricId::ExecuteToolDuration),
     };
 }
 
@@ -261,9 +401,10 @@ instruments! {
 /// it declares the same).
 pub mod span_fields {
     pub use crate::attributes::{
-        CACHE_CREATION_TOKENS, CACHE_READ_TOKENS, ERROR_TYPE, FINISH_REASONS, INPUT_TOKENS,
-        OUTPUT_TOKENS, REASONING_TOKENS, RESPONSE_MODEL, SERVER_ADDRESS, SERVER_PORT, STATUS,
-        STATUS_CODE, TIME_TO_FIRST_CHUNK,
+        CACHE_CREATION_TOKENS, CACHE_READ_TOKENS, CODE_FUNCTION_NAME, ERROR_TYPE, FINISH_REASONS,
+        INPUT_TOKENS, OPERATION_NAME, OUTPUT_TOKENS, REASONING_TOKENS, RESPONSE_MODEL,
+        SERVER_ADDRESS, SERVER_PORT, SPAN_KIND, SPAN_NAME, STATUS, STATUS_CODE,
+        TIME_TO_FIRST_CHUNK,
     };
 
     /// The fields every span of an attribute declares empty, recorded at the end.
@@ -323,7 +464,49 @@ impl InstrumentSpec {
     /// assert_eq!(knowledge.arg_values("collection"), None);
     /// ```
     pub fn arg_values(&self, name: &str) -> Option<&'static [&'static str]> {
-        self.metrics().find_map(|id| id.def().vocabulary(name))
+        self.metrics()
+            .find_map(|id| id.def().vocabulary(name))
+            .or_else(|| {
+                let field = self.args.iter().find(|a| a.name == name)?.span_field;
+                self.genai_duration?.def().vocabulary(field)
+            })
+    }
+
+    /// The span-only argument `name`, if the attribute takes it.
+    ///
+    /// ```
+    /// let tool = autobot_otel_catalog::instrument::spec("instrument_tool").unwrap();
+    /// assert_eq!(tool.span_arg("call_id").unwrap().field, "gen_ai.tool.call.id");
+    /// assert!(tool.span_arg("tool_name").is_none(), "a label argument");
+    /// ```
+    pub fn span_arg(&self, name: &str) -> Option<&'static SpanArg> {
+        self.span_args.iter().find(|a| a.name == name)
+    }
+
+    /// The OpenTelemetry span name for these label values (one per
+    /// [`InstrumentSpec::args`]), or `None` when the span keeps the
+    /// function's name.
+    ///
+    /// ```
+    /// use autobot_otel_catalog::instrument::{INSTRUMENT_AGENT, INSTRUMENT_LLM, INSTRUMENT_TASK};
+    /// assert_eq!(INSTRUMENT_AGENT.span_name_of(|_| "planner").as_deref(), Some("invoke_agent planner"));
+    /// let llm = |i: usize| ["openai", "gpt-4o", "chat"][i];
+    /// assert_eq!(INSTRUMENT_LLM.span_name_of(llm).as_deref(), Some("chat gpt-4o"));
+    /// assert_eq!(INSTRUMENT_TASK.span_name_of(|_| "x"), None);
+    /// ```
+    pub fn span_name_of<'a>(&self, label: impl Fn(usize) -> &'a str) -> Option<String> {
+        if self.span_name.is_empty() {
+            return None;
+        }
+        let parts: Vec<&str> = self
+            .span_name
+            .iter()
+            .map(|part| match part {
+                NamePart::Literal(text) => text,
+                NamePart::Arg(name) => self.arg_index(name).map_or("", &label),
+            })
+            .collect();
+        Some(parts.join(" "))
     }
 
     /// The values of the span's `autobot.status` field: the counter's `status`
@@ -376,8 +559,11 @@ mod tests {
                 }
             }
             for arg in spec.args {
+                let genai_label = spec
+                    .genai_duration
+                    .is_some_and(|g| g.def().labels.contains(&arg.span_field));
                 assert!(
-                    spec.metrics().any(|id| id.def().labels.contains(&arg.name)),
+                    genai_label || spec.metrics().any(|id| id.def().labels.contains(&arg.name)),
                     "{}: argument {} labels no metric",
                     spec.attribute,
                     arg.name
@@ -418,6 +604,36 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn span_names_and_genai_durations_name_what_the_spec_has() {
+        for spec in INSTRUMENTS {
+            for part in spec.span_name {
+                if let NamePart::Arg(name) = part {
+                    assert!(spec.arg_index(name).is_some(), "{} {name}", spec.attribute);
+                }
+            }
+            if let Some(id) = spec.genai_duration {
+                let def = id.def();
+                assert_eq!(def.unit, "s");
+                for key in def.labels {
+                    let known = *key == attributes::ERROR_TYPE
+                        || spec
+                            .args
+                            .iter()
+                            .any(|a| a.span_field == *key || a.genai_field == Some(*key));
+                    assert!(known, "{}: {key}", spec.attribute);
+                }
+            }
+            for span_arg in spec.span_args {
+                assert!(spec.arg_index(span_arg.name).is_none(), "{}", span_arg.name);
+            }
+        }
+        assert_eq!(
+            spec("instrument_tool").unwrap().arg_values("tool_type"),
+            Some(crate::labels::ToolType::VALUES)
+        );
     }
 
     #[test]

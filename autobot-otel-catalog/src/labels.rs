@@ -112,6 +112,18 @@ impl Outcome {
 }
 
 label_enum! {
+    /// The kind of tool a tool call runs (`gen_ai.tool.type` of the GenAI
+    /// conventions): a function the agent runs itself, an extension (an external
+    /// API), or a datastore.
+    ///
+    /// ```
+    /// use autobot_otel_catalog::labels::ToolType;
+    /// assert_eq!(ToolType::VALUES, ["function", "extension", "datastore"]);
+    /// ```
+    ToolType { Function => "function", Extension => "extension", Datastore => "datastore" }
+}
+
+label_enum! {
     /// Status of one workflow step (`status` of `autobot_workflow_steps_executed_total`).
     ///
     /// ```

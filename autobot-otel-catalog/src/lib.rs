@@ -30,7 +30,7 @@
 //! assert_eq!(def.kind, Kind::Counter);
 //! assert_eq!(def.labels, ["workflow_type", "status"]);
 //! assert_eq!(def.otel_name(), "autobot_workflow_executions");
-//! assert_eq!(catalog::CATALOG.len(), 58);
+//! assert_eq!(catalog::CATALOG.len(), 62);
 //! assert_eq!(catalog::guide().count(), catalog::GUIDE_METRICS);
 //! assert_eq!(catalog::GUIDE_METRICS, 56);
 //! assert_eq!(catalog::in_category(Category::Llm).count(), 9);
@@ -570,6 +570,35 @@ metric_table! {
         labels: ["task_type", "reason"],
         help: "Total task retry attempts", category: Task, buckets: [], max_series: 500,
     },
+    // Extensions: agent invocations and tool calls (`#[instrument_agent]`,
+    // `#[instrument_tool]`, `autobot_otel::agent`). AutoBot's own analytics export
+    // has only computed gauges (`autobot_agent_tasks_total{agent_id}`, success and
+    // error rates, average duration): no invocation counter or histogram, so
+    // these are named in the guide's style. Ids are never labels.
+    AgentInvocationsTotal {
+        name: "autobot_agent_invocations_total", kind: Counter, unit: "{invocation}",
+        labels: ["agent_name", "status": Outcome],
+        help: "Agent invocations by agent and outcome", category: Task, buckets: [],
+        max_series: 300, source: Extension,
+    },
+    AgentInvocationDurationSeconds {
+        name: "autobot_agent_invocation_duration_seconds", kind: Histogram, unit: "s",
+        labels: ["agent_name"],
+        help: "Agent invocation duration (the invoke_agent span's duration)", category: Task,
+        buckets: (genai::INVOKE_AGENT_BUCKETS), max_series: 100, source: Extension,
+    },
+    ToolCallsTotal {
+        name: "autobot_tool_calls_total", kind: Counter, unit: "{call}",
+        labels: ["tool_name", "status": Outcome],
+        help: "Tool calls by tool and outcome", category: Task, buckets: [],
+        max_series: 600, source: Extension,
+    },
+    ToolCallDurationSeconds {
+        name: "autobot_tool_call_duration_seconds", kind: Histogram, unit: "s",
+        labels: ["tool_name"],
+        help: "Tool call duration (the execute_tool span's duration)", category: Task,
+        buckets: (genai::DURATION_BUCKETS), max_series: 200, source: Extension,
+    },
 
     // ---- 4. Redis & performance ----------------------------------------------------
     TimeoutTotal {
@@ -894,7 +923,7 @@ mod tests {
             .iter()
             .map(|c| in_category(*c).count())
             .collect();
-        assert_eq!(counts, [5, 6, 5, 10, 8, 9, 7, 8]);
+        assert_eq!(counts, [5, 6, 9, 10, 8, 9, 7, 8]);
         let guide: Vec<usize> = Category::ALL
             .iter()
             .map(|c| {

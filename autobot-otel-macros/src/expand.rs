@@ -36,6 +36,8 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
         server_port,
         success_on_err,
         failure_on_ok,
+        span_args,
+        remote,
     } = plan;
     let private = quote!(::autobot_otel::__private);
     // The attribute's spec, by name: a macro crate that does not match the facade
@@ -78,13 +80,43 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
         }
     };
 
+    // The span: every attribute the conventions call sampling-relevant (the
+    // name, the operation, the agent's provider and model) is given when it is
+    // created; the outcome fields are declared empty and recorded at the end.
     let span_expr = if span {
         let name = LitStr::new(&fn_name, Span::call_site());
-        let fields = spec.args.iter().enumerate().map(|(i, arg)| {
-            let field = field(arg.span_field);
-            quote!(#field = #v_recorder.label(#i))
+        let otel_name = (!spec.span_name.is_empty()).then(|| {
+            let field = field(span_fields::SPAN_NAME);
+            quote!(#field = #v_recorder.span_name(),)
         });
-        let kind = spec.span_kind.as_str();
+        let fields = spec.args.iter().enumerate().map(|(i, arg)| {
+            let key = field(arg.span_field);
+            let alias = arg.genai_field.map(|alias| {
+                let alias = field(alias);
+                quote!(#alias = #v_recorder.label(#i),)
+            });
+            quote!(#key = #v_recorder.label(#i), #alias)
+        });
+        let operation = spec.operation.map(|operation| {
+            let field = field(span_fields::OPERATION_NAME);
+            quote!(#field = #operation,)
+        });
+        let extra = span_args.iter().map(|(name, value)| {
+            let field = field(name);
+            match value {
+                LabelValue::Const(v) => quote!(#field = #v,),
+                LabelValue::Expr(e) => quote_spanned! {e.span()=>
+                    #field = #private::tracing::field::display(&(#e)),
+                },
+            }
+        });
+        let code_function = field(span_fields::CODE_FUNCTION_NAME);
+        let code_function_value = format!("::{fn_name}");
+        let kind = match (remote, spec.remote_kind) {
+            (true, Some(kind)) => kind.as_str(),
+            _ => spec.span_kind.as_str(),
+        };
+        let otel_kind = field(span_fields::SPAN_KIND);
         let genai = if spec.genai { span_fields::GENAI } else { &[] };
         let empty = span_fields::OUTCOME.iter().chain(genai).map(|name| {
             let field = field(name);
@@ -94,8 +126,12 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
             #private::tracing::info_span!(
                 target: ::core::module_path!(),
                 #name,
-                #(#fields,)*
-                otel.kind = #kind,
+                #otel_name
+                #(#fields)*
+                #operation
+                #(#extra)*
+                #code_function = ::core::concat!(::core::module_path!(), #code_function_value),
+                #otel_kind = #kind,
                 #(#empty,)*
             )
         }

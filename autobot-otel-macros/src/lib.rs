@@ -178,3 +178,33 @@ pub fn instrument_knowledge(args: TokenStream, item: TokenStream) -> TokenStream
 pub fn instrument_llm(args: TokenStream, item: TokenStream) -> TokenStream {
     instrument("instrument_llm", args, item)
 }
+
+/// Times one agent invocation (the OpenTelemetry GenAI conventions'
+/// `invoke_agent`): `autobot_agent_invocations_total{agent_name, status}`,
+/// `autobot_agent_invocation_duration_seconds{agent_name}`, and with the GenAI
+/// metrics on `gen_ai.invoke_agent.duration`. The span is named
+/// `invoke_agent {agent_name}` (INTERNAL; CLIENT with `remote = true`).
+///
+/// Arguments: `agent_name` (required; a label), the span-only `agent_id`,
+/// `agent_description`, `agent_version`, `provider`, `model`,
+/// `conversation_id` (literals or expressions), `remote = true|false`,
+/// `span = false`, `success_on_err`, `failure_on_ok`.
+#[proc_macro_attribute]
+pub fn instrument_agent(args: TokenStream, item: TokenStream) -> TokenStream {
+    instrument("instrument_agent", args, item)
+}
+
+/// Times one tool call (the OpenTelemetry GenAI conventions' `execute_tool`):
+/// `autobot_tool_calls_total{tool_name, status}`,
+/// `autobot_tool_call_duration_seconds{tool_name}`, and with the GenAI metrics
+/// on `gen_ai.execute_tool.duration`. The span is named `execute_tool
+/// {tool_name}` (INTERNAL).
+///
+/// Arguments: `tool_name` (default: the function name), `tool_type`
+/// (`"function"` (default), `"extension"`, `"datastore"`), the span-only
+/// `call_id` (a literal or an expression), `span = false`, `success_on_err`,
+/// `failure_on_ok`.
+#[proc_macro_attribute]
+pub fn instrument_tool(args: TokenStream, item: TokenStream) -> TokenStream {
+    instrument("instrument_tool", args, item)
+}

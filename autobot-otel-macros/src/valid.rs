@@ -44,6 +44,11 @@ pub(crate) struct Plan {
     pub(crate) success_on_err: Option<Expr>,
     /// `failure_on_ok = ..`: `&T -> Option<error_type>`.
     pub(crate) failure_on_ok: Option<Expr>,
+    /// The span-only arguments given (`conversation_id = ..`): their span field
+    /// and value, in the spec's order.
+    pub(crate) span_args: Vec<(&'static str, LabelValue)>,
+    /// `remote = true`: the span has the spec's `remote_kind`.
+    pub(crate) remote: bool,
 }
 
 /// Arguments that are not labels: the span switch, the LLM server, the outcome
@@ -53,12 +58,17 @@ const SERVER_ADDRESS: &str = "server_address";
 const SERVER_PORT: &str = "server_port";
 const SUCCESS_ON_ERR: &str = "success_on_err";
 const FAILURE_ON_OK: &str = "failure_on_ok";
+const REMOTE: &str = "remote";
 
 /// The option arguments `spec` takes, in the order error messages list them.
 fn options(spec: &InstrumentSpec) -> Vec<&'static str> {
     let mut out = vec![SPAN];
     if spec.genai {
         out.extend([SERVER_ADDRESS, SERVER_PORT]);
+    }
+    out.extend(spec.span_args.iter().map(|a| a.name));
+    if spec.remote_kind.is_some() {
+        out.push(REMOTE);
     }
     out.extend([SUCCESS_ON_ERR, FAILURE_ON_OK]);
     out
@@ -209,6 +219,50 @@ pub(crate) fn validate(attribute: &str, args: Vec<Arg>, func: ItemFn) -> syn::Re
         other => LabelValue::Expr(Box::new(other)),
     });
     let server_port = take(SERVER_PORT);
+    let mut span_args = Vec::new();
+    for span_arg in spec.span_args {
+        let Some(value) = take(span_arg.name) else {
+            continue;
+        };
+        let value = match value {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => {
+                if s.value().is_empty() {
+                    push(syn::Error::new_spanned(
+                        &s,
+                        format!("`{}` must not be empty", span_arg.name),
+                    ));
+                }
+                LabelValue::Const(s.value())
+            }
+            Expr::Lit(lit) => {
+                push(syn::Error::new_spanned(
+                    &lit,
+                    format!(
+                        "`{}` takes a string literal or an expression",
+                        span_arg.name
+                    ),
+                ));
+                LabelValue::Const(String::new())
+            }
+            other => LabelValue::Expr(Box::new(other)),
+        };
+        span_args.push((span_arg.field, value));
+    }
+    let remote = match take(REMOTE) {
+        None => false,
+        Some(Expr::Lit(ExprLit {
+            lit: Lit::Bool(b), ..
+        })) => b.value,
+        Some(other) => {
+            push(syn::Error::new_spanned(
+                other,
+                "`remote` takes `true` (an agent run by another service: a CLIENT span) or `false`",
+            ));
+            false
+        }
+    };
     let success_on_err = take(SUCCESS_ON_ERR);
     let failure_on_ok = take(FAILURE_ON_OK);
     if shape != Shape::Value {
@@ -234,6 +288,8 @@ pub(crate) fn validate(attribute: &str, args: Vec<Arg>, func: ItemFn) -> syn::Re
         server_port,
         success_on_err,
         failure_on_ok,
+        span_args,
+        remote,
     })
 }
 

@@ -32,7 +32,7 @@ pub use autobot_otel_catalog::{
 /// ```
 /// use autobot_otel::catalog::genai::{GENAI_METRICS, GenAiMetricId};
 /// assert_eq!(GenAiMetricId::OperationDuration.def().name, "gen_ai.client.operation.duration");
-/// assert_eq!(GENAI_METRICS.len(), 4);
+/// assert_eq!(GENAI_METRICS.len(), 7);
 /// ```
 pub mod genai {
     pub use autobot_otel_catalog::genai::{

@@ -34,6 +34,9 @@
 //! - [`instrument`]: the attributes (`#[instrument_workflow]`, ...) and their traits.
 //! - [`llm`]: LLM calls and streams timed by hand ([`llm::LlmCall`]) and the
 //!   stream wrapper the attributes share ([`llm::LlmStream`]).
+//! - [`agent`]: agent invocations and tool calls timed by hand
+//!   ([`agent::AgentRun`], [`agent::ToolCall`]), what `#[instrument_agent]` and
+//!   `#[instrument_tool]` record.
 //! - [`Telemetry`], its builder and guard, [`ENV_VARIABLES`] (every variable
 //!   read); [`scope`]: pipelines
 //!   for tests; [`otlp`]: push settings; `prometheus`: the text reader.
@@ -58,6 +61,7 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod agent;
 mod call;
 pub mod catalog;
 pub mod diagnostics;
@@ -94,8 +98,8 @@ pub mod __private;
 
 /// The attributes (`#[instrument_workflow]`, ...): see [`instrument`].
 pub use autobot_otel_macros::{
-    instrument_github, instrument_knowledge, instrument_llm, instrument_redis, instrument_task,
-    instrument_workflow, no_instrument,
+    instrument_agent, instrument_github, instrument_knowledge, instrument_llm, instrument_redis,
+    instrument_task, instrument_tool, instrument_workflow, no_instrument,
 };
 pub use error::{InitError, ShutdownError};
 pub use exporter::otlp;

@@ -8,7 +8,10 @@ impl MetricsManager {
     /// Records one finished workflow.
     ///
     /// Series: `autobot_workflow_executions_total{workflow_type, status}` += 1 and
-    /// `autobot_workflow_duration_seconds{workflow_type}` observes `duration`.
+    /// `autobot_workflow_duration_seconds{workflow_type}` observes `duration`;
+    /// with the GenAI metrics on, `gen_ai.workflow.duration`
+    /// (`gen_ai.workflow.name` = `workflow_type`, `error.type` `_OTHER` for a
+    /// failure, `cancelled` for a cancellation) observes it too.
     ///
     /// ```
     /// use autobot_otel::labels::Outcome;
@@ -22,14 +25,27 @@ impl MetricsManager {
         status: Outcome,
         duration: impl IntoSeconds,
     ) {
+        let seconds = duration.into_seconds();
         self.count_and_observe(
             MetricId::WorkflowExecutionsTotal,
             Some((status.index(), status.as_str())),
             1,
             MetricId::WorkflowDurationSeconds,
-            duration.into_seconds(),
+            seconds,
             &[workflow_type],
         );
+        if let Some(genai) = self.genai() {
+            let values = [
+                workflow_type,
+                crate::manager::genai::outcome_error_type(status),
+            ];
+            genai.duration(
+                self.diagnostics(),
+                crate::catalog::genai::GenAiMetricId::WorkflowDuration,
+                &values,
+                seconds,
+            );
+        }
     }
 
     /// Records one executed workflow step.

@@ -4,7 +4,8 @@
 //!
 //! The paths are one table ([`paths`]): each row records through one public
 //! method of `MetricsManager` (the typed API, gauges set and moved, the rolling
-//! rates, the handles), an attribute, `LlmCall` or an instrumented stream, with
+//! rates, the handles), an attribute, `LlmCall`, `AgentRun`, `ToolCall` or an
+//! instrumented stream, with
 //! the value under test in every label it takes. The table is checked against
 //! what it must cover, not against a second hand list:
 //!
@@ -34,8 +35,8 @@ use autobot_otel::labels::{
 };
 use autobot_otel::testing::Scrape;
 use autobot_otel::{
-    MetricsManager, Telemetry, instrument_github, instrument_knowledge, instrument_llm,
-    instrument_redis, instrument_task, instrument_workflow,
+    MetricsManager, Telemetry, instrument_agent, instrument_github, instrument_knowledge,
+    instrument_llm, instrument_redis, instrument_task, instrument_tool, instrument_workflow,
 };
 
 /// How a row records: through the typed API (its method name, checked against
@@ -75,6 +76,14 @@ impl LlmUsage for Usage {
 
 #[instrument_workflow(workflow_type = v, span = false)]
 fn workflow_attr(v: &str) {}
+
+#[instrument_agent(agent_name = v, conversation_id = v, agent_id = v)]
+fn agent_attr(v: &str) {}
+
+#[instrument_tool(tool_name = v, tool_type = "datastore", call_id = v)]
+fn tool_attr(v: &str) -> Result<(), std::io::Error> {
+    Err(std::io::Error::other(v.to_owned()))
+}
 
 #[instrument_task(task_type = v, agent_type = v, span = false)]
 fn task_attr(v: &str) {}
@@ -161,6 +170,17 @@ fn paths() -> Vec<Row> {
         }),
         api("record_llm_tokens", |m, v| m.record_llm_tokens(v, v, 10, 5)),
         api("record_llm_cost", |m, v| m.record_llm_cost(v, v, 0.25)),
+        api("record_agent_invocation", |m, v| {
+            m.record_agent_invocation(v, Outcome::Failed, 1.5)
+        }),
+        api("record_tool_call", |m, v| {
+            m.record_tool_call(
+                v,
+                autobot_otel::labels::ToolType::Datastore,
+                Outcome::Success,
+                0.1,
+            )
+        }),
         api("record_llm_cost_by_type", |m, v| {
             m.record_llm_cost_by_type(v, v, CostType::Input, 0.25)
         }),
@@ -237,6 +257,30 @@ fn paths() -> Vec<Row> {
         }),
         ("#[instrument_llm]", |t, v| {
             let _ = t.in_scope(|| llm_attr(v));
+        }),
+        ("#[instrument_agent]", |t, v| t.in_scope(|| agent_attr(v))),
+        ("#[instrument_tool]", |t, v| {
+            let _ = t.in_scope(|| tool_attr(v));
+        }),
+        ("AgentRun::succeed", |t, v| {
+            t.in_scope(|| {
+                autobot_otel::agent::AgentRun::start(v)
+                    .id(v)
+                    .conversation_id(v)
+                    .succeed()
+            })
+        }),
+        ("AgentRun::fail", |t, v| {
+            t.in_scope(|| autobot_otel::agent::AgentRun::start(v).fail(v))
+        }),
+        ("AgentRun (cancelled)", |t, v| {
+            t.in_scope(|| drop(autobot_otel::agent::AgentRun::start(v)))
+        }),
+        ("ToolCall::succeed", |t, v| {
+            t.in_scope(|| autobot_otel::agent::ToolCall::start(v).call_id(v).succeed())
+        }),
+        ("ToolCall::fail", |t, v| {
+            t.in_scope(|| autobot_otel::agent::ToolCall::start(v).fail(v))
         }),
         ("LlmCall::succeed", |t, v| {
             t.in_scope(|| {

@@ -1,4 +1,4 @@
-//! The naming table test: every name of every family (the catalog's 58, the
+//! The naming table test: every name of every family (the catalog's 62, the
 //! self-metrics, the GenAI conventions') goes through the real exporter and
 //! comes out as `autobot_otel_catalog::naming` predicts from its definition:
 //! the family name (`# TYPE` line), its type, and its label names.
@@ -109,7 +109,10 @@ fn type_lines(text: &str) -> BTreeSet<(String, String)> {
 #[test]
 fn the_tables_are_complete_and_their_name_functions_agree_with_naming() {
     let defs = every_definition();
-    assert_eq!(defs.len(), 58 + SELF_METRICS.len() + GENAI_METRICS.len());
+    assert_eq!(
+        defs.len(),
+        CATALOG.len() + SELF_METRICS.len() + GENAI_METRICS.len()
+    );
     let mut names = BTreeSet::new();
     for d in &defs {
         assert_eq!(d.naming, d.source.naming(), "{}", d.name);
@@ -204,6 +207,9 @@ fn every_definition_through_the_exporter_alone_gets_the_predicted_names() {
 }
 
 /// Calls every public recording method of the catalog once.
+#[autobot_otel::instrument_workflow(span = false)]
+fn workflow_attr() {}
+
 fn record_all(m: &MetricsManager) {
     m.record_workflow_execution("wf", Outcome::Success, 1.0);
     m.record_workflow_step("wf", "s", StepStatus::Completed);
@@ -260,6 +266,12 @@ async fn every_family_the_pipeline_records_has_the_predicted_names() {
         .build()
         .unwrap();
     record_all(t.metrics());
+    // Agents and tools (their families and GenAI durations; a workflow's too).
+    t.in_scope(|| {
+        autobot_otel::agent::AgentRun::start("a").succeed();
+        autobot_otel::agent::ToolCall::start("t").fail("e");
+        workflow_attr();
+    });
     // Past a series limit: `autobot_otel_series_limit_reached`.
     t.metrics().record_cache_hit("other");
     // A streaming call: the GenAI chunk histograms.
@@ -309,7 +321,12 @@ async fn every_family_the_pipeline_records_has_the_predicted_names() {
             // Attributes without a known value are left out.
             assert!(keys.is_subset(&labels), "{name}: {keys:?} {labels:?}");
             let id = GenAiMetricId::from_name(d.name).unwrap();
-            let required = id.def().prometheus_labels().take(3);
+            // The required ones (error.type is there on failure only).
+            let required = id
+                .def()
+                .prometheus_labels()
+                .take(3)
+                .filter(|k| k != "error_type");
             for key in required {
                 assert!(keys.contains(&*key), "{name}: {key}");
             }
@@ -320,7 +337,7 @@ async fn every_family_the_pipeline_records_has_the_predicted_names() {
     }
     assert_eq!(
         seen.len(),
-        58 + SELF_METRICS.len() - 1 + GENAI_METRICS.len(),
+        CATALOG.len() + SELF_METRICS.len() - 1 + GENAI_METRICS.len(),
         "{text}"
     );
     // The scrape has nothing the tables do not predict.

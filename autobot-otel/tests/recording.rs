@@ -704,6 +704,7 @@ fn series_limit_folds_new_label_sets_into_overflow() {
 fn histograms_use_catalog_buckets() {
     let (t, _) = setup();
     record_all(m(&t));
+    record_agents(&t);
     let s = scrape(&t);
     for def in CATALOG.iter().filter(|d| d.kind == Kind::Histogram) {
         let bucket = format!("{}_bucket", def.name);
@@ -741,6 +742,15 @@ fn shutdown_is_bounded_idempotent_and_recording_after_it_is_harmless() {
     t.shutdown().unwrap();
     m(&t).record_cache_hit("x");
     assert_eq!(t.render(autobot_otel::Exposition::Text), "");
+}
+
+/// Records the agent and tool families, which have no typed method: through
+/// their guards.
+fn record_agents(t: &Telemetry) {
+    t.in_scope(|| {
+        autobot_otel::agent::AgentRun::start("a").succeed();
+        autobot_otel::agent::ToolCall::start("t").succeed();
+    });
 }
 
 /// Calls every public recording method once.
@@ -795,6 +805,7 @@ fn record_all(m: &MetricsManager) {
 fn recording_every_method_once_touches_every_catalog_metric_with_its_exact_labels() {
     let (t, _) = setup();
     record_all(m(&t));
+    record_agents(&t);
     let s = scrape(&t);
     for def in CATALOG {
         let family = s

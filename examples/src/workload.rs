@@ -280,10 +280,46 @@ impl Workload {
         self.llm(m);
         self.websocket(m);
         self.redis(m);
+        self.agents(m);
         for i in 0..self.extra.len() {
             let value = self.unit();
             self.extra[i].record(m, value);
         }
+    }
+
+    /// One agent invocation and its tool calls per tick, through the typed API
+    /// (the demo's agent loop records spans too, through `AgentRun` and
+    /// `ToolCall`). Drawn from the tick count, not the random stream, so the
+    /// other categories' values are those of a workload without agents.
+    fn agents(&mut self, m: &MetricsManager) {
+        const AGENTS: [&str; 3] = ["planner", "code_reviewer", "researcher"];
+        const TOOLS: [(&str, ToolType); 3] = [
+            ("web_search", ToolType::Extension),
+            ("calculator", ToolType::Function),
+            ("vector_store", ToolType::Datastore),
+        ];
+        let t = self.ticks;
+        let agent = AGENTS[(t % 3) as usize];
+        let calls = 1 + t % 3;
+        let mut total = 0.0;
+        for c in 0..calls {
+            let (tool, kind) = TOOLS[((t + c) % 3) as usize];
+            let failed = (t + c).is_multiple_of(17);
+            let seconds = 0.05 + ((t * 7 + c * 13) % 40) as f64 / 100.0;
+            total += seconds;
+            let status = if failed {
+                Outcome::Failed
+            } else {
+                Outcome::Success
+            };
+            m.record_tool_call(tool, kind, status, seconds);
+        }
+        let status = match t % 29 {
+            0 => Outcome::Failed,
+            11 => Outcome::Cancelled,
+            _ => Outcome::Success,
+        };
+        m.record_agent_invocation(agent, status, total + 0.8);
     }
 
     fn workflows(&mut self, m: &MetricsManager) {

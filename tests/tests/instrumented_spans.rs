@@ -41,10 +41,10 @@ fn instrumented_spans_reach_the_collector_with_attributes_and_parents() {
             |out| {
                 let names: Vec<String> = parse_spans(out).into_iter().map(|s| s.name).collect();
                 [
-                    "review_pull_request",
+                    "invoke_workflow code_review",
                     "analyze",
-                    "complete",
-                    "search_guidelines",
+                    "chat gpt-4o",
+                    "retrieval docs",
                     "lint",
                     "cache_get",
                     "open_pull_request",
@@ -64,9 +64,23 @@ fn instrumented_spans_reach_the_collector_with_attributes_and_parents() {
             .unwrap_or_else(|| panic!("no span {name}"))
             .clone()
     };
-    let root = span("review_pull_request", &|_| true);
+    // Spans are named by the GenAI conventions where they define the operation;
+    // the function stays as `code.function.name`.
+    let root = span("invoke_workflow code_review", &|_| true);
     assert_eq!(root.parent_id, None, "the workflow is the root");
     assert_eq!(root.attr("workflow_type").as_deref(), Some("code_review"));
+    assert_eq!(
+        root.attr("gen_ai.workflow.name").as_deref(),
+        Some("code_review")
+    );
+    assert_eq!(
+        root.attr("gen_ai.operation.name").as_deref(),
+        Some("invoke_workflow")
+    );
+    assert_eq!(
+        root.attr("code.function.name").as_deref(),
+        Some("autobot_otel_examples::instrumented::review_pull_request")
+    );
     assert_eq!(root.attr("autobot.status").as_deref(), Some("success"));
     assert_eq!(
         root.resource_attr("service.name").as_deref(),
@@ -77,8 +91,12 @@ fn instrumented_spans_reach_the_collector_with_attributes_and_parents() {
     assert_eq!(analyze.parent_id.as_deref(), Some(root.span_id.as_str()));
     assert_eq!(analyze.trace_id, root.trace_id);
     assert_eq!(analyze.attr("agent_type").as_deref(), Some("code-reviewer"));
+    assert_eq!(
+        analyze.attr("gen_ai.agent.name").as_deref(),
+        Some("code-reviewer")
+    );
 
-    let llm_ok = span("complete", &|s| s.parent_id.is_some());
+    let llm_ok = span("chat gpt-4o", &|s| s.parent_id.is_some());
     assert_eq!(
         llm_ok.parent_id.as_deref(),
         Some(analyze.span_id.as_str()),
@@ -111,7 +129,7 @@ fn instrumented_spans_reach_the_collector_with_attributes_and_parents() {
         Some("42")
     );
 
-    let llm_err = span("complete", &|s| s.parent_id.is_none());
+    let llm_err = span("chat gpt-4o", &|s| s.parent_id.is_none());
     assert_eq!(llm_err.status_code, "STATUS_CODE_ERROR");
     assert_eq!(llm_err.attr("error.type").as_deref(), Some("rate_limit"));
 
@@ -122,7 +140,11 @@ fn instrumented_spans_reach_the_collector_with_attributes_and_parents() {
             "{child}"
         );
     }
-    let search = span("search_guidelines", &|_| true);
+    let search = span("retrieval docs", &|_| true);
+    assert_eq!(
+        search.attr("gen_ai.data_source.id").as_deref(),
+        Some("docs")
+    );
     assert_eq!(search.parent_id.as_deref(), Some(analyze.span_id.as_str()));
 
     let requests = find_metric(&out, "autobot_llm_requests").unwrap();

@@ -70,18 +70,23 @@ fn run(rotel: &Rotel, protocol: OtlpProtocol) -> String {
             |out| {
                 parse_spans(out)
                     .iter()
-                    .filter(|s| s.name == "stream_chat")
+                    .filter(|s| s.name == STREAM_SPAN)
                     .count()
                     == 2
                     && parse_spans(out).iter().any(|s| s.name == "lookup")
+                    // The client metrics (agents, tools, workflows: not recorded here).
                     && GENAI_METRICS
                         .iter()
+                        .filter(|d| d.name.starts_with("gen_ai.client."))
                         .all(|d| parse_metrics(out).iter().any(|m| m.name == d.name))
             },
             Duration::from_secs(20),
         )
         .expect("spans and metrics arrive")
 }
+
+/// The streams' span: `{operation} {model}` (the GenAI conventions' name).
+const STREAM_SPAN: &str = "chat gpt-4o";
 
 fn metric<'a>(metrics: &'a [RotelMetric], name: &str) -> &'a RotelMetric {
     metrics
@@ -93,7 +98,7 @@ fn metric<'a>(metrics: &'a [RotelMetric], name: &str) -> &'a RotelMetric {
 
 fn check(out: &str) {
     let spans = parse_spans(out);
-    let streams: Vec<&RotelSpan> = spans.iter().filter(|s| s.name == "stream_chat").collect();
+    let streams: Vec<&RotelSpan> = spans.iter().filter(|s| s.name == STREAM_SPAN).collect();
     let ok = streams
         .iter()
         .find(|s| s.status_code != "STATUS_CODE_ERROR")

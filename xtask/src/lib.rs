@@ -157,10 +157,10 @@ pub const ATTRIBUTES_END: &str = "<!-- END GENERATED: attribute reference -->";
 /// The attributes: what each records, its labels, and the `status` values it
 /// writes (on the counter's `status` label and the span's `autobot.status` alike).
 pub fn attribute_reference() -> String {
-    use autobot_otel_catalog::instrument::{ArgDefault, INSTRUMENTS};
+    use autobot_otel_catalog::instrument::{ArgDefault, INSTRUMENTS, NamePart};
     let mut out = String::from(
-        "| attribute | records | label arguments (default) | `status` / `autobot.status`: success, failure, cancelled | span kind |\n\
-         |---|---|---|---|---|\n",
+        "| attribute | records | label arguments (default) | span-only arguments | `status` / `autobot.status`: success, failure, cancelled | span name (`otel.name`) | span kind | GenAI conventions (opt-in) |\n\
+         |---|---|---|---|---|---|---|---|\n",
     );
     for spec in INSTRUMENTS {
         let metrics: Vec<String> = spec
@@ -176,6 +176,33 @@ pub fn attribute_reference() -> String {
                 ArgDefault::Required => format!("`{}` (required)", a.name),
             })
             .collect();
+        let span_only: Vec<String> = spec
+            .span_args
+            .iter()
+            .map(|a| format!("`{}` (`{}`)", a.name, a.field))
+            .chain(
+                spec.remote_kind
+                    .map(|k| format!("`remote` (kind `{}`)", k.as_str())),
+            )
+            .collect();
+        let span_name = if spec.span_name.is_empty() {
+            "the fn name".to_string()
+        } else {
+            let parts: Vec<String> = spec
+                .span_name
+                .iter()
+                .map(|p| match p {
+                    NamePart::Literal(text) => text.to_string(),
+                    NamePart::Arg(name) => format!("{{{name}}}"),
+                })
+                .collect();
+            format!("`{}`", parts.join(" "))
+        };
+        let genai = match (spec.genai, spec.genai_duration) {
+            (true, _) => "the `gen_ai.client.*` metrics".to_string(),
+            (false, Some(id)) => format!("`{}`", id.def().name),
+            (false, None) => "—".to_string(),
+        };
         let status = spec.span_status();
         let on = if spec.status.is_some() {
             "label and span"
@@ -184,10 +211,15 @@ pub fn attribute_reference() -> String {
         };
         let _ = writeln!(
             out,
-            "| `#[{}]` | {} | {} | `{}`, `{}`, `{}` ({on}) | {} |",
+            "| `#[{}]` | {} | {} | {} | `{}`, `{}`, `{}` ({on}) | {span_name} | {} | {genai} |",
             spec.attribute,
             metrics.join(", "),
             args.join(", "),
+            if span_only.is_empty() {
+                "—".to_string()
+            } else {
+                span_only.join(", ")
+            },
             status.success,
             status.failure,
             status.cancelled,

@@ -87,6 +87,9 @@ pub struct Recorder {
     origin: &'static str,
     /// Series kept by a constant call site.
     site: Option<OnceLock<SiteSeries>>,
+    /// The OpenTelemetry span name (`otel.name`), when the attribute names its
+    /// spans by the conventions ([`InstrumentSpec::span_name`]).
+    span_name: Option<Box<str>>,
 }
 
 impl Recorder {
@@ -96,12 +99,39 @@ impl Recorder {
         values: Vec<String>,
         origin: &'static str,
     ) -> Box<Recorder> {
-        Box::new(Recorder {
+        Box::new(Recorder::new(
             spec,
-            values: values.into_iter().map(Cow::Owned).collect(),
+            values.into_iter().map(Cow::Owned).collect(),
             origin,
-            site: None,
-        })
+            None,
+        ))
+    }
+
+    fn new(
+        spec: &'static InstrumentSpec,
+        values: Box<[Cow<'static, str>]>,
+        origin: &'static str,
+        site: Option<OnceLock<SiteSeries>>,
+    ) -> Recorder {
+        let mut recorder = Recorder {
+            spec,
+            values,
+            origin,
+            site,
+            span_name: None,
+        };
+        recorder.span_name = spec
+            .span_name_of(|i| recorder.label(i))
+            .map(String::into_boxed_str);
+        recorder
+    }
+
+    /// The OpenTelemetry span name of the call (`invoke_agent planner`, `chat
+    /// gpt-4o`): the attribute's [`InstrumentSpec::span_name`] over the cleaned
+    /// label values; `""` when the span keeps the function's name.
+    #[inline]
+    pub fn span_name(&self) -> &str {
+        self.span_name.as_deref().unwrap_or("")
     }
 
     /// The value of label argument `index`, as exported.
@@ -248,7 +278,40 @@ impl Recorder {
             }
         }
         self.adjust_active(m, -1.0);
+        self.end_genai_duration(m, outcome, seconds);
         self.end_llm(m, outcome, seconds, response, server);
+    }
+
+    /// The GenAI conventions' duration of an agent invocation, tool call or
+    /// workflow ([`InstrumentSpec::genai_duration`]), when the pipeline records
+    /// them: the same `seconds` as the catalog's histogram. Its attributes are
+    /// the label values under their conventions' keys and `error.type` (a
+    /// failure's type, `cancelled` for a cancelled call, none on success).
+    fn end_genai_duration(&self, m: &MetricsManager, outcome: &CallOutcome, seconds: f64) {
+        let (Some(id), Some(genai)) = (self.spec.genai_duration, m.genai()) else {
+            return;
+        };
+        let error = match outcome {
+            CallOutcome::Success => "",
+            CallOutcome::Failure(e) if e.is_empty() => crate::catalog::genai::OTHER_ERROR,
+            CallOutcome::Failure(e) => e.as_ref(),
+            CallOutcome::Cancelled => crate::labels::Outcome::Cancelled.as_str(),
+        };
+        let values: Vec<&str> = id
+            .def()
+            .labels
+            .iter()
+            .map(|key| match *key {
+                field::ERROR_TYPE => error,
+                key => self
+                    .spec
+                    .args
+                    .iter()
+                    .position(|a| a.span_field == key || a.genai_field == Some(key))
+                    .map_or("", |i| self.label(i)),
+            })
+            .collect();
+        genai.duration(m.diagnostics(), id, &values, seconds);
     }
 }
 
@@ -280,11 +343,13 @@ impl Site {
     /// The site's recorder.
     #[inline]
     pub fn recorder(&'static self) -> &'static Recorder {
-        self.recorder.get_or_init(|| Recorder {
-            spec: self.spec,
-            values: self.values.iter().map(|v| Cow::Borrowed(*v)).collect(),
-            origin: self.origin,
-            site: Some(OnceLock::new()),
+        self.recorder.get_or_init(|| {
+            Recorder::new(
+                self.spec,
+                self.values.iter().map(|v| Cow::Borrowed(*v)).collect(),
+                self.origin,
+                Some(OnceLock::new()),
+            )
         })
     }
 }
@@ -309,6 +374,12 @@ impl RecorderRef {
     #[inline]
     pub fn label(&self, index: usize) -> &str {
         self.get().label(index)
+    }
+
+    /// The OpenTelemetry span name ([`Recorder::span_name`]).
+    #[inline]
+    pub fn span_name(&self) -> &str {
+        self.get().span_name()
     }
 }
 
@@ -359,6 +430,18 @@ impl Call {
         }
         self.server = server;
         self
+    }
+
+    /// Sets label argument `index` of a call whose recorder is its own (a
+    /// guard's builder method, before the call ends). Only for attributes
+    /// without an active gauge: the gauge went up under the first values.
+    pub(crate) fn set_label(&mut self, index: usize, value: &str) {
+        debug_assert!(self.recorder.get().spec.active.is_none());
+        if let RecorderRef::Owned(recorder) = &mut self.recorder
+            && let Some(slot) = recorder.values.get_mut(index)
+        {
+            *slot = Cow::Owned(value.to_owned());
+        }
     }
 
     /// Closes the span now (a stream that ended), rather than when the call is

@@ -25,6 +25,18 @@ use crate::labels::{EMPTY_LABEL_VALUE, TokenType};
 use autobot_otel_catalog::MetricDef;
 use autobot_otel_catalog::attributes as attr;
 
+/// The conventions' `error.type` of an outcome that carries no error type of
+/// its own (the typed API's): none for a success, `_OTHER` for a failure,
+/// `cancelled` for a cancelled call (as the attributes write for a dropped call).
+pub(crate) fn outcome_error_type(status: crate::labels::Outcome) -> &'static str {
+    use crate::labels::Outcome;
+    match status {
+        Outcome::Success => "",
+        Outcome::Failed => OTHER_ERROR,
+        Outcome::Cancelled => Outcome::Cancelled.as_str(),
+    }
+}
+
 /// The call a GenAI data point describes: the conventions' common attributes.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub(crate) struct GenAiCall<'a> {
@@ -105,7 +117,8 @@ impl GenAiInstrument {
     }
 }
 
-/// The four GenAI client histograms of one pipeline.
+/// The GenAI histograms of one pipeline (the four client ones, the agent, tool
+/// and workflow durations).
 pub(crate) struct GenAiMetrics {
     instruments: Box<[GenAiInstrument]>,
 }
@@ -170,6 +183,19 @@ impl GenAiMetrics {
         with_values(call, error.unwrap_or(""), |values| {
             self.record(d, GenAiMetricId::OperationDuration, values, seconds)
         });
+    }
+
+    /// A duration histogram of an agent invocation, tool call or workflow
+    /// (`gen_ai.invoke_agent.duration`, ...): `values` in the metric's attribute
+    /// order, `error.type` (last) empty on success.
+    pub(crate) fn duration(
+        &self,
+        d: &Diagnostics,
+        id: GenAiMetricId,
+        values: &[&str],
+        seconds: f64,
+    ) {
+        self.record(d, id, values, seconds);
     }
 
     /// `gen_ai.client.token.usage`, one data point per direction.

@@ -1,0 +1,9 @@
+use autobot_otel::instrument_agent;
+
+#[instrument_agent(provider = "openai")]
+async fn plan() {}
+
+#[instrument_agent(agent_name = "planner", remote = "yes")]
+fn remote() {}
+
+fn main() {}
