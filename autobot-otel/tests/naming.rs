@@ -11,22 +11,24 @@
 //! units and keys outside the tables (per-units, annotations, unknown units,
 //! reserved and invalid keys, `le` on a histogram) through the exporter against the naming functions.
 
+mod record_all;
+
 use std::collections::BTreeSet;
 
+use autobot_otel::Telemetry;
 use autobot_otel::catalog::genai::{GENAI_METRICS, GenAiMetricId};
 use autobot_otel::catalog::self_metrics::{SELF_METRICS, SelfMetric};
 use autobot_otel::catalog::{CATALOG, Kind, MetricDef, MetricId, Naming, SCOPE_NAME, Source};
-use autobot_otel::labels::*;
 use autobot_otel::llm::LlmCall;
 use autobot_otel::prometheus::PrometheusTextReader;
 use autobot_otel::testing::Scrape;
-use autobot_otel::{MetricsManager, Telemetry};
 use autobot_otel_catalog::naming;
 use futures_util::StreamExt as _;
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Meter, MeterProvider as _};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
+use record_all::record_all;
 
 /// One definition of any table, as the test reads it.
 struct Def {
@@ -206,56 +208,8 @@ fn every_definition_through_the_exporter_alone_gets_the_predicted_names() {
     assert_eq!(types.len(), defs.len(), "{text}");
 }
 
-/// Calls every public recording method of the catalog once.
 #[autobot_otel::instrument_workflow(span = false)]
 fn workflow_attr() {}
-
-fn record_all(m: &MetricsManager) {
-    m.record_workflow_execution("wf", Outcome::Success, 1.0);
-    m.record_workflow_step("wf", "s", StepStatus::Completed);
-    m.update_active_workflows("wf", 1);
-    m.record_workflow_approval("wf", ApprovalDecision::Approved);
-    m.record_github_operation("op", Outcome::Success, 1.0);
-    m.update_github_rate_limit("core", 1);
-    m.record_github_commit("r", CommitStatus::Created);
-    m.record_github_pull_request("r", "create", Outcome::Success);
-    m.record_github_issue("r", "create", Outcome::Success);
-    m.record_task_execution("t", "a", Outcome::Success, 1.0);
-    m.update_active_tasks("t", "a", 1);
-    m.update_task_queue_size(Priority::High, 1);
-    m.record_task_retry("t", "timeout");
-    m.record_operation_duration("op", "db", 1.0);
-    m.record_timeout("op", "db", true);
-    m.update_connection_pool("db", 1, 1, 4);
-    m.record_circuit_breaker_event("db", CircuitEvent::Opened, "r");
-    m.update_circuit_breaker_state("db", CircuitState::Open, 1);
-    m.record_request("db", "get", true);
-    m.record_search(SearchType::Hybrid, "c", 1.0, 1);
-    m.record_cache_hit("c");
-    m.record_cache_miss("c");
-    m.set_document_count(1, "c", "md");
-    m.set_vector_count("c", 1);
-    m.record_embedding_latency("m", 1.0);
-    m.record_llm_request("p", "m", "chat", 1.0);
-    m.record_llm_tokens("p", "m", 1, 1);
-    m.record_llm_cost("p", "m", 1.0);
-    m.record_llm_error("p", "e");
-    m.set_llm_rate_limit("p", 1);
-    m.set_llm_provider_availability("p", true);
-    m.record_llm_time_to_first_token("p", "m", 0.5);
-    m.inc_llm_requests_in_flight("p", "m");
-    m.set_websocket_active_connections("/n", 1);
-    m.record_websocket_connection("/n", ConnectionStatus::Connected);
-    m.record_websocket_message("/n", "e", MessageDirection::Sent, 1.0);
-    m.record_websocket_message("/n", "e", MessageDirection::Received, 1.0);
-    m.record_websocket_error("/n", "e");
-    m.set_websocket_rooms("/n", 1);
-    m.record_redis_operation("db", "get", RedisStatus::Success, 1.0);
-    m.set_redis_pool_stats("db", 1, 1, 2);
-    m.set_redis_memory("db", 1);
-    m.set_redis_keys("db", 1);
-    m.record_redis_pubsub("db", PubSubDirection::Received);
-}
 
 #[tokio::test]
 async fn every_family_the_pipeline_records_has_the_predicted_names() {

@@ -23,6 +23,8 @@ use autobot_otel_catalog::instrument::{INSTRUMENTS, spec};
 fn every_api_call(m: &MetricsManager) {
     for &o in Outcome::ALL {
         m.record_workflow_execution("wf", o, 1.0);
+        m.record_agent_invocation("agent", o, 1.0);
+        m.record_tool_call("tool", ToolType::Function, o, 1.0);
         m.record_github_operation("op", o, 1.0);
         m.record_github_pull_request("repo", "create", o);
         m.record_github_issue("repo", "close", o);
@@ -140,6 +142,14 @@ async fn knowledge(mode: u8) -> Result<(), Failed> {
 async fn llm(mode: u8) -> Result<(), Failed> {
     behave(mode).await
 }
+#[autobot_otel::instrument_agent(agent_name = "vocab")]
+async fn agent(mode: u8) -> Result<(), Failed> {
+    behave(mode).await
+}
+#[autobot_otel::instrument_tool(tool_name = "vocab", tool_type = "datastore")]
+async fn tool(mode: u8) -> Result<(), Failed> {
+    behave(mode).await
+}
 
 async fn every_outcome<F, Fut>(f: F)
 where
@@ -167,6 +177,8 @@ async fn every_writer_keeps_to_the_catalog_vocabularies() {
         every_outcome(redis).await;
         every_outcome(knowledge).await;
         every_outcome(llm).await;
+        every_outcome(agent).await;
+        every_outcome(tool).await;
     })
     .await;
 
