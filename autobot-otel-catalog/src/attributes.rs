@@ -42,6 +42,20 @@ pub const CACHE_READ_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
 pub const CACHE_CREATION_TOKENS: &str = "gen_ai.usage.cache_creation.input_tokens";
 /// Output tokens spent on reasoning (span).
 pub const REASONING_TOKENS: &str = "gen_ai.usage.reasoning.output_tokens";
+/// The token usage of the LLM calls made inside a workflow, summed on its
+/// `invoke_workflow` span: the conventions define no `gen_ai.usage.*` on the
+/// workflow span, so these are in the `autobot.usage` namespace (input tokens).
+pub const ROLLUP_INPUT_TOKENS: &str = "autobot.usage.input_tokens";
+/// Output tokens summed on a workflow's span ([`ROLLUP_INPUT_TOKENS`]).
+pub const ROLLUP_OUTPUT_TOKENS: &str = "autobot.usage.output_tokens";
+/// Cache-read input tokens summed on a workflow's span.
+pub const ROLLUP_CACHE_READ_TOKENS: &str = "autobot.usage.cache_read.input_tokens";
+/// Cache-creation input tokens summed on a workflow's span.
+pub const ROLLUP_CACHE_CREATION_TOKENS: &str = "autobot.usage.cache_creation.input_tokens";
+/// Reasoning output tokens summed on a workflow's or an agent's span (the
+/// conventions' `invoke_agent` spans define no
+/// `gen_ai.usage.reasoning.output_tokens`).
+pub const ROLLUP_REASONING_TOKENS: &str = "autobot.usage.reasoning.output_tokens";
 /// Seconds from the start of a streaming call to its first chunk (span).
 pub const TIME_TO_FIRST_CHUNK: &str = "gen_ai.response.time_to_first_chunk";
 /// Why the model stopped (a string array, set on the OpenTelemetry span

@@ -47,6 +47,38 @@ pub const WORKFLOW_BUCKETS: &[f64] = &[
     1.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0,
 ];
 
+/// The boundaries of the per-invocation call counts
+/// (`autobot_agent_llm_calls_per_invocation`,
+/// `autobot_agent_tool_calls_per_invocation`): 1 to 128 doubling, the ladder the
+/// proposed `gen_ai.invoke_agent.inference_calls` / `tool_calls` metrics use (the
+/// pinned conventions define no per-invocation call count, so these are
+/// extension families).
+pub const CALLS_PER_INVOCATION_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0];
+
+/// The conventions' `gen_ai.operation.name` of a `request_type` value: the
+/// values AutoBot's guide spells differently map to the conventions' member
+/// (`completion` → `text_completion`, `embedding` → `embeddings`); every other
+/// value (`chat`, `generate_content`, `text_completion`, `embeddings`, a custom
+/// one) passes through unchanged. The one mapping of every path: the LLM
+/// spans' `gen_ai.operation.name` and name, and the GenAI metrics'
+/// attribute. The `request_type` label of the `autobot_llm_*` families keeps
+/// the caller's value.
+///
+/// ```
+/// use autobot_otel_catalog::genai::operation_name;
+/// assert_eq!(operation_name("completion"), "text_completion");
+/// assert_eq!(operation_name("embedding"), "embeddings");
+/// assert_eq!(operation_name("chat"), "chat");
+/// assert_eq!(operation_name("rerank"), "rerank");
+/// ```
+pub fn operation_name(request_type: &str) -> &str {
+    match request_type {
+        "completion" => "text_completion",
+        "embedding" => "embeddings",
+        other => other,
+    }
+}
+
 /// The conventions' advisory boundaries of `gen_ai.client.token.usage`.
 pub const TOKEN_BUCKETS: &[f64] = &[
     1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0,

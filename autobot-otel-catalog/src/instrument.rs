@@ -65,6 +65,11 @@ pub struct SpanArg {
     pub name: &'static str,
     /// The span attribute (a key of [`crate::attributes`]).
     pub field: &'static str,
+    /// Whether the conventions define the attribute on the remote (CLIENT)
+    /// span only: `gen_ai.provider.name`, `gen_ai.agent.id` and
+    /// `gen_ai.agent.version` of an agent (the in-process `invoke_agent` span
+    /// has none of them). Such an argument needs `remote = true`.
+    pub remote_only: bool,
 }
 
 /// The `status` values an attribute writes for each outcome, on its counter's
@@ -110,10 +115,10 @@ pub const REDIS_STATUS: StatusValues = StatusValues {
 /// The OpenTelemetry span kind of an attribute's span.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SpanKind {
-    /// Work inside the service (workflows, tasks, knowledge-base searches, an
-    /// in-process agent, a tool).
+    /// Work inside the service (workflows, tasks, an in-process agent, a tool).
     Internal,
-    /// A call to another service (GitHub, Redis, an LLM provider).
+    /// A call to another service (GitHub, Redis, an LLM provider, a knowledge
+    /// base's retrieval: the conventions' `retrieval` span is CLIENT).
     Client,
 }
 
@@ -128,6 +133,39 @@ impl SpanKind {
             SpanKind::Internal => "internal",
             SpanKind::Client => "client",
         }
+    }
+}
+
+/// What a call is to the agent invocations and workflows around it (issue 20,
+/// "what happened inside one invocation").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rollup {
+    /// Neither counted nor summing.
+    None,
+    /// An agent invocation: counts the LLM and tool calls made inside it
+    /// (`autobot_agent_llm_calls_per_invocation`,
+    /// `autobot_agent_tool_calls_per_invocation`) and sums their token usage on
+    /// its span ([`span_fields::AGENT_USAGE`]).
+    Agent,
+    /// A workflow: sums the token usage of the LLM calls inside it, through its
+    /// agents or directly, on its span ([`span_fields::WORKFLOW_USAGE`]).
+    Workflow,
+    /// An LLM call: counted by the invocation it runs in, its usage summed.
+    Llm,
+    /// A tool call: counted by the invocation it runs in.
+    Tool,
+}
+
+impl Rollup {
+    /// Whether calls of this kind collect what runs inside them (agents and
+    /// workflows).
+    ///
+    /// ```
+    /// use autobot_otel_catalog::instrument::Rollup;
+    /// assert!(Rollup::Agent.collects() && !Rollup::Llm.collects());
+    /// ```
+    pub const fn collects(self) -> bool {
+        matches!(self, Rollup::Agent | Rollup::Workflow)
     }
 }
 
@@ -176,6 +214,8 @@ pub struct InstrumentSpec {
     /// by key: a label argument's [`LabelArg::span_field`] or
     /// [`LabelArg::genai_field`], `error.type` from the outcome.
     pub genai_duration: Option<GenAiMetricId>,
+    /// What the call is to the agent invocations and workflows around it.
+    pub rollup: Rollup,
 }
 
 const fn arg(name: &'static str, default: ArgDefault) -> LabelArg {
@@ -208,7 +248,20 @@ const fn aliased_arg(name: &'static str, default: ArgDefault, field: &'static st
 }
 
 const fn span_arg(name: &'static str, field: &'static str) -> SpanArg {
-    SpanArg { name, field }
+    SpanArg {
+        name,
+        field,
+        remote_only: false,
+    }
+}
+
+/// A span argument of the remote (CLIENT) span only ([`SpanArg::remote_only`]).
+const fn remote_span_arg(name: &'static str, field: &'static str) -> SpanArg {
+    SpanArg {
+        name,
+        field,
+        remote_only: true,
+    }
 }
 
 macro_rules! instruments {
@@ -240,6 +293,7 @@ instruments! {
         span_args: &[],
         remote_kind: None,
         genai_duration: Some(GenAiMetricId::WorkflowDuration),
+        rollup: Rollup::Workflow,
     };
     /// `#[instrument_task]`: the span carries `gen_ai.agent.name` = `agent_type`.
     INSTRUMENT_TASK = InstrumentSpec {
@@ -261,6 +315,7 @@ instruments! {
         span_args: &[],
         remote_kind: None,
         genai_duration: None,
+        rollup: Rollup::None,
     };
     /// `#[instrument_github]`.
     INSTRUMENT_GITHUB = InstrumentSpec {
@@ -279,6 +334,7 @@ instruments! {
         span_args: &[],
         remote_kind: None,
         genai_duration: None,
+        rollup: Rollup::None,
     };
     /// `#[instrument_redis]`.
     INSTRUMENT_REDIS = InstrumentSpec {
@@ -300,8 +356,9 @@ instruments! {
         span_args: &[],
         remote_kind: None,
         genai_duration: None,
+        rollup: Rollup::None,
     };
-    /// `#[instrument_knowledge]`: span `retrieval {collection}`.
+    /// `#[instrument_knowledge]`: span `retrieval {collection}` (CLIENT).
     INSTRUMENT_KNOWLEDGE = InstrumentSpec {
         attribute: "instrument_knowledge",
         counter: MetricId::KnowledgeSearchRequestsTotal,
@@ -310,7 +367,7 @@ instruments! {
         first_chunk: None,
         errors: None,
         status: None,
-        span_kind: SpanKind::Internal,
+        span_kind: SpanKind::Client,
         genai: false,
         args: &[
             arg("search_type", ArgDefault::Required),
@@ -321,6 +378,7 @@ instruments! {
         span_args: &[],
         remote_kind: None,
         genai_duration: None,
+        rollup: Rollup::None,
     };
     /// `#[instrument_llm]`: span `{request_type} {model}` (`chat gpt-4o`).
     INSTRUMENT_LLM = InstrumentSpec {
@@ -343,6 +401,7 @@ instruments! {
         span_args: &[],
         remote_kind: None,
         genai_duration: None,
+        rollup: Rollup::Llm,
     };
     /// `#[instrument_agent]`: one agent invocation, span `invoke_agent
     /// {agent_name}` (INTERNAL; CLIENT with `remote = true`).
@@ -360,15 +419,16 @@ instruments! {
         span_name: &[NamePart::Literal("invoke_agent"), NamePart::Arg("agent_name")],
         operation: Some("invoke_agent"),
         span_args: &[
-            span_arg("agent_id", attributes::AGENT_ID),
+            remote_span_arg("agent_id", attributes::AGENT_ID),
             span_arg("agent_description", attributes::AGENT_DESCRIPTION),
-            span_arg("agent_version", attributes::AGENT_VERSION),
-            span_arg("provider", attributes::PROVIDER_NAME),
+            remote_span_arg("agent_version", attributes::AGENT_VERSION),
+            remote_span_arg("provider", attributes::PROVIDER_NAME),
             span_arg("model", attributes::REQUEST_MODEL),
             span_arg("conversation_id", attributes::CONVERSATION_ID),
         ],
         remote_kind: Some(SpanKind::Client),
         genai_duration: Some(GenAiMetricId::InvokeAgentDuration),
+        rollup: Rollup::Agent,
     };
     /// `#[instrument_tool]`: one tool call, span `execute_tool {tool_name}`
     /// (INTERNAL).
@@ -392,6 +452,7 @@ instruments! {
         span_args: &[span_arg("call_id", attributes::TOOL_CALL_ID)],
         remote_kind: None,
         genai_duration: Some(GenAiMetricId::ExecuteToolDuration),
+        rollup: Rollup::Tool,
     };
 }
 
@@ -403,9 +464,38 @@ pub mod span_fields {
     pub use crate::attributes::{
         CACHE_CREATION_TOKENS, CACHE_READ_TOKENS, CODE_FUNCTION_NAME, ERROR_TYPE, FINISH_REASONS,
         INPUT_TOKENS, OPERATION_NAME, OUTPUT_TOKENS, REASONING_TOKENS, RESPONSE_MODEL,
-        SERVER_ADDRESS, SERVER_PORT, SPAN_KIND, SPAN_NAME, STATUS, STATUS_CODE,
-        TIME_TO_FIRST_CHUNK,
+        ROLLUP_CACHE_CREATION_TOKENS, ROLLUP_CACHE_READ_TOKENS, ROLLUP_INPUT_TOKENS,
+        ROLLUP_OUTPUT_TOKENS, ROLLUP_REASONING_TOKENS, SERVER_ADDRESS, SERVER_PORT, SPAN_KIND,
+        SPAN_NAME, STATUS, STATUS_CODE, TIME_TO_FIRST_CHUNK,
     };
+
+    /// The token usage summed on an agent's span, in the order input, output,
+    /// cache read, cache creation, reasoning: the conventions' `gen_ai.usage.*`
+    /// keys the `invoke_agent` spans define, and reasoning tokens (which they do
+    /// not define) under [`ROLLUP_REASONING_TOKENS`].
+    pub const AGENT_USAGE: [&str; 5] = [
+        INPUT_TOKENS,
+        OUTPUT_TOKENS,
+        CACHE_READ_TOKENS,
+        CACHE_CREATION_TOKENS,
+        ROLLUP_REASONING_TOKENS,
+    ];
+
+    /// The token usage summed on a workflow's span, in the order of
+    /// [`AGENT_USAGE`]: `autobot.usage.*` (the conventions' workflow span
+    /// defines no `gen_ai.usage.*`).
+    ///
+    /// ```
+    /// use autobot_otel_catalog::instrument::span_fields;
+    /// assert_eq!(span_fields::WORKFLOW_USAGE[0], "autobot.usage.input_tokens");
+    /// ```
+    pub const WORKFLOW_USAGE: [&str; 5] = [
+        ROLLUP_INPUT_TOKENS,
+        ROLLUP_OUTPUT_TOKENS,
+        ROLLUP_CACHE_READ_TOKENS,
+        ROLLUP_CACHE_CREATION_TOKENS,
+        ROLLUP_REASONING_TOKENS,
+    ];
 
     /// The fields every span of an attribute declares empty, recorded at the end.
     pub const OUTCOME: &[&str] = &[STATUS, ERROR_TYPE, STATUS_CODE];

@@ -30,7 +30,7 @@
 //! assert_eq!(def.kind, Kind::Counter);
 //! assert_eq!(def.labels, ["workflow_type", "status"]);
 //! assert_eq!(def.otel_name(), "autobot_workflow_executions");
-//! assert_eq!(catalog::CATALOG.len(), 62);
+//! assert_eq!(catalog::CATALOG.len(), 64);
 //! assert_eq!(catalog::guide().count(), catalog::GUIDE_METRICS);
 //! assert_eq!(catalog::GUIDE_METRICS, 56);
 //! assert_eq!(catalog::in_category(Category::Llm).count(), 9);
@@ -599,6 +599,21 @@ metric_table! {
         help: "Tool call duration (the execute_tool span's duration)", category: Task,
         buckets: (genai::DURATION_BUCKETS), max_series: 200, source: Extension,
     },
+    // What happened inside one invocation: the LLM and tool calls made while it
+    // ran, recorded once when it ends (failed and cancelled ones too). The
+    // pinned GenAI conventions define no per-invocation call count.
+    AgentLlmCallsPerInvocation {
+        name: "autobot_agent_llm_calls_per_invocation", kind: Histogram, unit: "{call}",
+        labels: ["agent_name"],
+        help: "LLM calls made by one agent invocation", category: Task,
+        buckets: (genai::CALLS_PER_INVOCATION_BUCKETS), max_series: 100, source: Extension,
+    },
+    AgentToolCallsPerInvocation {
+        name: "autobot_agent_tool_calls_per_invocation", kind: Histogram, unit: "{call}",
+        labels: ["agent_name"],
+        help: "Tool calls made by one agent invocation", category: Task,
+        buckets: (genai::CALLS_PER_INVOCATION_BUCKETS), max_series: 100, source: Extension,
+    },
 
     // ---- 4. Redis & performance ----------------------------------------------------
     TimeoutTotal {
@@ -923,7 +938,7 @@ mod tests {
             .iter()
             .map(|c| in_category(*c).count())
             .collect();
-        assert_eq!(counts, [5, 6, 9, 10, 8, 9, 7, 8]);
+        assert_eq!(counts, [5, 6, 11, 10, 8, 9, 7, 8]);
         let guide: Vec<usize> = Category::ALL
             .iter()
             .map(|c| {

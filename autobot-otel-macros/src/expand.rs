@@ -11,7 +11,7 @@
 //! nor shadow them; lint allowances sit on the generated statements that need
 //! them, never on the user's function.
 
-use autobot_otel_catalog::instrument::span_fields;
+use autobot_otel_catalog::instrument::{Rollup, span_fields};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -93,9 +93,9 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
             let key = field(arg.span_field);
             let alias = arg.genai_field.map(|alias| {
                 let alias = field(alias);
-                quote!(#alias = #v_recorder.label(#i),)
+                quote!(#alias = #v_recorder.span_label(#i),)
             });
-            quote!(#key = #v_recorder.label(#i), #alias)
+            quote!(#key = #v_recorder.span_label(#i), #alias)
         });
         let operation = spec.operation.map(|operation| {
             let field = field(span_fields::OPERATION_NAME);
@@ -118,10 +118,21 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
         };
         let otel_kind = field(span_fields::SPAN_KIND);
         let genai = if spec.genai { span_fields::GENAI } else { &[] };
-        let empty = span_fields::OUTCOME.iter().chain(genai).map(|name| {
-            let field = field(name);
-            quote!(#field = #private::tracing::field::Empty)
-        });
+        // An agent's and a workflow's span: the summed usage of the LLM calls
+        // beneath it, recorded when it ends.
+        let usage: &[&str] = match spec.rollup {
+            Rollup::Agent => &span_fields::AGENT_USAGE,
+            Rollup::Workflow => &span_fields::WORKFLOW_USAGE,
+            _ => &[],
+        };
+        let empty = span_fields::OUTCOME
+            .iter()
+            .chain(genai)
+            .chain(usage)
+            .map(|name| {
+                let field = field(name);
+                quote!(#field = #private::tracing::field::Empty)
+            });
         quote! {
             #private::tracing::info_span!(
                 target: ::core::module_path!(),
@@ -246,6 +257,19 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
     let ret_ty = return_type(&func.sig);
     // Without a span (`span = false`) there is nothing to enter or instrument.
     let enter = span.then(|| quote!(let #v_entered = #v_call.span().enter();));
+    // An agent's or workflow's body runs with its invocation current: the LLM
+    // and tool calls it makes (awaits) count into it.
+    let collects = spec.rollup.collects();
+    let v_invocation = local("invocation");
+    let enter_invocation =
+        collects.then(|| quote!(let #v_invocation = #v_call.enter_invocation();));
+    let within = |future: TokenStream| {
+        if collects {
+            quote!(#v_call.within(#future))
+        } else {
+            future
+        }
+    };
     let mutability = (shape == Shape::Value).then(|| quote!(mut));
     let start = quote! {
         #recorder
@@ -254,11 +278,11 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
     };
     if func.sig.asyncness.is_some() {
         let block = &func.block;
-        let future = if span {
+        let future = within(if span {
             quote!(#private::Instrument::instrument(async move #block, ::core::clone::Clone::clone(#v_call.span())))
         } else {
             quote!(async move #block)
-        };
+        });
         let body: Block = syn::parse_quote_spanned! {block_span=> {
             #start
             let #v_ret #ret_ty = #future.await;
@@ -271,11 +295,11 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
         // life: timed from its first poll to its completion, like an `async fn`.
         let block = &func.block;
         let ret_ty = type_annotation(output);
-        let future = if span {
+        let future = within(if span {
             quote!(#private::Instrument::instrument(#v_future, ::core::clone::Clone::clone(#v_call.span())))
         } else {
             quote!(#v_future)
-        };
+        });
         let body: Block = syn::parse_quote_spanned! {block_span=> {
             #recorder
             #[allow(clippy::redundant_closure_call)]
@@ -292,13 +316,15 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
         // `#[async_trait]` turned `async fn` into `fn .. -> Pin<Box<dyn Future>>`
         // whose body is `Box::pin(async move { .. })`: instrument that future.
         let inner = future.clone();
-        *future = syn::parse_quote_spanned! {block_span=> async move {
-            #start
-            let #v_ret = #private::Instrument::instrument(
+        let instrumented = within(quote! {
+            #private::Instrument::instrument(
                 #inner,
                 ::core::clone::Clone::clone(#v_call.span()),
             )
-            .await;
+        });
+        *future = syn::parse_quote_spanned! {block_span=> async move {
+            #start
+            let #v_ret = #instrumented.await;
             #finish
         }};
     } else {
@@ -307,6 +333,7 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
             #start
             let #v_ret #ret_ty = {
                 #enter
+                #enter_invocation
                 #[allow(clippy::redundant_closure_call)]
                 (move || #block)()
             };

@@ -185,9 +185,15 @@ pub fn instrument_llm(args: TokenStream, item: TokenStream) -> TokenStream {
 /// metrics on `gen_ai.invoke_agent.duration`. The span is named
 /// `invoke_agent {agent_name}` (INTERNAL; CLIENT with `remote = true`).
 ///
-/// Arguments: `agent_name` (required; a label), the span-only `agent_id`,
-/// `agent_description`, `agent_version`, `provider`, `model`,
-/// `conversation_id` (literals or expressions), `remote = true|false`,
+/// The LLM and tool calls the function makes (in its body and whatever it
+/// awaits) are counted into `autobot_agent_llm_calls_per_invocation{agent_name}`
+/// and `autobot_agent_tool_calls_per_invocation{agent_name}` when it ends, and
+/// the span gets their summed token usage (`gen_ai.usage.*`).
+///
+/// Arguments: `agent_name` (required; a label), the span-only
+/// `agent_description`, `model`, `conversation_id` (literals or expressions),
+/// `remote = true|false`, and with `remote = true` only (the conventions define
+/// them on the remote span only) `agent_id`, `agent_version`, `provider`;
 /// `span = false`, `success_on_err`, `failure_on_ok`.
 #[proc_macro_attribute]
 pub fn instrument_agent(args: TokenStream, item: TokenStream) -> TokenStream {

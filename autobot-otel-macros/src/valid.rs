@@ -1,6 +1,7 @@
 //! Validation: every argument is one the attribute's metrics have, given once,
 //! with a value of the right shape; defaults fill in the rest.
 
+use autobot_otel_catalog::attributes;
 use autobot_otel_catalog::instrument::{ArgDefault, InstrumentSpec, spec};
 use proc_macro2::Span;
 use syn::{Expr, ExprLit, ItemFn, Lit};
@@ -219,11 +220,42 @@ pub(crate) fn validate(attribute: &str, args: Vec<Arg>, func: ItemFn) -> syn::Re
         other => LabelValue::Expr(Box::new(other)),
     });
     let server_port = take(SERVER_PORT);
+    let remote = match take(REMOTE) {
+        None => false,
+        Some(Expr::Lit(ExprLit {
+            lit: Lit::Bool(b), ..
+        })) => b.value,
+        Some(other) => {
+            push(syn::Error::new_spanned(
+                other,
+                "`remote` takes `true` (an agent run by another service: a CLIENT span) or `false`",
+            ));
+            false
+        }
+    };
     let mut span_args = Vec::new();
     for span_arg in spec.span_args {
         let Some(value) = take(span_arg.name) else {
             continue;
         };
+        if span_arg.remote_only && !remote {
+            push(syn::Error::new_spanned(
+                &value,
+                format!(
+                    "`{}` ({}) is an attribute of a remote agent's span only (the \
+                     conventions' in-process `invoke_agent` span does not define it): add \
+                     `remote = true` for an agent run by another service, or leave it out{}",
+                    span_arg.name,
+                    span_arg.field,
+                    if span_arg.field == attributes::PROVIDER_NAME {
+                        " (an in-process agent's provider is on the spans of its LLM calls)"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+            continue;
+        }
         let value = match value {
             Expr::Lit(ExprLit {
                 lit: Lit::Str(s), ..
@@ -250,19 +282,6 @@ pub(crate) fn validate(attribute: &str, args: Vec<Arg>, func: ItemFn) -> syn::Re
         };
         span_args.push((span_arg.field, value));
     }
-    let remote = match take(REMOTE) {
-        None => false,
-        Some(Expr::Lit(ExprLit {
-            lit: Lit::Bool(b), ..
-        })) => b.value,
-        Some(other) => {
-            push(syn::Error::new_spanned(
-                other,
-                "`remote` takes `true` (an agent run by another service: a CLIENT span) or `false`",
-            ));
-            false
-        }
-    };
     let success_on_err = take(SUCCESS_ON_ERR);
     let failure_on_ok = take(FAILURE_ON_OK);
     if shape != Shape::Value {

@@ -4,7 +4,7 @@
 //! outcome rules, the stream hand-over and the compile-time probes of the return
 //! type.
 
-pub use crate::call::{Call, CallOutcome, Recorder, RecorderRef, Server, Site};
+pub use crate::call::{Call, CallOutcome, Entered, Recorder, RecorderRef, Server, Site, Within};
 pub use crate::llm::LlmStream;
 pub use autobot_otel_catalog::instrument as specs;
 pub use tracing;

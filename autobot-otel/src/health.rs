@@ -14,7 +14,7 @@
 //! telemetry.metrics().record_workflow_execution("b", Outcome::Failed, 1.0);
 //! let report = telemetry.health();
 //! assert_eq!(report.status, "healthy");
-//! assert_eq!(report.metrics_count, 62);
+//! assert_eq!(report.metrics_count, 64);
 //! assert!(!report.genai_metrics);
 //! let workflow = &report.categories[0];
 //! assert_eq!(workflow.key, "workflow");

@@ -77,7 +77,7 @@ impl LlmUsage for Usage {
 #[instrument_workflow(workflow_type = v, span = false)]
 fn workflow_attr(v: &str) {}
 
-#[instrument_agent(agent_name = v, conversation_id = v, agent_id = v)]
+#[instrument_agent(agent_name = v, conversation_id = v, remote = true, agent_id = v)]
 fn agent_attr(v: &str) {}
 
 #[instrument_tool(tool_name = v, tool_type = "datastore", call_id = v)]

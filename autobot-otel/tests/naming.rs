@@ -1,4 +1,4 @@
-//! The naming table test: every name of every family (the catalog's 62, the
+//! The naming table test: every name of every family (the catalog's 64, the
 //! self-metrics, the GenAI conventions') goes through the real exporter and
 //! comes out as `autobot_otel_catalog::naming` predicts from its definition:
 //! the family name (`# TYPE` line), its type, and its label names.

@@ -17,6 +17,22 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+/// Every attribute with its span that `peers` measures beside a bare
+/// `#[tracing::instrument]` on the same function body: the name in its figures'
+/// keys (`ratio/attr/with_span/<name>/tracing_instrument`), the attribute, and
+/// the candidate of its `#[tracing::instrument]` twin (`attr/added/<twin>`).
+pub const WITH_SPAN: [(&str, &str, &str); 8] = [
+    ("workflow", "instrument_workflow", "tracing_instrument"),
+    ("task", "instrument_task", "tracing_instrument"),
+    ("github", "instrument_github", "tracing_instrument"),
+    ("redis", "instrument_redis", "tracing_instrument"),
+    ("knowledge", "instrument_knowledge", "tracing_instrument"),
+    // Non-streaming; its function returns the token usage, as does its twin.
+    ("llm", "instrument_llm", "tracing_instrument_llm"),
+    ("agent", "instrument_agent", "tracing_instrument"),
+    ("tool", "instrument_tool", "tracing_instrument"),
+];
+
 /// Median and range of a figure's per-round values.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stat {

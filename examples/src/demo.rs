@@ -17,6 +17,12 @@
 //! - `AUTOBOT_DEMO_STREAM_MS`: period of the streaming LLM calls of
 //!   [`crate::streaming::stream_calls`] (default: the workload's period), which move
 //!   the two extension families (time to first token, requests in flight).
+//! - `AUTOBOT_DEMO_AGENT_MS`: period of the agent loop of
+//!   [`crate::agents::agent_loop`] (default 2000): a `research` workflow whose
+//!   `researcher` agent makes two chat calls and a `web_search` tool call, with
+//!   their spans (`invoke_workflow` → `invoke_agent` → `chat`, `execute_tool`); the
+//!   tool fails on every 5th run and every 7th run times out (cancelled).
+//! - `AUTOBOT_DEMO_AGENT_BUDGET_MS`: the time budget of one agent run (default 1000).
 //! - the library's own variables, e.g. `AUTOBOT_OTEL_GENAI_METRICS=true` for the
 //!   OpenTelemetry GenAI conventions' metrics.
 //!
@@ -89,11 +95,27 @@ pub async fn run_from_env() -> Result<(), Box<dyn std::error::Error>> {
     let streams = tokio::spawn(crate::streaming::stream_calls(stream_period, async move {
         let _ = streams_stop.wait_for(|stop| *stop).await;
     }));
+    let agent_period =
+        Duration::from_millis(env_u64("AUTOBOT_DEMO_AGENT_MS").unwrap_or(2000).max(1));
+    let agent_budget = Duration::from_millis(
+        env_u64("AUTOBOT_DEMO_AGENT_BUDGET_MS")
+            .unwrap_or(1000)
+            .max(1),
+    );
+    let mut agents_stop = stop_tx.subscribe();
+    let agents = tokio::spawn(crate::agents::agent_loop(
+        agent_period,
+        agent_budget,
+        async move {
+            let _ = agents_stop.wait_for(|stop| *stop).await;
+        },
+    ));
     let ticks = crate::workload::run(guard.metrics(), workload, period, until).await;
     tracing::info!(ticks, "workload stopped; shutting down");
 
     let _ = stop_tx.send(true);
     let _ = streams.await;
+    let _ = agents.await;
     let _ = server_task.await;
     // Shutdown flushes the last values to the collector, bounded by its timeout. A
     // collector that is down makes it report an error; the demo still exits cleanly.

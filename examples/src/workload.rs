@@ -3,8 +3,8 @@
 //! Each [`Workload::tick`] plays one slice of an AutoBot backend's life: workflows
 //! and their steps, tasks, GitHub calls, Redis traffic with occasional timeouts and
 //! circuit-breaker trips, knowledge searches, LLM calls with tokens and cost,
-//! WebSocket traffic. Outcomes are drawn from a seeded generator, so a run is
-//! reproducible.
+//! WebSocket traffic, agent invocations and tool calls. Outcomes are drawn from a
+//! seeded generator, so a run is reproducible.
 //!
 //! ```
 //! use autobot_otel::Telemetry;
@@ -15,7 +15,9 @@
 //! for _ in 0..3 {
 //!     workload.tick(telemetry.metrics());
 //! }
-//! assert_eq!(telemetry.health().metrics_with_data, 56);
+//! // The guide's 56 and the four agent and tool families (the demo's agent loop,
+//! // `crate::agents`, and the streaming calls move the other extensions).
+//! assert_eq!(telemetry.health().metrics_with_data, 56 + 4);
 //! ```
 
 use std::time::Duration;

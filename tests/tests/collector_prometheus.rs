@@ -92,15 +92,20 @@ fn rules_and_dashboards_name_only_catalog_and_genai_metrics() {
     exprs.extend(dashboard_expressions().into_iter().map(|(_, e)| e));
     for expr in exprs {
         for word in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
-            if word.starts_with("gen_ai_client_") {
+            if word.starts_with("gen_ai_") {
+                // A GenAI metric's series, or one of its labels (`gen_ai_agent_name`).
                 let known = GENAI_METRICS.iter().any(|d| {
                     let name = d.prometheus_name();
                     word == name
                         || ["_bucket", "_sum", "_count"]
                             .iter()
                             .any(|s| word.strip_suffix(s) == Some(name.as_str()))
+                        || d.prometheus_labels().any(|l| l == word)
                 });
-                assert!(known, "`{word}` in `{expr}` is not a GenAI metric");
+                assert!(
+                    known,
+                    "`{word}` in `{expr}` is neither a GenAI metric nor one of their labels"
+                );
                 continue;
             }
             if !word.starts_with("autobot_") {

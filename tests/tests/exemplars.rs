@@ -287,7 +287,9 @@ fn an_instrumented_llm_call_s_exemplar_in_prometheus_is_the_span_rotel_received(
         spans
             .iter()
             .find(|s| {
-                s.name == "complete" && s.attr("gen_ai.request.model").as_deref() == Some(model)
+                // Named by the GenAI conventions: `{operation} {model}`.
+                s.name == format!("chat {model}")
+                    && s.attr("gen_ai.request.model").as_deref() == Some(model)
             })
             .unwrap_or_else(|| panic!("rotel received no span for {model}"))
             .clone()
@@ -546,10 +548,13 @@ fn the_demo_s_exemplars_are_its_spans_and_always_off_turns_them_off() {
             .unwrap_or_else(|| panic!("span {span} not received"));
         assert_eq!(&received.trace_id, trace);
         // A tick's plain `record_llm_request` keeps the tick span; the demo's
-        // streaming calls (`#[instrument_llm]` on `stream_chat`, run beside the
-        // ticks) keep their own span.
+        // LLM calls (the streaming `#[instrument_llm]` on `stream_chat` and the
+        // agent loop's calls, run beside the ticks) keep their own span, named
+        // by the GenAI conventions (`chat {model}`).
         assert!(
-            [TICK_SPAN, "stream_chat"].contains(&received.name.as_str()),
+            received.name == TICK_SPAN
+                || (received.name.starts_with("chat ")
+                    && received.attr("gen_ai.operation.name").as_deref() == Some("chat")),
             "exemplar of span {}",
             received.name
         );

@@ -1,8 +1,9 @@
 //! Grafana dashboards generated from the catalog: one per category with a panel
 //! per metric (rates for counters, p50/p95/p99 for histograms, values for
 //! gauges), topped by the guide's sample queries of that category (as corrected in
-//! `docs/guide-queries.md`), an overview with all of the guide's queries, and one
-//! for the OpenTelemetry GenAI conventions' metrics (when turned on).
+//! `docs/guide-queries.md`), an overview with all of the guide's queries, one
+//! for the OpenTelemetry GenAI conventions' metrics (when turned on), and one for
+//! agents and tools.
 //!
 //! Every panel that reads a histogram's `_bucket` series shows its exemplars (one
 //! target per panel asks for them, so each exemplar is drawn once) and links to
@@ -162,7 +163,8 @@ fn metric_panel(def: &MetricDef) -> Panel {
 }
 
 /// The panel of one GenAI conventions' histogram: p50/p95/p99 by provider and
-/// model (token usage: by token type too, as a rate of tokens).
+/// model (token usage: by token type too, as a rate of tokens; the agent, tool
+/// and workflow durations by agent, tool and workflow name).
 fn genai_panel(def: &MetricDef<GenAiMetricId>) -> Panel {
     let name = def.prometheus_name();
     let (provider, model) = (
@@ -174,8 +176,12 @@ fn genai_panel(def: &MetricDef<GenAiMetricId>) -> Panel {
             "{provider}, {model}, {}",
             label_name(attr::TOKEN_TYPE, true)
         )
-    } else {
+    } else if def.labels.contains(&attr::PROVIDER_NAME) {
         format!("{provider}, {model}")
+    } else {
+        // The agent, tool and workflow durations: by the name they carry
+        // (`gen_ai.agent.name`, `gen_ai.tool.name`, `gen_ai.workflow.name`).
+        label_name(def.labels[0], true).into_owned()
     };
     let legend = by
         .split(", ")
@@ -318,8 +324,151 @@ fn dashboard(uid: &str, title: &str, tags: &[&str], panels: Vec<Panel>) -> Value
     })
 }
 
-/// Every dashboard as `(file name, JSON)`: the overview, one per category, then
-/// the GenAI conventions' one.
+/// A panel of one or more hand-written queries.
+fn query_panel(
+    title: &str,
+    description: &str,
+    unit: &'static str,
+    targets: &[(&str, &str)],
+    exemplars: bool,
+) -> Panel {
+    let reads: Vec<String> = targets
+        .iter()
+        .flat_map(|(expr, _)| metrics_in(expr))
+        .map(|id| format!("`{}`", id.def().name))
+        .fold(Vec::new(), |mut all, name| {
+            if !all.contains(&name) {
+                all.push(name);
+            }
+            all
+        });
+    let mut description = description.to_string();
+    if !reads.is_empty() {
+        description.push_str(&format!("; reads {}", reads.join(", ")));
+    }
+    Panel {
+        title: title.to_string(),
+        description,
+        unit,
+        targets: targets
+            .iter()
+            .map(|(e, l)| (e.to_string(), l.to_string()))
+            .collect(),
+        exemplars,
+    }
+}
+
+/// The "Agents" dashboard: agent success rate and p95 duration per agent, tool
+/// error rate and p95 per tool, LLM and tool calls per invocation, and the GenAI
+/// conventions' agent and tool durations (recorded when turned on). Tokens per agent are not
+/// charted: no family has both a token count and an agent (an invocation's tokens
+/// are summed on its span only).
+fn agents_panels() -> Vec<Panel> {
+    let mut panels = vec![
+        query_panel(
+            "Agent success rate",
+            "Share of each agent's invocations that succeeded (5m rate; failed and cancelled ones are the rest)",
+            "percentunit",
+            &[(
+                "sum by (agent_name) (rate(autobot_agent_invocations_total{status=\"success\"}[5m]))\n/ sum by (agent_name) (rate(autobot_agent_invocations_total[5m]))",
+                "{{agent_name}}",
+            )],
+            false,
+        ),
+        query_panel(
+            "Agent invocation duration p95",
+            "95th percentile of each agent's invocation duration (the invoke_agent span's duration)",
+            "s",
+            &[(
+                "histogram_quantile(0.95, sum by (le, agent_name) (rate(autobot_agent_invocation_duration_seconds_bucket[5m])))",
+                "p95 {{agent_name}}",
+            )],
+            true,
+        ),
+        query_panel(
+            "Agent invocations by outcome (per second)",
+            "Invocations per second by agent and outcome (success, failed, cancelled)",
+            "ops",
+            &[(
+                "sum by (agent_name, status) (rate(autobot_agent_invocations_total[5m]))",
+                "{{agent_name}} {{status}}",
+            )],
+            false,
+        ),
+        query_panel(
+            "Tool error rate",
+            "Share of each tool's calls that failed (5m rate)",
+            "percentunit",
+            &[(
+                "sum by (tool_name) (rate(autobot_tool_calls_total{status=\"failed\"}[5m]))\n/ sum by (tool_name) (rate(autobot_tool_calls_total[5m]))",
+                "{{tool_name}}",
+            )],
+            false,
+        ),
+        query_panel(
+            "Tool call duration p95",
+            "95th percentile of each tool's call duration (the execute_tool span's duration)",
+            "s",
+            &[(
+                "histogram_quantile(0.95, sum by (le, tool_name) (rate(autobot_tool_call_duration_seconds_bucket[5m])))",
+                "p95 {{tool_name}}",
+            )],
+            true,
+        ),
+        query_panel(
+            "Tool calls by outcome (per second)",
+            "Tool calls per second by tool and outcome (success, failed, cancelled)",
+            "ops",
+            &[(
+                "sum by (tool_name, status) (rate(autobot_tool_calls_total[5m]))",
+                "{{tool_name}} {{status}}",
+            )],
+            false,
+        ),
+    ];
+    panels.push(query_panel(
+        "LLM and tool calls per invocation",
+        "Mean LLM and tool calls one invocation of each agent made (5m rate of the per-invocation histograms, recorded when an invocation ends)",
+        "short",
+        &[
+            (
+                "sum by (agent_name) (rate(autobot_agent_llm_calls_per_invocation_sum[5m]))\n/ sum by (agent_name) (rate(autobot_agent_llm_calls_per_invocation_count[5m]))",
+                "LLM calls {{agent_name}}",
+            ),
+            (
+                "sum by (agent_name) (rate(autobot_agent_tool_calls_per_invocation_sum[5m]))\n/ sum by (agent_name) (rate(autobot_agent_tool_calls_per_invocation_count[5m]))",
+                "tool calls {{agent_name}}",
+            ),
+        ],
+        false,
+    ));
+    panels.extend([
+        query_panel(
+            "invoke_agent duration p95 (GenAI conventions)",
+            "95th percentile of `gen_ai.invoke_agent.duration` by agent (OTel `gen_ai.invoke_agent.duration`; recorded with the GenAI metrics turned on)",
+            "s",
+            &[(
+                "histogram_quantile(0.95, sum by (le, gen_ai_agent_name) (rate(gen_ai_invoke_agent_duration_seconds_bucket[5m])))",
+                "p95 {{gen_ai_agent_name}}",
+            )],
+            false,
+        ),
+        query_panel(
+            "execute_tool duration p95 (GenAI conventions)",
+            "95th percentile of `gen_ai.execute_tool.duration` by tool and tool type (OTel `gen_ai.execute_tool.duration`; recorded with the GenAI metrics turned on)",
+            "s",
+            &[(
+                "histogram_quantile(0.95, sum by (le, gen_ai_tool_name, gen_ai_tool_type) (rate(gen_ai_execute_tool_duration_seconds_bucket[5m])))",
+                "p95 {{gen_ai_tool_name}} ({{gen_ai_tool_type}})",
+            )],
+            false,
+        ),
+    ]);
+    panels
+}
+
+/// Every dashboard as `(file name, JSON)`: the overview, one per category, the
+/// GenAI conventions' one, then the agents' one.
 pub fn dashboards(guide: &[GuideQuery]) -> Vec<(String, Value)> {
     let mut out = vec![(
         "autobot-overview.json".to_string(),
@@ -358,6 +507,15 @@ pub fn dashboards(guide: &[GuideQuery]) -> Vec<(String, Value)> {
             "AutoBot GenAI (OpenTelemetry conventions)",
             &["autobot", "genai"],
             GENAI_METRICS.iter().map(genai_panel).collect(),
+        ),
+    ));
+    out.push((
+        "autobot-agents.json".to_string(),
+        dashboard(
+            "autobot-agents",
+            "AutoBot Agents",
+            &["autobot", "agents"],
+            agents_panels(),
         ),
     ));
     out
@@ -428,12 +586,13 @@ mod tests {
                 assert!(links.is_empty(), "{}", panel["title"]);
             }
         }
-        // One panel per histogram of the catalog, and the guide's one.
+        // One panel per histogram of the catalog, the guide's one (category and
+        // overview), and the agents dashboard's two (agent and tool p95).
         let histograms = autobot_otel::catalog::CATALOG
             .iter()
             .filter(|d| d.kind == Kind::Histogram)
             .count();
-        assert_eq!(with_exemplars, histograms + 2, "category and overview");
+        assert_eq!(with_exemplars, histograms + 2 + 2);
     }
 
     #[test]
@@ -474,7 +633,7 @@ mod tests {
     #[test]
     fn every_metric_has_a_panel_in_its_category_dashboard() {
         let boards = dashboards(&[]);
-        assert_eq!(boards.len(), 10);
+        assert_eq!(boards.len(), 11);
         for (_, board) in &boards[1..9] {
             for expr in expressions(board) {
                 assert!(!metrics_in(&expr).is_empty(), "{expr}");
@@ -492,6 +651,82 @@ mod tests {
         for def in GENAI_METRICS {
             let name = def.prometheus_name();
             assert!(genai.iter().any(|e| e.contains(&name)), "{name}");
+        }
+    }
+
+    #[test]
+    fn genai_panels_group_by_the_attributes_their_metric_has() {
+        let genai = expressions(&dashboards(&[])[9].1);
+        for def in GENAI_METRICS {
+            let name = def.prometheus_name();
+            let labels: Vec<String> = def.prometheus_labels().map(|l| l.into_owned()).collect();
+            for expr in genai.iter().filter(|e| e.contains(&format!("({name}_"))) {
+                let by = expr
+                    .split("sum by (")
+                    .nth(1)
+                    .and_then(|r| r.split(')').next())
+                    .unwrap_or_else(|| panic!("no sum by: {expr}"));
+                for label in by.split(", ").filter(|l| *l != "le") {
+                    assert!(
+                        labels.iter().any(|l| l == label),
+                        "{name} has no {label}: {expr}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_agents_dashboard_charts_agents_and_tools() {
+        let boards = dashboards(&[]);
+        let (name, board) = &boards[10];
+        assert_eq!(name, "autobot-agents.json");
+        assert_eq!(board["uid"], "autobot-agents");
+        let titles: Vec<&str> = board["panels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["title"].as_str().unwrap())
+            .collect();
+        for want in [
+            "Agent success rate",
+            "Agent invocation duration p95",
+            "Tool error rate",
+            "Tool call duration p95",
+            "invoke_agent duration p95 (GenAI conventions)",
+        ] {
+            assert!(titles.contains(&want), "{want}: {titles:?}");
+        }
+        assert!(
+            titles.contains(&"LLM and tool calls per invocation"),
+            "{titles:?}"
+        );
+        let exprs = expressions(board);
+        let reads = |id: MetricId| exprs.iter().any(|e| metrics_in(e).contains(&id));
+        for name in [
+            "autobot_agent_invocations_total",
+            "autobot_agent_invocation_duration_seconds",
+            "autobot_tool_calls_total",
+            "autobot_tool_call_duration_seconds",
+            "autobot_agent_llm_calls_per_invocation",
+            "autobot_agent_tool_calls_per_invocation",
+        ] {
+            let id =
+                MetricId::from_name(name).unwrap_or_else(|| panic!("{name} not in the catalog"));
+            assert!(reads(id), "{name}");
+        }
+        for def in [
+            GenAiMetricId::InvokeAgentDuration.def(),
+            GenAiMetricId::ExecuteToolDuration.def(),
+        ] {
+            let name = format!("{}_bucket", def.prometheus_name());
+            assert!(exprs.iter().any(|e| e.contains(&name)), "{name}");
+        }
+        // Ratios are of the same aggregation on both sides.
+        for expr in exprs.iter().filter(|e| e.contains("\n/ ")) {
+            let (num, den) = expr.split_once("\n/ ").unwrap();
+            let by = |side: &str| side.split("(rate(").next().unwrap().trim().to_string();
+            assert_eq!(by(num), by(den), "{expr}");
         }
     }
 }

@@ -179,7 +179,14 @@ pub fn attribute_reference() -> String {
         let span_only: Vec<String> = spec
             .span_args
             .iter()
-            .map(|a| format!("`{}` (`{}`)", a.name, a.field))
+            .map(|a| {
+                let remote = if a.remote_only {
+                    ", with `remote = true`"
+                } else {
+                    ""
+                };
+                format!("`{}` (`{}`{remote})", a.name, a.field)
+            })
             .chain(
                 spec.remote_kind
                     .map(|k| format!("`remote` (kind `{}`)", k.as_str())),

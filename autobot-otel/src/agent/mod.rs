@@ -17,6 +17,23 @@
 //! like every label. Ids (agent id, conversation id, tool call id) go on the
 //! span only, never on a metric.
 //!
+//! # What one invocation made
+//!
+//! An invocation (an `AgentRun`, or a call of an `#[instrument_agent]`
+//! function) counts the LLM calls and tool calls made inside it and records
+//! them once when it ends, whatever its outcome, into
+//! `autobot_agent_llm_calls_per_invocation{agent_name}` and
+//! `autobot_agent_tool_calls_per_invocation{agent_name}` (buckets 1 … 128);
+//! its span gets the summed token usage of those LLM calls
+//! (`gen_ai.usage.input_tokens`, `gen_ai.usage.output_tokens`, the cache ones
+//! when reported, `autobot.usage.reasoning.output_tokens`), and a workflow's
+//! span the sums of every LLM call beneath it (`autobot.usage.*`). A call
+//! counts into the invocation when it runs in the attribute's body or what
+//! that awaits, inside [`AgentRun::in_scope`] or [`AgentRun::within`], or — with
+//! a `tracing_subscriber` registry installed — while the run's span is entered
+//! or in a task spawned with it (`tokio::spawn(fut.in_current_span())`). An
+//! agent inside an agent counts its own calls only.
+//!
 //! ```
 //! use autobot_otel::agent::{AgentRun, ToolCall};
 //! use autobot_otel::labels::ToolType;

@@ -43,6 +43,11 @@ use autobot_otel_catalog::attributes as attr;
 #[must_use = "an AgentRun dropped without succeed, fail or finish counts as cancelled"]
 pub struct AgentRun {
     call: Call,
+    /// Whether the agent runs in another service ([`AgentRun::remote`]).
+    remote: bool,
+    /// The remote span's attributes given before [`AgentRun::remote`]: written
+    /// when the run turns out remote, never on an in-process agent's span.
+    pending: Vec<(&'static str, String)>,
 }
 
 impl std::fmt::Debug for AgentRun {
@@ -84,9 +89,16 @@ impl AgentRun {
             autobot.status = tracing::field::Empty,
             error.type = tracing::field::Empty,
             otel.status_code = tracing::field::Empty,
+            gen_ai.usage.input_tokens = tracing::field::Empty,
+            gen_ai.usage.output_tokens = tracing::field::Empty,
+            gen_ai.usage.cache_read.input_tokens = tracing::field::Empty,
+            gen_ai.usage.cache_creation.input_tokens = tracing::field::Empty,
+            autobot.usage.reasoning.output_tokens = tracing::field::Empty,
         );
         AgentRun {
             call: Call::start_from(RecorderRef::Owned(recorder), span, origin),
+            remote: false,
+            pending: Vec::new(),
         }
     }
 
@@ -95,13 +107,26 @@ impl AgentRun {
         self
     }
 
-    /// `gen_ai.agent.id` (span only).
+    /// An attribute of the remote span only: written now on a remote run,
+    /// kept until [`AgentRun::remote`] otherwise.
+    fn record_remote(mut self, field: &'static str, value: &str) -> AgentRun {
+        if self.remote {
+            return self.record(field, value);
+        }
+        self.pending.push((field, value.to_owned()));
+        self
+    }
+
+    /// `gen_ai.agent.id` (span only) of a remote agent: the conventions define
+    /// it on the remote (CLIENT) `invoke_agent` span only, so it is written
+    /// once [`AgentRun::remote`]`(true)` is given (before or after this call),
+    /// never on an in-process agent's span.
     ///
     /// ```
-    /// autobot_otel::agent::AgentRun::start("planner").id("asst_5j66").succeed();
+    /// autobot_otel::agent::AgentRun::start("planner").remote(true).id("asst_5j66").succeed();
     /// ```
     pub fn id(self, id: &str) -> AgentRun {
-        self.record(attr::AGENT_ID, id)
+        self.record_remote(attr::AGENT_ID, id)
     }
 
     /// `gen_ai.agent.description` (span only).
@@ -113,22 +138,25 @@ impl AgentRun {
         self.record(attr::AGENT_DESCRIPTION, description)
     }
 
-    /// `gen_ai.agent.version` (span only).
+    /// `gen_ai.agent.version` (span only) of a remote agent (as for
+    /// [`AgentRun::id`]: the remote span's attribute only).
     ///
     /// ```
-    /// autobot_otel::agent::AgentRun::start("planner").version("1.2.0").succeed();
+    /// autobot_otel::agent::AgentRun::start("planner").version("1.2.0").remote(true).succeed();
     /// ```
     pub fn version(self, version: &str) -> AgentRun {
-        self.record(attr::AGENT_VERSION, version)
+        self.record_remote(attr::AGENT_VERSION, version)
     }
 
-    /// `gen_ai.provider.name` of the model the agent runs on (span only).
+    /// `gen_ai.provider.name` of a remote agent's service (span only; as for
+    /// [`AgentRun::id`]: the remote span's attribute only — an in-process
+    /// agent's provider is on the spans of its LLM calls).
     ///
     /// ```
-    /// autobot_otel::agent::AgentRun::start("planner").provider("anthropic").succeed();
+    /// autobot_otel::agent::AgentRun::start("assistant").remote(true).provider("openai").succeed();
     /// ```
     pub fn provider(self, provider: &str) -> AgentRun {
-        self.record(attr::PROVIDER_NAME, provider)
+        self.record_remote(attr::PROVIDER_NAME, provider)
     }
 
     /// `gen_ai.request.model` the agent runs on (span only).
@@ -150,21 +178,34 @@ impl AgentRun {
     }
 
     /// Whether the agent runs in another service (OpenAI Assistants, Bedrock
-    /// Agents): the span kind is then CLIENT, else INTERNAL.
+    /// Agents): the span kind is then CLIENT, else INTERNAL. A remote run's
+    /// span also gets the [`id`](AgentRun::id), [`version`](AgentRun::version)
+    /// and [`provider`](AgentRun::provider) given so far.
     ///
     /// ```
     /// autobot_otel::agent::AgentRun::start("assistant").remote(true).succeed();
     /// ```
-    pub fn remote(self, remote: bool) -> AgentRun {
+    pub fn remote(mut self, remote: bool) -> AgentRun {
         let kind = match (remote, SPEC.remote_kind) {
             (true, Some(kind)) => kind,
             _ => SPEC.span_kind,
         };
+        self.remote = remote && SPEC.remote_kind.is_some();
+        if self.remote {
+            for (field, value) in std::mem::take(&mut self.pending) {
+                self.call.span().record(field, value.as_str());
+            }
+        }
         self.record(attr::SPAN_KIND, kind.as_str())
     }
 
     /// The invocation's span: enter it, or `.instrument()` a future with it, so
-    /// the LLM and tool calls of the invocation nest under it.
+    /// the LLM and tool calls of the invocation nest under it. With a
+    /// `tracing_subscriber` registry installed (what exports spans), calls made
+    /// while it is entered, or in a task spawned with
+    /// `tokio::spawn(fut.instrument(span))`, also count into this invocation
+    /// (see [`crate::agent`], "What one invocation made"); without one, use
+    /// [`AgentRun::in_scope`] or [`AgentRun::within`].
     ///
     /// ```
     /// let run = autobot_otel::agent::AgentRun::start("planner");
@@ -173,6 +214,54 @@ impl AgentRun {
     /// ```
     pub fn span(&self) -> &tracing::Span {
         self.call.span()
+    }
+
+    /// Runs `f` inside the invocation: its span entered and the invocation
+    /// current on this thread, so the LLM and tool calls `f` makes count into
+    /// it (with or without a `tracing` subscriber).
+    ///
+    /// ```
+    /// use autobot_otel::agent::{AgentRun, ToolCall};
+    /// let t = autobot_otel::Telemetry::builder().without_otlp().build().unwrap();
+    /// t.in_scope(|| {
+    ///     let run = AgentRun::start("planner");
+    ///     run.in_scope(|| ToolCall::start("search").succeed());
+    ///     run.succeed();
+    /// });
+    /// assert!(t.render(autobot_otel::Exposition::Text).contains(
+    ///     r#"autobot_agent_tool_calls_per_invocation_bucket{agent_name="planner",le="1"} 1"#));
+    /// ```
+    pub fn in_scope<T>(&self, f: impl FnOnce() -> T) -> T {
+        let _invocation = self.call.enter_invocation();
+        self.call.span().in_scope(f)
+    }
+
+    /// `future` inside the invocation: the span entered and the invocation
+    /// current at every poll, so what it awaits counts into it (with or
+    /// without a `tracing` subscriber). Spawn the returned future
+    /// (`tokio::spawn(run.within(work))`) to count a task's calls too. (Not
+    /// named `instrument`: `tracing::Instrument::instrument`, a method of
+    /// every value, would be picked instead where that trait is in scope.)
+    ///
+    /// ```
+    /// use autobot_otel::agent::{AgentRun, ToolCall};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let t = autobot_otel::Telemetry::builder().without_otlp().build().unwrap();
+    /// t.scope(async {
+    ///     let run = AgentRun::start("planner");
+    ///     run.within(async { ToolCall::start("search").succeed() }).await;
+    ///     run.succeed();
+    /// }).await;
+    /// # }
+    /// ```
+    pub fn within<F: std::future::Future>(
+        &self,
+        future: F,
+    ) -> impl std::future::Future<Output = F::Output> + use<F> {
+        self.call.within(tracing::Instrument::instrument(
+            future,
+            self.call.span().clone(),
+        ))
     }
 
     /// Ends the invocation as a success.

@@ -147,14 +147,23 @@ impl Recorder {
     }
 }
 
-/// The response's model, usage and finish reasons on the call's span.
-pub(super) fn record_response(span: &tracing::Span, response: &Response<'_>) {
+/// The response's model, usage and finish reasons on the call's span. An
+/// embeddings call's span has its input tokens only (the conventions'
+/// `gen_ai.embeddings.client` span defines no output, cache or reasoning
+/// tokens and no finish reasons).
+pub(super) fn record_response(span: &tracing::Span, response: &Response<'_>, embeddings: bool) {
     if let Some(model) = response.model {
         span.record(field::RESPONSE_MODEL, model);
     }
+    // As i64: OpenTelemetry attributes have no unsigned integers.
+    let int = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    if embeddings {
+        if let Some(usage) = response.usage {
+            span.record(field::INPUT_TOKENS, int(usage.input_tokens()));
+        }
+        return;
+    }
     if let Some(usage) = response.usage {
-        // As i64: OpenTelemetry attributes have no unsigned integers.
-        let int = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
         span.record(field::INPUT_TOKENS, int(usage.input_tokens()));
         span.record(field::OUTPUT_TOKENS, int(usage.output_tokens()));
         let details = [

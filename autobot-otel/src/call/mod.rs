@@ -15,7 +15,7 @@ use tokio::time::Instant;
 
 use crate::catalog::MetricId;
 use crate::catalog::instrument::span_fields as field;
-use crate::catalog::instrument::{InstrumentSpec, StatusValues};
+use crate::catalog::instrument::{InstrumentSpec, Rollup, StatusValues};
 use crate::exemplars::ExemplarFilter;
 use crate::global::{Current, Origin};
 use crate::instrument::LlmUsage;
@@ -24,9 +24,12 @@ use crate::manager::genai::GenAiCall;
 use crate::manager::{CounterSeries, GaugeSeries, HistogramSeries, MetricsManager};
 
 mod llm;
+mod rollup;
 
 use llm::record_response;
 pub use llm::{Response, Server};
+pub(crate) use rollup::Invocation;
+pub use rollup::{Entered, Within};
 
 /// Where durations are read: tokio's clock, so a runtime with a paused clock
 /// (tests, `test-util`) gives exact times; the system's monotonic clock otherwise.
@@ -121,9 +124,35 @@ impl Recorder {
             span_name: None,
         };
         recorder.span_name = spec
-            .span_name_of(|i| recorder.label(i))
+            .span_name_of(|i| recorder.span_label(i))
             .map(String::into_boxed_str);
         recorder
+    }
+
+    /// The value of label argument `index` as its span attribute: the label
+    /// value, and for the conventions' `gen_ai.operation.name` (an LLM call's
+    /// `request_type`) the conventions' operation
+    /// ([`operation_name`](autobot_otel_catalog::genai::operation_name):
+    /// `completion` → `text_completion`). The label itself keeps the value.
+    #[inline]
+    pub fn span_label(&self, index: usize) -> &str {
+        let label = self.label(index);
+        match self.spec.args.get(index) {
+            Some(arg)
+                if arg.span_field == field::OPERATION_NAME
+                    || arg.genai_field == Some(field::OPERATION_NAME) =>
+            {
+                autobot_otel_catalog::genai::operation_name(label)
+            }
+            _ => label,
+        }
+    }
+
+    /// Whether the call is an LLM call of operation `embeddings` (its span and
+    /// token metrics have input tokens only).
+    fn is_embeddings(&self) -> bool {
+        self.spec.genai
+            && autobot_otel_catalog::genai::operation_name(self.arg("request_type")) == "embeddings"
     }
 
     /// The OpenTelemetry span name of the call (`invoke_agent planner`, `chat
@@ -282,6 +311,35 @@ impl Recorder {
         self.end_llm(m, outcome, seconds, response, server);
     }
 
+    /// What the call adds to the invocations around it, when it ends: an LLM
+    /// call's usage (to its agent and workflow); an agent's per-invocation call
+    /// counts (`autobot_agent_llm_calls_per_invocation`,
+    /// `autobot_agent_tool_calls_per_invocation`), whatever its outcome.
+    fn end_rollup(
+        &self,
+        m: &MetricsManager,
+        invocation: &Arc<Invocation>,
+        response: &Response<'_>,
+    ) {
+        match self.spec.rollup {
+            Rollup::Llm => {
+                if let Some(usage) = response.usage {
+                    invocation.add_usage(usage, self.is_embeddings());
+                }
+            }
+            Rollup::Agent => {
+                let (llm, tools) = invocation.calls();
+                for (id, calls) in [
+                    (MetricId::AgentLlmCallsPerInvocation, llm),
+                    (MetricId::AgentToolCallsPerInvocation, tools),
+                ] {
+                    m.observe_values(id, calls as f64, &self.values_for(id, None, None));
+                }
+            }
+            Rollup::Workflow | Rollup::Tool | Rollup::None => {}
+        }
+    }
+
     /// The GenAI conventions' duration of an agent invocation, tool call or
     /// workflow ([`InstrumentSpec::genai_duration`]), when the pipeline records
     /// them: the same `seconds` as the catalog's histogram. Its attributes are
@@ -376,6 +434,13 @@ impl RecorderRef {
         self.get().label(index)
     }
 
+    /// The value of label argument `index` as a span attribute
+    /// ([`Recorder::span_label`]).
+    #[inline]
+    pub fn span_label(&self, index: usize) -> &str {
+        self.get().span_label(index)
+    }
+
     /// The OpenTelemetry span name ([`Recorder::span_name`]).
     #[inline]
     pub fn span_name(&self) -> &str {
@@ -391,6 +456,9 @@ pub struct Call {
     span: tracing::Span,
     started: Instant,
     server: Server,
+    /// An agent's or workflow's own invocation; the invocation an LLM or tool
+    /// call runs in ([`Invocation`]).
+    invocation: Option<Arc<Invocation>>,
     done: bool,
 }
 
@@ -407,14 +475,45 @@ impl Call {
     pub(crate) fn start_from(recorder: RecorderRef, span: tracing::Span, origin: Origin) -> Call {
         let pipeline = crate::global::current(origin);
         recorder.get().begin(pipeline.metrics());
+        let invocation = match recorder.get().spec.rollup {
+            kind @ (Rollup::Agent | Rollup::Workflow) => Some(Invocation::open(kind, &span)),
+            kind @ (Rollup::Llm | Rollup::Tool) => Invocation::current().inspect(|i| i.count(kind)),
+            Rollup::None => None,
+        };
         Call {
             recorder,
             pipeline,
             span,
             started: now(),
             server: Server::default(),
+            invocation,
             done: false,
         }
+    }
+
+    /// `future`, with this call's invocation (an agent's or workflow's) current
+    /// at every poll: the LLM and tool calls it awaits count into it.
+    #[inline]
+    pub fn within<F>(&self, future: F) -> Within<F> {
+        Within::new(self.own_invocation().cloned(), future)
+    }
+
+    /// Makes this call's invocation (an agent's or workflow's) current on this
+    /// thread until the returned guard drops (a sync body).
+    #[inline]
+    pub fn enter_invocation(&self) -> Option<Entered> {
+        self.own_invocation().map(Invocation::enter)
+    }
+
+    /// The invocation this call owns (agents and workflows).
+    fn own_invocation(&self) -> Option<&Arc<Invocation>> {
+        self.recorder
+            .get()
+            .spec
+            .rollup
+            .collects()
+            .then_some(self.invocation.as_ref())
+            .flatten()
     }
 
     /// The provider's address (LLM calls), also recorded on the span.
@@ -537,13 +636,11 @@ impl Call {
         let seconds = self.started.elapsed().as_secs_f64();
         let recorder = self.recorder.get();
         self.in_span(|| {
-            recorder.end(
-                self.pipeline.metrics(),
-                &outcome,
-                seconds,
-                response,
-                &self.server,
-            )
+            let m = self.pipeline.metrics();
+            recorder.end(m, &outcome, seconds, response, &self.server);
+            if let Some(invocation) = &self.invocation {
+                recorder.end_rollup(m, invocation, response);
+            }
         });
         let span = &self.span;
         if span.is_disabled() {
@@ -554,7 +651,18 @@ impl Call {
             span.record(field::ERROR_TYPE, error_type.as_ref());
             span.record(field::STATUS_CODE, "ERROR");
         }
-        record_response(span, response);
+        record_response(span, response, recorder.is_embeddings());
+        if let Some(invocation) = self.own_invocation() {
+            let fields = match recorder.spec.rollup {
+                Rollup::Agent => &field::AGENT_USAGE,
+                _ => &field::WORKFLOW_USAGE,
+            };
+            for (key, tokens) in fields.iter().zip(invocation.tokens()) {
+                if let Some(tokens) = tokens {
+                    span.record(*key, i64::try_from(tokens).unwrap_or(i64::MAX));
+                }
+            }
+        }
     }
 }
 

@@ -49,13 +49,22 @@ impl LlmUsage for UsageCopy {
 }
 
 /// What the chunks of a stream reported so far: the last usage, the first model
-/// named, every finish reason. Not public API (the attributes' expansions name it).
+/// named, the finish reasons. Not public API (the attributes' expansions name it).
+///
+/// Finish reasons, one per generation (choice): the last usage that lists any
+/// is the response's whole list and wins; without one, the chunks' own
+/// reasons, in order. So a reason both a chunk and the usage report is
+/// written once (`["stop"]`, not `["stop", "stop"]`), and a usage repeated in
+/// several chunks does not repeat its reasons.
 #[doc(hidden)]
 #[derive(Debug, Default)]
 pub struct ChunkReport {
     usage: Option<UsageCopy>,
     model: Option<String>,
-    finish_reasons: Vec<String>,
+    /// The reasons of the last usage that listed any.
+    usage_reasons: Vec<String>,
+    /// The reasons the chunks gave, in order.
+    chunk_reasons: Vec<String>,
 }
 
 impl ChunkReport {
@@ -75,15 +84,19 @@ impl ChunkReport {
             if report.model.is_none() {
                 report.model = usage.response_model().map(str::to_owned);
             }
-            report
-                .finish_reasons
-                .extend(usage.finish_reasons().into_iter().map(str::to_owned));
+            let reasons = usage.finish_reasons();
+            if !reasons.is_empty() {
+                report.usage_reasons.clear();
+                report
+                    .usage_reasons
+                    .extend(reasons.into_iter().map(str::to_owned));
+            }
         }
         if report.model.is_none() {
             report.model = chunk.response_model().map(str::to_owned);
         }
         if let Some(reason) = chunk.finish_reason() {
-            report.finish_reasons.push(reason.to_owned());
+            report.chunk_reasons.push(reason.to_owned());
         }
     }
 
@@ -91,7 +104,14 @@ impl ChunkReport {
         Response {
             usage: self.usage.as_ref().map(|u| u as &dyn LlmUsage),
             model: self.model.as_deref(),
-            finish_reasons: self.finish_reasons.iter().map(String::as_str).collect(),
+            finish_reasons: if self.usage_reasons.is_empty() {
+                &self.chunk_reasons
+            } else {
+                &self.usage_reasons
+            }
+            .iter()
+            .map(String::as_str)
+            .collect(),
         }
     }
 }
@@ -304,7 +324,9 @@ impl std::fmt::Debug for LlmCall {
 
 impl LlmCall {
     /// Starts a call of `model` at `provider` (`operation`: the `request_type`
-    /// label and `gen_ai.operation.name`, e.g. `chat`). If no pipeline exists
+    /// label as given, e.g. `chat`, and the conventions' `gen_ai.operation.name`
+    /// of the span and the GenAI metrics: `completion` is `text_completion`
+    /// there, `embedding` `embeddings`). If no pipeline exists
     /// yet, this creates the default one (see [`crate::init()`]), naming this call.
     #[track_caller]
     pub fn start(provider: &str, model: &str, operation: &str) -> LlmCall {
@@ -317,10 +339,10 @@ impl LlmCall {
         let span = tracing::info_span!(
             target: "autobot_otel::llm",
             "llm_call",
-            otel.name = %format_args!("{} {}", recorder.label(2), recorder.label(1)),
+            otel.name = recorder.span_name(),
             gen_ai.provider.name = recorder.label(0),
             gen_ai.request.model = recorder.label(1),
-            gen_ai.operation.name = recorder.label(2),
+            gen_ai.operation.name = recorder.span_label(2),
             otel.kind = "client",
             autobot.status = tracing::field::Empty,
             error.type = tracing::field::Empty,

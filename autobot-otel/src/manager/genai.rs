@@ -24,6 +24,7 @@ use crate::exemplars::ExemplarFilter;
 use crate::labels::{EMPTY_LABEL_VALUE, TokenType};
 use autobot_otel_catalog::MetricDef;
 use autobot_otel_catalog::attributes as attr;
+use autobot_otel_catalog::genai::operation_name;
 
 /// The conventions' `error.type` of an outcome that carries no error type of
 /// its own (the typed API's): none for a success, `_OTHER` for a failure,
@@ -40,7 +41,8 @@ pub(crate) fn outcome_error_type(status: crate::labels::Outcome) -> &'static str
 /// The call a GenAI data point describes: the conventions' common attributes.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub(crate) struct GenAiCall<'a> {
-    /// `gen_ai.operation.name` (the `request_type` label).
+    /// `gen_ai.operation.name`: the `request_type` label as given (mapped to
+    /// the conventions' operation when recorded).
     pub(crate) operation: &'a str,
     /// `gen_ai.provider.name` (the `provider` label).
     pub(crate) provider: &'a str,
@@ -198,9 +200,15 @@ impl GenAiMetrics {
         self.record(d, id, values, seconds);
     }
 
-    /// `gen_ai.client.token.usage`, one data point per direction.
+    /// `gen_ai.client.token.usage`, one data point per direction; an
+    /// `embeddings` call's input tokens only (it has no output tokens).
     pub(crate) fn tokens(&self, d: &Diagnostics, call: &GenAiCall<'_>, input: u64, output: u64) {
-        for (token_type, tokens) in [(TokenType::Input, input), (TokenType::Output, output)] {
+        let directions = if operation_name(call.operation) == "embeddings" {
+            &[(TokenType::Input, input)][..]
+        } else {
+            &[(TokenType::Input, input), (TokenType::Output, output)][..]
+        };
+        for &(token_type, tokens) in directions {
             with_values(call, token_type.as_str(), |values| {
                 self.record(d, GenAiMetricId::TokenUsage, values, tokens as f64)
             });
@@ -237,7 +245,9 @@ impl GenAiMetrics {
 }
 
 /// Runs `f` on the attribute values of `call` in table order (the common
-/// attributes, then `extra`), `""` for the unknown ones.
+/// attributes, then `extra`), `""` for the unknown ones. The operation is the
+/// conventions' ([`operation_name`]: `completion` → `text_completion`), on
+/// every path (the attributes, the guards, the typed methods).
 fn with_values<R>(call: &GenAiCall<'_>, extra: &str, f: impl FnOnce(&[&str; 7]) -> R) -> R {
     let mut port = itoa::Buffer::new();
     let address = call.server_address.unwrap_or("");
@@ -246,7 +256,7 @@ fn with_values<R>(call: &GenAiCall<'_>, extra: &str, f: impl FnOnce(&[&str; 7]) 
         _ => "",
     };
     f(&[
-        call.operation,
+        operation_name(call.operation),
         call.provider,
         call.request_model,
         call.response_model.unwrap_or(""),

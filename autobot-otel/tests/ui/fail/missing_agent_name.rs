@@ -1,6 +1,6 @@
 use autobot_otel::instrument_agent;
 
-#[instrument_agent(provider = "openai")]
+#[instrument_agent(model = "gpt-4o")]
 async fn plan() {}
 
 #[instrument_agent(agent_name = "planner", remote = "yes")]

@@ -17,7 +17,7 @@ impl Agent {
 }
 
 impl Agent {
-    #[instrument_agent(agent_name = self.name, conversation_id = conversation, agent_id = self.name.len())]
+    #[instrument_agent(agent_name = self.name, conversation_id = conversation, remote = true, agent_id = self.name.len())]
     fn run_named(&self, conversation: &str) -> usize {
         conversation.len()
     }

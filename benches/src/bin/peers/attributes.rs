@@ -2,8 +2,9 @@
 //! `Instant` pair, against the same by hand with `metrics`, and against
 //! `#[autometrics]` (in its own process, `benches/peers-autometrics`, spawned
 //! once per round, whose own `Instant` pair makes its figure a ratio too); and
-//! the attribute with its span against a bare `#[tracing::instrument]`, both
-//! through `tracing-opentelemetry` with an always-on sampler; and what the
+//! every attribute with its span ([`WITH_SPAN`]) against a bare
+//! `#[tracing::instrument]` on the same function body, all through
+//! `tracing-opentelemetry` with an always-on sampler; and what the
 //! exemplars add: the attribute with its span in a pipeline that keeps them
 //! (the default) against one that does not (`ExemplarFilter::AlwaysOff`), and a
 //! plain `record_*` call outside any span in both.
@@ -17,8 +18,12 @@ use std::path::Path;
 use std::time::Instant;
 
 use autobot_otel::exemplars::ExemplarFilter;
-use autobot_otel::{instrument_github, instrument_workflow};
-use autobot_otel_bench::report::{PeersReport, Stat, key};
+use autobot_otel::instrument::LlmUsage;
+use autobot_otel::{
+    instrument_agent, instrument_github, instrument_knowledge, instrument_llm, instrument_redis,
+    instrument_task, instrument_tool, instrument_workflow,
+};
+use autobot_otel_bench::report::{self, PeersReport, Stat, key};
 use autobot_otel_bench::rounds::{Candidate, Round, interleave, time_per_call};
 
 use crate::Options;
@@ -33,9 +38,98 @@ fn workflow_metrics_only(x: u64) -> u64 {
     black_box(x) + 1
 }
 
+// Every attribute with its span, on the same body as `traced` (the LLM call's
+// returns the token usage its response would report, as `traced_llm` does).
+#[instrument_workflow(workflow_type = "bench_span")]
+fn workflow_with_span(x: u64) -> u64 {
+    black_box(x) + 1
+}
+
+#[instrument_task(agent_type = "bench", task_type = "bench_span")]
+fn task_with_span(x: u64) -> u64 {
+    black_box(x) + 1
+}
+
 #[instrument_github(operation = "bench_span")]
 fn github_with_span(x: u64) -> u64 {
     black_box(x) + 1
+}
+
+#[instrument_redis(database = "bench", operation = "bench_span")]
+fn redis_with_span(x: u64) -> u64 {
+    black_box(x) + 1
+}
+
+#[instrument_knowledge(search_type = "semantic", collection = "bench_span")]
+fn knowledge_with_span(x: u64) -> u64 {
+    black_box(x) + 1
+}
+
+#[instrument_llm(provider = "openai", model = "gpt-4o")]
+fn llm_with_span(x: u64) -> Completion {
+    completion(x)
+}
+
+#[instrument_agent(agent_name = "bench_span")]
+fn agent_with_span(x: u64) -> u64 {
+    black_box(x) + 1
+}
+
+#[instrument_tool(tool_name = "bench_span")]
+fn tool_with_span(x: u64) -> u64 {
+    black_box(x) + 1
+}
+
+/// What a non-streaming LLM call returns: its token usage.
+#[derive(Debug)]
+struct Completion {
+    input_tokens: u64,
+    output_tokens: u64,
+}
+
+impl LlmUsage for Completion {
+    fn input_tokens(&self) -> u64 {
+        self.input_tokens
+    }
+    fn output_tokens(&self) -> u64 {
+        self.output_tokens
+    }
+}
+
+#[inline(always)]
+fn completion(x: u64) -> Completion {
+    Completion {
+        input_tokens: black_box(x) + 1,
+        output_tokens: black_box(x) + 2,
+    }
+}
+
+/// Every attribute with its span, in the order of [`report::WITH_SPAN`] (which
+/// names each and its bare `#[tracing::instrument]` twin): ns per call with the
+/// tracing-opentelemetry dispatch, over `calls` calls.
+const WITH_SPAN: [fn(&tracing::Dispatch, u64) -> f64; 8] = [
+    |d, calls| spans(d, calls, workflow_with_span),
+    |d, calls| spans(d, calls, task_with_span),
+    |d, calls| spans(d, calls, github_with_span),
+    |d, calls| spans(d, calls, redis_with_span),
+    |d, calls| spans(d, calls, knowledge_with_span),
+    |d, calls| spans(d, calls, llm_with_span),
+    |d, calls| spans(d, calls, agent_with_span),
+    |d, calls| spans(d, calls, tool_with_span),
+];
+
+/// The candidate of [`report::WITH_SPAN`] entry `name`.
+fn with_span_candidate(name: &str) -> String {
+    format!("with_span_{name}")
+}
+
+/// ns per call of `f` with `dispatch` (tracing-opentelemetry) as the subscriber.
+fn spans<T>(dispatch: &tracing::Dispatch, calls: u64, f: fn(u64) -> T) -> f64 {
+    tracing::dispatcher::with_default(dispatch, || {
+        time_per_call(calls, || {
+            black_box(f(black_box(1)));
+        })
+    })
 }
 
 // The same attribute at two more call sites: a constant call site keeps the
@@ -53,6 +147,11 @@ fn github_with_span_no_exemplars(x: u64) -> u64 {
 #[tracing::instrument]
 fn traced(x: u64) -> u64 {
     black_box(x) + 1
+}
+
+#[tracing::instrument]
+fn traced_llm(x: u64) -> Completion {
+    completion(x)
 }
 
 #[inline(never)]
@@ -117,13 +216,7 @@ pub fn run(opts: &Options, report: &mut PeersReport) {
     let dispatch = tracing::Dispatch::new(
         tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(tracer)),
     );
-    let spans = |f: fn(u64) -> u64| {
-        tracing::dispatcher::with_default(&dispatch, || {
-            time_per_call(span_calls, || {
-                black_box(f(black_box(1)));
-            })
-        })
-    };
+    let spans = |f: fn(u64) -> u64| spans(&dispatch, span_calls, f);
 
     // Two pipelines that differ only in their exemplar filter.
     let pipeline = |filter| {
@@ -173,7 +266,9 @@ pub fn run(opts: &Options, report: &mut PeersReport) {
         }),
         Candidate::new("bare_for_spans", || spans(bare)),
         Candidate::new("tracing_instrument", || spans(traced)),
-        Candidate::new("with_span", || spans(github_with_span)),
+        Candidate::new("tracing_instrument_llm", || {
+            self::spans(&dispatch, span_calls, traced_llm)
+        }),
         Candidate::new("with_span_exemplars", || {
             on.in_scope(|| spans(github_with_span_exemplars))
         }),
@@ -183,6 +278,15 @@ pub fn run(opts: &Options, report: &mut PeersReport) {
         Candidate::new("record_exemplars", || record(&on)),
         Candidate::new("record_no_exemplars", || record(&off)),
     ];
+    candidates.extend(
+        WITH_SPAN
+            .iter()
+            .zip(report::WITH_SPAN)
+            .map(|(run, (name, ..))| {
+                let dispatch = &dispatch;
+                Candidate::new(with_span_candidate(name), move || run(dispatch, span_calls))
+            }),
+    );
     let mut autometrics_error = None;
     if let Some(bin) = &opts.autometrics {
         // Checked once up front, so a broken binary is a note, not a panic mid-run.
@@ -225,7 +329,7 @@ pub fn run(opts: &Options, report: &mut PeersReport) {
         "metrics_by_hand",
         "bare_for_spans",
         "tracing_instrument",
-        "with_span",
+        "tracing_instrument_llm",
         "with_span_exemplars",
         "with_span_no_exemplars",
         "record_exemplars",
@@ -266,18 +370,31 @@ pub fn run(opts: &Options, report: &mut PeersReport) {
         &["ratio", "attr", "span_false", "metrics_by_hand"],
         samples.per_round(|r| ours(r) / hand(r)),
     );
-    for name in ["tracing_instrument", "with_span"] {
+    for name in ["tracing_instrument", "tracing_instrument_llm"] {
         put(
             &["attr", "added", name],
             samples.per_round(added(name, "bare_for_spans")),
         );
     }
-    let with_span = added("with_span", "bare_for_spans");
-    let traced = added("tracing_instrument", "bare_for_spans");
-    put(
-        &["ratio", "attr", "with_span", "tracing_instrument"],
-        samples.per_round(|r| with_span(r) / traced(r)),
-    );
+    // Each attribute with its span: its added cost, and that ÷ its bare
+    // `#[tracing::instrument]` twin's, per round.
+    for (name, _, twin) in report::WITH_SPAN {
+        let candidate = with_span_candidate(name);
+        put(
+            &["attr", "with_span", name],
+            samples.of(&candidate).to_vec(),
+        );
+        let ours = |r: Round<'_>| r.get(&candidate) - r.get("bare_for_spans");
+        let traced = added(twin, "bare_for_spans");
+        put(
+            &["attr", "added", "with_span", name],
+            samples.per_round(ours),
+        );
+        put(
+            &["ratio", "attr", "with_span", name, "tracing_instrument"],
+            samples.per_round(|r| ours(r) / traced(r)),
+        );
+    }
 
     // One entry per call: the warm-up's first, then one per round.
     let mut am = autometrics_rounds.into_inner();

@@ -2,7 +2,7 @@
 //! (`target/peers.json`) with the goals of issue 12, each met or not.
 
 use autobot_otel_bench::peers::{AUTOBOT, METRICS, OTEL, PROM_CLIENT, PROMETHEUS, SDK_COLLECT};
-use autobot_otel_bench::report::{PeersReport, Stat};
+use autobot_otel_bench::report::{PeersReport, Stat, WITH_SPAN};
 
 /// One line of the table.
 pub struct PeerRow {
@@ -340,19 +340,49 @@ pub fn rows(r: &PeersReport) -> (Vec<PeerRow>, Vec<String>) {
             headline: None,
         });
     }
-    if let (Some(ours), Some(traced), Some(x)) = (
-        added("with_span"),
-        added("tracing_instrument"),
-        r.figure(&["ratio", "attr", "with_span", "tracing_instrument"]),
-    ) {
+    // Every attribute with its span, beside a bare `#[tracing::instrument]` on
+    // the same function body; the headline is the one furthest from it.
+    let mut worst: Option<(&str, Stat, Stat, Stat)> = None;
+    let mut all_met = true;
+    for (name, attribute, twin) in WITH_SPAN {
+        let (Some(ours), Some(traced), Some(x)) = (
+            r.figure(&["attr", "added", "with_span", name]).copied(),
+            added(twin),
+            r.figure(&["ratio", "attr", "with_span", name, "tracing_instrument"])
+                .copied(),
+        ) else {
+            notes.push(format!(
+                "`#[{attribute}]` with its span: not measured in this run."
+            ));
+            all_met = false;
+            continue;
+        };
+        let what = match name {
+            "llm" => format!("`#[{attribute}]` (non-streaming, returns its token usage)"),
+            _ => format!("`#[{attribute}]`"),
+        };
         rows.push(PeerRow {
-            what: "`#[instrument_github]` with its span vs a bare `#[tracing::instrument]` (tracing-opentelemetry, always-on sampler): added cost per call".into(),
+            what: format!("{what} with its span vs a bare `#[tracing::instrument]` on the same function (tracing-opentelemetry, always-on sampler): added cost per call"),
             ours: time(ours.median),
-            peers: format!("`#[tracing::instrument]` {} ({})", time(traced.median), ratio(x)),
+            peers: format!("`#[tracing::instrument]` {} ({})", time(traced.median), ratio(&x)),
             goal: format!("≤ {MAX_SPAN_VS_TRACING}x"),
             met: Some(x.median <= MAX_SPAN_VS_TRACING),
+            headline: None,
+        });
+        all_met &= x.median <= MAX_SPAN_VS_TRACING;
+        if worst.is_none_or(|w| x.median > w.3.median) {
+            worst = Some((attribute, ours, traced, x));
+        }
+    }
+    if let Some((attribute, ours, traced, x)) = worst {
+        rows.push(PeerRow {
+            what: "every attribute with its span vs a bare `#[tracing::instrument]`: the furthest from it".into(),
+            ours: format!("`#[{attribute}]` {}", time(ours.median)),
+            peers: format!("`#[tracing::instrument]` {} ({})", time(traced.median), ratio(&x)),
+            goal: format!("≤ {MAX_SPAN_VS_TRACING}x, every attribute"),
+            met: Some(all_met),
             headline: Some((
-                "attribute with its span, added cost".into(),
+                "attribute with its span, added cost (the furthest of the 8 attributes)".into(),
                 format!(
                     "`#[tracing::instrument]` {} ({:.2}x)",
                     time(traced.median),
