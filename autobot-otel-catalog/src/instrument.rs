@@ -194,6 +194,11 @@ pub struct InstrumentSpec {
     /// stream of chunks, and feed the GenAI metrics ([`crate::genai`]) when those
     /// are on.
     pub genai: bool,
+    /// Whether a function that returns a stream (`impl Stream<..>`, or a
+    /// `Result` of one) is timed over the stream's life, until its end, its
+    /// first `Err` item or its drop (LLM calls, agent invocations, tool calls);
+    /// otherwise until it returns.
+    pub streams: bool,
     /// The label arguments, in order.
     pub args: &'static [LabelArg],
     /// The OpenTelemetry span name, its parts joined by a space (`invoke_agent
@@ -287,6 +292,7 @@ instruments! {
         status: Some(OUTCOME),
         span_kind: SpanKind::Internal,
         genai: false,
+        streams: false,
         args: &[aliased_arg("workflow_type", ArgDefault::FnName, attributes::WORKFLOW_NAME)],
         span_name: &[NamePart::Literal("invoke_workflow"), NamePart::Arg("workflow_type")],
         operation: Some("invoke_workflow"),
@@ -306,6 +312,7 @@ instruments! {
         status: Some(OUTCOME),
         span_kind: SpanKind::Internal,
         genai: false,
+        streams: false,
         args: &[
             arg("task_type", ArgDefault::FnName),
             aliased_arg("agent_type", ArgDefault::Required, attributes::AGENT_NAME),
@@ -328,6 +335,7 @@ instruments! {
         status: Some(OUTCOME),
         span_kind: SpanKind::Client,
         genai: false,
+        streams: false,
         args: &[arg("operation", ArgDefault::FnName)],
         span_name: &[],
         operation: None,
@@ -347,6 +355,7 @@ instruments! {
         status: Some(REDIS_STATUS),
         span_kind: SpanKind::Client,
         genai: false,
+        streams: false,
         args: &[
             arg("database", ArgDefault::Required),
             arg("operation", ArgDefault::FnName),
@@ -369,6 +378,7 @@ instruments! {
         status: None,
         span_kind: SpanKind::Client,
         genai: false,
+        streams: false,
         args: &[
             arg("search_type", ArgDefault::Required),
             aliased_arg("collection", ArgDefault::Required, attributes::DATA_SOURCE_ID),
@@ -391,6 +401,7 @@ instruments! {
         status: None,
         span_kind: SpanKind::Client,
         genai: true,
+        streams: true,
         args: &[
             genai_arg("provider", ArgDefault::Required, attributes::PROVIDER_NAME),
             genai_arg("model", ArgDefault::Required, attributes::REQUEST_MODEL),
@@ -415,6 +426,7 @@ instruments! {
         status: Some(OUTCOME),
         span_kind: SpanKind::Internal,
         genai: false,
+        streams: true,
         args: &[genai_arg("agent_name", ArgDefault::Required, attributes::AGENT_NAME)],
         span_name: &[NamePart::Literal("invoke_agent"), NamePart::Arg("agent_name")],
         operation: Some("invoke_agent"),
@@ -442,6 +454,7 @@ instruments! {
         status: Some(OUTCOME),
         span_kind: SpanKind::Internal,
         genai: false,
+        streams: true,
         args: &[
             genai_arg("tool_name", ArgDefault::FnName, attributes::TOOL_NAME),
             // A label of `gen_ai.execute_tool.duration` only.

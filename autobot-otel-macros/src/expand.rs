@@ -4,9 +4,10 @@
 //! `return` and `?` keep their meaning; its result decides the outcome. A guard
 //! created before the body records exactly once: from the result when the body
 //! completes, as a failure when it panics, and as cancelled when a future is
-//! dropped before it completes. A function of an LLM attribute that returns a
-//! stream (`impl Stream<..>`, or `Result<impl Stream<..>, E>`) hands the guard
-//! to the stream, which records when the stream ends. Generated locals have
+//! dropped before it completes. A function of an LLM, agent or tool attribute
+//! that returns a stream (`impl Stream<..>`, or `Result<impl Stream<..>, E>`)
+//! hands the guard to the stream, which records when the stream ends (an
+//! agent's invocation current at each of its polls). Generated locals have
 //! mixed-site hygiene and every path is absolute, so user code can neither see
 //! nor shadow them; lint allowances sit on the generated statements that need
 //! them, never on the user's function.
@@ -17,7 +18,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Block, Expr, ExprCall, LitStr, Stmt};
 
-use crate::valid::{LabelValue, Plan, Shape, impl_bound_args};
+use crate::valid::{LabelValue, Plan, Shape, impl_bound_args, stream_item};
 
 /// A span field name (`gen_ai.usage.input_tokens`) as tokens.
 fn field(name: &str) -> TokenStream {
@@ -25,7 +26,7 @@ fn field(name: &str) -> TokenStream {
 }
 
 /// Writes the instrumented function.
-pub(crate) fn expand(plan: Plan) -> TokenStream {
+pub(crate) fn expand(plan: Plan, owner: Option<&str>) -> TokenStream {
     let Plan {
         spec,
         mut func,
@@ -111,7 +112,17 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
             }
         });
         let code_function = field(span_fields::CODE_FUNCTION_NAME);
-        let code_function_value = format!("::{fn_name}");
+        // The fully-qualified name: in an `impl` block under the attribute, the
+        // block's type is known here (`module::Researcher::run`); for an
+        // attribute on the function itself, the path of an item nested in it
+        // (`std::any::type_name`: a method's includes its type).
+        let code_function_value = match owner {
+            Some(owner) => {
+                let suffix = format!("::{owner}::{fn_name}");
+                quote!(::core::concat!(::core::module_path!(), #suffix))
+            }
+            None => quote!(#private::function_name(::core::any::type_name_of_val(&__autobot_fn))),
+        };
         let kind = match (remote, spec.remote_kind) {
             (true, Some(kind)) => kind.as_str(),
             _ => spec.span_kind.as_str(),
@@ -141,7 +152,7 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
                 #(#fields)*
                 #operation
                 #(#extra)*
-                #code_function = ::core::concat!(::core::module_path!(), #code_function_value),
+                #code_function = #code_function_value,
                 #otel_kind = #kind,
                 #(#empty,)*
             )
@@ -228,6 +239,25 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
             };
         }
     };
+    // An agent's or tool's stream: its items report only their outcome (an
+    // `Err` item, `Result` or not). The item type the signature declares is
+    // fixed first, so the probe sees it (the body alone may leave it open:
+    // `stream::iter([Ok(1)])`).
+    let declared_item = stream_item(&func.sig).map(|item| infer_impl(quote!(#item)));
+    let item = declared_item.iter();
+    let item_probe = |item_of: TokenStream, items: TokenStream| {
+        let fix = declared_item
+            .is_some()
+            .then(|| quote!(let #v_ret = #private::probe::#items(#v_ret);));
+        quote! {
+            #fix
+            let #v_error = {
+                #[allow(unused_imports)]
+                use #private::probe::{ItemPlain as _, ItemResultWithType as _, ItemResultWithoutType as _};
+                (&&&#private::probe::#item_of(&#v_ret)).__autobot_item_outcome()
+            };
+        }
+    };
     let finish = match shape {
         Shape::Value => quote! {
             #outcome_probe
@@ -236,19 +266,34 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
             #v_call.finish(#v_outcome, #usage_probe);
             #v_ret
         },
-        Shape::Stream => {
+        Shape::Stream if spec.genai => {
             let probes = probes(quote!(chunk_of), quote!(error_of));
             quote! {
                 #probes
                 #private::stream(#v_call, #v_ret, #v_chunk, #v_error)
             }
         }
-        Shape::StreamInResult => {
+        Shape::Stream => {
+            let probe = item_probe(quote!(item_of), quote!(items::<#(#item)*, _>));
+            quote! {
+                #probe
+                #private::call_stream(#v_call, #v_ret, #v_error)
+            }
+        }
+        Shape::StreamInResult if spec.genai => {
             let probes = probes(quote!(chunk_of_ok), quote!(error_of_ok));
             quote! {
                 #outcome_probe
                 #probes
                 #private::stream_result(#v_call, #v_ret, #v_outcome, #v_chunk, #v_error)
+            }
+        }
+        Shape::StreamInResult => {
+            let probe = item_probe(quote!(item_of_ok), quote!(items_ok::<#(#item)*, _, _>));
+            quote! {
+                #outcome_probe
+                #probe
+                #private::call_stream_result(#v_call, #v_ret, #v_outcome, #v_error)
             }
         }
     };
@@ -271,7 +316,14 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
         }
     };
     let mutability = (shape == Shape::Value).then(|| quote!(mut));
+    // The item whose path names the function (`code.function.name`).
+    let here = (span && owner.is_none()).then(|| {
+        quote!(
+            fn __autobot_fn() {}
+        )
+    });
     let start = quote! {
+        #here
         #recorder
         let #v_span = #span_expr;
         let #mutability #v_call = #private::Call::start(#v_recorder, #v_span) #server;
@@ -301,6 +353,7 @@ pub(crate) fn expand(plan: Plan) -> TokenStream {
             quote!(#v_future)
         });
         let body: Block = syn::parse_quote_spanned! {block_span=> {
+            #here
             #recorder
             #[allow(clippy::redundant_closure_call)]
             let #v_future = (move || #block)();

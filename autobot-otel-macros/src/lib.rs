@@ -18,7 +18,9 @@ use proc_macro::TokenStream;
 fn instrument(name: &str, args: TokenStream, item: TokenStream) -> TokenStream {
     let item2 = proc_macro2::TokenStream::from(item.clone());
     let result = attr::parse(args.into(), item2.clone()).and_then(|parsed| match parsed.target {
-        attr::Target::Fn(func) => valid::validate(name, parsed.args, func).map(expand::expand),
+        attr::Target::Fn(func) => {
+            valid::validate(name, parsed.args, func).map(|plan| expand::expand(plan, None))
+        }
         attr::Target::Impl(block) => instrument_impl(name, parsed.args, block),
     });
     match result {
@@ -41,6 +43,12 @@ fn instrument_impl(
     mut block: syn::ItemImpl,
 ) -> syn::Result<proc_macro2::TokenStream> {
     let mut errors: Option<syn::Error> = None;
+    // The block's type, without its path and generic arguments
+    // (`code.function.name` = `module::Researcher::run`).
+    let owner = match block.self_ty.as_ref() {
+        syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    };
     for item in &mut block.items {
         let syn::ImplItem::Fn(method) = item else {
             continue;
@@ -60,7 +68,7 @@ fn instrument_impl(
         };
         match valid::validate(name, args.clone(), func.clone()) {
             Ok(plan) => {
-                let expanded: syn::ItemFn = syn::parse2(expand::expand(plan))?;
+                let expanded: syn::ItemFn = syn::parse2(expand::expand(plan, owner.as_deref()))?;
                 method.attrs = expanded.attrs;
                 method.block = *expanded.block;
             }
@@ -188,7 +196,10 @@ pub fn instrument_llm(args: TokenStream, item: TokenStream) -> TokenStream {
 /// The LLM and tool calls the function makes (in its body and whatever it
 /// awaits) are counted into `autobot_agent_llm_calls_per_invocation{agent_name}`
 /// and `autobot_agent_tool_calls_per_invocation{agent_name}` when it ends, and
-/// the span gets their summed token usage (`gen_ai.usage.*`).
+/// the span gets their summed token usage (`gen_ai.usage.*`). A function that
+/// returns `impl Stream<..>` (or a `Result` of one) is timed until its stream
+/// ends, its first `Err` item or its drop, the invocation current at every
+/// poll of the stream.
 ///
 /// Arguments: `agent_name` (required; a label), the span-only
 /// `agent_description`, `model`, `conversation_id` (literals or expressions),
@@ -204,7 +215,9 @@ pub fn instrument_agent(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `autobot_tool_calls_total{tool_name, status}`,
 /// `autobot_tool_call_duration_seconds{tool_name}`, and with the GenAI metrics
 /// on `gen_ai.execute_tool.duration`. The span is named `execute_tool
-/// {tool_name}` (INTERNAL).
+/// {tool_name}` (INTERNAL). A function that returns `impl Stream<..>` (or a
+/// `Result` of one) is timed until its stream ends, its first `Err` item or
+/// its drop.
 ///
 /// Arguments: `tool_name` (default: the function name), `tool_type`
 /// (`"function"` (default), `"extension"`, `"datastore"`), the span-only

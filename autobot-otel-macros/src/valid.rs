@@ -21,10 +21,11 @@ pub(crate) enum LabelValue {
 pub(crate) enum Shape {
     /// A value (or a future of one): recorded when it is returned.
     Value,
-    /// `impl Stream<Item = Result<C, E>>` (LLM calls): timed until the stream ends.
+    /// `impl Stream<..>` (attributes whose spec `streams`: LLM calls' items
+    /// `Result<C, E>`, agents' and tools' any items): timed until the stream ends.
     Stream,
-    /// `Result<impl Stream<..>, E>` (LLM calls): `Err` ends the call, `Ok`'s
-    /// stream is timed until it ends.
+    /// `Result<impl Stream<..>, E>` (the same attributes): `Err` ends the call,
+    /// `Ok`'s stream is timed until it ends.
     StreamInResult,
 }
 
@@ -202,7 +203,7 @@ pub(crate) fn validate(attribute: &str, args: Vec<Arg>, func: ItemFn) -> syn::Re
         };
         labels.push(value);
     }
-    let shape = if spec.genai {
+    let shape = if spec.streams {
         shape_of(&func.sig)
     } else {
         Shape::Value
@@ -315,8 +316,14 @@ pub(crate) fn validate(attribute: &str, args: Vec<Arg>, func: ItemFn) -> syn::Re
 /// What `sig` returns: a stream (`impl Stream<..>`, directly, from an `async fn`
 /// or an `impl Future`), a `Result` of one, or a value.
 fn shape_of(sig: &syn::Signature) -> Shape {
+    stream_type(sig).map_or(Shape::Value, |(_, shape)| shape)
+}
+
+/// The `impl Stream<..>` type `sig` returns (directly, from an `async fn` or an
+/// `impl Future`, or as a `Result`'s `Ok`), and which of the two shapes it is.
+pub(crate) fn stream_type(sig: &syn::Signature) -> Option<(&syn::Type, Shape)> {
     let syn::ReturnType::Type(_, ty) = &sig.output else {
-        return Shape::Value;
+        return None;
     };
     let output = match (sig.asyncness.is_some(), impl_bound_args(ty, "Future")) {
         (false, Some(args)) => args.iter().find_map(|arg| match arg {
@@ -324,12 +331,9 @@ fn shape_of(sig: &syn::Signature) -> Shape {
             _ => None,
         }),
         _ => Some(ty.as_ref()),
-    };
-    let Some(output) = output else {
-        return Shape::Value;
-    };
+    }?;
     if impl_bound_args(output, "Stream").is_some() {
-        return Shape::Stream;
+        return Some((output, Shape::Stream));
     }
     if let syn::Type::Path(path) = output
         && let Some(last) = path.path.segments.last()
@@ -338,9 +342,20 @@ fn shape_of(sig: &syn::Signature) -> Shape {
         && let Some(syn::GenericArgument::Type(first)) = args.args.first()
         && impl_bound_args(first, "Stream").is_some()
     {
-        return Shape::StreamInResult;
+        return Some((first, Shape::StreamInResult));
     }
-    Shape::Value
+    None
+}
+
+/// The `Item = ..` type of the stream `sig` returns, when it declares one.
+pub(crate) fn stream_item(sig: &syn::Signature) -> Option<&syn::Type> {
+    let (stream, _) = stream_type(sig)?;
+    impl_bound_args(stream, "Stream")?
+        .into_iter()
+        .find_map(|arg| match arg {
+            syn::GenericArgument::AssocType(assoc) if assoc.ident == "Item" => Some(&assoc.ty),
+            _ => None,
+        })
 }
 
 /// The generic arguments of bound `name` of an `impl Trait` type (`impl

@@ -4,7 +4,9 @@
 //! outcome rules, the stream hand-over and the compile-time probes of the return
 //! type.
 
-pub use crate::call::{Call, CallOutcome, Entered, Recorder, RecorderRef, Server, Site, Within};
+pub use crate::call::{
+    Call, CallOutcome, CallStream, Entered, Outcomes, Recorder, RecorderRef, Server, Site, Within,
+};
 pub use crate::llm::LlmStream;
 pub use autobot_otel_catalog::instrument as specs;
 pub use tracing;
@@ -63,6 +65,17 @@ pub mod rules {
     }
 }
 
+/// `code.function.name` of an attributed function: the path of the item the
+/// expansion nests in it (`std::any::type_name`), without that item's name
+/// and the `{{closure}}` of an `async` body: `module::function`, and for a
+/// method `module::Type::method` (`<module::Type as module::Trait>::method`
+/// in a trait impl).
+#[inline]
+pub fn function_name(here: &'static str) -> &'static str {
+    let name = here.strip_suffix("::__autobot_fn").unwrap_or(here);
+    name.strip_suffix("::{{closure}}").unwrap_or(name)
+}
+
 /// A streaming call: the stream `ret` returned, timed until it ends.
 #[inline]
 pub fn stream<S, C, E>(
@@ -92,6 +105,42 @@ where
 {
     match ret {
         Ok(s) => Ok(LlmStream::new(call, s, chunk, error)),
+        Err(e) => {
+            call.finish(outcome, None);
+            Err(e)
+        }
+    }
+}
+
+/// A streaming call of an attribute whose items report only their outcome
+/// (agents, tools): the stream `ret` returned, timed until it ends; an item for
+/// which `error` gives an error type (an `Err` item) fails the call.
+#[inline]
+pub fn call_stream<S>(
+    call: Call,
+    ret: S,
+    error: fn(&S::Item) -> Option<&'static str>,
+) -> CallStream<S, Outcomes<S::Item>>
+where
+    S: futures_core::Stream,
+{
+    CallStream::new(call, ret, Outcomes::new(error))
+}
+
+/// [`call_stream`] for a function that returned `Result<impl Stream, F>`:
+/// `Err` ends the call (with `outcome`), `Ok` is timed until its stream ends.
+#[inline]
+pub fn call_stream_result<S, F>(
+    mut call: Call,
+    ret: Result<S, F>,
+    outcome: CallOutcome,
+    error: fn(&S::Item) -> Option<&'static str>,
+) -> Result<CallStream<S, Outcomes<S::Item>>, F>
+where
+    S: futures_core::Stream,
+{
+    match ret {
+        Ok(s) => Ok(CallStream::new(call, s, Outcomes::new(error))),
         Err(e) => {
             call.finish(outcome, None);
             Err(e)
@@ -315,6 +364,65 @@ pub mod probe {
     impl<E> ItemErrWithoutType<E> for Wrap<PhantomData<E>> {
         fn __autobot_item_error(&self) -> fn(&E) -> &'static str {
             |_| error_type_name::<E>()
+        }
+    }
+
+    /// `stream`, its item type fixed to `I` (the one the signature declares,
+    /// so the item probes see it).
+    #[inline]
+    pub fn items<I, S: futures_core::Stream<Item = I>>(stream: S) -> S {
+        stream
+    }
+
+    /// `items` for the stream inside a `Result`.
+    #[inline]
+    pub fn items_ok<I, S: futures_core::Stream<Item = I>, F>(ret: Result<S, F>) -> Result<S, F> {
+        ret
+    }
+
+    /// The item type of a stream.
+    #[inline]
+    pub fn item_of<S: futures_core::Stream>(_: &S) -> Wrap<PhantomData<S::Item>> {
+        Wrap(PhantomData)
+    }
+
+    /// `item_of` for the stream inside a `Result`.
+    #[inline]
+    pub fn item_of_ok<S: futures_core::Stream, F>(_: &Result<S, F>) -> Wrap<PhantomData<S::Item>> {
+        Wrap(PhantomData)
+    }
+
+    /// `Result` items whose error implements [`ErrorType`]: an `Err` is a
+    /// failure of its type.
+    pub trait ItemResultWithType<I> {
+        /// The error type of an item that is a failure.
+        fn __autobot_item_outcome(&self) -> fn(&I) -> Option<&'static str>;
+    }
+    impl<T, E: ErrorType> ItemResultWithType<Result<T, E>> for &&Wrap<PhantomData<Result<T, E>>> {
+        fn __autobot_item_outcome(&self) -> fn(&Result<T, E>) -> Option<&'static str> {
+            |item| item.as_ref().err().map(E::error_type)
+        }
+    }
+
+    /// Other `Result` items: an `Err` is a failure named by its type.
+    pub trait ItemResultWithoutType<I> {
+        /// The error type of an item that is a failure.
+        fn __autobot_item_outcome(&self) -> fn(&I) -> Option<&'static str>;
+    }
+    impl<T, E> ItemResultWithoutType<Result<T, E>> for &Wrap<PhantomData<Result<T, E>>> {
+        fn __autobot_item_outcome(&self) -> fn(&Result<T, E>) -> Option<&'static str> {
+            |item| item.as_ref().err().map(|_| error_type_name::<E>())
+        }
+    }
+
+    /// Plain items: never a failure.
+    pub trait ItemPlain<I> {
+        /// The error type of an item that is a failure: none.
+        fn __autobot_item_outcome(&self) -> fn(&I) -> Option<&'static str>;
+    }
+    impl<I> ItemPlain<I> for Wrap<PhantomData<I>> {
+        fn __autobot_item_outcome(&self) -> fn(&I) -> Option<&'static str> {
+            |_| None
         }
     }
 

@@ -6,7 +6,9 @@
 #![deny(clippy::pedantic, clippy::nursery)]
 #![allow(clippy::missing_errors_doc, clippy::unused_async)]
 
-use autobot_otel::{instrument_llm, instrument_task, instrument_workflow};
+use autobot_otel::{
+    instrument_agent, instrument_llm, instrument_task, instrument_tool, instrument_workflow,
+};
 
 /// A sync function returning `()`.
 #[instrument_workflow(workflow_type = "lints_unit")]
@@ -30,6 +32,18 @@ pub fn later() -> impl std::future::Future<Output = u8> {
     async move { 1 }
 }
 
+/// An agent whose events stream in.
+#[instrument_agent(agent_name = "lints_agent")]
+pub fn events() -> impl futures_core::Stream<Item = Result<u8, std::io::Error>> {
+    futures_util::stream::iter([Ok(1)])
+}
+
+/// A tool whose rows stream in, from an `async fn`, as a `Result` of a stream.
+#[instrument_tool(tool_type = "datastore")]
+pub async fn rows() -> Result<impl futures_core::Stream<Item = u8>, std::io::Error> {
+    Ok(futures_util::stream::iter([1]))
+}
+
 /// The user's own lint breach inside an instrumented function is still reported.
 #[instrument_workflow(workflow_type = "lints_user")]
 #[expect(
@@ -47,4 +61,9 @@ async fn expansions_compile_and_run() {
     assert_eq!(ask("m").await, 1);
     assert_eq!(later().await, 1);
     assert_eq!(user_code(300), 44);
+    assert_eq!(futures_util::StreamExt::count(events()).await, 1);
+    assert_eq!(
+        futures_util::StreamExt::count(rows().await.unwrap()).await,
+        1
+    );
 }

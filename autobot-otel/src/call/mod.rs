@@ -1,7 +1,9 @@
 //! One instrumented call: its recorder (the label values and the series a
 //! constant call site keeps), the guard that records it exactly once ([`Call`]),
-//! and what an LLM call's response reported (`llm.rs`). The attributes' expansions reach it through
-//! `__private`; [`crate::llm::LlmCall`] and [`crate::llm::LlmStream`] build on it.
+//! what an LLM call's response reported (`llm.rs`), and a call timed over the
+//! life of the stream it returned (`stream.rs`, [`CallStream`]). The attributes'
+//! expansions reach it through `__private`; [`crate::llm::LlmCall`] and
+//! [`crate::llm::LlmStream`] build on it.
 //!
 //! Every call records through the same series tables as the typed API
 //! ([`MetricsManager`]), so series limits, overflow and the limit report work the
@@ -25,11 +27,13 @@ use crate::manager::{CounterSeries, GaugeSeries, HistogramSeries, MetricsManager
 
 mod llm;
 mod rollup;
+mod stream;
 
 use llm::record_response;
 pub use llm::{Response, Server};
 pub(crate) use rollup::Invocation;
 pub use rollup::{Entered, Within};
+pub use stream::{CallStream, Outcomes, Report, Watch};
 
 /// Where durations are read: tokio's clock, so a runtime with a paused clock
 /// (tests, `test-util`) gives exact times; the system's monotonic clock otherwise.

@@ -1,5 +1,8 @@
 //! LLM calls timed as they happen: [`LlmCall`] for hand-written code and
-//! [`LlmStream`], the stream wrapper it shares with `#[instrument_llm]`.
+//! [`LlmStream`], the stream wrapper it shares with `#[instrument_llm]`: the
+//! call over a stream's life that every attribute uses (`call::CallStream`)
+//! with the LLM chunk accounting (first chunk, usage, finish reasons) as its
+//! watch.
 
 use std::borrow::Cow;
 use std::panic::Location;
@@ -10,7 +13,9 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 use tokio::time::Instant;
 
-use crate::call::{Call, CallOutcome, Recorder, RecorderRef, Response, Server, now};
+use crate::call::{
+    Call, CallOutcome, CallStream, Recorder, RecorderRef, Report, Response, Server, Watch, now,
+};
 use crate::catalog::instrument as specs;
 use crate::global::Origin;
 use crate::instrument::{ErrorType, LlmChunk, LlmUsage};
@@ -116,6 +121,55 @@ impl ChunkReport {
     }
 }
 
+/// The LLM part of a streaming call ([`CallStream`]'s watch): the first chunk
+/// (time to first token, the GenAI chunk timings) and what the chunks report.
+struct Chunks<C, E> {
+    first_chunk: bool,
+    last_chunk: Option<Instant>,
+    chunk_series: Option<Arc<HistogramSeries>>,
+    report: ChunkReport,
+    chunk: fn(&C, &mut ChunkReport),
+    error: fn(&E) -> &'static str,
+}
+
+impl<C, E> Report for Chunks<C, E> {
+    #[inline]
+    fn response(&self) -> Response<'_> {
+        self.report.response()
+    }
+}
+
+impl<C, E> Watch<Result<C, E>> for Chunks<C, E> {
+    #[inline]
+    fn item(&mut self, call: &Call, item: &Result<C, E>) -> Option<CallOutcome> {
+        match item {
+            Ok(chunk) => {
+                (self.chunk)(chunk, &mut self.report);
+                if !self.first_chunk {
+                    self.first_chunk = true;
+                    let at = now();
+                    let model = self.report.model.as_deref();
+                    call.first_chunk((at - call.started()).as_secs_f64(), model);
+                    if call.records_genai()
+                        && let Some(genai) = call.metrics().genai()
+                    {
+                        self.chunk_series = Some(genai.chunk_series(&call.genai_call(model)));
+                        self.last_chunk = Some(at);
+                    }
+                } else if let (Some(series), Some(last)) =
+                    (&self.chunk_series, &mut self.last_chunk)
+                {
+                    let at = now();
+                    call.metrics().record_to(series, (at - *last).as_secs_f64());
+                    *last = at;
+                }
+                None
+            }
+            Err(e) => Some(CallOutcome::Failure(Cow::Borrowed((self.error)(e)))),
+        }
+    }
+}
+
 pin_project_lite::pin_project! {
     /// A stream of LLM response chunks, timed over its whole life: what
     /// `#[instrument_llm]` returns for a function that returns
@@ -163,29 +217,9 @@ pin_project_lite::pin_project! {
     /// ```
     #[must_use = "a stream does nothing unless polled"]
     pub struct LlmStream<S, C, E> {
+        // The call over the stream's life, with the LLM chunk accounting.
         #[pin]
-        inner: S,
-        call: Call,
-        first_chunk: bool,
-        last_chunk: Option<Instant>,
-        chunk_series: Option<Arc<HistogramSeries>>,
-        report: ChunkReport,
-        chunk: fn(&C, &mut ChunkReport),
-        error: fn(&E) -> &'static str,
-    }
-
-    impl<S, C, E> PinnedDrop for LlmStream<S, C, E> {
-        fn drop(this: Pin<&mut Self>) {
-            let this = this.project();
-            if !this.call.is_done() {
-                let outcome = if std::thread::panicking() {
-                    CallOutcome::Failure(Cow::Borrowed("panic"))
-                } else {
-                    CallOutcome::Cancelled
-                };
-                this.call.finish_with(outcome, &this.report.response());
-            }
-        }
+        inner: CallStream<S, Chunks<C, E>>,
     }
 }
 
@@ -200,21 +234,22 @@ where
         chunk: fn(&C, &mut ChunkReport),
         error: fn(&E) -> &'static str,
     ) -> Self {
-        LlmStream {
-            inner,
-            call,
+        let chunks = Chunks {
             first_chunk: false,
             last_chunk: None,
             chunk_series: None,
             report: ChunkReport::default(),
             chunk,
             error,
+        };
+        LlmStream {
+            inner: CallStream::new(call, inner, chunks),
         }
     }
 
     /// The call's span.
     pub fn span(&self) -> &tracing::Span {
-        self.call.span()
+        self.inner.span()
     }
 }
 
@@ -226,53 +261,7 @@ where
 
     #[inline]
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.project();
-        let polled = {
-            let _entered = this.call.span().enter();
-            this.inner.poll_next(cx)
-        };
-        let Poll::Ready(item) = polled else {
-            return Poll::Pending;
-        };
-        if this.call.is_done() {
-            return Poll::Ready(item);
-        }
-        match &item {
-            Some(Ok(chunk)) => {
-                (this.chunk)(chunk, this.report);
-                if !*this.first_chunk {
-                    *this.first_chunk = true;
-                    let at = now();
-                    let model = this.report.model.as_deref();
-                    this.call
-                        .first_chunk((at - this.call.started()).as_secs_f64(), model);
-                    if this.call.records_genai()
-                        && let Some(genai) = this.call.metrics().genai()
-                    {
-                        *this.chunk_series = Some(genai.chunk_series(&this.call.genai_call(model)));
-                        *this.last_chunk = Some(at);
-                    }
-                } else if let (Some(series), Some(last)) = (&*this.chunk_series, this.last_chunk) {
-                    let at = now();
-                    this.call
-                        .metrics()
-                        .record_to(series, (at - *last).as_secs_f64());
-                    *last = at;
-                }
-            }
-            Some(Err(e)) => {
-                let error_type = Cow::Borrowed((this.error)(e));
-                this.call
-                    .finish_with(CallOutcome::Failure(error_type), &this.report.response());
-                this.call.close_span();
-            }
-            None => {
-                this.call
-                    .finish_with(CallOutcome::Success, &this.report.response());
-                this.call.close_span();
-            }
-        }
-        Poll::Ready(item)
+        self.project().inner.poll_next(cx)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
