@@ -6,8 +6,9 @@
 //! stream is polled count into that invocation. Tokio's paused clock: the
 //! durations are exact.
 
+mod span_export;
+
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use autobot_otel::instrument::{ErrorType, LlmUsage};
@@ -15,53 +16,15 @@ use autobot_otel::testing::Scrape;
 use autobot_otel::{Exposition, Telemetry, instrument_agent, instrument_llm, instrument_tool};
 use futures_core::Stream;
 use futures_util::StreamExt as _;
-use opentelemetry::trace::{Status, TracerProvider as _};
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
-use tracing_subscriber::layer::SubscriberExt as _;
-
-#[derive(Clone, Debug, Default)]
-struct Spans(Arc<Mutex<Vec<SpanData>>>);
-
-impl SpanExporter for Spans {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        self.0.lock().unwrap().extend(batch);
-        Ok(())
-    }
-}
-
-impl Spans {
-    fn named(&self, name: &str) -> Vec<SpanData> {
-        let spans = self.0.lock().unwrap();
-        spans.iter().filter(|s| s.name == name).cloned().collect()
-    }
-
-    fn one(&self, name: &str) -> SpanData {
-        let mut found = self.named(name);
-        assert_eq!(found.len(), 1, "one span {name}");
-        found.remove(0)
-    }
-}
+use opentelemetry::trace::Status;
+use opentelemetry_sdk::trace::SpanData;
+use span_export::exporting;
 
 fn attributes(span: &SpanData) -> BTreeMap<String, String> {
     span.attributes
         .iter()
         .map(|kv| (kv.key.to_string(), kv.value.to_string()))
         .collect()
-}
-
-fn exporting() -> (
-    impl tracing::Subscriber + Send + Sync,
-    Spans,
-    SdkTracerProvider,
-) {
-    let spans = Spans::default();
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(spans.clone())
-        .build();
-    let subscriber = tracing_subscriber::registry()
-        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("agent-streams-test")));
-    (subscriber, spans, provider)
 }
 
 fn pipeline() -> Telemetry {
@@ -252,7 +215,7 @@ async fn an_agent_stream_is_timed_over_its_life_and_counts_the_calls_of_its_poll
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn an_agent_streams_span_closes_at_its_end_with_the_outcome_and_the_usage() {
-    let (subscriber, spans, provider) = exporting();
+    let (subscriber, spans, provider) = exporting("agent-streams-test");
     let _default = tracing::subscriber::set_default(subscriber);
     let t = pipeline();
     t.scope(async {
@@ -443,7 +406,7 @@ async fn free_tool() -> u8 {
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_methods_function_name_includes_its_type() {
-    let (subscriber, spans, provider) = exporting();
+    let (subscriber, spans, provider) = exporting("agent-streams-test");
     let _default = tracing::subscriber::set_default(subscriber);
     let t = pipeline();
     t.scope(async {

@@ -3,8 +3,10 @@
 //! existing attributes, read from what an in-process OpenTelemetry span
 //! exporter received and from the scrape.
 
+mod span_export;
+
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+
 use std::time::Duration;
 
 use autobot_otel::agent::{AgentRun, ToolCall};
@@ -16,21 +18,8 @@ use autobot_otel::{
     Exposition, Telemetry, instrument_agent, instrument_knowledge, instrument_llm, instrument_task,
     instrument_tool, instrument_workflow,
 };
-use opentelemetry::trace::{SpanKind, Status, TracerProvider as _};
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
-use tracing_subscriber::layer::SubscriberExt as _;
-
-/// Keeps every exported span.
-#[derive(Clone, Debug, Default)]
-struct Spans(Arc<Mutex<Vec<SpanData>>>);
-
-impl SpanExporter for Spans {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        self.0.lock().unwrap().extend(batch);
-        Ok(())
-    }
-}
+use opentelemetry::trace::{SpanKind, Status};
+use span_export::{Spans, exporting};
 
 /// One exported span: its name, kind, status, parent and attributes.
 #[derive(Debug, Clone)]
@@ -43,52 +32,40 @@ struct Exported {
     attributes: BTreeMap<String, String>,
 }
 
-impl Spans {
-    fn all(&self) -> Vec<Exported> {
-        self.0
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|s| Exported {
-                name: s.name.to_string(),
-                kind: s.span_kind.clone(),
-                status: s.status.clone(),
-                span_id: s.span_context.span_id(),
-                parent: s.parent_span_id,
-                attributes: s
-                    .attributes
-                    .iter()
-                    .map(|kv| (kv.key.to_string(), kv.value.to_string()))
-                    .collect(),
-            })
-            .collect()
-    }
-
-    fn named(&self, name: &str) -> Vec<Exported> {
-        self.all().into_iter().filter(|s| s.name == name).collect()
-    }
-
-    fn one(&self, name: &str) -> Exported {
-        let mut spans = self.named(name);
-        let names: Vec<String> = self.all().into_iter().map(|s| s.name).collect();
-        assert_eq!(spans.len(), 1, "one span {name} among {names:?}");
-        spans.remove(0)
-    }
+/// Every exported span, as [`Exported`].
+fn exported(spans: &Spans) -> Vec<Exported> {
+    spans
+        .data()
+        .iter()
+        .map(|s| Exported {
+            name: s.name.to_string(),
+            kind: s.span_kind.clone(),
+            status: s.status.clone(),
+            span_id: s.span_context.span_id(),
+            parent: s.parent_span_id,
+            attributes: s
+                .attributes
+                .iter()
+                .map(|kv| (kv.key.to_string(), kv.value.to_string()))
+                .collect(),
+        })
+        .collect()
 }
 
-/// A subscriber exporting every span to `Spans`, sampled always.
-fn exporting() -> (
-    impl tracing::Subscriber + Send + Sync,
-    Spans,
-    SdkTracerProvider,
-) {
-    let spans = Spans::default();
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(spans.clone())
-        .build();
-    let subscriber = tracing_subscriber::registry()
-        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("agents-test")));
-    (subscriber, spans, provider)
+/// The exported spans named `name`.
+fn named(spans: &Spans, name: &str) -> Vec<Exported> {
+    exported(spans)
+        .into_iter()
+        .filter(|s| s.name == name)
+        .collect()
+}
+
+/// The one exported span named `name`.
+fn one(spans: &Spans, name: &str) -> Exported {
+    let mut found = named(spans, name);
+    let names: Vec<String> = exported(spans).into_iter().map(|s| s.name).collect();
+    assert_eq!(found.len(), 1, "one span {name} among {names:?}");
+    found.remove(0)
 }
 
 fn pipeline(genai: bool) -> Telemetry {
@@ -166,7 +143,7 @@ async fn never_done() {
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn agent_and_tool_spans_follow_the_conventions() {
-    let (subscriber, spans, provider) = exporting();
+    let (subscriber, spans, provider) = exporting("agents-test");
     let _default = tracing::subscriber::set_default(subscriber);
     let t = pipeline(true);
     t.scope(async {
@@ -177,7 +154,7 @@ async fn agent_and_tool_spans_follow_the_conventions() {
     .await;
     provider.force_flush().unwrap();
 
-    let agents = spans.named("invoke_agent planner");
+    let agents = named(&spans, "invoke_agent planner");
     assert_eq!(agents.len(), 2);
     let ok = &agents[0];
     assert_eq!(ok.kind, SpanKind::Internal);
@@ -205,7 +182,7 @@ async fn agent_and_tool_spans_follow_the_conventions() {
     assert_eq!(failed.attributes["autobot.status"], "failed");
     assert!(matches!(failed.status, Status::Error { .. }));
 
-    let searches = spans.named("execute_tool web_search");
+    let searches = named(&spans, "execute_tool web_search");
     assert_eq!(searches.len(), 2);
     let search = &searches[0];
     assert_eq!(search.kind, SpanKind::Internal);
@@ -222,7 +199,7 @@ async fn agent_and_tool_spans_follow_the_conventions() {
         "agents::web_search"
     );
 
-    let calculators = spans.named("execute_tool calculator");
+    let calculators = named(&spans, "execute_tool calculator");
     assert_eq!(calculators.len(), 2);
     let failing = &calculators[1];
     assert_eq!(failing.parent, failed.span_id);
@@ -234,7 +211,7 @@ async fn agent_and_tool_spans_follow_the_conventions() {
     assert!(matches!(failing.status, Status::Error { .. }));
     assert!(!failing.attributes.contains_key("gen_ai.tool.call.id"));
 
-    let remote = spans.one("invoke_agent remote_assistant");
+    let remote = one(&spans, "invoke_agent remote_assistant");
     assert_eq!(remote.kind, SpanKind::Client, "remote = true");
     assert!(!remote.attributes.contains_key("gen_ai.conversation.id"));
     assert_eq!(remote.attributes["gen_ai.provider.name"], "openai");
@@ -384,7 +361,7 @@ async fn agent_and_tool_spans_follow_the_conventions() {
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_dropped_invocation_is_cancelled_on_both_paths() {
-    let (subscriber, spans, provider) = exporting();
+    let (subscriber, spans, provider) = exporting("agents-test");
     let _default = tracing::subscriber::set_default(subscriber);
     let t = pipeline(true);
     t.scope(async {
@@ -396,7 +373,7 @@ async fn a_dropped_invocation_is_cancelled_on_both_paths() {
     })
     .await;
     provider.force_flush().unwrap();
-    let cancelled = spans.named("invoke_agent sleeper");
+    let cancelled = named(&spans, "invoke_agent sleeper");
     assert_eq!(cancelled.len(), 2);
     for span in &cancelled {
         assert_eq!(span.attributes["autobot.status"], "cancelled");
@@ -489,7 +466,7 @@ fn conventions(span: &Exported) -> BTreeMap<String, String> {
 async fn guards_record_exactly_what_the_attributes_record() {
     let mut results = Vec::new();
     for by_hand in [false, true] {
-        let (subscriber, spans, provider) = exporting();
+        let (subscriber, spans, provider) = exporting("agents-test");
         let _default = tracing::subscriber::set_default(subscriber);
         let t = pipeline(true);
         t.scope(async {
@@ -509,7 +486,7 @@ async fn guards_record_exactly_what_the_attributes_record() {
         ]
         .iter()
         .map(|name| {
-            let span = spans.one(name);
+            let span = one(&spans, name);
             let error = matches!(span.status, Status::Error { .. });
             (
                 span.name.clone(),
@@ -519,10 +496,10 @@ async fn guards_record_exactly_what_the_attributes_record() {
             )
         })
         .collect();
-        let agent = spans.one("invoke_agent twin");
+        let agent = one(&spans, "invoke_agent twin");
         for tool in ["execute_tool lookup", "execute_tool divide"] {
             assert_eq!(
-                spans.one(tool).parent,
+                one(&spans, tool).parent,
                 agent.span_id,
                 "{tool} under its agent"
             );
@@ -589,7 +566,7 @@ fn complete(model: &str) -> Result<Reply, std::io::Error> {
 
 #[tokio::test(flavor = "current_thread")]
 async fn the_existing_attributes_speak_the_conventions() {
-    let (subscriber, spans, provider) = exporting();
+    let (subscriber, spans, provider) = exporting("agents-test");
     let _default = tracing::subscriber::set_default(subscriber);
     let t = pipeline(true);
     t.scope(async {
@@ -601,7 +578,7 @@ async fn the_existing_attributes_speak_the_conventions() {
     .await;
     provider.force_flush().unwrap();
 
-    let workflow = spans.one("invoke_workflow deploy");
+    let workflow = one(&spans, "invoke_workflow deploy");
     assert_eq!(workflow.kind, SpanKind::Internal);
     assert_eq!(
         workflow.attributes["gen_ai.operation.name"],
@@ -614,12 +591,12 @@ async fn the_existing_attributes_speak_the_conventions() {
     );
     assert_eq!(workflow.attributes["code.function.name"], "agents::deploy");
 
-    let task = spans.one("lint");
+    let task = one(&spans, "lint");
     assert_eq!(task.attributes["gen_ai.agent.name"], "linter");
     assert_eq!(task.attributes["agent_type"], "linter");
     assert_eq!(task.attributes["code.function.name"], "agents::lint");
 
-    let retrieval = spans.one("retrieval docs");
+    let retrieval = one(&spans, "retrieval docs");
     assert_eq!(
         retrieval.kind,
         SpanKind::Client,
@@ -632,7 +609,7 @@ async fn the_existing_attributes_speak_the_conventions() {
         "agents::search_docs"
     );
 
-    let chat = spans.one("chat gpt-4o");
+    let chat = one(&spans, "chat gpt-4o");
     assert_eq!(chat.kind, SpanKind::Client);
     assert_eq!(chat.attributes["gen_ai.operation.name"], "chat");
     assert_eq!(chat.attributes["code.function.name"], "agents::complete");
@@ -660,7 +637,7 @@ fn without_the_genai_opt_in_no_genai_family_and_nothing_new_unused() {
     // Every test of this file has a subscriber: `tracing` caches a callsite's
     // interest across threads, and a test without one could make the guards'
     // spans of a parallel test disabled.
-    let (subscriber, _spans, _provider) = exporting();
+    let (subscriber, _spans, _provider) = exporting("agents-test");
     let _default = tracing::subscriber::set_default(subscriber);
     let t = pipeline(false);
     let before = t.render(Exposition::Text);
@@ -681,7 +658,7 @@ fn without_the_genai_opt_in_no_genai_family_and_nothing_new_unused() {
 
 #[test]
 fn agent_and_tool_names_are_bounded_by_series_limits() {
-    let (subscriber, _spans, _provider) = exporting();
+    let (subscriber, _spans, _provider) = exporting("agents-test");
     let _default = tracing::subscriber::set_default(subscriber);
     let t = Telemetry::builder()
         .without_otlp()

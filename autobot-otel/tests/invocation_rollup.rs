@@ -8,8 +8,9 @@
 //! Also: the conventions' operation names of `request_type`, embeddings spans
 //! with input tokens only, and a stream's finish reasons written once.
 
+mod span_export;
+
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use autobot_otel::agent::{AgentRun, ToolCall};
@@ -21,49 +22,17 @@ use autobot_otel::{
 };
 use futures_util::StreamExt as _;
 use opentelemetry::Value;
-use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
+use span_export::{Spans, exporting};
 use tracing::Instrument as _;
-use tracing_subscriber::layer::SubscriberExt as _;
 
-#[derive(Clone, Debug, Default)]
-struct Spans(Arc<Mutex<Vec<SpanData>>>);
-
-impl SpanExporter for Spans {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        self.0.lock().unwrap().extend(batch);
-        Ok(())
-    }
-}
-
-impl Spans {
-    /// The attributes of the one span named `name`.
-    fn one(&self, name: &str) -> BTreeMap<String, Value> {
-        let spans = self.0.lock().unwrap();
-        let found: Vec<&SpanData> = spans.iter().filter(|s| s.name == name).collect();
-        let names: Vec<&str> = spans.iter().map(|s| s.name.as_ref()).collect();
-        assert_eq!(found.len(), 1, "one span {name} among {names:?}");
-        found[0]
-            .attributes
-            .iter()
-            .map(|kv| (kv.key.to_string(), kv.value.clone()))
-            .collect()
-    }
-}
-
-fn exporting() -> (
-    impl tracing::Subscriber + Send + Sync,
-    Spans,
-    SdkTracerProvider,
-) {
-    let spans = Spans::default();
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(spans.clone())
-        .build();
-    let subscriber = tracing_subscriber::registry()
-        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("rollup-test")));
-    (subscriber, spans, provider)
+/// The attributes of the one span named `name`.
+fn one(spans: &Spans, name: &str) -> BTreeMap<String, Value> {
+    spans
+        .one(name)
+        .attributes
+        .iter()
+        .map(|kv| (kv.key.to_string(), kv.value.clone()))
+        .collect()
 }
 
 fn pipeline() -> Telemetry {
@@ -211,7 +180,7 @@ async fn research() -> Result<(), Failed> {
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn an_invocation_counts_its_calls_and_sums_their_tokens_on_its_span() {
-    let (subscriber, spans, provider) = exporting();
+    let (subscriber, spans, provider) = exporting("rollup-test");
     let _default = tracing::subscriber::set_default(subscriber);
     let t = pipeline();
     t.scope(async { research().await.unwrap() }).await;
@@ -235,7 +204,7 @@ async fn an_invocation_counts_its_calls_and_sums_their_tokens_on_its_span() {
         "the failing tool counts"
     );
 
-    let agent = spans.one("invoke_agent researcher");
+    let agent = one(&spans, "invoke_agent researcher");
     assert_eq!(int(&agent, "gen_ai.usage.input_tokens"), Some(150));
     assert_eq!(int(&agent, "gen_ai.usage.output_tokens"), Some(30));
     assert_eq!(
@@ -294,13 +263,13 @@ async fn a_nested_agent_counts_into_its_own_invocation_only() {
         let t = pipeline();
         let run = async { outer_agent().await.unwrap() };
         if subscriber {
-            let (subscriber, spans, provider) = exporting();
+            let (subscriber, spans, provider) = exporting("rollup-test");
             let _default = tracing::subscriber::set_default(subscriber);
             t.scope(run).await;
             provider.force_flush().unwrap();
-            let inner = spans.one("invoke_agent inner");
+            let inner = one(&spans, "invoke_agent inner");
             assert_eq!(int(&inner, "gen_ai.usage.input_tokens"), Some(20));
-            let outer = spans.one("invoke_agent outer");
+            let outer = one(&spans, "invoke_agent outer");
             assert_eq!(
                 int(&outer, "gen_ai.usage.input_tokens"),
                 Some(1),
@@ -331,12 +300,12 @@ async fn review() -> Result<(), Failed> {
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_workflow_span_sums_the_usage_of_every_llm_call_beneath_it() {
-    let (subscriber, spans, provider) = exporting();
+    let (subscriber, spans, provider) = exporting("rollup-test");
     let _default = tracing::subscriber::set_default(subscriber);
     let t = pipeline();
     t.scope(async { review().await.unwrap() }).await;
     provider.force_flush().unwrap();
-    let workflow = spans.one("invoke_workflow review");
+    let workflow = one(&spans, "invoke_workflow review");
     // research: 100 + 50; inner: 10 + 10; the workflow's own call: 7.
     assert_eq!(int(&workflow, "autobot.usage.input_tokens"), Some(177));
     assert_eq!(
@@ -357,7 +326,7 @@ async fn a_workflow_span_sums_the_usage_of_every_llm_call_beneath_it() {
     );
     assert_eq!(
         int(
-            &spans.one("invoke_agent inner"),
+            &one(&spans, "invoke_agent inner"),
             "gen_ai.usage.input_tokens"
         ),
         Some(20)
@@ -380,7 +349,7 @@ async fn stuck() {
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_cancelled_invocation_records_what_it_made() {
-    let (subscriber, spans, provider) = exporting();
+    let (subscriber, spans, provider) = exporting("rollup-test");
     let _default = tracing::subscriber::set_default(subscriber);
     let t = pipeline();
     t.scope(async {
@@ -418,8 +387,8 @@ async fn a_cancelled_invocation_records_what_it_made() {
 
 /// The cancelled attribute run's span (the one with usage).
 fn spans_one_cancelled(spans: &Spans) -> BTreeMap<String, Value> {
-    let all = spans.0.lock().unwrap();
-    let with_usage: Vec<&SpanData> = all
+    let all = spans.data();
+    let with_usage: Vec<&opentelemetry_sdk::trace::SpanData> = all
         .iter()
         .filter(|s| s.name == "invoke_agent stuck")
         .filter(|s| {
@@ -439,7 +408,7 @@ fn spans_one_cancelled(spans: &Spans) -> BTreeMap<String, Value> {
 #[test]
 fn guards_count_through_the_entered_span_or_their_scope() {
     // With a subscriber: the span entered by hand carries the invocation.
-    let (subscriber, spans, provider) = exporting();
+    let (subscriber, spans, provider) = exporting("rollup-test");
     let t = pipeline();
     tracing::subscriber::with_default(subscriber, || {
         t.in_scope(|| {
@@ -458,7 +427,7 @@ fn guards_count_through_the_entered_span_or_their_scope() {
         })
     });
     provider.force_flush().unwrap();
-    let agent = spans.one("invoke_agent by_hand");
+    let agent = one(&spans, "invoke_agent by_hand");
     assert_eq!(int(&agent, "gen_ai.usage.output_tokens"), Some(4));
     let s = scrape(&t);
     assert_eq!(histogram(&s, LLM_CALLS, "by_hand"), one_invocation_of(1.0));
@@ -543,19 +512,19 @@ async fn stream_in_agent() {
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_streams_usage_counts_and_its_finish_reason_is_written_once() {
-    let (subscriber, spans, provider) = exporting();
+    let (subscriber, spans, provider) = exporting("rollup-test");
     let _default = tracing::subscriber::set_default(subscriber);
     let t = pipeline();
     t.scope(stream_in_agent()).await;
     provider.force_flush().unwrap();
-    let chat = spans.one("chat gpt-4o");
+    let chat = one(&spans, "chat gpt-4o");
     assert_eq!(
         chat.get("gen_ai.response.finish_reasons")
             .map(Value::to_string),
         Some(Value::Array(vec![opentelemetry::StringValue::from("stop")].into()).to_string()),
         "one generation, one reason"
     );
-    let agent = spans.one("invoke_agent streamer");
+    let agent = one(&spans, "invoke_agent streamer");
     assert_eq!(int(&agent, "gen_ai.usage.input_tokens"), Some(9));
     assert_eq!(
         histogram(&scrape(&t), LLM_CALLS, "streamer"),
@@ -596,7 +565,7 @@ fn complete() -> Tokens {
 
 #[test]
 fn operations_are_the_conventions_and_embeddings_report_input_tokens_only() {
-    let (subscriber, spans, provider) = exporting();
+    let (subscriber, spans, provider) = exporting("rollup-test");
     let t = pipeline();
     tracing::subscriber::with_default(subscriber, || {
         t.in_scope(|| {
@@ -607,7 +576,7 @@ fn operations_are_the_conventions_and_embeddings_report_input_tokens_only() {
     });
     provider.force_flush().unwrap();
 
-    let completion = spans.one("text_completion gpt-3.5-turbo-instruct");
+    let completion = one(&spans, "text_completion gpt-3.5-turbo-instruct");
     assert_eq!(
         completion
             .get("gen_ai.operation.name")
@@ -615,7 +584,7 @@ fn operations_are_the_conventions_and_embeddings_report_input_tokens_only() {
             .as_deref(),
         Some("text_completion")
     );
-    let embeddings = spans.one("embeddings text-embedding-3-small");
+    let embeddings = one(&spans, "embeddings text-embedding-3-small");
     assert_eq!(
         embeddings
             .get("gen_ai.operation.name")
