@@ -6,8 +6,8 @@
 //! tool the model asked for (`#[instrument_tool]`, span `execute_tool
 //! web_search`) and asks the model again with the tool's result. The same loop
 //! written by hand — the `planner` agent, with the guards
-//! [`AgentRun`](autobot_otel::agent::AgentRun) and
-//! [`ToolCall`](autobot_otel::agent::ToolCall) — is [`plan_by_hand`].
+//! [`AgentRun`] and
+//! [`ToolCall`] — is [`plan_by_hand`].
 //!
 //! A [`Turn`] says what happens to one run: the tool answers, the tool fails
 //! (the agent hands the error to the model, as agents do, and still succeeds),
