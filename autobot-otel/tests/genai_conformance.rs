@@ -21,10 +21,10 @@
 //! [`KNOWN_DEVIATIONS`]; the test fails on any other difference, and on a listed
 //! one that no longer occurs (remove it from the list when fixing it).
 
+mod otlp_support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -801,88 +801,6 @@ impl Captured {
     }
 }
 
-/// A loopback OTLP/HTTP collector keeping each request's path and body.
-struct Collector {
-    addr: SocketAddr,
-    bodies: Arc<Mutex<Vec<Request>>>,
-}
-
-/// A request's path and body.
-type Request = (String, Vec<u8>);
-
-impl Collector {
-    fn start() -> Collector {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let bodies = Arc::new(Mutex::new(Vec::new()));
-        let sink = bodies.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let sink = sink.clone();
-                std::thread::spawn(move || serve(stream, &sink));
-            }
-        });
-        Collector { addr, bodies }
-    }
-
-    /// The last body posted to `path`.
-    fn last(&self, path: &str) -> Vec<u8> {
-        let bodies = self.bodies.lock().unwrap();
-        let paths: Vec<&str> = bodies.iter().map(|(p, _)| p.as_str()).collect();
-        bodies
-            .iter()
-            .rev()
-            .find(|(p, _)| p == path)
-            .map(|(_, b)| b.clone())
-            .unwrap_or_else(|| panic!("nothing posted to {path}: {paths:?}"))
-    }
-}
-
-fn serve(stream: TcpStream, sink: &Mutex<Vec<Request>>) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let Ok(mut writer) = stream.try_clone() else {
-        return;
-    };
-    let mut reader = BufReader::new(stream);
-    loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-            return;
-        }
-        let path = request_line
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or_default()
-            .to_owned();
-        let mut length = 0;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':')
-                && name.trim().eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        sink.lock().unwrap().push((path, body));
-        let response =
-            "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n";
-        if writer.write_all(response.as_bytes()).is_err() {
-            return;
-        }
-    }
-}
-
 /// Just enough of the protobuf wire format to read an
 /// `ExportMetricsServiceRequest` (opentelemetry-proto `metrics/v1`).
 mod proto {
@@ -1053,8 +971,8 @@ mod proto {
 /// Runs every case, returning each case's spans and the GenAI data points
 /// the collector received.
 fn run_cases() -> (Vec<(&'static str, Vec<Span>)>, Vec<Point>) {
-    let collector = Collector::start();
-    let endpoint = format!("http://{}", collector.addr);
+    let collector = otlp_support::Collector::start();
+    let endpoint = collector.url();
     let vars = [
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf".to_owned()),
@@ -1091,7 +1009,7 @@ fn run_cases() -> (Vec<(&'static str, Vec<Span>)>, Vec<Point>) {
         record_without_spans(&t);
     });
     t.force_flush().expect("the collector accepts");
-    let points = proto::genai_points(&collector.last("/v1/metrics"));
+    let points = proto::genai_points(&collector.last_body("/v1/metrics"));
     t.shutdown().unwrap();
     (spans, points)
 }

@@ -1,5 +1,5 @@
 //! Shared by the OTLP test files: a loopback OTLP/HTTP collector that records
-//! each request's path and headers, a refusing port, every log line of the
+//! each request's path, headers and body, a refusing port, every log line of the
 //! process, and the leak assertions.
 #![allow(dead_code)]
 
@@ -161,6 +161,8 @@ pub struct Received {
     pub path: String,
     /// Lower-cased names, in the order received.
     pub headers: Vec<(String, String)>,
+    /// The request body (an encoded OTLP export request).
+    pub body: Vec<u8>,
 }
 
 impl Received {
@@ -187,7 +189,7 @@ impl Received {
 }
 
 /// A loopback OTLP/HTTP collector that answers every request `200` with an
-/// empty body and records each request's path and headers (before answering,
+/// empty body and records each request's path, headers and body (before answering,
 /// so a flush that returned has been recorded).
 pub struct Collector {
     pub addr: SocketAddr,
@@ -222,6 +224,18 @@ impl Collector {
     /// Every request so far, forgetting them.
     pub fn take(&self) -> Vec<Received> {
         std::mem::take(&mut *self.received.lock().unwrap())
+    }
+
+    /// The body of the last request to `path`.
+    pub fn last_body(&self, path: &str) -> Vec<u8> {
+        let received = self.received();
+        let paths: Vec<&str> = received.iter().map(|r| r.path.as_str()).collect();
+        received
+            .iter()
+            .rev()
+            .find(|r| r.path == path)
+            .map(|r| r.body.clone())
+            .unwrap_or_else(|| panic!("nothing posted to {path}: {paths:?}"))
     }
 
     /// The first request to `path`.
@@ -274,7 +288,11 @@ fn serve(stream: TcpStream, sink: &Mutex<Vec<Received>>) {
         if reader.read_exact(&mut body).is_err() {
             return;
         }
-        sink.lock().unwrap().push(Received { path, headers });
+        sink.lock().unwrap().push(Received {
+            path,
+            headers,
+            body,
+        });
         let response =
             "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n";
         if writer.write_all(response.as_bytes()).is_err() {
