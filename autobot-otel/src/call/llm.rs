@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 
+use super::fields::EndFields;
 use super::{CallOutcome, Recorder};
 use crate::catalog::instrument::span_fields as field;
 use crate::instrument::LlmUsage;
@@ -22,6 +23,11 @@ pub struct Response<'a> {
 }
 
 impl<'a> Response<'a> {
+    /// Whether the response reported nothing (no usage, model or finish reasons).
+    pub(super) fn is_empty(&self) -> bool {
+        self.usage.is_none() && self.model.is_none() && self.finish_reasons.is_empty()
+    }
+
     /// The response of a plain call: everything from its usage value.
     pub fn of(usage: Option<&'a dyn LlmUsage>) -> Response<'a> {
         Response {
@@ -147,46 +153,45 @@ impl Recorder {
     }
 }
 
-/// The response's model, usage and finish reasons on the call's span. An
-/// embeddings call's span has its input tokens only (the conventions'
-/// `gen_ai.embeddings.client` span defines no output, cache or reasoning
-/// tokens and no finish reasons).
-pub(super) fn record_response(span: &tracing::Span, response: &Response<'_>, embeddings: bool) {
+/// The response's model and usage among the call's end-of-call span fields
+/// (its finish reasons: [`record_finish_reasons`]). An embeddings call's span
+/// has its input tokens only (the conventions' `gen_ai.embeddings.client` span
+/// defines no output, cache or reasoning tokens and no finish reasons).
+pub(super) fn response_fields<'a>(
+    end: &mut EndFields<'a>,
+    response: &Response<'a>,
+    embeddings: bool,
+) {
     if let Some(model) = response.model {
-        span.record(field::RESPONSE_MODEL, model);
+        end.str(field::RESPONSE_MODEL, model);
     }
-    // As i64: OpenTelemetry attributes have no unsigned integers.
-    let int = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    let Some(usage) = response.usage else {
+        return;
+    };
+    end.u64(field::INPUT_TOKENS, usage.input_tokens());
     if embeddings {
-        if let Some(usage) = response.usage {
-            span.record(field::INPUT_TOKENS, int(usage.input_tokens()));
-        }
         return;
     }
-    if let Some(usage) = response.usage {
-        span.record(field::INPUT_TOKENS, int(usage.input_tokens()));
-        span.record(field::OUTPUT_TOKENS, int(usage.output_tokens()));
-        let details = [
-            (field::CACHE_READ_TOKENS, usage.cache_read_input_tokens()),
-            (
-                field::CACHE_CREATION_TOKENS,
-                usage.cache_creation_input_tokens(),
-            ),
-            (field::REASONING_TOKENS, usage.reasoning_output_tokens()),
-        ];
-        for (field, value) in details {
-            if let Some(value) = value {
-                span.record(field, int(value));
-            }
+    end.u64(field::OUTPUT_TOKENS, usage.output_tokens());
+    let details = [
+        (field::CACHE_READ_TOKENS, usage.cache_read_input_tokens()),
+        (
+            field::CACHE_CREATION_TOKENS,
+            usage.cache_creation_input_tokens(),
+        ),
+        (field::REASONING_TOKENS, usage.reasoning_output_tokens()),
+    ];
+    for (field, value) in details {
+        if let Some(value) = value {
+            end.u64(field, value);
         }
     }
-    record_finish_reasons(span, &response.finish_reasons);
 }
 
 /// `gen_ai.response.finish_reasons`, a string array: set on the OpenTelemetry
 /// span directly (a `tracing` field cannot hold an array).
 #[cfg(feature = "_otlp")]
-fn record_finish_reasons(span: &tracing::Span, reasons: &[&str]) {
+pub(super) fn record_finish_reasons(span: &tracing::Span, reasons: &[&str]) {
     use tracing_opentelemetry::OpenTelemetrySpanExt as _;
     if !reasons.is_empty() {
         let values: Vec<opentelemetry::StringValue> =
@@ -200,4 +205,4 @@ fn record_finish_reasons(span: &tracing::Span, reasons: &[&str]) {
 
 /// Without OTLP no span is exported: nothing to set.
 #[cfg(not(feature = "_otlp"))]
-fn record_finish_reasons(_span: &tracing::Span, _reasons: &[&str]) {}
+pub(super) fn record_finish_reasons(_span: &tracing::Span, _reasons: &[&str]) {}

@@ -25,12 +25,14 @@ use crate::labels::clean_label_value;
 use crate::manager::genai::GenAiCall;
 use crate::manager::{CounterSeries, GaugeSeries, HistogramSeries, MetricsManager};
 
+mod fields;
 mod llm;
 mod rollup;
 mod stream;
 
-use llm::record_response;
+use fields::EndFields;
 pub use llm::{Response, Server};
+use llm::{record_finish_reasons, response_fields};
 pub(crate) use rollup::Invocation;
 pub use rollup::{Entered, Within};
 pub use stream::{CallStream, Outcomes, Report, Watch};
@@ -83,7 +85,16 @@ struct SiteSeries {
     active: OnceLock<Option<Arc<GaugeSeries>>>,
     /// Time to first chunk (streaming LLM calls).
     first_chunk: OnceLock<Option<Arc<HistogramSeries>>>,
+    /// An agent's LLM and tool calls per invocation, in [`PER_INVOCATION`] order.
+    per_invocation: [OnceLock<Option<Arc<HistogramSeries>>>; 2],
 }
+
+/// The histograms of what one agent invocation called, in the order of
+/// [`Invocation::calls`] (LLM calls, tool calls).
+const PER_INVOCATION: [MetricId; 2] = [
+    MetricId::AgentLlmCallsPerInvocation,
+    MetricId::AgentToolCallsPerInvocation,
+];
 
 /// Records one attribute's metrics for one set of label values.
 pub struct Recorder {
@@ -231,6 +242,7 @@ impl Recorder {
             histogram: OnceLock::new(),
             active: OnceLock::new(),
             first_chunk: OnceLock::new(),
+            per_invocation: Default::default(),
         });
         (site.owner == m.id()).then_some(site)
     }
@@ -333,11 +345,19 @@ impl Recorder {
             }
             Rollup::Agent => {
                 let (llm, tools) = invocation.calls();
-                for (id, calls) in [
-                    (MetricId::AgentLlmCallsPerInvocation, llm),
-                    (MetricId::AgentToolCallsPerInvocation, tools),
-                ] {
-                    m.observe_values(id, calls as f64, &self.values_for(id, None, None));
+                let site = self.site_series(m);
+                for (slot, calls) in [llm, tools].into_iter().enumerate() {
+                    let id = PER_INVOCATION[slot];
+                    let calls = calls as f64;
+                    match site {
+                        Some(site) => match site.per_invocation[slot].get_or_init(|| {
+                            m.histogram_series(id, &self.values_for(id, None, None))
+                        }) {
+                            Some(series) => m.record_to(series, calls),
+                            None => m.drop_measurement(),
+                        },
+                        None => m.observe_values(id, calls, &self.values_for(id, None, None)),
+                    }
                 }
             }
             Rollup::Workflow | Rollup::Tool | Rollup::None => {}
@@ -650,22 +670,39 @@ impl Call {
         if span.is_disabled() {
             return;
         }
-        span.record(field::STATUS, recorder.span_status(&outcome));
-        if let CallOutcome::Failure(error_type) = &outcome {
-            span.record(field::ERROR_TYPE, error_type.as_ref());
-            span.record(field::STATUS_CODE, "ERROR");
+        let status = recorder.span_status(&outcome);
+        // The summed usage of the calls inside, when any reported usage.
+        let usage = self
+            .own_invocation()
+            .map(|i| i.tokens())
+            .filter(|t| t.iter().any(Option::is_some));
+        let failed = matches!(outcome, CallOutcome::Failure(_));
+        if !failed && response.is_empty() && usage.is_none() {
+            // The one field of most calls: no batch to build.
+            span.record(field::STATUS, status);
+            return;
         }
-        record_response(span, response, recorder.is_embeddings());
-        if let Some(invocation) = self.own_invocation() {
+        let mut end = EndFields::new();
+        end.str(field::STATUS, status);
+        if let CallOutcome::Failure(error_type) = &outcome {
+            end.str(field::ERROR_TYPE, error_type.as_ref());
+            end.str(field::STATUS_CODE, "ERROR");
+        }
+        response_fields(&mut end, response, recorder.is_embeddings());
+        if let Some(usage) = usage {
             let fields = match recorder.spec.rollup {
                 Rollup::Agent => &field::AGENT_USAGE,
                 _ => &field::WORKFLOW_USAGE,
             };
-            for (key, tokens) in fields.iter().zip(invocation.tokens()) {
+            for (key, tokens) in fields.iter().zip(usage) {
                 if let Some(tokens) = tokens {
-                    span.record(*key, i64::try_from(tokens).unwrap_or(i64::MAX));
+                    end.u64(key, tokens);
                 }
             }
+        }
+        end.record(span);
+        if !recorder.is_embeddings() {
+            record_finish_reasons(span, &response.finish_reasons);
         }
     }
 }
