@@ -10,6 +10,7 @@ use crate::catalog::instrument::span_fields as field;
 use crate::instrument::LlmUsage;
 use crate::manager::MetricsManager;
 use crate::manager::genai::GenAiCall;
+use crate::pricing::{CallCost, CostSource, Tokens};
 
 /// What an LLM response reported: its usage, the model that answered and why it
 /// stopped (a plain call's from its [`LlmUsage`] value, a stream's from its
@@ -106,7 +107,8 @@ impl Recorder {
 
     /// The LLM-only part of a call's end: the error counter (LLM calls have
     /// one), the GenAI operation duration, and the tokens and cost the response
-    /// reported.
+    /// reported: the cost it gave, else the price table's ([`crate::pricing`]).
+    /// Gives the call's cost, when it has one.
     #[inline]
     pub(super) fn end_llm(
         &self,
@@ -115,7 +117,7 @@ impl Recorder {
         seconds: f64,
         response: &Response<'_>,
         server: &Server,
-    ) {
+    ) -> Option<CallCost> {
         let spec = self.spec;
         let error_type = match outcome {
             CallOutcome::Success => None,
@@ -137,13 +139,31 @@ impl Recorder {
             let (provider, model) = (self.arg("provider"), self.arg("model"));
             let (input, output) = (usage.input_tokens(), usage.output_tokens());
             m.count_llm_tokens(provider, model, input, output);
-            if let Some(cost) = usage.cost_dollars() {
-                m.record_llm_cost(provider, model, cost);
-            }
             if let Some((genai, call)) = &genai {
                 genai.tokens(m.diagnostics(), call, input, output);
             }
+            return match usage.cost_dollars() {
+                // A cost the caller gives wins: the table is not consulted.
+                Some(amount) => {
+                    m.record_llm_cost(provider, model, amount);
+                    (0.0..=crate::MAX_MEASUREMENT)
+                        .contains(&amount)
+                        .then_some(CallCost {
+                            amount,
+                            source: CostSource::Provider,
+                        })
+                }
+                None => {
+                    let tokens = Tokens::of(usage, self.is_embeddings());
+                    m.price_llm_call(provider, model, response.model, tokens, true)
+                        .map(|amount| CallCost {
+                            amount,
+                            source: CostSource::Local,
+                        })
+                }
+            };
         }
+        None
     }
 }
 
@@ -201,3 +221,26 @@ fn record_finish_reasons(span: &tracing::Span, reasons: &[&str]) {
 /// Without OTLP no span is exported: nothing to set.
 #[cfg(not(feature = "_otlp"))]
 fn record_finish_reasons(_span: &tracing::Span, _reasons: &[&str]) {}
+
+/// A call's cost on its span: `gen_ai.usage.cost.*` on an LLM call's span
+/// (with its source), `autobot.usage.cost.*` (the roll-up) on an agent's or a
+/// workflow's. Set on the OpenTelemetry span directly (declared by no
+/// `tracing` span); provisional names (semantic-conventions-genai#443).
+#[cfg(feature = "_otlp")]
+pub(super) fn record_cost(span: &tracing::Span, amount: f64, source: Option<&'static str>) {
+    use crate::catalog::instrument::span_fields as f;
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+    let (amount_key, currency_key) = match source {
+        Some(_) => (f::COST_AMOUNT, f::COST_CURRENCY),
+        None => (f::ROLLUP_COST_AMOUNT, f::ROLLUP_COST_CURRENCY),
+    };
+    span.set_attribute(amount_key, amount);
+    span.set_attribute(currency_key, crate::pricing::CURRENCY);
+    if let Some(source) = source {
+        span.set_attribute(f::COST_SOURCE, source);
+    }
+}
+
+/// Without OTLP no span is exported: nothing to set.
+#[cfg(not(feature = "_otlp"))]
+pub(super) fn record_cost(_span: &tracing::Span, _amount: f64, _source: Option<&'static str>) {}

@@ -29,8 +29,9 @@ mod llm;
 mod rollup;
 mod stream;
 
-use llm::record_response;
+use crate::pricing::CallCost;
 pub use llm::{Response, Server};
+use llm::{record_cost, record_response};
 pub(crate) use rollup::Invocation;
 pub use rollup::{Entered, Within};
 pub use stream::{CallStream, Outcomes, Report, Watch};
@@ -263,7 +264,7 @@ impl Recorder {
         seconds: f64,
         response: &Response<'_>,
         server: &Server,
-    ) {
+    ) -> Option<CallCost> {
         let spec = self.spec;
         let status = self.status(outcome);
         match self.site_series(m) {
@@ -312,23 +313,27 @@ impl Recorder {
         }
         self.adjust_active(m, -1.0);
         self.end_genai_duration(m, outcome, seconds);
-        self.end_llm(m, outcome, seconds, response, server);
+        self.end_llm(m, outcome, seconds, response, server)
     }
 
     /// What the call adds to the invocations around it, when it ends: an LLM
-    /// call's usage (to its agent and workflow); an agent's per-invocation call
-    /// counts (`autobot_agent_llm_calls_per_invocation`,
+    /// call's usage and cost (to its agent and workflow); an agent's
+    /// per-invocation call counts (`autobot_agent_llm_calls_per_invocation`,
     /// `autobot_agent_tool_calls_per_invocation`), whatever its outcome.
     fn end_rollup(
         &self,
         m: &MetricsManager,
         invocation: &Arc<Invocation>,
         response: &Response<'_>,
+        cost: Option<CallCost>,
     ) {
         match self.spec.rollup {
             Rollup::Llm => {
                 if let Some(usage) = response.usage {
                     invocation.add_usage(usage, self.is_embeddings());
+                }
+                if let Some(cost) = cost {
+                    invocation.add_cost(cost.amount);
                 }
             }
             Rollup::Agent => {
@@ -639,11 +644,12 @@ impl Call {
     fn record(&self, outcome: CallOutcome, response: &Response<'_>) {
         let seconds = self.started.elapsed().as_secs_f64();
         let recorder = self.recorder.get();
+        let mut cost = None;
         self.in_span(|| {
             let m = self.pipeline.metrics();
-            recorder.end(m, &outcome, seconds, response, &self.server);
+            cost = recorder.end(m, &outcome, seconds, response, &self.server);
             if let Some(invocation) = &self.invocation {
-                recorder.end_rollup(m, invocation, response);
+                recorder.end_rollup(m, invocation, response, cost);
             }
         });
         let span = &self.span;
@@ -656,7 +662,15 @@ impl Call {
             span.record(field::STATUS_CODE, "ERROR");
         }
         record_response(span, response, recorder.is_embeddings());
+        // On inference spans only (the proposal defines no cost on the
+        // embeddings span); the roll-up counts every call's cost.
+        if let Some(cost) = cost.filter(|_| !recorder.is_embeddings()) {
+            record_cost(span, cost.amount, Some(cost.source.as_str()));
+        }
         if let Some(invocation) = self.own_invocation() {
+            if let Some(amount) = invocation.cost() {
+                record_cost(span, amount, None);
+            }
             let fields = match recorder.spec.rollup {
                 Rollup::Agent => &field::AGENT_USAGE,
                 _ => &field::WORKFLOW_USAGE,

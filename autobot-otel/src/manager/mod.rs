@@ -54,6 +54,7 @@ pub use seconds::{IntoSeconds, OptionalSeconds};
 use crate::catalog::{CATALOG, MetricDef, MetricId};
 use crate::diagnostics::{self, Diagnostics};
 use crate::exemplars::ExemplarFilter;
+use crate::pricing::PriceBook;
 use instruments::{Instrument, valid_measurement};
 use rolling::Clock;
 
@@ -85,6 +86,8 @@ pub struct MetricsManager {
     exemplars: ExemplarFilter,
     /// The GenAI conventions' metrics, when turned on.
     genai: Option<genai::GenAiMetrics>,
+    /// The price table (empty when none is configured).
+    pricing: Arc<PriceBook>,
 }
 
 impl std::fmt::Debug for MetricsManager {
@@ -130,7 +133,20 @@ impl MetricsManager {
             diagnostics,
             exemplars,
             genai: genai.then(|| genai::GenAiMetrics::new(meter)),
+            pricing: Arc::new(PriceBook::new(None)),
         }
+    }
+
+    /// This manager, pricing LLM calls from `book`.
+    pub(crate) fn with_pricing(mut self, book: Arc<PriceBook>) -> Self {
+        self.pricing = book;
+        self
+    }
+
+    /// The price table.
+    #[inline]
+    pub(crate) fn pricing(&self) -> &Arc<PriceBook> {
+        &self.pricing
     }
 
     /// Which measurements keep an exemplar in this pipeline.
