@@ -130,6 +130,29 @@ impl MetricsManager {
             }
             return None;
         };
+        Some(
+            self.cost_of(provider, model, &resolved, tokens, |kind, dollars| {
+                self.count_f64(
+                    MetricId::LlmCostDollarsTotal,
+                    dollars,
+                    [provider, model, kind.as_str()],
+                )
+            }),
+        )
+    }
+
+    /// The cost of `tokens` at `resolved`'s prices: each kind with tokens
+    /// given to `add` (US dollars), clamped usage counted as dropped and
+    /// logged once per model; gives the total.
+    #[inline]
+    pub(crate) fn cost_of(
+        &self,
+        provider: &str,
+        model: &str,
+        resolved: &pricing::Resolved,
+        tokens: pricing::Tokens,
+        mut add: impl FnMut(CostType, f64),
+    ) -> f64 {
         let rates = resolved.rates(tokens.input);
         let (parts, clamped) = pricing::split(tokens);
         if clamped {
@@ -156,14 +179,10 @@ impl MetricsManager {
             if n > 0 {
                 let dollars = n as f64 * pricing::rate(rates, kind) / 1_000_000.0;
                 total += dollars;
-                self.count_f64(
-                    MetricId::LlmCostDollarsTotal,
-                    dollars,
-                    [provider, model, kind.as_str()],
-                );
+                add(kind, dollars);
             }
         }
-        Some(total)
+        total
     }
 
     /// `autobot_llm_tokens_total` alone (the attributes record the GenAI view

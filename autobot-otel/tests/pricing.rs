@@ -633,3 +633,94 @@ proptest! {
         prop_assert!((sum - expected).abs() <= 1e-9 * expected.max(1.0), "{} != {}", sum, expected);
     }
 }
+
+#[instrument_llm(provider = "acme", model = "latest")]
+async fn answered_by(model: &'static str) -> Result<Usage, std::io::Error> {
+    Ok(Usage {
+        input: 1_000_000,
+        output: 0,
+        model: Some(model),
+        ..Usage::default()
+    })
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_constant_site_resolves_each_response_model() {
+    // One call site (its price kept for the first response model), answered
+    // by three models in turn: each call priced by its own response model.
+    let t = pipeline(Some(table()));
+    t.scope(async {
+        for model in ["plain", "fam-mini-x", "nobody", "plain", "nobody"] {
+            answered_by(model).await.unwrap();
+        }
+    })
+    .await;
+    let s = scrape(&t);
+    // 1M input tokens: plain $1/M twice, fam-mini (the longest prefix of
+    // `fam-mini-x`, no tiers) $0.25/M once; `nobody` twice unpriced.
+    close(cost(&s, "latest", "input"), 2.0 * 1.0 + 0.25);
+    assert_eq!(
+        s.value(UNPRICED, &[("provider", "acme"), ("model", "latest")]),
+        Some(2.0)
+    );
+}
+
+#[instrument_llm(provider = "acme", model = "plain")]
+async fn costed_chat() -> Result<Usage, std::io::Error> {
+    Ok(Usage {
+        input: 500_000,
+        output: 250_000,
+        ..Usage::default()
+    })
+}
+
+#[autobot_otel::instrument_agent(agent_name = "writer")]
+async fn writer() -> Result<(), std::io::Error> {
+    costed_chat().await?;
+    costed_chat().await?;
+    Ok(())
+}
+
+#[autobot_otel::instrument_workflow(workflow_type = "publish")]
+async fn publish() -> Result<(), std::io::Error> {
+    writer().await?;
+    costed_chat().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_workflow_sums_every_costed_call_beneath_it() {
+    let (subscriber, spans, provider) = exporting("pricing-workflow");
+    let _default = tracing::subscriber::set_default(subscriber);
+    let t = pipeline(Some(table()));
+    t.scope(publish()).await.unwrap();
+    provider.force_flush().unwrap();
+    // One call: 500 000 × $1/M + 250 000 × $4/M = $1.50.
+    let find = |prefix: &str| {
+        let found: Vec<_> = spans
+            .data()
+            .into_iter()
+            .filter(|s| s.name.starts_with(prefix))
+            .map(|s| attrs(&s))
+            .collect();
+        found
+    };
+    let agent = find("invoke_agent writer");
+    close(float(&agent[0], "autobot.usage.cost.amount"), 2.0 * 1.5);
+    let workflow = find("invoke_workflow publish");
+    close(float(&workflow[0], "autobot.usage.cost.amount"), 3.0 * 1.5);
+    assert_eq!(
+        workflow[0]["autobot.usage.cost.currency"],
+        Value::from("USD")
+    );
+    assert!(
+        workflow[0]
+            .keys()
+            .all(|k| !k.starts_with("gen_ai.usage.cost"))
+    );
+    for call in find("chat plain") {
+        close(float(&call, "gen_ai.usage.cost.amount"), 1.5);
+    }
+    close(cost(&scrape(&t), "plain", "input"), 1.5);
+    close(cost(&scrape(&t), "plain", "output"), 3.0);
+}

@@ -5,11 +5,17 @@
 
 use std::borrow::Cow;
 
-use super::{CallOutcome, Recorder};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use super::{CallOutcome, Recorder, SiteSeries};
+use crate::catalog::MetricId;
 use crate::catalog::instrument::span_fields as field;
 use crate::instrument::LlmUsage;
+use crate::labels::CostType;
 use crate::manager::MetricsManager;
 use crate::manager::genai::GenAiCall;
+use crate::pricing::Resolved;
 use crate::pricing::{CallCost, CostSource, Tokens};
 
 /// What an LLM response reported: its usage, the model that answered and why it
@@ -60,7 +66,75 @@ impl Server {
     }
 }
 
+/// What a constant LLM call site resolved its price to (in one pipeline):
+/// the response model it was resolved for, its prices (or none: unpriced)
+/// and its unpriced counter. A call whose response names another model
+/// resolves through the price book's cache instead.
+pub(super) struct SitePrice {
+    response_model: Option<Box<str>>,
+    resolved: Option<Arc<Resolved>>,
+    unpriced: OnceLock<Arc<AtomicU64>>,
+}
+
 impl Recorder {
+    /// The cost of a constant site's call: its price resolved once per site
+    /// (while the response names the same model) and its cost series kept, so
+    /// a priced call hashes nothing.
+    #[inline]
+    fn site_cost(
+        &self,
+        m: &MetricsManager,
+        site: &SiteSeries,
+        response_model: Option<&str>,
+        tokens: Tokens,
+    ) -> Option<f64> {
+        let (provider, model) = (self.arg("provider"), self.arg("model"));
+        let book = m.pricing();
+        let kept = site.price.get_or_init(|| SitePrice {
+            response_model: response_model.map(Into::into),
+            resolved: book.price(provider, model, response_model),
+            unpriced: OnceLock::new(),
+        });
+        let looked_up;
+        let resolved = if kept.response_model.as_deref() == response_model {
+            kept.resolved.as_deref()
+        } else {
+            looked_up = book.price(provider, model, response_model);
+            looked_up.as_deref()
+        };
+        let Some(resolved) = resolved else {
+            if kept.response_model.as_deref() == response_model {
+                kept.unpriced
+                    .get_or_init(|| book.unpriced.counter(provider, model))
+                    .fetch_add(1, Ordering::Relaxed);
+            } else {
+                book.count_unpriced(provider, model);
+            }
+            return None;
+        };
+        Some(
+            m.cost_of(provider, model, resolved, tokens, |kind, dollars| {
+                let slot = CostType::ALL
+                    .iter()
+                    .position(|k| *k == kind)
+                    .and_then(|i| site.cost.get(i));
+                let series = slot.and_then(|slot| {
+                    slot.get_or_init(|| {
+                        m.float_series(
+                            MetricId::LlmCostDollarsTotal,
+                            &[provider, model, kind.as_str()],
+                        )
+                    })
+                    .as_ref()
+                });
+                match series {
+                    Some(series) => m.add_float_to(series, dollars),
+                    None => m.drop_measurement(),
+                }
+            }),
+        )
+    }
+
     /// The GenAI view of this call.
     pub(super) fn genai_call<'a>(
         &'a self,
@@ -155,11 +229,14 @@ impl Recorder {
                 }
                 None => {
                     let tokens = Tokens::of(usage, self.is_embeddings());
-                    m.price_llm_call(provider, model, response.model, tokens, true)
-                        .map(|amount| CallCost {
-                            amount,
-                            source: CostSource::Local,
-                        })
+                    let amount = match self.site_series(m) {
+                        Some(site) => self.site_cost(m, site, response.model, tokens),
+                        None => m.price_llm_call(provider, model, response.model, tokens, true),
+                    };
+                    amount.map(|amount| CallCost {
+                        amount,
+                        source: CostSource::Local,
+                    })
                 }
             };
         }

@@ -23,7 +23,7 @@ use crate::global::{Current, Origin};
 use crate::instrument::LlmUsage;
 use crate::labels::clean_label_value;
 use crate::manager::genai::GenAiCall;
-use crate::manager::{CounterSeries, GaugeSeries, HistogramSeries, MetricsManager};
+use crate::manager::{CounterSeries, FloatSeries, GaugeSeries, HistogramSeries, MetricsManager};
 
 mod llm;
 mod rollup;
@@ -84,6 +84,10 @@ struct SiteSeries {
     active: OnceLock<Option<Arc<GaugeSeries>>>,
     /// Time to first chunk (streaming LLM calls).
     first_chunk: OnceLock<Option<Arc<HistogramSeries>>>,
+    /// The price of the first priced or unpriced call's models (LLM calls).
+    price: OnceLock<llm::SitePrice>,
+    /// `autobot_llm_cost_dollars_total` per `cost_type` (in `CostType::ALL`'s order).
+    cost: [OnceLock<Option<Arc<FloatSeries>>>; 6],
 }
 
 /// Records one attribute's metrics for one set of label values.
@@ -232,6 +236,8 @@ impl Recorder {
             histogram: OnceLock::new(),
             active: OnceLock::new(),
             first_chunk: OnceLock::new(),
+            price: OnceLock::new(),
+            cost: Default::default(),
         });
         (site.owner == m.id()).then_some(site)
     }

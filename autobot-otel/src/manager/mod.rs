@@ -47,7 +47,7 @@ use opentelemetry::metrics::Meter;
 
 pub use handles::{CounterHandle, HistogramHandle};
 pub use instruments::MAX_MEASUREMENT;
-pub(crate) use instruments::{CounterSeries, GaugeSeries, HistogramSeries};
+pub(crate) use instruments::{CounterSeries, FloatSeries, GaugeSeries, HistogramSeries};
 pub(crate) use limits::{Buckets, SeriesLimits};
 pub use seconds::{IntoSeconds, OptionalSeconds};
 
@@ -363,6 +363,25 @@ impl MetricsManager {
         match self.instrument(id) {
             Instrument::Histogram(histogram) => Some(self.kept(id, histogram, values)),
             _ => None,
+        }
+    }
+
+    /// The float counter series of `values`, as [`MetricsManager::counter_series`].
+    pub(crate) fn float_series(&self, id: MetricId, values: &[&str]) -> Option<Arc<FloatSeries>> {
+        match self.instrument(id) {
+            Instrument::FloatCounter(counter) => Some(self.kept(id, counter, values)),
+            _ => None,
+        }
+    }
+
+    /// Adds `amount` to a kept float counter series (invalid amounts dropped
+    /// and counted).
+    #[inline]
+    pub(crate) fn add_float_to(&self, series: &FloatSeries, amount: f64) {
+        if valid_measurement(amount) {
+            series.add(amount);
+        } else {
+            self.drop_measurement();
         }
     }
 

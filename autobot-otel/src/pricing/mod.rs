@@ -90,7 +90,7 @@ mod resolve;
 mod table;
 
 pub(crate) use cost::{CallCost, CostSource, Tokens, rate, split};
-pub(crate) use resolve::PriceBook;
+pub(crate) use resolve::{PriceBook, Resolved};
 pub use table::{ModelPrice, Pricing};
 
 /// The currency of every cost this crate records (ISO 4217).

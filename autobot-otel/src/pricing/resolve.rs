@@ -127,28 +127,36 @@ impl KeyRef<'_> {
 #[derive(Debug, Default)]
 pub(crate) struct Unpriced {
     series: RwLock<HashMap<ModelKey, Arc<AtomicU64>, Hasher64>>,
-    overflow: AtomicU64,
+    overflow: Arc<AtomicU64>,
 }
 
 impl Unpriced {
-    fn count(&self, provider: &str, model: &str) {
+    /// The counter of `model` at `provider`: its series, created under the
+    /// limit, else the overflow counter.
+    pub(crate) fn counter(&self, provider: &str, model: &str) -> Arc<AtomicU64> {
         let key = KeyRef(provider, model);
         if let Ok(series) = self.series.read()
             && let Some(n) = series.get(&key)
         {
-            n.fetch_add(1, Ordering::Relaxed);
-            return;
+            return Arc::clone(n);
         }
         let Ok(mut series) = self.series.write() else {
-            return;
+            return Arc::clone(&self.overflow);
         };
         if let Some(n) = series.get(&key) {
-            n.fetch_add(1, Ordering::Relaxed);
+            Arc::clone(n)
         } else if series.len() < SERIES_LIMIT {
-            series.insert(key.owned(), Arc::new(AtomicU64::new(1)));
+            let n = Arc::new(AtomicU64::new(0));
+            series.insert(key.owned(), Arc::clone(&n));
+            n
         } else {
-            self.overflow.fetch_add(1, Ordering::Relaxed);
+            Arc::clone(&self.overflow)
         }
+    }
+
+    fn count(&self, provider: &str, model: &str) {
+        self.counter(provider, model)
+            .fetch_add(1, Ordering::Relaxed);
     }
 
     /// `(provider, model, calls)` of every series, sorted, and the overflow
@@ -166,6 +174,7 @@ impl Unpriced {
                             n.load(Ordering::Relaxed),
                         )
                     })
+                    .filter(|(_, _, n)| *n > 0)
                     .collect()
             })
             .unwrap_or_default();
