@@ -467,8 +467,6 @@ fn agents_panels() -> Vec<Panel> {
     panels
 }
 
-/// Every dashboard as `(file name, JSON)`: the overview, one per category, the
-/// GenAI conventions' one, then the agents' one.
 /// The LLM dashboard's spend panel: each provider's cost over the last 24
 /// hours, what the `LLMDailyBudgetExceeded` alert compares with its budget.
 fn llm_spend_panel() -> Panel {
@@ -484,6 +482,8 @@ fn llm_spend_panel() -> Panel {
     )
 }
 
+/// Every dashboard as `(file name, JSON)`: the overview, one per category, the
+/// GenAI conventions' one, then the agents' one.
 pub fn dashboards(guide: &[GuideQuery]) -> Vec<(String, Value)> {
     let mut out = vec![(
         "autobot-overview.json".to_string(),
