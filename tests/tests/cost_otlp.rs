@@ -1,7 +1,7 @@
 //! Issue 21: the cost a price table computes reaches a real OTLP collector
 //! (rotel, over HTTP/protobuf) with the same values the scrape shows:
 //! `autobot_llm_cost_dollars` by `cost_type` (each token kind once, amounts
-//! computed by hand), the unpriced calls' self-metric, and the spans' cost
+//! computed by hand, a tier and a prefix match), the unpriced calls' self-metric, and the spans' cost
 //! attributes (the LLM call's `gen_ai.usage.cost.*`, provisional; the agent's
 //! `autobot.usage.cost.*` roll-up).
 
@@ -75,7 +75,9 @@ fn the_collector_receives_the_costs_the_scrape_shows() {
         ModelPrice::per_million(3.0, 15.0)
             .with_cache_read(0.3)
             .with_cache_write(3.75)
-            .with_reasoning(20.0),
+            .with_reasoning(20.0)
+            // Above 10 000 input tokens every token at these prices.
+            .with_tier(10_000, ModelPrice::per_million(6.0, 30.0)),
     );
     let telemetry: Telemetry = autobot_otel::builder!()
         .with_env_lookup(|_| None)
@@ -98,6 +100,15 @@ fn the_collector_receives_the_costs_the_scrape_shows() {
                     cache_read: 2_500,
                     cache_write: 500,
                     reasoning: 1_500,
+                    cost: None,
+                }));
+                // A dated id finds `big` by prefix; 20 000 input tokens: the tier.
+                LlmCall::start("acme", "big-2026-01-01", "chat").succeed(Some(&Usage {
+                    input: 20_000,
+                    output: 100,
+                    cache_read: 0,
+                    cache_write: 0,
+                    reasoning: 0,
                     cost: None,
                 }));
                 LlmCall::start("acme", "given", "chat").succeed(Some(&Usage {
@@ -157,6 +168,22 @@ fn the_collector_receives_the_costs_the_scrape_shows() {
                 "autobot_llm_cost_dollars_total",
                 &[("provider", "acme"), ("model", "big"), ("cost_type", kind)],
             )
+            .unwrap();
+        close(pushed, expected, kind);
+        close(scraped, expected, kind);
+    }
+    for (kind, expected) in [
+        ("input", 20_000.0 * 6.0 / 1e6),
+        ("output", 100.0 * 30.0 / 1e6),
+    ] {
+        let labels = [
+            ("provider", "acme"),
+            ("model", "big-2026-01-01"),
+            ("cost_type", kind),
+        ];
+        let pushed = cost.point_with(&labels).and_then(|p| p.value).unwrap();
+        let scraped = scrape
+            .value("autobot_llm_cost_dollars_total", &labels)
             .unwrap();
         close(pushed, expected, kind);
         close(scraped, expected, kind);
@@ -227,9 +254,10 @@ fn the_collector_receives_the_costs_the_scrape_shows() {
         .iter()
         .find(|s| s.name == "invoke_agent accountant")
         .unwrap();
+    let tiered = 20_000.0 * 6.0 / 1e6 + 100.0 * 30.0 / 1e6;
     close(
         double(agent, "autobot.usage.cost.amount").unwrap(),
-        total + GIVEN,
+        total + tiered + GIVEN,
         "agent roll-up",
     );
     assert_eq!(
