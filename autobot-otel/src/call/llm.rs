@@ -233,10 +233,14 @@ impl Recorder {
                         Some(site) => self.site_cost(m, site, response.model, tokens),
                         None => m.price_llm_call(provider, model, response.model, tokens, true),
                     };
-                    amount.map(|amount| CallCost {
-                        amount,
-                        source: CostSource::Local,
-                    })
+                    // A total past the largest amount recorded (absurd prices)
+                    // was dropped from the series: not on the span either.
+                    amount
+                        .filter(|a| (0.0..=crate::MAX_MEASUREMENT).contains(a))
+                        .map(|amount| CallCost {
+                            amount,
+                            source: CostSource::Local,
+                        })
                 }
             };
         }
