@@ -56,6 +56,22 @@ pub const ROLLUP_CACHE_CREATION_TOKENS: &str = "autobot.usage.cache_creation.inp
 /// conventions' `invoke_agent` spans define no
 /// `gen_ai.usage.reasoning.output_tokens`).
 pub const ROLLUP_REASONING_TOKENS: &str = "autobot.usage.reasoning.output_tokens";
+/// `gen_ai.usage.cost.amount`: the cost of one LLM call, a double (span).
+/// Provisional: proposed by open-telemetry/semantic-conventions-genai#443, not
+/// adopted by the conventions.
+pub const COST_AMOUNT: &str = "gen_ai.usage.cost.amount";
+/// `gen_ai.usage.cost.currency`: ISO 4217 currency of [`COST_AMOUNT`], always
+/// `USD` here (span; provisional, #443).
+pub const COST_CURRENCY: &str = "gen_ai.usage.cost.currency";
+/// `gen_ai.usage.cost.source`: `provider` (the caller or the response gave the
+/// cost) or `local` (computed from the price table) (span; provisional, #443).
+pub const COST_SOURCE: &str = "gen_ai.usage.cost.source";
+/// The summed cost of the LLM calls beneath an agent or a workflow, on its
+/// span: #443 keeps `gen_ai.usage.cost.*` off agent and workflow spans (to
+/// avoid double counting), so the roll-up is in the `autobot.usage` namespace.
+pub const ROLLUP_COST_AMOUNT: &str = "autobot.usage.cost.amount";
+/// Currency of [`ROLLUP_COST_AMOUNT`], always `USD`.
+pub const ROLLUP_COST_CURRENCY: &str = "autobot.usage.cost.currency";
 /// Seconds from the start of a streaming call to its first chunk (span).
 pub const TIME_TO_FIRST_CHUNK: &str = "gen_ai.response.time_to_first_chunk";
 /// Why the model stopped (a string array, set on the OpenTelemetry span

@@ -274,14 +274,21 @@ label_enum! {
 label_enum! {
     /// What an LLM cost is for (`cost_type` of `autobot_llm_cost_dollars_total`).
     ///
-    /// Record each dollar once: either split as `Input` and `Output`, or unsplit as
-    /// `Total`; then `sum by (provider)` over `cost_type` is the spend.
+    /// Record each dollar once: either split by token kind (`Input`, `Output`,
+    /// `CacheRead`, `CacheWrite`, `Reasoning`: what a price table computes, each
+    /// token counted once at its own price) or unsplit as `Total` (a cost the
+    /// caller or the provider gave); then `sum by (provider, model)` over
+    /// `cost_type` is the bill.
     ///
     /// ```
     /// use autobot_otel_catalog::labels::CostType;
     /// assert_eq!(CostType::Total.as_str(), "total");
+    /// assert_eq!(CostType::CacheRead.as_str(), "cache_read");
     /// ```
-    CostType { Input => "input", Output => "output", Total => "total" }
+    CostType {
+        Input => "input", Output => "output", Total => "total",
+        CacheRead => "cache_read", CacheWrite => "cache_write", Reasoning => "reasoning"
+    }
 }
 
 label_enum! {

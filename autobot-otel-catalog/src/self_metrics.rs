@@ -73,6 +73,12 @@ metric_table! {
         help: "Instruments the last scrape left out of this family: another scope's instrument named like a catalog metric, or one of a conflicting type.",
         present: "a series per family with a conflict",
     },
+    UnpricedLlmCalls {
+        name: "autobot_otel_unpriced_llm_calls_total", kind: Counter, unit: "{call}",
+        labels: ["provider", "model"],
+        help: "LLM calls that recorded no cost: the caller gave none and the price table has no price for the model (the request's model label; past the series limit, counted in the otel_metric_overflow series).",
+        present: "a series per provider and model with an unpriced call",
+    },
 }
 
 #[cfg(test)]

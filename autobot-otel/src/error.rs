@@ -28,6 +28,17 @@ pub enum InitError {
         /// What is wrong, naming the offending boundary.
         reason: String,
     },
+    /// The price table ([`crate::pricing::Pricing`], its file or
+    /// `AUTOBOT_OTEL_PRICING_FILE`) is not usable: a negative or non-finite
+    /// price, a model priced twice, overlapping tiers, an unknown key, a file
+    /// that cannot be read or parsed.
+    #[error("invalid price table entry {entry}: {reason}")]
+    Pricing {
+        /// The entry (`provider/model`, a tier of it), or the file.
+        entry: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// An OTLP exporter could not be built (e.g. a malformed endpoint URL).
     #[error("cannot build the OTLP exporter: {0}")]
     Exporter(String),

@@ -63,10 +63,55 @@ pub struct HealthReport {
     /// Whether the OpenTelemetry GenAI conventions' metrics are recorded
     /// ([`crate::TelemetryBuilder::with_genai_metrics`]).
     pub genai_metrics: bool,
+    /// The price table and the models it did not price ([`crate::pricing`]).
+    pub pricing: PricingHealth,
     /// Every category with its metrics and live series counts.
     pub categories: Vec<CategoryHealth>,
     /// State of each exporter.
     pub exporters: ExportersHealth,
+}
+
+/// The price table's part of the report.
+///
+/// ```
+/// use autobot_otel::instrument::LlmUsage;
+/// struct Usage;
+/// impl LlmUsage for Usage {
+///     fn input_tokens(&self) -> u64 { 10 }
+///     fn output_tokens(&self) -> u64 { 5 }
+/// }
+/// let t = autobot_otel::Telemetry::builder().without_otlp().build()?;
+/// t.in_scope(|| autobot_otel::llm::LlmCall::start("openai", "gpt-4o", "chat").succeed(Some(&Usage)));
+/// let pricing = t.health().pricing;
+/// assert!(!pricing.configured, "no table: every call without a cost of its own is unpriced");
+/// assert_eq!(pricing.unpriced_models[0].model, "gpt-4o");
+/// assert_eq!(pricing.unpriced_models[0].calls, 1);
+/// # Ok::<(), autobot_otel::InitError>(())
+/// ```
+#[derive(Clone, Debug, Serialize)]
+pub struct PricingHealth {
+    /// Whether a price table is configured. Without one, every LLM call that
+    /// reports usage but no cost of its own records no cost and is unpriced.
+    pub configured: bool,
+    /// Models (provider and model entries) the table prices.
+    pub models: usize,
+    /// The (provider, model) pairs whose calls recorded no cost, with their
+    /// unpriced calls (also `autobot_otel_unpriced_llm_calls_total`), sorted;
+    /// at most 64.
+    pub unpriced_models: Vec<UnpricedModel>,
+    /// Unpriced calls of pairs past those 64 (the self-metric's overflow series).
+    pub unpriced_overflow_calls: u64,
+}
+
+/// A model that had unpriced calls.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnpricedModel {
+    /// The `provider` label.
+    pub provider: String,
+    /// The `model` label (the request's model).
+    pub model: String,
+    /// Its unpriced calls so far.
+    pub calls: u64,
 }
 
 /// One category of the report.
@@ -246,8 +291,24 @@ impl Telemetry {
         } else {
             "healthy"
         };
+        let book = self.metrics().pricing();
+        let (unpriced, unpriced_overflow_calls) = book.unpriced.snapshot();
+        let pricing = PricingHealth {
+            configured: book.configured(),
+            models: book.models(),
+            unpriced_models: unpriced
+                .into_iter()
+                .map(|(provider, model, calls)| UnpricedModel {
+                    provider,
+                    model,
+                    calls,
+                })
+                .collect(),
+            unpriced_overflow_calls,
+        };
         HealthReport {
             status,
+            pricing,
             endpoint: METRICS_PATH,
             format: "Prometheus text format 0.0.4",
             metrics_count: crate::catalog::CATALOG.len(),

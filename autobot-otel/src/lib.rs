@@ -78,6 +78,7 @@ pub mod labels;
 pub mod llm;
 mod manager;
 mod pipeline;
+pub mod pricing;
 pub mod scope;
 mod self_metrics;
 #[cfg(any(test, feature = "testing"))]

@@ -19,6 +19,7 @@ use crate::catalog::MetricId;
 use crate::labels::{CostType, TokenType};
 use crate::manager::genai::GenAiCall;
 use crate::manager::{IntoSeconds, MetricsManager};
+use crate::pricing;
 
 mod stream;
 
@@ -69,6 +70,11 @@ impl MetricsManager {
     ///
     /// Series: `autobot_llm_tokens_total{provider, model, token_type}` += `input_tokens`
     /// (`token_type="input"`) and += `output_tokens` (`token_type="output"`).
+    /// With a price table ([`crate::pricing`]) that prices `model` at
+    /// `provider`, also `autobot_llm_cost_dollars_total{cost_type="input"}` and
+    /// `{cost_type="output"}` at its prices (do not record this request's cost
+    /// by hand then). It never counts an unpriced call: it cannot know whether
+    /// you record the cost separately ([`MetricsManager::record_llm_cost`]).
     ///
     /// ```
     /// autobot_otel::get_metrics_manager().record_llm_tokens("openai", "gpt-4", 1200, 350);
@@ -82,6 +88,16 @@ impl MetricsManager {
         output_tokens: u64,
     ) {
         self.count_llm_tokens(provider, model, input_tokens, output_tokens);
+        let tokens = crate::pricing::Tokens {
+            input: input_tokens,
+            output: output_tokens,
+            ..Default::default()
+        };
+        let (provider_label, model_label) = (
+            crate::labels::clean_label_value(provider),
+            crate::labels::clean_label_value(model),
+        );
+        self.price_llm_call(provider_label, model_label, None, tokens, false);
         if let Some(genai) = self.genai() {
             let call = GenAiCall {
                 operation: "chat",
@@ -91,6 +107,82 @@ impl MetricsManager {
             };
             genai.tokens(self.diagnostics(), &call, input_tokens, output_tokens);
         }
+    }
+
+    /// Prices one call's `tokens` from the table (the response model's prices,
+    /// else the request model's), records each kind with tokens as
+    /// `autobot_llm_cost_dollars_total{provider, model, cost_type}` and gives
+    /// the total; an unpriced call records no cost, is counted in
+    /// `autobot_otel_unpriced_llm_calls_total{provider, model}` (when
+    /// `count_unpriced`) and gives `None`.
+    pub(crate) fn price_llm_call(
+        &self,
+        provider: &str,
+        model: &str,
+        response_model: Option<&str>,
+        tokens: pricing::Tokens,
+        count_unpriced: bool,
+    ) -> Option<f64> {
+        let book = self.pricing();
+        let Some(resolved) = book.price(provider, model, response_model) else {
+            if count_unpriced {
+                book.count_unpriced(provider, model);
+            }
+            return None;
+        };
+        Some(
+            self.cost_of(provider, model, &resolved, tokens, |kind, dollars| {
+                self.count_f64(
+                    MetricId::LlmCostDollarsTotal,
+                    dollars,
+                    [provider, model, kind.as_str()],
+                )
+            }),
+        )
+    }
+
+    /// The cost of `tokens` at `resolved`'s prices: each kind with tokens
+    /// given to `add` (US dollars), clamped usage counted as dropped and
+    /// logged once per model; gives the total.
+    #[inline]
+    pub(crate) fn cost_of(
+        &self,
+        provider: &str,
+        model: &str,
+        resolved: &pricing::Resolved,
+        tokens: pricing::Tokens,
+        mut add: impl FnMut(CostType, f64),
+    ) -> f64 {
+        let rates = resolved.rates(tokens.input);
+        let (parts, clamped) = pricing::split(tokens);
+        if clamped {
+            self.drop_measurement();
+            if !resolved
+                .warned
+                .swap(true, std::sync::atomic::Ordering::Relaxed)
+            {
+                tracing::warn!(
+                    target: crate::diagnostics::API,
+                    provider,
+                    model,
+                    input_tokens = tokens.input,
+                    cache_read_input_tokens = tokens.cache_read,
+                    cache_creation_input_tokens = tokens.cache_write,
+                    output_tokens = tokens.output,
+                    reasoning_output_tokens = tokens.reasoning,
+                    "LLM usage whose cache or reasoning tokens exceed their total: clamped to the total and priced (counted as a dropped measurement; logged once per model)"
+                );
+            }
+        }
+        let mut total = 0.0;
+        for (kind, n) in parts {
+            if n > 0 {
+                let dollars = n as f64 * pricing::rate(rates, kind) / 1_000_000.0;
+                total += dollars;
+                add(kind, dollars);
+            }
+        }
+        total
     }
 
     /// `autobot_llm_tokens_total` alone (the attributes record the GenAI view

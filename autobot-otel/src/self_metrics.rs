@@ -14,6 +14,7 @@ use crate::catalog::self_metrics::{PREFIX, SelfMetric};
 use crate::diagnostics::Conflicts;
 use crate::diagnostics::Diagnostics;
 use crate::otlp::ExportStatus;
+use crate::pricing::PriceBook;
 
 /// Whether `name` (Prometheus or OpenTelemetry) is a self-metric's.
 pub(crate) fn is_self_metric(name: &str) -> bool {
@@ -100,6 +101,33 @@ pub(crate) fn register(meter: &Meter, diagnostics: Arc<Diagnostics>, exports: Ex
                     ],
                 );
             }
+        }
+    });
+}
+
+/// Registers `autobot_otel_unpriced_llm_calls_total`, reading the price
+/// book's counters (a small map copied under a read lock that recording holds
+/// only for a lookup).
+pub(crate) fn register_unpriced(meter: &Meter, book: Arc<PriceBook>) {
+    register_one(meter, SelfMetric::UnpricedLlmCalls, move |o| {
+        let (series, overflow) = book.unpriced.snapshot();
+        for (provider, model, calls) in series {
+            o.observe(
+                calls,
+                &[
+                    KeyValue::new("provider", provider),
+                    KeyValue::new("model", model),
+                ],
+            );
+        }
+        if overflow > 0 {
+            o.observe(
+                overflow,
+                &[KeyValue::new(
+                    autobot_otel_catalog::attributes::METRIC_OVERFLOW,
+                    true,
+                )],
+            );
         }
     });
 }

@@ -75,3 +75,46 @@ fn repeated_export_failures_log_once_and_count_every_time() {
     assert!(logged[0].2.contains("OTLP export failed"), "{logged:?}");
     let _ = t.shutdown();
 }
+
+/// Issue 21: usage whose cache or reasoning tokens exceed their total is
+/// clamped and priced; the warning comes once per priced model (every such
+/// call still counted as a dropped measurement).
+#[test]
+fn inconsistent_llm_usage_is_logged_once_per_model() {
+    use autobot_otel::instrument::LlmUsage;
+    use autobot_otel::llm::LlmCall;
+    use autobot_otel::pricing::{ModelPrice, Pricing};
+    struct Bad;
+    impl LlmUsage for Bad {
+        fn input_tokens(&self) -> u64 {
+            10
+        }
+        fn output_tokens(&self) -> u64 {
+            10
+        }
+        fn reasoning_output_tokens(&self) -> Option<u64> {
+            Some(20)
+        }
+    }
+    events();
+    let pricing = Pricing::new()
+        .with_model("logs-test", "a", ModelPrice::per_million(1.0, 1.0))
+        .with_model("logs-test", "b", ModelPrice::per_million(1.0, 1.0));
+    let t = Telemetry::builder()
+        .without_otlp()
+        .with_pricing(pricing)
+        .build()
+        .unwrap();
+    t.in_scope(|| {
+        for model in ["a", "a", "b", "a", "b"] {
+            LlmCall::start("logs-test", model, "chat").succeed(Some(&Bad));
+        }
+    });
+    assert_eq!(t.metrics().dropped_measurements(), 5);
+    let warnings: Vec<_> = logged(autobot_otel::diagnostics::API)
+        .into_iter()
+        .filter(|(_, _, m)| m.contains("clamped"))
+        .collect();
+    assert_eq!(warnings.len(), 2, "once per model: {warnings:?}");
+    assert!(warnings.iter().all(|(_, l, _)| *l == tracing::Level::WARN));
+}

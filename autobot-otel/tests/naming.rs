@@ -228,6 +228,17 @@ async fn every_family_the_pipeline_records_has_the_predicted_names() {
     });
     // Past a series limit: `autobot_otel_series_limit_reached`.
     t.metrics().record_cache_hit("other");
+    // Usage without a cost and no price table: `autobot_otel_unpriced_llm_calls_total`.
+    struct Unpriced;
+    impl autobot_otel::instrument::LlmUsage for Unpriced {
+        fn input_tokens(&self) -> u64 {
+            1
+        }
+        fn output_tokens(&self) -> u64 {
+            1
+        }
+    }
+    t.in_scope(|| LlmCall::start("openai", "gpt-4o", "chat").succeed(Some(&Unpriced)));
     // A streaming call: the GenAI chunk histograms.
     let items = futures_util::stream::iter(
         ["a", "b", "c"].map(|c| Ok::<String, std::fmt::Error>(c.into())),

@@ -6,7 +6,8 @@
 //! `peers` binary (src/bin/peers), candidates interleaved round by round.
 //! `outage/recording` is what recording costs while the OTLP collector is down,
 //! against a pipeline without OTLP (the `collector_outages` test checks only
-//! that recording never blocks then).
+//! that recording never blocks then). `pricing/llm_call` is what the price
+//! table adds to an LLM call (`-- pricing`).
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 
 use std::hint::black_box;
@@ -525,6 +526,120 @@ fn streaming(c: &mut Criterion) {
     }
 }
 
+/// The usage of one LLM call: 1 200 input tokens (800 cached), 300 output, the
+/// response naming a model (a dated id of the table's `gpt-4o`, or one it
+/// lacks); with or without a cost of its own.
+struct BenchUsage(Option<f64>, &'static str);
+
+impl autobot_otel::instrument::LlmUsage for BenchUsage {
+    fn input_tokens(&self) -> u64 {
+        1_200
+    }
+    fn output_tokens(&self) -> u64 {
+        300
+    }
+    fn cache_read_input_tokens(&self) -> Option<u64> {
+        Some(800)
+    }
+    fn cost_dollars(&self) -> Option<f64> {
+        self.0
+    }
+    fn response_model(&self) -> Option<&str> {
+        Some(self.1)
+    }
+}
+
+// One function (one constant call site, whose series are resolved once per
+// pipeline) per case: all run in the same pipeline.
+#[instrument_llm(provider = "openai", model = "gpt-4o", span = false)]
+fn llm_call_given_cost() -> BenchUsage {
+    BenchUsage(black_box(Some(0.0042)), "gpt-4o-2024-08-06")
+}
+
+#[instrument_llm(provider = "openai", model = "gpt-4o", span = false)]
+fn llm_call_priced() -> BenchUsage {
+    BenchUsage(black_box(None), "gpt-4o-2024-08-06")
+}
+
+#[instrument_llm(provider = "openai", model = "unlisted-model", span = false)]
+fn llm_call_unpriced() -> BenchUsage {
+    BenchUsage(black_box(None), "unlisted-model-2026")
+}
+
+/// One case of the pricing bench: its name and its instrumented call.
+type LlmCase = (&'static str, fn() -> BenchUsage);
+
+/// What pricing adds to an LLM call (`#[instrument_llm(span = false)]`, a
+/// constant site, in a pipeline with a price table): `given_cost` (the usage
+/// reports its cost: one `total` series, the table not consulted; what every
+/// call paid before issue 21) is the baseline; `priced` (no cost: the
+/// response's dated model id found by prefix, a cached lookup, and three
+/// `cost_type` series: input, cache_read, output; a constant site resolves
+/// its price and keeps those series once); `unpriced` (no cost, models the
+/// table lacks: the unpriced counter). Also printed as
+/// interleaved rounds timed directly, ratios to the baseline.
+fn pricing(c: &mut Criterion) {
+    use autobot_otel::pricing::{ModelPrice, Pricing};
+    let table = Pricing::new().with_model(
+        "openai",
+        "gpt-4o",
+        ModelPrice::per_million(2.0, 8.0).with_cache_read(1.0),
+    );
+    let t = autobot_otel::Telemetry::builder()
+        .without_otlp()
+        .with_env_lookup(|_| None)
+        .with_pricing(table)
+        .build()
+        .expect("pipeline");
+    let cases: [LlmCase; 3] = [
+        ("given_cost", llm_call_given_cost),
+        ("priced", llm_call_priced),
+        ("unpriced", llm_call_unpriced),
+    ];
+    t.in_scope(|| {
+        let mut g = c.benchmark_group("pricing/llm_call");
+        for (name, call) in cases {
+            g.bench_function(name, |b| b.iter(call));
+        }
+        g.finish();
+
+        const ROUNDS: usize = 9;
+        const CALLS: usize = 200_000;
+        let mut ns: Vec<Vec<f64>> = vec![Vec::with_capacity(ROUNDS); cases.len()];
+        for round in 0..ROUNDS {
+            for k in 0..cases.len() {
+                let j = (round + k) % cases.len();
+                let call = cases[j].1;
+                let start = Instant::now();
+                for _ in 0..CALLS {
+                    black_box(call());
+                }
+                ns[j].push(start.elapsed().as_nanos() as f64 / CALLS as f64);
+            }
+        }
+        let medians: Vec<f64> = ns
+            .iter_mut()
+            .map(|v| {
+                v.sort_by(f64::total_cmp);
+                v[v.len() / 2]
+            })
+            .collect();
+        eprintln!(
+            "pricing llm call: {} {:.1} ns/call (baseline)",
+            cases[0].0, medians[0]
+        );
+        for (k, (name, _)) in cases.iter().enumerate().skip(1) {
+            eprintln!(
+                "pricing llm call: {name} {:.1} ns/call, {:+.1} ns, {:.3}x {}",
+                medians[k],
+                medians[k] - medians[0],
+                medians[k] / medians[0].max(f64::MIN_POSITIVE),
+                cases[0].0
+            );
+        }
+    });
+}
+
 /// Workflow types recorded in turn by the outage benchmark.
 const WORKFLOWS: [&str; 8] = [
     "code_review",
@@ -674,6 +789,6 @@ fn outage(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = config();
-    targets = categories, constant_labels, readers, threads, streaming, outage
+    targets = categories, constant_labels, readers, threads, streaming, outage, pricing
 }
 criterion_main!(benches);

@@ -24,9 +24,12 @@
 //!   tool fails on every 5th run and every 7th run times out (cancelled).
 //! - `AUTOBOT_DEMO_AGENT_BUDGET_MS`: the time budget of one agent run (default 1000).
 //! - the library's own variables, e.g. `AUTOBOT_OTEL_GENAI_METRICS=true` for the
-//!   OpenTelemetry GenAI conventions' metrics.
+//!   OpenTelemetry GenAI conventions' metrics, or `AUTOBOT_OTEL_PRICING_FILE`: the
+//!   price table. Unset, the demo prices its fake models from
+//!   [`PRICING_FILE`] (`examples/pricing.toml`): its streaming calls (no cost of
+//!   their own) get a computed cost; the agent loop's chat calls report theirs.
 //!
-//! `service.version` is this crate's version (`autobot_otel::init!()`).
+//! `service.version` is this crate's version (`autobot_otel::builder!()`).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -38,6 +41,16 @@ use std::time::Duration;
 
 use autobot_otel::http::{DEFAULT_ADDR, MetricsServer};
 
+/// The demo's price table (its fake models' made-up prices), used unless
+/// `AUTOBOT_OTEL_PRICING_FILE` names another.
+///
+/// ```
+/// let pricing = autobot_otel::pricing::Pricing::from_file(autobot_otel_examples::demo::PRICING_FILE)?;
+/// assert_eq!(pricing.len(), 2);
+/// # Ok::<(), autobot_otel::InitError>(())
+/// ```
+pub const PRICING_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/pricing.toml");
+
 fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
 }
@@ -45,7 +58,11 @@ fn env_u64(name: &str) -> Option<u64> {
 /// Runs the demo as configured by the environment until its duration elapses or
 /// Ctrl-C, then shuts the telemetry down (flushing to the collector).
 pub async fn run_from_env() -> Result<(), Box<dyn std::error::Error>> {
-    let guard = autobot_otel::init!()?;
+    let mut builder = autobot_otel::builder!();
+    if std::env::var_os("AUTOBOT_OTEL_PRICING_FILE").is_none() {
+        builder = builder.with_pricing_file(PRICING_FILE);
+    }
+    let guard = builder.install()?;
     let addr = std::env::var("AUTOBOT_DEMO_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_string());
     let server = MetricsServer::bind(&addr, (*guard).clone()).await?;
     let local = server.local_addr();

@@ -30,7 +30,9 @@ use autobot_otel::instrument_llm;
 use futures_core::Stream;
 use futures_util::StreamExt;
 
-/// Token usage, reported by the last chunk.
+/// Token usage, reported by the last chunk. No cost: the pipeline's price
+/// table prices it (the demo's `examples/pricing.toml`: cached tokens at the
+/// cache-read price, the answer's dated model id by its family's prefix).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Usage {
     /// Prompt tokens (cached ones included).
@@ -47,9 +49,6 @@ impl LlmUsage for Usage {
     }
     fn output_tokens(&self) -> u64 {
         self.completion_tokens
-    }
-    fn cost_dollars(&self) -> Option<f64> {
-        Some(self.prompt_tokens as f64 * 0.000_002_5 + self.completion_tokens as f64 * 0.000_01)
     }
     fn cache_read_input_tokens(&self) -> Option<u64> {
         Some(self.cached_tokens)

@@ -103,3 +103,50 @@ fn the_demo_reads_the_resource_and_genai_variables_from_its_environment() {
     assert!(info.contains(r#"team="ai""#), "{info}");
     assert_eq!(health(&configured)["genai_metrics"], true);
 }
+
+/// The demo prices its fake models from `examples/pricing.toml` (its streams
+/// report cached tokens and a dated model id, and no cost): their cost arrives
+/// split by `cost_type`; `AUTOBOT_OTEL_PRICING_FILE` replaces that table, and a
+/// bad one stops the demo with an error naming the file.
+#[test]
+fn the_demo_prices_its_fake_models_from_a_table() {
+    let demo = autobot_otel_tests::spawn_demo!(&[
+        ("AUTOBOT_DEMO_DURATION_SECS", "60"),
+        ("AUTOBOT_DEMO_STREAM_MS", "50"),
+    ])
+    .unwrap();
+    let pricing = &health(&demo)["pricing"];
+    assert_eq!(pricing["configured"], true);
+    assert_eq!(pricing["models"], 2);
+    let url = format!("{}/api/monitoring/metrics", demo.base_url());
+    let wanted = r#"autobot_llm_cost_dollars_total{cost_type="cache_read",model="gpt-4o",provider="openai"} "#;
+    autobot_otel_tests::poll(
+        Duration::from_secs(30),
+        Duration::from_millis(100),
+        || Ok(http_get(&url)?.body.contains(wanted).then_some(())),
+        || format!("no `{wanted}` in the demo's scrape"),
+    )
+    .unwrap();
+    drop(demo);
+
+    let dir = std::env::temp_dir().join(format!("autobot-demo-pricing-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("prices.toml");
+    std::fs::write(
+        &bad,
+        "[[model]]\nprovider = \"openai\"\nmodel = \"gpt-4o\"\ninput = -1.0\noutput = 1.0\n",
+    )
+    .unwrap();
+    let path = bad.to_string_lossy().into_owned();
+    let err = autobot_otel_tests::spawn_demo!(&[
+        ("AUTOBOT_DEMO_DURATION_SECS", "60"),
+        ("AUTOBOT_OTEL_PRICING_FILE", path.as_str()),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("invalid price table entry openai/gpt-4o: price `input` is -1"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -467,6 +467,21 @@ fn agents_panels() -> Vec<Panel> {
     panels
 }
 
+/// The LLM dashboard's spend panel: each provider's cost over the last 24
+/// hours, what the `LLMDailyBudgetExceeded` alert compares with its budget.
+fn llm_spend_panel() -> Panel {
+    query_panel(
+        "LLM spend, last 24 hours",
+        "US dollars per provider over the last 24 hours, every cost_type (computed from the price table or given by the calls; unpriced calls are not in it): the alert LLMDailyBudgetExceeded fires above its threshold, the daily budget",
+        "currencyUSD",
+        &[(
+            "sum by (provider) (increase(autobot_llm_cost_dollars_total[1d]))",
+            "{{provider}}",
+        )],
+        false,
+    )
+}
+
 /// Every dashboard as `(file name, JSON)`: the overview, one per category, the
 /// GenAI conventions' one, then the agents' one.
 pub fn dashboards(guide: &[GuideQuery]) -> Vec<(String, Value)> {
@@ -490,6 +505,9 @@ pub fn dashboards(guide: &[GuideQuery]) -> Vec<(String, Value)> {
             .map(guide_panel)
             .collect();
         panels.extend(in_category(category).map(metric_panel));
+        if category == Category::Llm {
+            panels.push(llm_spend_panel());
+        }
         out.push((
             format!("autobot-{}.json", category.key()),
             dashboard(

@@ -5,12 +5,19 @@
 
 use std::borrow::Cow;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
 use super::fields::EndFields;
-use super::{CallOutcome, Recorder};
+use super::{CallOutcome, Recorder, SiteSeries};
+use crate::catalog::MetricId;
 use crate::catalog::instrument::span_fields as field;
 use crate::instrument::LlmUsage;
+use crate::labels::CostType;
 use crate::manager::MetricsManager;
 use crate::manager::genai::GenAiCall;
+use crate::pricing::Resolved;
+use crate::pricing::{CallCost, CostSource, Tokens};
 
 /// What an LLM response reported: its usage, the model that answered and why it
 /// stopped (a plain call's from its [`LlmUsage`] value, a stream's from its
@@ -65,7 +72,75 @@ impl Server {
     }
 }
 
+/// What a constant LLM call site resolved its price to (in one pipeline):
+/// the response model it was resolved for, its prices (or none: unpriced)
+/// and its unpriced counter. A call whose response names another model
+/// resolves through the price book's cache instead.
+pub(super) struct SitePrice {
+    response_model: Option<Box<str>>,
+    resolved: Option<Arc<Resolved>>,
+    unpriced: OnceLock<Arc<AtomicU64>>,
+}
+
 impl Recorder {
+    /// The cost of a constant site's call: its price resolved once per site
+    /// (while the response names the same model) and its cost series kept, so
+    /// a priced call hashes nothing.
+    #[inline]
+    fn site_cost(
+        &self,
+        m: &MetricsManager,
+        site: &SiteSeries,
+        response_model: Option<&str>,
+        tokens: Tokens,
+    ) -> Option<f64> {
+        let (provider, model) = (self.arg("provider"), self.arg("model"));
+        let book = m.pricing();
+        let kept = site.price.get_or_init(|| SitePrice {
+            response_model: response_model.map(Into::into),
+            resolved: book.price(provider, model, response_model),
+            unpriced: OnceLock::new(),
+        });
+        let looked_up;
+        let resolved = if kept.response_model.as_deref() == response_model {
+            kept.resolved.as_deref()
+        } else {
+            looked_up = book.price(provider, model, response_model);
+            looked_up.as_deref()
+        };
+        let Some(resolved) = resolved else {
+            if kept.response_model.as_deref() == response_model {
+                kept.unpriced
+                    .get_or_init(|| book.unpriced.counter(provider, model))
+                    .fetch_add(1, Ordering::Relaxed);
+            } else {
+                book.count_unpriced(provider, model);
+            }
+            return None;
+        };
+        Some(
+            m.cost_of(provider, model, resolved, tokens, |kind, dollars| {
+                let slot = CostType::ALL
+                    .iter()
+                    .position(|k| *k == kind)
+                    .and_then(|i| site.cost.get(i));
+                let series = slot.and_then(|slot| {
+                    slot.get_or_init(|| {
+                        m.float_series(
+                            MetricId::LlmCostDollarsTotal,
+                            &[provider, model, kind.as_str()],
+                        )
+                    })
+                    .as_ref()
+                });
+                match series {
+                    Some(series) => m.add_float_to(series, dollars),
+                    None => m.drop_measurement(),
+                }
+            }),
+        )
+    }
+
     /// The GenAI view of this call.
     pub(super) fn genai_call<'a>(
         &'a self,
@@ -112,7 +187,8 @@ impl Recorder {
 
     /// The LLM-only part of a call's end: the error counter (LLM calls have
     /// one), the GenAI operation duration, and the tokens and cost the response
-    /// reported.
+    /// reported: the cost it gave, else the price table's ([`crate::pricing`]).
+    /// Gives the call's cost, when it has one.
     #[inline]
     pub(super) fn end_llm(
         &self,
@@ -121,7 +197,7 @@ impl Recorder {
         seconds: f64,
         response: &Response<'_>,
         server: &Server,
-    ) {
+    ) -> Option<CallCost> {
         let spec = self.spec;
         let error_type = match outcome {
             CallOutcome::Success => None,
@@ -143,13 +219,38 @@ impl Recorder {
             let (provider, model) = (self.arg("provider"), self.arg("model"));
             let (input, output) = (usage.input_tokens(), usage.output_tokens());
             m.count_llm_tokens(provider, model, input, output);
-            if let Some(cost) = usage.cost_dollars() {
-                m.record_llm_cost(provider, model, cost);
-            }
             if let Some((genai, call)) = &genai {
                 genai.tokens(m.diagnostics(), call, input, output);
             }
+            return match usage.cost_dollars() {
+                // A cost the caller gives wins: the table is not consulted.
+                Some(amount) => {
+                    m.record_llm_cost(provider, model, amount);
+                    (0.0..=crate::MAX_MEASUREMENT)
+                        .contains(&amount)
+                        .then_some(CallCost {
+                            amount,
+                            source: CostSource::Provider,
+                        })
+                }
+                None => {
+                    let tokens = Tokens::of(usage, self.is_embeddings());
+                    let amount = match self.site_series(m) {
+                        Some(site) => self.site_cost(m, site, response.model, tokens),
+                        None => m.price_llm_call(provider, model, response.model, tokens, true),
+                    };
+                    // A total past the largest amount recorded (absurd prices)
+                    // was dropped from the series: not on the span either.
+                    amount
+                        .filter(|a| (0.0..=crate::MAX_MEASUREMENT).contains(a))
+                        .map(|amount| CallCost {
+                            amount,
+                            source: CostSource::Local,
+                        })
+                }
+            };
         }
+        None
     }
 }
 
@@ -206,3 +307,26 @@ pub(super) fn record_finish_reasons(span: &tracing::Span, reasons: &[&str]) {
 /// Without OTLP no span is exported: nothing to set.
 #[cfg(not(feature = "_otlp"))]
 pub(super) fn record_finish_reasons(_span: &tracing::Span, _reasons: &[&str]) {}
+
+/// A call's cost on its span: `gen_ai.usage.cost.*` on an LLM call's span
+/// (with its source), `autobot.usage.cost.*` (the roll-up) on an agent's or a
+/// workflow's. Set on the OpenTelemetry span directly (declared by no
+/// `tracing` span); provisional names (semantic-conventions-genai#443).
+#[cfg(feature = "_otlp")]
+pub(super) fn record_cost(span: &tracing::Span, amount: f64, source: Option<&'static str>) {
+    use crate::catalog::instrument::span_fields as f;
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+    let (amount_key, currency_key) = match source {
+        Some(_) => (f::COST_AMOUNT, f::COST_CURRENCY),
+        None => (f::ROLLUP_COST_AMOUNT, f::ROLLUP_COST_CURRENCY),
+    };
+    span.set_attribute(amount_key, amount);
+    span.set_attribute(currency_key, crate::pricing::CURRENCY);
+    if let Some(source) = source {
+        span.set_attribute(f::COST_SOURCE, source);
+    }
+}
+
+/// Without OTLP no span is exported: nothing to set.
+#[cfg(not(feature = "_otlp"))]
+pub(super) fn record_cost(_span: &tracing::Span, _amount: f64, _source: Option<&'static str>) {}

@@ -23,16 +23,17 @@ use crate::global::{Current, Origin};
 use crate::instrument::LlmUsage;
 use crate::labels::clean_label_value;
 use crate::manager::genai::GenAiCall;
-use crate::manager::{CounterSeries, GaugeSeries, HistogramSeries, MetricsManager};
+use crate::manager::{CounterSeries, FloatSeries, GaugeSeries, HistogramSeries, MetricsManager};
 
 mod fields;
 mod llm;
 mod rollup;
 mod stream;
 
+use crate::pricing::CallCost;
 use fields::EndFields;
 pub use llm::{Response, Server};
-use llm::{record_finish_reasons, response_fields};
+use llm::{record_cost, record_finish_reasons, response_fields};
 pub(crate) use rollup::Invocation;
 pub use rollup::{Entered, Within};
 pub use stream::{CallStream, Outcomes, Report, Watch};
@@ -87,6 +88,10 @@ struct SiteSeries {
     first_chunk: OnceLock<Option<Arc<HistogramSeries>>>,
     /// An agent's LLM and tool calls per invocation, in [`PER_INVOCATION`] order.
     per_invocation: [OnceLock<Option<Arc<HistogramSeries>>>; 2],
+    /// The price of the first priced or unpriced call's models (LLM calls).
+    price: OnceLock<llm::SitePrice>,
+    /// `autobot_llm_cost_dollars_total` per `cost_type` (in `CostType::ALL`'s order).
+    cost: [OnceLock<Option<Arc<FloatSeries>>>; 6],
 }
 
 /// The histograms of what one agent invocation called, in the order of
@@ -243,6 +248,8 @@ impl Recorder {
             active: OnceLock::new(),
             first_chunk: OnceLock::new(),
             per_invocation: Default::default(),
+            price: OnceLock::new(),
+            cost: Default::default(),
         });
         (site.owner == m.id()).then_some(site)
     }
@@ -275,7 +282,7 @@ impl Recorder {
         seconds: f64,
         response: &Response<'_>,
         server: &Server,
-    ) {
+    ) -> Option<CallCost> {
         let spec = self.spec;
         let status = self.status(outcome);
         match self.site_series(m) {
@@ -324,23 +331,27 @@ impl Recorder {
         }
         self.adjust_active(m, -1.0);
         self.end_genai_duration(m, outcome, seconds);
-        self.end_llm(m, outcome, seconds, response, server);
+        self.end_llm(m, outcome, seconds, response, server)
     }
 
     /// What the call adds to the invocations around it, when it ends: an LLM
-    /// call's usage (to its agent and workflow); an agent's per-invocation call
-    /// counts (`autobot_agent_llm_calls_per_invocation`,
+    /// call's usage and cost (to its agent and workflow); an agent's
+    /// per-invocation call counts (`autobot_agent_llm_calls_per_invocation`,
     /// `autobot_agent_tool_calls_per_invocation`), whatever its outcome.
     fn end_rollup(
         &self,
         m: &MetricsManager,
         invocation: &Arc<Invocation>,
         response: &Response<'_>,
+        cost: Option<CallCost>,
     ) {
         match self.spec.rollup {
             Rollup::Llm => {
                 if let Some(usage) = response.usage {
                     invocation.add_usage(usage, self.is_embeddings());
+                }
+                if let Some(cost) = cost {
+                    invocation.add_cost(cost.amount);
                 }
             }
             Rollup::Agent => {
@@ -659,11 +670,12 @@ impl Call {
     fn record(&self, outcome: CallOutcome, response: &Response<'_>) {
         let seconds = self.started.elapsed().as_secs_f64();
         let recorder = self.recorder.get();
+        let mut cost = None;
         self.in_span(|| {
             let m = self.pipeline.metrics();
-            recorder.end(m, &outcome, seconds, response, &self.server);
+            cost = recorder.end(m, &outcome, seconds, response, &self.server);
             if let Some(invocation) = &self.invocation {
-                recorder.end_rollup(m, invocation, response);
+                recorder.end_rollup(m, invocation, response, cost);
             }
         });
         let span = &self.span;
@@ -680,29 +692,37 @@ impl Call {
         if !failed && response.is_empty() && usage.is_none() {
             // The one field of most calls: no batch to build.
             span.record(field::STATUS, status);
-            return;
-        }
-        let mut end = EndFields::new();
-        end.str(field::STATUS, status);
-        if let CallOutcome::Failure(error_type) = &outcome {
-            end.str(field::ERROR_TYPE, error_type.as_ref());
-            end.str(field::STATUS_CODE, "ERROR");
-        }
-        response_fields(&mut end, response, recorder.is_embeddings());
-        if let Some(usage) = usage {
-            let fields = match recorder.spec.rollup {
-                Rollup::Agent => &field::AGENT_USAGE,
-                _ => &field::WORKFLOW_USAGE,
-            };
-            for (key, tokens) in fields.iter().zip(usage) {
-                if let Some(tokens) = tokens {
-                    end.u64(key, tokens);
+        } else {
+            let mut end = EndFields::new();
+            end.str(field::STATUS, status);
+            if let CallOutcome::Failure(error_type) = &outcome {
+                end.str(field::ERROR_TYPE, error_type.as_ref());
+                end.str(field::STATUS_CODE, "ERROR");
+            }
+            response_fields(&mut end, response, recorder.is_embeddings());
+            if let Some(usage) = usage {
+                let fields = match recorder.spec.rollup {
+                    Rollup::Agent => &field::AGENT_USAGE,
+                    _ => &field::WORKFLOW_USAGE,
+                };
+                for (key, tokens) in fields.iter().zip(usage) {
+                    if let Some(tokens) = tokens {
+                        end.u64(key, tokens);
+                    }
                 }
             }
+            end.record(span);
+            if !recorder.is_embeddings() {
+                record_finish_reasons(span, &response.finish_reasons);
+            }
         }
-        end.record(span);
-        if !recorder.is_embeddings() {
-            record_finish_reasons(span, &response.finish_reasons);
+        // On inference spans only (the proposal defines no cost on the
+        // embeddings span); the roll-up counts every call's cost.
+        if let Some(cost) = cost.filter(|_| !recorder.is_embeddings()) {
+            record_cost(span, cost.amount, Some(cost.source.as_str()));
+        }
+        if let Some(amount) = self.own_invocation().and_then(|i| i.cost()) {
+            record_cost(span, amount, None);
         }
     }
 }

@@ -33,7 +33,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use crate::catalog::instrument::Rollup;
@@ -61,6 +61,10 @@ pub(crate) struct Invocation {
     tokens: [AtomicU64; 5],
     /// Which of `tokens` some call reported (bit per index).
     reported: AtomicU8,
+    /// The summed cost of the priced calls (US dollars, `f64` bits).
+    cost: AtomicU64,
+    /// Whether some call beneath had a cost.
+    costed: AtomicBool,
 }
 
 /// Invocations whose span holds them: while there are none, a starting call
@@ -86,6 +90,8 @@ impl Invocation {
             tool_calls: AtomicU64::new(0),
             tokens: Default::default(),
             reported: AtomicU8::new(0),
+            cost: AtomicU64::new(0f64.to_bits()),
+            costed: AtomicBool::new(false),
         });
         in_span::attach(span, &invocation);
         invocation
@@ -164,6 +170,29 @@ impl Invocation {
             }
             target.reported.fetch_or(bits, Ordering::Relaxed);
         }
+    }
+
+    /// An LLM call inside this invocation cost `amount` US dollars (priced or
+    /// given): added to the nearest agent and the nearest workflow.
+    pub(crate) fn add_cost(self: &Arc<Self>, amount: f64) {
+        for target in [self.nearest(Rollup::Agent), self.nearest(Rollup::Workflow)]
+            .into_iter()
+            .flatten()
+        {
+            let _ = target
+                .cost
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
+                    Some((f64::from_bits(bits) + amount).to_bits())
+                });
+            target.costed.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// The summed cost of the calls beneath that had one (`None`: no call had).
+    pub(crate) fn cost(&self) -> Option<f64> {
+        self.costed
+            .load(Ordering::Relaxed)
+            .then(|| f64::from_bits(self.cost.load(Ordering::Relaxed)))
     }
 
     /// The LLM calls and tool calls counted so far.

@@ -47,13 +47,14 @@ use opentelemetry::metrics::Meter;
 
 pub use handles::{CounterHandle, HistogramHandle};
 pub use instruments::MAX_MEASUREMENT;
-pub(crate) use instruments::{CounterSeries, GaugeSeries, HistogramSeries};
+pub(crate) use instruments::{CounterSeries, FloatSeries, GaugeSeries, HistogramSeries};
 pub(crate) use limits::{Buckets, SeriesLimits};
 pub use seconds::{IntoSeconds, OptionalSeconds};
 
 use crate::catalog::{CATALOG, MetricDef, MetricId};
 use crate::diagnostics::{self, Diagnostics};
 use crate::exemplars::ExemplarFilter;
+use crate::pricing::PriceBook;
 use instruments::{Instrument, valid_measurement};
 use rolling::Clock;
 
@@ -85,6 +86,8 @@ pub struct MetricsManager {
     exemplars: ExemplarFilter,
     /// The GenAI conventions' metrics, when turned on.
     genai: Option<genai::GenAiMetrics>,
+    /// The price table (empty when none is configured).
+    pricing: Arc<PriceBook>,
 }
 
 impl std::fmt::Debug for MetricsManager {
@@ -130,7 +133,20 @@ impl MetricsManager {
             diagnostics,
             exemplars,
             genai: genai.then(|| genai::GenAiMetrics::new(meter)),
+            pricing: Arc::new(PriceBook::new(None)),
         }
+    }
+
+    /// This manager, pricing LLM calls from `book`.
+    pub(crate) fn with_pricing(mut self, book: Arc<PriceBook>) -> Self {
+        self.pricing = book;
+        self
+    }
+
+    /// The price table.
+    #[inline]
+    pub(crate) fn pricing(&self) -> &Arc<PriceBook> {
+        &self.pricing
     }
 
     /// Which measurements keep an exemplar in this pipeline.
@@ -347,6 +363,25 @@ impl MetricsManager {
         match self.instrument(id) {
             Instrument::Histogram(histogram) => Some(self.kept(id, histogram, values)),
             _ => None,
+        }
+    }
+
+    /// The float counter series of `values`, as [`MetricsManager::counter_series`].
+    pub(crate) fn float_series(&self, id: MetricId, values: &[&str]) -> Option<Arc<FloatSeries>> {
+        match self.instrument(id) {
+            Instrument::FloatCounter(counter) => Some(self.kept(id, counter, values)),
+            _ => None,
+        }
+    }
+
+    /// Adds `amount` to a kept float counter series (invalid amounts dropped
+    /// and counted).
+    #[inline]
+    pub(crate) fn add_float_to(&self, series: &FloatSeries, amount: f64) {
+        if valid_measurement(amount) {
+            series.add(amount);
+        } else {
+            self.drop_measurement();
         }
     }
 

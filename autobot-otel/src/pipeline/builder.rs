@@ -2,6 +2,7 @@
 //! which puts it together with what the environment says ([`EnvConfig`]) into
 //! a [`Telemetry`].
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -24,10 +25,18 @@ use crate::exporter::PipelineReader;
 use crate::manager::rolling::{Clock, SystemClock};
 use crate::manager::{Buckets, MetricsManager, SeriesLimits};
 use crate::otlp::{self, OtlpPush, OtlpSettings};
+use crate::pricing::{PriceBook, Pricing};
 use crate::self_metrics;
 
 /// Where the configuration variables ([`super::ENV_VARIABLES`]) are read from.
 type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// Where the price table comes from, when set in code.
+#[derive(Clone, Debug)]
+enum PricingChoice {
+    Table(Pricing),
+    File(PathBuf),
+}
 
 #[derive(Clone, Debug, PartialEq)]
 enum OtlpChoice {
@@ -63,6 +72,7 @@ pub struct TelemetryBuilder {
     buckets: Vec<(MetricId, Vec<f64>)>,
     genai_metrics: Option<bool>,
     service_version: Option<ServiceVersion>,
+    pricing: Option<PricingChoice>,
     env: EnvLookup,
 }
 
@@ -111,6 +121,7 @@ impl TelemetryBuilder {
             buckets: Vec::new(),
             genai_metrics: None,
             service_version: None,
+            pricing: None,
             env: Arc::new(env::process_env),
         }
     }
@@ -172,6 +183,49 @@ impl TelemetryBuilder {
     /// ```
     pub fn with_genai_metrics(mut self, enabled: bool) -> Self {
         self.genai_metrics = Some(enabled);
+        self
+    }
+
+    /// Prices LLM calls without a cost of their own from `pricing` (see
+    /// [`crate::pricing`]), instead of the file `AUTOBOT_OTEL_PRICING_FILE`
+    /// names. The table is validated by [`TelemetryBuilder::build`], which
+    /// fails with [`InitError::Pricing`] naming the bad entry.
+    ///
+    /// ```
+    /// use autobot_otel::pricing::{ModelPrice, Pricing};
+    /// use autobot_otel::{InitError, Telemetry};
+    /// let pricing = Pricing::new().with_model("openai", "gpt-4o", ModelPrice::per_million(2.0, 8.0));
+    /// let t = Telemetry::builder().without_otlp().with_pricing(pricing).build()?;
+    /// t.metrics().record_llm_tokens("openai", "gpt-4o-2024-08-06", 1_000, 500);
+    /// let text = t.render(autobot_otel::Exposition::Text);
+    /// assert!(text.contains(r#"autobot_llm_cost_dollars_total{cost_type="output",model="gpt-4o-2024-08-06",provider="openai"} 0.004"#));
+    ///
+    /// let twice = Pricing::new()
+    ///     .with_model("openai", "gpt-4o", ModelPrice::per_million(2.0, 8.0))
+    ///     .with_model("openai", "gpt-4o", ModelPrice::per_million(2.5, 10.0));
+    /// let err = Telemetry::builder().without_otlp().with_pricing(twice).build().unwrap_err();
+    /// assert_eq!(err.to_string(), "invalid price table entry openai/gpt-4o: the model is priced twice");
+    /// # Ok::<(), InitError>(())
+    /// ```
+    pub fn with_pricing(mut self, pricing: Pricing) -> Self {
+        self.pricing = Some(PricingChoice::Table(pricing));
+        self
+    }
+
+    /// Prices LLM calls from the TOML price table at `path`
+    /// ([`Pricing::from_file`]), read and validated by
+    /// [`TelemetryBuilder::build`], instead of `AUTOBOT_OTEL_PRICING_FILE`.
+    ///
+    /// ```
+    /// let err = autobot_otel::Telemetry::builder()
+    ///     .without_otlp()
+    ///     .with_pricing_file("/nonexistent/prices.toml")
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(matches!(err, autobot_otel::InitError::Pricing { .. }));
+    /// ```
+    pub fn with_pricing_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.pricing = Some(PricingChoice::File(path.into()));
         self
     }
 
@@ -369,6 +423,14 @@ impl TelemetryBuilder {
                 None
             }),
         };
+        let pricing = match self.pricing {
+            Some(PricingChoice::Table(pricing)) => {
+                pricing.validate()?;
+                Some(pricing)
+            }
+            Some(PricingChoice::File(path)) => Some(Pricing::from_file(path)?),
+            None => env.pricing_file.map(Pricing::from_file).transpose()?,
+        };
         let disabled = self.disabled.unwrap_or(env.sdk_disabled);
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock::new()));
         if disabled {
@@ -428,7 +490,8 @@ impl TelemetryBuilder {
             diagnostics.clone(),
             exemplars,
             genai,
-        );
+        )
+        .with_pricing(Arc::new(PriceBook::new(pricing.as_ref())));
         let otlp_state = pushed.as_ref().map(OtlpPush::state);
         let exports = self_metrics::Exports {
             metrics: otlp_state
@@ -439,6 +502,7 @@ impl TelemetryBuilder {
                 .map(|o| o.traces_status.clone()),
         };
         self_metrics::register(&meter, diagnostics, exports);
+        self_metrics::register_unpriced(&meter, metrics.pricing().clone());
         #[cfg(feature = "prometheus")]
         self_metrics::register_conflicts(&meter, reader.conflicts());
         Ok(Telemetry {

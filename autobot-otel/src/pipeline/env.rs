@@ -35,6 +35,16 @@ pub(crate) const GENAI_METRICS_VAR: &str = "AUTOBOT_OTEL_GENAI_METRICS";
 /// metrics on too, unless [`GENAI_METRICS_VAR`] is set.
 pub(crate) const SEMCONV_OPT_IN_VAR: &str = "OTEL_SEMCONV_STABILITY_OPT_IN";
 
+/// The variable naming a TOML price table file
+/// ([`Pricing::from_file`](crate::pricing::Pricing::from_file)), read when the
+/// builder is given no table.
+///
+/// ```
+/// use autobot_otel::ENV_VARIABLES;
+/// assert!(ENV_VARIABLES.iter().any(|v| v.name == "AUTOBOT_OTEL_PRICING_FILE"));
+/// ```
+pub(crate) const PRICING_FILE_VAR: &str = "AUTOBOT_OTEL_PRICING_FILE";
+
 const SDK_DISABLED: &str = "OTEL_SDK_DISABLED";
 const SERVICE_NAME: &str = "OTEL_SERVICE_NAME";
 const RESOURCE_ATTRIBUTES: &str = "OTEL_RESOURCE_ATTRIBUTES";
@@ -176,6 +186,13 @@ pub const ENV_VARIABLES: &[EnvVariable] = &[
          on when `AUTOBOT_OTEL_GENAI_METRICS` is unset",
         "unset",
     ),
+    var(
+        PRICING_FILE_VAR,
+        "path of a TOML price table (see \"Cost\"): LLM calls without a cost of their own \
+         are priced from it; a file that cannot be read or is invalid fails the build. \
+         `with_pricing` / `with_pricing_file` win over it",
+        "unset (no table: no computed cost)",
+    ),
     var(SDK_DISABLED, "`true`: record and export nothing", "`false`"),
     var(
         ExemplarFilter::ENV,
@@ -237,6 +254,8 @@ pub(crate) struct EnvConfig {
     pub(crate) resource: EnvResource,
     /// `RUST_LOG`, as given, for the subscriber of [`crate::init()`].
     pub(crate) log_filter: Option<String>,
+    /// [`PRICING_FILE_VAR`] (unset when empty or blank).
+    pub(crate) pricing_file: Option<String>,
 }
 
 impl EnvConfig {
@@ -264,6 +283,7 @@ impl EnvConfig {
                     .unwrap_or_default(),
             },
             log_filter: get(RUST_LOG),
+            pricing_file: get(PRICING_FILE_VAR).filter(|v| !v.trim().is_empty()),
         }
     }
 }

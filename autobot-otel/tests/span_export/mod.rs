@@ -52,6 +52,14 @@ pub fn exporting(
     Spans,
     SdkTracerProvider,
 ) {
+    // tracing-core caches a callsite's interest from the registering thread's
+    // own subscriber alone while at most one `Dispatch` is registered
+    // (`has_just_one`): a test without a subscriber that first reaches a
+    // callsite while this test's dispatch is the only one caches `never`, and
+    // this test's spans of that callsite vanish. A second, process-long
+    // dispatch makes every registration ask all of them.
+    static SECOND_DISPATCH: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+    SECOND_DISPATCH.get_or_init(|| tracing::Dispatch::new(tracing_subscriber::registry()));
     let spans = Spans::default();
     let provider = SdkTracerProvider::builder()
         .with_simple_exporter(spans.clone())
