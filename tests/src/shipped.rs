@@ -41,12 +41,23 @@ pub struct AlertRule {
     pub annotations: BTreeMap<String, String>,
 }
 
-/// The shipped rule files, `collector-config/prometheus/rules/*.yml`.
+/// The shipped hand-written rule files, `collector-config/prometheus/rules/*.yml`
+/// without the generated SLO rules ([`slo_rule_file`], recording rules and
+/// alerts of another shape, checked by `tests/slo_rules.rs`).
 pub fn rule_files() -> Result<Vec<PathBuf>> {
-    files_with_extension(
+    let slo = slo_rule_file();
+    Ok(files_with_extension(
         &repo_root().join("collector-config/prometheus/rules"),
         "yml",
-    )
+    )?
+    .into_iter()
+    .filter(|p| *p != slo)
+    .collect())
+}
+
+/// The generated SLO rule file (`cargo xtask gen`, from the catalog's objectives).
+pub fn slo_rule_file() -> PathBuf {
+    repo_root().join(xtask::slo_rules::SLO_RULES_FILE)
 }
 
 fn string_map(v: &serde_yaml::Value) -> BTreeMap<String, String> {

@@ -7,6 +7,7 @@
 pub mod grafana;
 pub mod guide_queries;
 pub mod public_api;
+pub mod slo_rules;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -313,6 +314,14 @@ pub fn generated_files(root: &Path) -> Result<Vec<Generated>, String> {
         files.push(Generated {
             path: PathBuf::from(DASHBOARDS_DIR).join(name),
             content: json + "\n",
+        });
+    }
+    let alertmanager = std::fs::read_to_string(root.join(slo_rules::ALERTMANAGER_FILE))
+        .map_err(|e| format!("{}: {e}", slo_rules::ALERTMANAGER_FILE))?;
+    for (path, content) in slo_rules::generated(&alertmanager)? {
+        files.push(Generated {
+            path: path.into(),
+            content,
         });
     }
     Ok(files)
