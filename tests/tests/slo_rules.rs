@@ -245,3 +245,36 @@ fn a_real_prometheus_scraping_the_demo_records_every_sli_within_zero_and_one() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn the_openslo_and_sloth_specs_parse_and_name_every_objective() {
+    let root = repo_root();
+    let text = std::fs::read_to_string(root.join(xtask::slo_specs::OPENSLO_FILE)).unwrap();
+    let docs: Vec<Value> = text
+        .split("\n---\n")
+        .skip(1)
+        .map(|d| serde_yaml::from_str(d).unwrap())
+        .collect();
+    let names: BTreeSet<&str> = docs
+        .iter()
+        .inspect(|d| {
+            assert_eq!(d["apiVersion"].as_str(), Some("openslo/v1"));
+            assert_eq!(d["kind"].as_str(), Some("SLO"));
+        })
+        .filter_map(|d| d["metadata"]["name"].as_str())
+        .collect();
+    let want: BTreeSet<&str> = OBJECTIVES.iter().map(|o| o.name).collect();
+    assert_eq!(names, want);
+    let sloth: Value = serde_yaml::from_str(
+        &std::fs::read_to_string(root.join(xtask::slo_specs::SLOTH_FILE)).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sloth["version"].as_str(), Some("prometheus/v1"));
+    let names: BTreeSet<&str> = sloth["slos"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(names, want);
+}

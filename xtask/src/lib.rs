@@ -8,6 +8,7 @@ pub mod grafana;
 pub mod guide_queries;
 pub mod public_api;
 pub mod slo_rules;
+pub mod slo_specs;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -318,7 +319,10 @@ pub fn generated_files(root: &Path) -> Result<Vec<Generated>, String> {
     }
     let alertmanager = std::fs::read_to_string(root.join(slo_rules::ALERTMANAGER_FILE))
         .map_err(|e| format!("{}: {e}", slo_rules::ALERTMANAGER_FILE))?;
-    for (path, content) in slo_rules::generated(&alertmanager)? {
+    for (path, content) in slo_rules::generated(&alertmanager)?
+        .into_iter()
+        .chain(slo_specs::generated())
+    {
         files.push(Generated {
             path: path.into(),
             content,

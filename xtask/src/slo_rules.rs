@@ -165,7 +165,7 @@ fn selectors(o: &Objective) -> Selectors {
 }
 
 /// `fun(selector[w])` summed by the objective's groups, for bad events.
-fn bad_events(o: &Objective, fun: &str, w: &str) -> String {
+pub(crate) fn bad_events(o: &Objective, fun: &str, w: &str) -> String {
     let s = selectors(o);
     let sum = sum(o);
     match (&s.bad, &s.good_bucket) {
@@ -181,7 +181,7 @@ fn bad_events(o: &Objective, fun: &str, w: &str) -> String {
     }
 }
 
-fn total_events(o: &Objective, fun: &str, w: &str) -> String {
+pub(crate) fn total_events(o: &Objective, fun: &str, w: &str) -> String {
     format!("{} ({fun}({}[{w}]))", sum(o), selectors(o).total)
 }
 
