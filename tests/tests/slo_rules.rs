@@ -236,6 +236,28 @@ fn a_real_prometheus_scraping_the_demo_records_every_sli_within_zero_and_one() {
             }
         }
     }
+    // Every query of the SLO dashboard runs; all but the firing-tier panels
+    // (ALERTS, empty while nothing burns) return data.
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            repo_root()
+                .join(xtask::DASHBOARDS_DIR)
+                .join(xtask::slo_dashboard::SLO_DASHBOARD),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let queries = xtask::grafana::expressions(&json);
+    assert!(queries.len() > 4 * OBJECTIVES.len());
+    for expr in queries {
+        if expr.contains("ALERTS") {
+            if let Err(e) = prometheus.query(&expr) {
+                failures.push(format!("dashboard `{expr}` does not run: {e}"));
+            }
+        } else if let Err(e) = prometheus.wait_for_vector(&expr, Duration::from_secs(10)) {
+            failures.push(format!("dashboard `{expr}`: {e}"));
+        }
+    }
     let evaluated = prometheus
         .wait_for_rules_evaluated(Duration::from_secs(30))
         .unwrap();

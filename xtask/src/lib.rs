@@ -7,6 +7,7 @@
 pub mod grafana;
 pub mod guide_queries;
 pub mod public_api;
+pub mod slo_dashboard;
 pub mod slo_rules;
 pub mod slo_specs;
 
@@ -317,6 +318,12 @@ pub fn generated_files(root: &Path) -> Result<Vec<Generated>, String> {
             content: json + "\n",
         });
     }
+    files.push(Generated {
+        path: PathBuf::from(DASHBOARDS_DIR).join(slo_dashboard::SLO_DASHBOARD),
+        content: serde_json::to_string_pretty(&slo_dashboard::dashboard())
+            .map_err(|e| e.to_string())?
+            + "\n",
+    });
     let alertmanager = std::fs::read_to_string(root.join(slo_rules::ALERTMANAGER_FILE))
         .map_err(|e| format!("{}: {e}", slo_rules::ALERTMANAGER_FILE))?;
     for (path, content) in slo_rules::generated(&alertmanager)?
