@@ -51,6 +51,7 @@ pub mod genai;
 pub mod instrument;
 pub mod labels;
 pub mod naming;
+pub mod objectives;
 pub mod self_metrics;
 
 /// What kind of instrument a metric is, in Prometheus terms.

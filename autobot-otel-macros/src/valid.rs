@@ -61,6 +61,9 @@ const SERVER_PORT: &str = "server_port";
 const SUCCESS_ON_ERR: &str = "success_on_err";
 const FAILURE_ON_OK: &str = "failure_on_ok";
 const REMOTE: &str = "remote";
+/// `objectives = ["llm-availability", ...]`: the catalog objectives the call
+/// feeds, checked against the families the attribute records.
+const OBJECTIVES: &str = "objectives";
 
 /// The option arguments `spec` takes, in the order error messages list them.
 fn options(spec: &InstrumentSpec) -> Vec<&'static str> {
@@ -107,8 +110,21 @@ pub(crate) fn validate(attribute: &str, args: Vec<Arg>, func: ItemFn) -> syn::Re
         None => errors = Some(e),
     };
     let allowed = options(spec);
+    let mut objectives_given = false;
     for arg in args {
         let key = arg.key.to_string();
+        if key == OBJECTIVES {
+            if objectives_given {
+                push(syn::Error::new_spanned(
+                    &arg.key,
+                    "duplicate argument `objectives`",
+                ));
+            } else if let Err(e) = check_objectives(spec, &arg.value) {
+                push(e);
+            }
+            objectives_given = true;
+            continue;
+        }
         if let Some(option) = allowed.iter().find(|o| **o == key && **o != SPAN) {
             if options_given.iter().any(|(o, _)| o == option) {
                 push(syn::Error::new_spanned(
@@ -380,6 +396,63 @@ pub(crate) fn impl_bound_args<'a>(
             _ => Vec::new(),
         })
     })
+}
+
+/// Checks `objectives = [...]`: an array of string literals, each naming a
+/// catalog objective whose every family this attribute records.
+fn check_objectives(spec: &InstrumentSpec, value: &Expr) -> syn::Result<()> {
+    use autobot_otel_catalog::objectives::{OBJECTIVES as ALL, ObjectiveId};
+    let shape = || {
+        syn::Error::new_spanned(
+            value,
+            "`objectives` takes an array of objective names, e.g. `objectives = [\"llm-availability\"]`",
+        )
+    };
+    let Expr::Array(array) = value else {
+        return Err(shape());
+    };
+    let mut errors: Option<syn::Error> = None;
+    for element in &array.elems {
+        let Expr::Lit(ExprLit {
+            lit: Lit::Str(name),
+            ..
+        }) = element
+        else {
+            return Err(shape());
+        };
+        let name_value = name.value();
+        let error = match ObjectiveId::from_name(&name_value) {
+            None => Some(format!(
+                "unknown objective `{name_value}`; the catalog's objectives are: {}",
+                quoted_list(ALL.iter().map(|o| o.name))
+            )),
+            Some(id) => {
+                let families = id.def().sli.families();
+                let missing: Vec<&str> = families
+                    .iter()
+                    .filter(|f| !spec.metrics().any(|m| m == **f))
+                    .map(|f| f.def().name)
+                    .collect();
+                (!missing.is_empty()).then(|| {
+                    format!(
+                        "objective `{name_value}` reads {}, which #[{}] does not record \
+                         (it records {}); name an objective this call feeds",
+                        quoted_list(missing.into_iter()),
+                        spec.attribute,
+                        quoted_list(spec.metrics().map(|m| m.def().name)),
+                    )
+                })
+            }
+        };
+        if let Some(message) = error {
+            let e = syn::Error::new_spanned(name, message);
+            match &mut errors {
+                Some(all) => all.combine(e),
+                None => errors = Some(e),
+            }
+        }
+    }
+    errors.map_or(Ok(()), Err)
 }
 
 fn quoted_list<'a>(items: impl Iterator<Item = &'a str>) -> String {

@@ -41,12 +41,23 @@ pub struct AlertRule {
     pub annotations: BTreeMap<String, String>,
 }
 
-/// The shipped rule files, `collector-config/prometheus/rules/*.yml`.
+/// The shipped hand-written rule files, `collector-config/prometheus/rules/*.yml`
+/// without the generated SLO rules ([`slo_rule_file`], recording rules and
+/// alerts of another shape, checked by `tests/slo_rules.rs`).
 pub fn rule_files() -> Result<Vec<PathBuf>> {
-    files_with_extension(
+    let slo = slo_rule_file();
+    Ok(files_with_extension(
         &repo_root().join("collector-config/prometheus/rules"),
         "yml",
-    )
+    )?
+    .into_iter()
+    .filter(|p| *p != slo)
+    .collect())
+}
+
+/// The generated SLO rule file (`cargo xtask gen`, from the catalog's objectives).
+pub fn slo_rule_file() -> PathBuf {
+    repo_root().join(xtask::slo_rules::SLO_RULES_FILE)
 }
 
 fn string_map(v: &serde_yaml::Value) -> BTreeMap<String, String> {
@@ -100,11 +111,19 @@ pub fn split_threshold(expr: &str) -> Option<(&str, &str)> {
     None
 }
 
-/// Every panel query of the shipped dashboards, as `("<file>: <panel title>", expr)`.
+/// Every panel query of the shipped dashboards, as `("<file>: <panel title>", expr)`,
+/// but the SLO dashboard's (it reads the SLO rules' series; `tests/slo_rules.rs`
+/// runs its queries on a Prometheus with those rules loaded).
 pub fn dashboard_queries() -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     let dir = repo_root().join("collector-config/grafana/dashboards");
     for path in files_with_extension(&dir, "json")? {
+        if path
+            .file_name()
+            .is_some_and(|n| n == xtask::slo_dashboard::SLO_DASHBOARD)
+        {
+            continue;
+        }
         let text = std::fs::read_to_string(&path).map_err(|e| err!("{}: {e}", path.display()))?;
         let board: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| err!("{}: {e}", path.display()))?;

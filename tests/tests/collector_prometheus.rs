@@ -153,7 +153,7 @@ fn every_rule_and_panel_query_parses_and_returns_data_from_the_demo() {
     ],)
     .expect("demo starts");
     let mut options = PrometheusOptions::new(demo.target()).scrape_interval(Duration::from_secs(1));
-    for path in files(prometheus_dir().join("rules"), "yml") {
+    for path in autobot_otel_tests::shipped::rule_files().unwrap() {
         options = options.rule_file(path);
     }
     let prometheus =

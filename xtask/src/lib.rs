@@ -7,6 +7,9 @@
 pub mod grafana;
 pub mod guide_queries;
 pub mod public_api;
+pub mod slo_dashboard;
+pub mod slo_rules;
+pub mod slo_specs;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -313,6 +316,23 @@ pub fn generated_files(root: &Path) -> Result<Vec<Generated>, String> {
         files.push(Generated {
             path: PathBuf::from(DASHBOARDS_DIR).join(name),
             content: json + "\n",
+        });
+    }
+    files.push(Generated {
+        path: PathBuf::from(DASHBOARDS_DIR).join(slo_dashboard::SLO_DASHBOARD),
+        content: serde_json::to_string_pretty(&slo_dashboard::dashboard())
+            .map_err(|e| e.to_string())?
+            + "\n",
+    });
+    let alertmanager = std::fs::read_to_string(root.join(slo_rules::ALERTMANAGER_FILE))
+        .map_err(|e| format!("{}: {e}", slo_rules::ALERTMANAGER_FILE))?;
+    for (path, content) in slo_rules::generated(&alertmanager)?
+        .into_iter()
+        .chain(slo_specs::generated())
+    {
+        files.push(Generated {
+            path: path.into(),
+            content,
         });
     }
     Ok(files)

@@ -36,10 +36,15 @@ impl SeriesLimits {
 pub(crate) struct Buckets(Arc<[Arc<[f64]>]>);
 
 impl Buckets {
-    /// The catalog's boundaries with `overrides` applied (validated by the
-    /// builder: histograms only, finite, strictly increasing).
+    /// The catalog's boundaries, with every objective's latency threshold
+    /// added (`autobot_otel_catalog::objectives::boundaries`), then `overrides`
+    /// applied (validated by the builder: histograms only, finite, strictly
+    /// increasing).
     pub(crate) fn new(overrides: &[(MetricId, Vec<f64>)]) -> Self {
-        let mut buckets: Vec<Arc<[f64]>> = CATALOG.iter().map(|d| Arc::from(d.buckets)).collect();
+        let mut buckets: Vec<Arc<[f64]>> = CATALOG
+            .iter()
+            .map(|d| Arc::from(&*autobot_otel_catalog::objectives::boundaries(d.id)))
+            .collect();
         for (id, bounds) in overrides {
             buckets[*id as usize] = Arc::from(bounds.as_slice());
         }
@@ -56,7 +61,8 @@ impl Buckets {
         self.0[id as usize].clone()
     }
 
-    /// The boundaries of `id` when they differ from the catalog's.
+    /// The boundaries of `id` when they differ from the catalog's (by an
+    /// override or an objective's added threshold): the view then sets them.
     pub(crate) fn overridden(&self, id: MetricId) -> Option<&[f64]> {
         Some(self.get(id)).filter(|b| *b != id.def().buckets)
     }
@@ -87,5 +93,35 @@ mod tests {
         let other = MetricId::WorkflowDurationSeconds;
         assert_eq!(buckets.get(other), other.def().buckets);
         assert_eq!(buckets.overridden(other), None);
+    }
+
+    #[test]
+    fn default_buckets_are_the_catalogs_with_objective_thresholds() {
+        // Every objective's latency threshold is a boundary of what the SDK
+        // uses; the shipped thresholds already were, so no view is needed.
+        let buckets = Buckets::new(&[]);
+        for def in CATALOG {
+            assert_eq!(
+                buckets.get(def.id),
+                &*autobot_otel_catalog::objectives::boundaries(def.id),
+                "{}",
+                def.name
+            );
+            assert_eq!(buckets.overridden(def.id), None, "{}", def.name);
+        }
+        for objective in autobot_otel_catalog::objectives::OBJECTIVES {
+            if let autobot_otel_catalog::objectives::Sli::Latency {
+                histogram,
+                threshold,
+                ..
+            } = objective.sli
+            {
+                assert!(
+                    buckets.get(histogram).contains(&threshold),
+                    "{}",
+                    objective.name
+                );
+            }
+        }
     }
 }

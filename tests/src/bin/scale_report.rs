@@ -158,6 +158,26 @@ fn snapshot(prom: &PrometheusServer, vm: &VictoriaMetrics, prom_pid: u32) -> Res
     })
 }
 
+/// Every `prometheus_rule_group_last_duration_seconds` line of a
+/// Prometheus `/metrics` text, as `(group name, seconds)`.
+fn rule_group_durations(text: &str) -> Vec<(String, f64)> {
+    text.lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("prometheus_rule_group_last_duration_seconds{")?;
+            let (labels, value) = rest.rsplit_once("} ")?;
+            let group = labels
+                .split("rule_group=\"")
+                .nth(1)?
+                .split('"')
+                .next()?
+                .rsplit(';')
+                .next()?
+                .to_string();
+            Some((group, value.trim().parse().ok()?))
+        })
+        .collect()
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -244,13 +264,32 @@ fn run(o: &Options, demo_exe: &Path) -> Result<()> {
     for d in &demos {
         options = options.target(d.target());
     }
+    // The shipped rules, the generated SLO rules among them, evaluated at the
+    // scrape interval: their evaluation cost is reported below.
+    for path in autobot_otel_tests::shipped::rule_files()? {
+        options = options.rule_file(path);
+    }
+    options = options.rule_file(autobot_otel_tests::shipped::slo_rule_file());
     let prom = PrometheusServer::start(options)?;
     prom.wait_for_target_up(Duration::from_secs(60))?;
     prom.wait_for_scrapes(2, Duration::from_secs(60))?;
     let prom_pid = prom.pid();
     std::thread::sleep(Duration::from_secs(o.interval * 2));
     let a = snapshot(&prom, &vm, prom_pid)?;
-    std::thread::sleep(Duration::from_secs(o.window));
+    // Sampled once per evaluation over the window: each rule group's last
+    // evaluation duration (Prometheus' own /metrics; the harness' Prometheus
+    // does not scrape itself).
+    let mut durations: std::collections::BTreeMap<String, (f64, f64)> = Default::default();
+    let end = Instant::now() + Duration::from_secs(o.window);
+    while Instant::now() < end {
+        std::thread::sleep(Duration::from_secs(o.interval));
+        let text = http_get(&format!("{}/metrics", prom.base_url()))?.body;
+        for (group, value) in rule_group_durations(&text) {
+            let e = durations.entry(group).or_default();
+            e.0 += value;
+            e.1 += 1.0;
+        }
+    }
     let b = snapshot(&prom, &vm, prom_pid)?;
     let secs = (b.at - a.at).as_secs_f64();
     let window = format!("{}s", o.window);
@@ -279,6 +318,51 @@ fn run(o: &Options, demo_exe: &Path) -> Result<()> {
             pick(&max) * 1000.0
         );
     }
+
+    // Rule evaluation: Prometheus' own duration of each group's last run
+    // (`prometheus_rule_group_last_duration_seconds`), averaged over the
+    // window's samples (the SLO groups: per objective sli, meta, alerts).
+    let text = http_get(&format!("{}/metrics", prom.base_url()))?.body;
+    let missed = sum_metric(&text, "prometheus_rule_group_iterations_missed_total");
+    let slo_series = prom.query_vector(r#"count({__name__=~"slo:.+"})"#)?;
+    let avg: Vec<(String, f64)> = durations
+        .iter()
+        .map(|(g, (sum, n))| (g.clone(), sum / n))
+        .collect();
+    let sum_where = |f: &dyn Fn(&str) -> bool| -> f64 {
+        avg.iter().filter(|(g, _)| f(g)).map(|(_, v)| v).sum()
+    };
+    println!(
+        "\n## Rule evaluation (every {} s, avg over {window})\n",
+        o.interval
+    );
+    println!("| figure | value |");
+    println!("|---|---|");
+    println!(
+        "| all SLO groups, per evaluation | {:.1} ms |",
+        sum_where(&|g| g.starts_with("autobot-slo-")) * 1000.0
+    );
+    println!(
+        "| SLI groups (7 windows + period SLI) | {:.1} ms |",
+        sum_where(&|g| g.starts_with("autobot-slo-sli-")) * 1000.0
+    );
+    println!(
+        "| alert groups | {:.1} ms |",
+        sum_where(&|g| g.starts_with("autobot-slo-alerts-")) * 1000.0
+    );
+    println!(
+        "| hand-written alert groups | {:.1} ms |",
+        sum_where(&|g| !g.starts_with("autobot-slo-")) * 1000.0
+    );
+    if let Some((g, v)) = avg.iter().max_by(|a, b| a.1.total_cmp(&b.1)) {
+        println!("| slowest group | {g}: {:.1} ms |", v * 1000.0);
+    }
+    let first_value = |v: &[autobot_otel_tests::Sample]| v.first().map_or(0.0, |s| s.value);
+    println!(
+        "| recorded slo:* series | {:.0} |",
+        first_value(&slo_series)
+    );
+    println!("| iterations missed | {missed:.0} |");
 
     vm.force_flush()?;
     let t = now_unix() - 5.0;
