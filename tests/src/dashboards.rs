@@ -250,3 +250,36 @@ pub fn check_dashboards(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_process_and_http_dashboards_may_be_skipped() {
+        let files: Vec<&str> = PENDING_FAMILIES.iter().map(|(f, _)| *f).collect();
+        assert_eq!(files, PROCESS_AND_HTTP_DASHBOARDS);
+        let shipped: Vec<String> = shipped_dashboards()
+            .unwrap()
+            .into_iter()
+            .map(|b| b.file)
+            .collect();
+        for f in files {
+            assert!(shipped.iter().any(|s| s == f), "{f}");
+        }
+    }
+
+    #[test]
+    fn every_query_variable_is_read_from_its_label_values_query() {
+        for board in shipped_dashboards().unwrap() {
+            let names: Vec<&str> = board.variables.iter().map(|v| v.name.as_str()).collect();
+            assert_eq!(&names[..2], ["job", "instance"], "{}", board.file);
+            for v in &board.variables {
+                assert_eq!(v.name, v.label, "{}", board.file);
+                assert!(v.selector.starts_with("{__name__=~\""), "{}", board.file);
+                // "All" leaves no variable in the selector Grafana sends.
+                assert!(!board.all(&v.selector).contains('$'), "{}", board.file);
+            }
+        }
+    }
+}
