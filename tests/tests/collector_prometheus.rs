@@ -222,6 +222,28 @@ fn every_rule_and_panel_query_parses_and_returns_data_from_the_demo() {
         .unwrap();
     assert_eq!(evaluated.len(), rules.len(), "{evaluated:?}");
     assert!(evaluated.iter().all(|(_, health)| health == "ok"));
+
+    // The alert annotation reads the `ALERTS` series of the rules by their
+    // `category`: the failing database's open circuit breaker is a pending alert
+    // of the performance dashboard's (firing once its `for: 1m` has passed; the
+    // annotation shows it then, from the same series).
+    let board = shipped_dashboards()
+        .unwrap()
+        .into_iter()
+        .find(|b| b.file == "autobot-performance.json")
+        .unwrap();
+    let annotation = board.all(&board.annotations[0]);
+    assert!(annotation.contains("alertstate=\"firing\""), "{annotation}");
+    let active = annotation.replace("alertstate=\"firing\"", "alertstate=~\"firing|pending\"");
+    let alerts = prometheus
+        .wait_for_vector(&active, Duration::from_secs(15))
+        .unwrap();
+    assert!(
+        alerts
+            .iter()
+            .any(|s| s.label("alertname") == Some("CircuitBreakerOpen")),
+        "{alerts:?}"
+    );
 }
 
 #[test]

@@ -149,8 +149,8 @@ pub fn error_panels() -> Vec<Panel> {
     ] {
         let def = id.def();
         panels.push(Panel::timeseries(
-            &format!("SDK: {} (per second)", def.help.trim_end_matches('.')),
-            &format!("`{}` (self-metric, always exported)", def.name),
+            &format!("SDK: {} (per second)", sdk_title(id)),
+            &format!("`{}` (self-metric, always exported): {}", def.name, def.help),
             "ops",
             &[(
                 &format!("sum by (instance) (rate({}[5m]))", def.name),
@@ -159,6 +159,15 @@ pub fn error_panels() -> Vec<Panel> {
         ));
     }
     panels
+}
+
+/// The short title of a self-metric's panel (its help text is the description).
+fn sdk_title(id: SelfMetric) -> &'static str {
+    match id {
+        SelfMetric::MeasurementsDropped => "measurements dropped",
+        SelfMetric::CallbackFailures => "failed gauge callbacks",
+        _ => id.def().name,
+    }
 }
 
 /// Multi-Machine: one row per selected instance (repeated over `instance`):
@@ -231,8 +240,8 @@ pub fn multi_machine_panels() -> Vec<Panel> {
     ] {
         let def = id.def();
         panels.push(Panel::timeseries(
-            &format!("SDK: {} (per second)", def.help.trim_end_matches('.')),
-            &format!("`{}` (self-metric)", def.name),
+            &format!("SDK: {} (per second)", sdk_title(id)),
+            &format!("`{}` (self-metric): {}", def.name, def.help),
             "ops",
             &[(&format!("rate({}[5m])", def.name), "{{instance}}")],
         ));
