@@ -150,7 +150,10 @@ pub fn error_panels() -> Vec<Panel> {
         let def = id.def();
         panels.push(Panel::timeseries(
             &format!("SDK: {} (per second)", sdk_title(id)),
-            &format!("`{}` (self-metric, always exported): {}", def.name, def.help),
+            &format!(
+                "`{}` (self-metric, always exported): {}",
+                def.name, def.help
+            ),
             "ops",
             &[(
                 &format!("sum by (instance) (rate({}[5m]))", def.name),
