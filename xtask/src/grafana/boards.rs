@@ -416,9 +416,13 @@ pub fn dashboard_list(
     guide: &[GuideQuery],
     rules: &[RuleThreshold],
 ) -> Result<Vec<Dashboard>, String> {
+    // The critical rules, and those of no category dashboard (each rule has a
+    // stat somewhere).
     let critical = rules
         .iter()
-        .filter(|r| r.severity == "critical")
+        .filter(|r| {
+            r.severity == "critical" || !Category::ALL.iter().any(|c| c.key() == r.category)
+        })
         .map(rule_stat);
     let active = CATALOG
         .iter()
