@@ -105,6 +105,8 @@ impl std::error::Error for ProviderError {}
 /// others `every` apart.
 #[derive(Debug, Clone)]
 pub struct FakeProvider {
+    /// The provider it plays (`provider` label; [`FakeProvider::new`]: `openai`).
+    pub provider: String,
     /// The requested model.
     pub model: String,
     /// Time to the first chunk.
@@ -119,6 +121,7 @@ impl FakeProvider {
     /// A provider that never fails.
     pub fn new(model: &str, first: Duration, every: Duration) -> FakeProvider {
         FakeProvider {
+            provider: "openai".to_string(),
             model: model.to_string(),
             first,
             every,
@@ -128,7 +131,7 @@ impl FakeProvider {
 
     /// Streams an answer of `chunks` chunks to `prompt`.
     #[instrument_llm(
-        provider = "openai",
+        provider = self.provider,
         model = self.model,
         server_address = "api.openai.example",
         server_port = 443
@@ -177,7 +180,8 @@ pub async fn collect(
     Ok(parts.join(" "))
 }
 
-/// The demo's streaming calls: every `period`, one streamed answer (a few
+/// The demo's streaming calls: every `period`, one streamed answer (one in four
+/// from `anthropic` `claude-3-5-sonnet`, the others from `openai`; a few
 /// hundred ms to the first chunk, tens of ms apart), read in its own task; one in
 /// 20 breaks mid-stream and one in 20 is abandoned by its reader after two
 /// chunks (cancelled). Runs until `stop`.
@@ -196,6 +200,12 @@ pub async fn stream_calls(period: Duration, stop: impl std::future::Future<Outpu
                     Duration::from_millis(150 + (n * 37) % 400),
                     Duration::from_millis(20 + (n * 7) % 40),
                 );
+                // One stream in four from Anthropic (the Claude API dashboard's
+                // streaming panels read it).
+                if n % 4 == 2 {
+                    provider.provider = "anthropic".to_string();
+                    provider.model = "claude-3-5-sonnet".to_string();
+                }
                 if n % 20 == 7 {
                     provider.fail_after = Some(3);
                 }

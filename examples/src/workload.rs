@@ -520,6 +520,11 @@ impl Workload {
         let ns = self.pick(&NAMESPACES);
         m.record_websocket_connection(ns, ConnectionStatus::Connected);
         m.inc_websocket_connections(ns);
+        // A rejected connection every 40th tick (from the tick count, not the
+        // random stream, so the other values stay those of the seed).
+        if self.ticks % 40 == 3 {
+            m.record_websocket_connection(ns, ConnectionStatus::Rejected);
+        }
         let event = self.pick(&["chat_message", "status_update", "typing"]);
         let latency = self.between(0.0008, 0.04);
         m.record_websocket_message(ns, event, MessageDirection::Sent, latency);

@@ -33,6 +33,7 @@
 
 mod alertmanager;
 pub mod bad_input;
+pub mod dashboards;
 mod demo;
 mod error;
 mod exemplar;

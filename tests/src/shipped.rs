@@ -113,33 +113,13 @@ pub fn split_threshold(expr: &str) -> Option<(&str, &str)> {
 
 /// Every panel query of the shipped dashboards, as `("<file>: <panel title>", expr)`,
 /// but the SLO dashboard's (it reads the SLO rules' series; `tests/slo_rules.rs`
-/// runs its queries on a Prometheus with those rules loaded).
+/// runs its queries on a Prometheus with those rules loaded), with every variable "All" (`.*`) and `$__rate_interval` as Grafana sends it
+/// ([`crate::dashboards`]).
 pub fn dashboard_queries() -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
-    let dir = repo_root().join("collector-config/grafana/dashboards");
-    for path in files_with_extension(&dir, "json")? {
-        if path
-            .file_name()
-            .is_some_and(|n| n == xtask::slo_dashboard::SLO_DASHBOARD)
-        {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).map_err(|e| err!("{}: {e}", path.display()))?;
-        let board: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| err!("{}: {e}", path.display()))?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        for panel in board["panels"].as_array().into_iter().flatten() {
-            for target in panel["targets"].as_array().into_iter().flatten() {
-                if let Some(expr) = target["expr"].as_str() {
-                    out.push((
-                        format!("{name}: {}", panel["title"].as_str().unwrap_or("?")),
-                        expr.to_string(),
-                    ));
-                }
-            }
+    for board in crate::dashboards::shipped_dashboards()? {
+        for (panel, expr) in &board.queries {
+            out.push((format!("{}: {panel}", board.file), board.all(expr)));
         }
     }
     Ok(out)

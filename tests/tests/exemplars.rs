@@ -670,10 +670,11 @@ fn grafana_links_exemplars_to_the_provisioned_traces_data_source() {
             "{name}"
         );
         for panel in board["panels"].as_array().unwrap() {
+            // Rows and text panels have no targets.
             let asks = panel["targets"]
                 .as_array()
-                .unwrap()
-                .iter()
+                .into_iter()
+                .flatten()
                 .any(|t| t["exemplar"] == true);
             if asks {
                 exemplar_panels += 1;

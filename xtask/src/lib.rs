@@ -311,7 +311,8 @@ pub fn generated_files(root: &Path) -> Result<Vec<Generated>, String> {
     }];
     let queries = std::fs::read_to_string(root.join("docs/guide-queries.md"))
         .map_err(|e| format!("docs/guide-queries.md: {e}"))?;
-    for (name, board) in grafana::dashboards(&guide_queries::parse(&queries)?) {
+    let rules = grafana::rules::read(root)?;
+    for (name, board) in grafana::dashboards(&guide_queries::parse(&queries)?, &rules)? {
         let json = serde_json::to_string_pretty(&board).map_err(|e| e.to_string())?;
         files.push(Generated {
             path: PathBuf::from(DASHBOARDS_DIR).join(name),
