@@ -24,7 +24,7 @@ use crate::attributes;
 use crate::{Naming, Source};
 
 /// The conventions' advisory boundaries of `http.server.request.duration` (s).
-pub const DURATION_BUCKETS: &[f64] = &[
+pub const REQUEST_DURATION_BUCKETS: &[f64] = &[
     0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
 ];
 
@@ -80,7 +80,7 @@ metric_table! {
             (attributes::URL_SCHEME),
         ],
         help: "Duration of HTTP server requests.",
-        buckets: DURATION_BUCKETS, max_series: 1000,
+        buckets: REQUEST_DURATION_BUCKETS, max_series: 1000,
     },
     ActiveRequests {
         name: "http.server.active_requests", kind: Gauge, unit: "{request}",
@@ -104,8 +104,8 @@ mod tests {
             assert_eq!(def.translated_name(), def.prometheus_name());
             assert!(def.name.starts_with("http.server."));
         }
-        assert_eq!(DURATION_BUCKETS.len(), 14);
-        assert!(DURATION_BUCKETS.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(REQUEST_DURATION_BUCKETS.len(), 14);
+        assert!(REQUEST_DURATION_BUCKETS.windows(2).all(|w| w[0] < w[1]));
         assert!(KNOWN_METHODS.windows(2).all(|w| w[0] < w[1]));
     }
 }

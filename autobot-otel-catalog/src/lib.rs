@@ -428,10 +428,12 @@ impl<I> MetricDef<I> {
     pub fn prometheus_labels(&self) -> impl Iterator<Item = Cow<'static, str>> + '_ {
         let histogram = self.kind == Kind::Histogram;
         // A `Both` family's scrape sums its data points over their attributes.
-        let shown = if self.naming == Naming::Both { &[][..] } else { self.labels };
-        shown
-            .iter()
-            .map(move |l| naming::label_name(l, histogram))
+        let shown = if self.naming == Naming::Both {
+            &[][..]
+        } else {
+            self.labels
+        };
+        shown.iter().map(move |l| naming::label_name(l, histogram))
     }
 
     /// The values label `key` may take, when they form a fixed set (`None` for an

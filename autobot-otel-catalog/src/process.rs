@@ -52,7 +52,10 @@ impl ProcessMetric {
     /// assert_eq!(ProcessMetric::from_otel_name("process_threads"), None);
     /// ```
     pub fn from_otel_name(name: &str) -> Option<ProcessMetric> {
-        PROCESS_METRICS.iter().find(|d| d.name == name).map(|d| d.id)
+        PROCESS_METRICS
+            .iter()
+            .find(|d| d.name == name)
+            .map(|d| d.id)
     }
 }
 
@@ -114,7 +117,10 @@ mod tests {
 
     #[test]
     fn both_names_are_fixed_and_the_scrape_has_no_labels() {
-        let names: Vec<String> = PROCESS_METRICS.iter().map(|d| d.prometheus_name()).collect();
+        let names: Vec<String> = PROCESS_METRICS
+            .iter()
+            .map(|d| d.prometheus_name())
+            .collect();
         assert_eq!(
             names,
             [
@@ -138,7 +144,11 @@ mod tests {
                 def.kind.is_counter(),
                 def.prometheus_name().ends_with("_total")
             );
-            assert!(crate::CATALOG.iter().all(|c| c.name != def.prometheus_name()));
+            assert!(
+                crate::CATALOG
+                    .iter()
+                    .all(|c| c.name != def.prometheus_name())
+            );
         }
         assert_eq!(ProcessMetric::CpuTime.def().kind, Kind::FloatCounter);
     }

@@ -78,6 +78,8 @@ pub mod labels;
 pub mod llm;
 mod manager;
 mod pipeline;
+#[cfg(target_os = "linux")]
+mod process;
 pub mod scope;
 mod self_metrics;
 #[cfg(any(test, feature = "testing"))]

@@ -26,8 +26,11 @@ fn the_surface_is_curated() {
         .filter(|l| !l.starts_with('#'))
         .map(|l| l.split_once(' ').map_or(l, |(_, p)| p))
         .collect();
+    // 156 with issue 23's process metrics (catalog::process) and HTTP server
+    // metrics (catalog::http_server, http::ServerMetricsLayer and its service,
+    // future and error-type constants).
     assert!(
-        (100..=140).contains(&paths.len()),
+        (100..=160).contains(&paths.len()),
         "{} public items and modules: a change of surface this size wants a look",
         paths.len()
     );

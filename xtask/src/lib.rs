@@ -7,6 +7,7 @@
 pub mod grafana;
 pub mod guide_queries;
 pub mod public_api;
+pub mod runtime_reference;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -106,6 +107,7 @@ pub fn metric_reference() -> String {
         out.push('\n');
     }
     out.push_str(&genai_reference());
+    out.push_str(&runtime_reference::runtime_reference());
     out
 }
 

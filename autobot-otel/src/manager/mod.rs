@@ -33,6 +33,8 @@
 mod exemplars;
 pub(crate) mod genai;
 mod handles;
+#[cfg(feature = "http-server")]
+pub(crate) mod http_server;
 mod instruments;
 mod limits;
 mod paired;
@@ -85,6 +87,10 @@ pub struct MetricsManager {
     exemplars: ExemplarFilter,
     /// The GenAI conventions' metrics, when turned on.
     genai: Option<genai::GenAiMetrics>,
+    /// The HTTP server conventions' metrics (series only once a
+    /// [`crate::http::ServerMetricsLayer`] serves a request).
+    #[cfg(feature = "http-server")]
+    http_server: http_server::HttpServerMetrics,
 }
 
 impl std::fmt::Debug for MetricsManager {
@@ -130,7 +136,15 @@ impl MetricsManager {
             diagnostics,
             exemplars,
             genai: genai.then(|| genai::GenAiMetrics::new(meter)),
+            #[cfg(feature = "http-server")]
+            http_server: http_server::HttpServerMetrics::new(meter),
         }
+    }
+
+    /// The HTTP server conventions' metrics of this pipeline.
+    #[cfg(feature = "http-server")]
+    pub(crate) fn http_server(&self) -> &http_server::HttpServerMetrics {
+        &self.http_server
     }
 
     /// Which measurements keep an exemplar in this pipeline.
