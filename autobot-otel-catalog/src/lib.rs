@@ -300,9 +300,12 @@ impl Category {
 }
 
 /// One metric: an entry of the catalog ([`CATALOG`]), of the self-metrics
-/// ([`self_metrics::SELF_METRICS`]) or of the GenAI conventions
-/// ([`genai::GENAI_METRICS`]); `I` is the table's typed identifier. Every
-/// table is built by one table macro, so the three describe their metrics alike.
+/// ([`self_metrics::SELF_METRICS`]), of the GenAI conventions
+/// ([`genai::GENAI_METRICS`]), of the process metrics
+/// ([`process::PROCESS_METRICS`]) or of the HTTP server conventions
+/// ([`http_server::HTTP_SERVER_METRICS`]); `I` is the table's typed
+/// identifier. Every table is built by one table macro, so all five describe
+/// their metrics alike.
 ///
 /// ```
 /// use autobot_otel_catalog::{genai::GenAiMetricId, self_metrics::SelfMetric, Category, MetricId, Source};

@@ -9,8 +9,9 @@
 //! scope named by the OpenTelemetry conventions; the scrape writes the
 //! Prometheus client libraries' names ([`crate::catalog::Naming::Both`]).
 //!
-//! One collection reads `/proc/self/stat`, `/proc/self/fd` and
-//! `/proc/self/limits` once: the SDK runs the callbacks of one collection in
+//! One collection reads `/proc/self/stat` and `/proc/self/fd` once and asks
+//! for the `RLIMIT_NOFILE` soft limit (`getrlimit`, what `/proc/self/limits`
+//! shows as "Max open files"): the SDK runs the callbacks of one collection in
 //! the order they were registered and one after another, and the first one
 //! (`process.cpu.time`) takes the sample the others report. A read that fails
 //! leaves the families it feeds out of that collection (logged at most once a
@@ -44,7 +45,7 @@ struct Sample {
     virtual_bytes: Option<u64>,
     threads: Option<u64>,
     open_fds: Option<u64>,
-    /// The soft limit (`None` also when unlimited).
+    /// The soft limit of open files (`None` when unlimited).
     max_fds: Option<u64>,
 }
 
@@ -127,15 +128,9 @@ impl Reader {
             Ok(n) => sample.open_fds = Some(n as u64),
             Err(e) => read_failed("/proc/self/fd", &e),
         }
-        match process.limits() {
-            Ok(limits) => {
-                sample.max_fds = match limits.max_open_files.soft_limit {
-                    procfs::process::LimitValue::Value(v) => Some(v),
-                    procfs::process::LimitValue::Unlimited => None,
-                }
-            }
-            Err(e) => read_failed("/proc/self/limits", &e),
-        }
+        // The soft limit `/proc/self/limits` shows as "Max open files", by
+        // the system call behind it (no file to parse).
+        sample.max_fds = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
         sample
     }
 }

@@ -118,6 +118,25 @@ fn the_start_time_is_the_process_start_from_proc() {
 }
 
 #[test]
+fn the_max_fds_is_the_soft_limit_proc_shows() {
+    let limits = std::fs::read_to_string("/proc/self/limits").unwrap();
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap();
+    let soft = line
+        .trim_start_matches("Max open files")
+        .split_whitespace()
+        .next()
+        .unwrap();
+    let reported = scrape(&telemetry()).value("process_max_fds", &[]);
+    match soft {
+        "unlimited" => assert_eq!(reported, None, "no series when unlimited"),
+        n => assert_eq!(reported, Some(n.parse::<f64>().unwrap()), "{line}"),
+    }
+}
+
+#[test]
 fn cpu_time_grows_with_work() {
     let t = telemetry();
     let before = value(&scrape(&t), ProcessMetric::CpuTime);

@@ -11,7 +11,7 @@ use axum::http::{Request, Response};
 use tokio::time::Instant;
 
 use crate::Telemetry;
-use crate::catalog::http_server::request_method;
+use crate::catalog::http_server::{OTHER_METHOD, request_method};
 use crate::manager::http_server::{ActiveSeries, Finished};
 
 /// The `error.type` of a request whose handler panicked (the panic goes on
@@ -29,7 +29,7 @@ pub const CANCELLED_ERROR_TYPE: &str = "cancelled";
 /// - `http.server.request.duration` (unit `s`, the conventions' buckets
 ///   0.005 … 10; scrape `http_server_request_duration_seconds`), with
 ///   `http.request.method` (the conventions' known methods, any other
-///   `_OTHER`), `http.route` (axum's [`MatchedPath`] template, e.g.
+///   `_OTHER`; see [`ServerMetricsLayer::with_known_methods`]), `http.route` (axum's [`MatchedPath`] template, e.g.
 ///   `/users/{id}`, never the raw path; left out when no route matched, e.g.
 ///   a `404` from the fallback), `http.response.status_code` (left out when no
 ///   response was sent), `error.type` (the status code as a string for `5xx`;
@@ -75,6 +75,8 @@ pub const CANCELLED_ERROR_TYPE: &str = "cancelled";
 pub struct ServerMetricsLayer {
     telemetry: Telemetry,
     scheme: &'static str,
+    /// The methods recorded as themselves (`None`: the conventions').
+    known_methods: Option<&'static [&'static str]>,
 }
 
 impl ServerMetricsLayer {
@@ -90,7 +92,39 @@ impl ServerMetricsLayer {
         ServerMetricsLayer {
             telemetry: telemetry.clone(),
             scheme: "http",
+            known_methods: None,
         }
+    }
+
+    /// Replaces the known methods (by default the conventions' ten,
+    /// [`KNOWN_METHODS`](crate::catalog::http_server::KNOWN_METHODS)): a
+    /// request whose method is not in `methods` (compared case-sensitively) is
+    /// recorded as `_OTHER`. The conventions require this override for an
+    /// instrumentation that may turn valid methods into `_OTHER`. The active
+    /// requests' series limit (40) still bounds what a long list can add.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// use autobot_otel::http::ServerMetricsLayer;
+    /// use axum::{Router, routing::any, body::Body, http::Request};
+    /// use tower::ServiceExt as _;
+    ///
+    /// let t = autobot_otel::Telemetry::builder().without_otlp().build().unwrap();
+    /// let app = Router::new()
+    ///     .route("/cache", any(|| async { "purged" }))
+    ///     .layer(ServerMetricsLayer::new(&t).with_known_methods(&["GET", "PURGE"]));
+    /// let purge = Request::builder().method("PURGE").uri("/cache").body(Body::empty()).unwrap();
+    /// app.clone().oneshot(purge).await.unwrap();
+    /// let post = Request::post("/cache").body(Body::empty()).unwrap();
+    /// app.oneshot(post).await.unwrap();
+    /// let text = t.render(autobot_otel::Exposition::Text);
+    /// assert!(text.contains(r#"http_server_active_requests{http_request_method="PURGE",url_scheme="http"} 0"#));
+    /// assert!(text.contains(r#"http_server_active_requests{http_request_method="_OTHER",url_scheme="http"} 0"#));
+    /// # });
+    /// ```
+    pub fn with_known_methods(mut self, methods: &'static [&'static str]) -> ServerMetricsLayer {
+        self.known_methods = Some(methods);
+        self
     }
 
     /// `url.scheme` `https` for requests whose URI has no scheme (a server
@@ -137,7 +171,14 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        let method = request_method(request.method().as_str());
+        let method = match self.layer.known_methods {
+            None => request_method(request.method().as_str()),
+            Some(known) => known
+                .iter()
+                .find(|m| **m == request.method().as_str())
+                .copied()
+                .unwrap_or(OTHER_METHOD),
+        };
         let scheme = match request.uri().scheme_str() {
             Some("https") => "https",
             Some("http") => "http",
