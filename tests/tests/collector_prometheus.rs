@@ -108,6 +108,27 @@ fn rules_and_dashboards_name_only_catalog_and_genai_metrics() {
                 );
                 continue;
             }
+            if word.starts_with("process_") || word.starts_with("http_server_") {
+                // The process metrics and the HTTP server conventions' families.
+                use autobot_otel::catalog::http_server::HTTP_SERVER_METRICS;
+                use autobot_otel::catalog::process::PROCESS_METRICS;
+                let names: Vec<String> = PROCESS_METRICS
+                    .iter()
+                    .map(|d| d.prometheus_name())
+                    .chain(HTTP_SERVER_METRICS.iter().map(|d| d.prometheus_name()))
+                    .collect();
+                let known = names.iter().any(|name| {
+                    word == name
+                        || ["_bucket", "_sum", "_count"]
+                            .iter()
+                            .any(|s| word.strip_suffix(s) == Some(name.as_str()))
+                });
+                assert!(
+                    known,
+                    "`{word}` in `{expr}` is neither a process nor an HTTP server metric"
+                );
+                continue;
+            }
             if !word.starts_with("autobot_") {
                 continue;
             }

@@ -13,7 +13,10 @@ use autobot_otel::catalog::http_server::{HTTP_SERVER_METRICS, REQUEST_DURATION_B
 use autobot_otel::catalog::process::PROCESS_METRICS;
 use autobot_otel::http::MetricsServer;
 use autobot_otel::otlp::{OtlpProtocol, OtlpSettings};
-use autobot_otel_tests::{AttrValue, Rotel, RotelMetric, http_get, parse_metrics};
+use autobot_otel_tests::{
+    AttrValue, Rotel, RotelMetric, http_get, http_get_with_headers, parse_metrics,
+    strict_check_openmetrics, strict_check_scrape,
+};
 
 fn metric<'a>(metrics: &'a [RotelMetric], name: &str) -> &'a RotelMetric {
     metrics
@@ -46,6 +49,38 @@ fn process_and_http_server_metrics_arrive_under_their_otel_names() {
     runtime.spawn(server.run_until(std::future::pending()));
     let scrape = http_get(&url).expect("a scrape");
     assert_eq!(scrape.status, 200);
+    // Both expositions, with both kinds of families, pass the strict parser
+    // (the second scrape holds the first one's request).
+    let text = http_get(&url).expect("a scrape").body;
+    let open = http_get_with_headers(
+        &url,
+        &[("accept", "application/openmetrics-text; version=1.0.0")],
+    )
+    .expect("an OpenMetrics scrape")
+    .body;
+    for (format, families) in [
+        (
+            "text",
+            strict_check_scrape(&text).unwrap_or_else(|e| panic!("{e}\n{text}")),
+        ),
+        (
+            "openmetrics",
+            strict_check_openmetrics(&open).unwrap_or_else(|e| panic!("{e}\n{open}")),
+        ),
+    ] {
+        for family in [
+            "process_cpu_seconds",
+            "process_resident_memory_bytes",
+            "process_open_fds",
+            "http_server_request_duration_seconds",
+            "http_server_active_requests",
+        ] {
+            assert!(
+                families.iter().any(|f| f.name == family),
+                "{format}: no {family}"
+            );
+        }
+    }
     telemetry.shutdown().expect("flushed to the collector");
 
     let names: Vec<&str> = PROCESS_METRICS
@@ -114,7 +149,7 @@ fn process_and_http_server_metrics_arrive_under_their_otel_names() {
         .point_with(&[("http.route", "/api/monitoring/metrics")])
         .expect("the scrape's own request");
     assert_eq!(point.explicit_bounds, REQUEST_DURATION_BUCKETS);
-    assert_eq!(point.count, Some(1));
+    assert_eq!(point.count, Some(3), "three scrapes");
     assert_eq!(point.attr("http.request.method").as_deref(), Some("GET"));
     assert_eq!(point.attr("url.scheme").as_deref(), Some("http"));
     assert!(matches!(
