@@ -311,9 +311,10 @@ fn runtime_categories(t: &Telemetry, series: &HashMap<String, usize>) -> Vec<Cat
             at_series_limit: false,
         })
         .collect();
-    let mut out = vec![category("process", "Process Metrics", process)];
+    let out = vec![category("process", "Process Metrics", process)];
     #[cfg(feature = "http-server")]
-    {
+    let out = {
+        let mut out = out;
         use crate::catalog::http_server::HTTP_SERVER_METRICS;
         static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
         let names = NAMES.get_or_init(|| {
@@ -338,7 +339,8 @@ fn runtime_categories(t: &Telemetry, series: &HashMap<String, usize>) -> Vec<Cat
             })
             .collect();
         out.push(category("http_server", "HTTP Server Metrics", metrics));
-    }
+        out
+    };
     #[cfg(not(feature = "http-server"))]
     let _ = t;
     out
