@@ -118,3 +118,15 @@ pub const CODE_FUNCTION_NAME: &str = "code.function.name";
 pub const SPAN_NAME: &str = "otel.name";
 /// The OpenTelemetry span kind (read by `tracing-opentelemetry`).
 pub const SPAN_KIND: &str = "otel.kind";
+
+/// `http.request.method` (HTTP server metrics; a method outside the
+/// conventions' known set is `_OTHER`).
+pub const HTTP_REQUEST_METHOD: &str = "http.request.method";
+/// `http.route`: the matched route template, never the raw path.
+pub const HTTP_ROUTE: &str = "http.route";
+/// `http.response.status_code` (an integer over OTLP).
+pub const HTTP_RESPONSE_STATUS_CODE: &str = "http.response.status_code";
+/// `url.scheme` (`http` or `https`).
+pub const URL_SCHEME: &str = "url.scheme";
+/// `cpu.mode` of `process.cpu.time` (`user`, `system`).
+pub const CPU_MODE: &str = "cpu.mode";

@@ -48,10 +48,12 @@ mod table;
 
 pub mod attributes;
 pub mod genai;
+pub mod http_server;
 pub mod instrument;
 pub mod labels;
 pub mod naming;
 pub mod objectives;
+pub mod process;
 pub mod self_metrics;
 
 /// What kind of instrument a metric is, in Prometheus terms.
@@ -134,10 +136,20 @@ pub enum Source {
     /// One of the OpenTelemetry GenAI conventions' client metrics
     /// ([`genai::GENAI_METRICS`]).
     GenAi,
+    /// One of the process metrics every Prometheus client library exports
+    /// (`process_cpu_seconds_total`, ...), over OTLP the OpenTelemetry
+    /// `process.*` conventions' ([`process::PROCESS_METRICS`]): not of the
+    /// guide's 56, recorded by the pipeline itself (Linux, on by default).
+    Process,
+    /// One of the OpenTelemetry HTTP server conventions' metrics
+    /// ([`http_server::HTTP_SERVER_METRICS`]), recorded by the facade's tower
+    /// layer (`autobot_otel::http::ServerMetricsLayer`): not of the guide's 56.
+    HttpServer,
 }
 
 impl Source {
-    /// `guide`, `extension`, `self` or `genai` (the metric reference's column).
+    /// `guide`, `extension`, `self`, `genai`, `process` or `http` (the metric
+    /// reference's column).
     ///
     /// ```
     /// assert_eq!(autobot_otel_catalog::Source::SelfMetric.as_str(), "self");
@@ -148,21 +160,27 @@ impl Source {
             Source::Extension => "extension",
             Source::SelfMetric => "self",
             Source::GenAi => "genai",
+            Source::Process => "process",
+            Source::HttpServer => "http",
         }
     }
 
     /// The naming contract of the family: the Prometheus name for the
     /// catalog and the self-metrics, the OpenTelemetry name for the GenAI
-    /// conventions.
+    /// conventions and the HTTP server conventions, both fixed names for the
+    /// process metrics.
     ///
     /// ```
     /// use autobot_otel_catalog::{Naming, Source};
     /// assert_eq!(Source::SelfMetric.naming(), Naming::Prometheus);
+    /// assert_eq!(Source::HttpServer.naming(), Naming::OpenTelemetry);
+    /// assert_eq!(Source::Process.naming(), Naming::Both);
     /// ```
     pub const fn naming(self) -> Naming {
         match self {
             Source::Guide | Source::Extension | Source::SelfMetric => Naming::Prometheus,
-            Source::GenAi => Naming::OpenTelemetry,
+            Source::GenAi | Source::HttpServer => Naming::OpenTelemetry,
+            Source::Process => Naming::Both,
         }
     }
 }
@@ -189,6 +207,15 @@ pub enum Naming {
     /// (`gen_ai.client.operation.duration`); the scrape shows
     /// [`MetricDef::prometheus_name`].
     OpenTelemetry,
+    /// Both names are fixed by their own conventions and neither is derived
+    /// from the other (the process metrics: `process.memory.usage` over OTLP,
+    /// `process_resident_memory_bytes` in the scrape). [`MetricDef::name`] is
+    /// the OpenTelemetry instrument name, [`MetricDef::fixed_prometheus_name`]
+    /// the Prometheus family; the scrape writes one series per family, the sum
+    /// of the data points over their attributes (`process.cpu.time`'s
+    /// `cpu.mode` = `user` + `system` is `process_cpu_seconds_total`), so
+    /// [`MetricDef::prometheus_labels`] is empty.
+    Both,
 }
 
 /// How many metrics the usage guide defines ([`Source::Guide`]).
@@ -274,9 +301,12 @@ impl Category {
 }
 
 /// One metric: an entry of the catalog ([`CATALOG`]), of the self-metrics
-/// ([`self_metrics::SELF_METRICS`]) or of the GenAI conventions
-/// ([`genai::GENAI_METRICS`]); `I` is the table's typed identifier. Every
-/// table is built by one table macro, so the three describe their metrics alike.
+/// ([`self_metrics::SELF_METRICS`]), of the GenAI conventions
+/// ([`genai::GENAI_METRICS`]), of the process metrics
+/// ([`process::PROCESS_METRICS`]) or of the HTTP server conventions
+/// ([`http_server::HTTP_SERVER_METRICS`]); `I` is the table's typed
+/// identifier. Every table is built by one table macro, so all five describe
+/// their metrics alike.
 ///
 /// ```
 /// use autobot_otel_catalog::{genai::GenAiMetricId, self_metrics::SelfMetric, Category, MetricId, Source};
@@ -328,6 +358,9 @@ pub struct MetricDef<I: 'static = MetricId> {
     /// When a scrape has the family, if that is not "once recorded" (the
     /// self-metrics' reference column).
     pub present: Option<&'static str>,
+    /// The Prometheus family name of a [`Naming::Both`] metric (`None` for
+    /// every other naming, whose Prometheus name is derived).
+    pub fixed_prometheus_name: Option<&'static str>,
 }
 
 impl<I> MetricDef<I> {
@@ -350,7 +383,7 @@ impl<I> MetricDef<I> {
     pub fn otel_name(&self) -> &'static str {
         match self.naming {
             Naming::Prometheus => naming::otel_name(self.name, self.unit, self.kind.is_counter()),
-            Naming::OpenTelemetry => self.name,
+            Naming::OpenTelemetry | Naming::Both => self.name,
         }
     }
 
@@ -367,16 +400,17 @@ impl<I> MetricDef<I> {
     /// );
     /// ```
     pub fn prometheus_name(&self) -> String {
-        match self.naming {
-            Naming::Prometheus => self.name.to_string(),
-            Naming::OpenTelemetry => self.translated_name(),
+        match (self.naming, self.fixed_prometheus_name) {
+            (Naming::Prometheus, _) => self.name.to_string(),
+            (Naming::Both, Some(fixed)) => fixed.to_string(),
+            (Naming::OpenTelemetry | Naming::Both, _) => self.translated_name(),
         }
     }
 
     /// The Prometheus name that the standard translation
     /// ([`naming::prometheus_name`]) gives for [`MetricDef::otel_name`] and
     /// [`MetricDef::unit`]. Equal to [`MetricDef::prometheus_name`] for every
-    /// metric of every table (a test proves it).
+    /// metric of every table but the [`Naming::Both`] ones (a test proves it).
     ///
     /// ```
     /// use autobot_otel_catalog::CATALOG;
@@ -397,9 +431,13 @@ impl<I> MetricDef<I> {
     /// ```
     pub fn prometheus_labels(&self) -> impl Iterator<Item = Cow<'static, str>> + '_ {
         let histogram = self.kind == Kind::Histogram;
-        self.labels
-            .iter()
-            .map(move |l| naming::label_name(l, histogram))
+        // A `Both` family's scrape sums its data points over their attributes.
+        let shown = if self.naming == Naming::Both {
+            &[][..]
+        } else {
+            self.labels
+        };
+        shown.iter().map(move |l| naming::label_name(l, histogram))
     }
 
     /// The values label `key` may take, when they form a fixed set (`None` for an

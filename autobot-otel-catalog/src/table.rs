@@ -37,7 +37,8 @@ macro_rules! buckets {
 /// GenAI conventions). A label is a string literal or a parenthesised
 /// constant, optionally `: Vocabulary` (a [`labels`] enum); `category`,
 /// `buckets`, `max_series`, `source`, `streaming_only` and `present` fall back
-/// to the table's `defaults`.
+/// to the table's `defaults`; `prometheus` is the fixed Prometheus name of a
+/// [`Naming::Both`](crate::Naming::Both) metric.
 macro_rules! metric_table {
     (
         $(#[$id_meta:meta])*
@@ -62,6 +63,7 @@ macro_rules! metric_table {
                 $(, source: $source:ident)?
                 $(, streaming_only: $streaming:literal)?
                 $(, present: $present:literal)?
+                $(, prometheus: $prometheus:literal)?
                 $(,)?
             }
         ),* $(,)?
@@ -95,6 +97,7 @@ macro_rules! metric_table {
                     max_series: field_or!($dmax; $($max)?),
                     streaming_only: field_or!(false; $($streaming)?),
                     present: field_or!(None; $(Some($present))?),
+                    fixed_prometheus_name: field_or!(None; $(Some($prometheus))?),
                 },
             )*
         ];

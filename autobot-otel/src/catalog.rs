@@ -4,10 +4,13 @@
 //! README reference, the health report, the dashboards, the conformance tests)
 //! is derived from these tables or checked against them.
 //!
-//! Three tables, one shape ([`MetricDef`]): [`CATALOG`] (the guide's 56 and the
+//! Five tables, one shape ([`MetricDef`]): [`CATALOG`] (the guide's 56 and the
 //! extensions), [`genai::GENAI_METRICS`] (the OpenTelemetry GenAI conventions'
-//! metrics, opt-in) and [`self_metrics::SELF_METRICS`] (the pipeline's account
-//! of itself). The label enums are [`crate::labels`].
+//! metrics, opt-in), [`self_metrics::SELF_METRICS`] (the pipeline's account
+//! of itself), [`process::PROCESS_METRICS`] (the process's CPU, memory, file
+//! descriptors, threads and start time, Linux) and
+//! [`http_server::HTTP_SERVER_METRICS`] (the HTTP server conventions', recorded
+//! by `http::ServerMetricsLayer`). The label enums are [`crate::labels`].
 //!
 //! ```
 //! use autobot_otel::catalog::{self, Category, MetricId, Source, CATALOG};
@@ -62,6 +65,35 @@ pub mod genai {
 /// ```
 pub mod self_metrics {
     pub use autobot_otel_catalog::self_metrics::{PREFIX, SELF_METRICS, SERIES_LIMIT, SelfMetric};
+}
+
+/// The process metrics (Linux, on by default,
+/// [`TelemetryBuilder::with_process_metrics`](crate::TelemetryBuilder::with_process_metrics)):
+/// a Prometheus name and an OpenTelemetry name per family, both fixed.
+///
+/// ```
+/// use autobot_otel::catalog::process::{ProcessMetric, PROCESS_METRICS};
+/// assert_eq!(ProcessMetric::ResidentMemory.def().name, "process.memory.usage");
+/// assert_eq!(ProcessMetric::ResidentMemory.def().prometheus_name(), "process_resident_memory_bytes");
+/// assert_eq!(PROCESS_METRICS.len(), 7);
+/// ```
+pub mod process {
+    pub use autobot_otel_catalog::process::{CPU_MODES, PROCESS_METRICS, ProcessMetric};
+}
+
+/// The OpenTelemetry HTTP server conventions' metrics, recorded by
+/// `http::ServerMetricsLayer` (feature `http-server`).
+///
+/// ```
+/// use autobot_otel::catalog::http_server::{request_method, HttpServerMetric};
+/// assert_eq!(HttpServerMetric::RequestDuration.def().name, "http.server.request.duration");
+/// assert_eq!(request_method("BREW"), "_OTHER");
+/// ```
+pub mod http_server {
+    pub use autobot_otel_catalog::http_server::{
+        HTTP_SERVER_METRICS, HttpServerMetric, KNOWN_METHODS, OTHER_METHOD,
+        REQUEST_DURATION_BUCKETS, request_method,
+    };
 }
 
 // The attributes' specs, which the crate itself reads (the expansions name

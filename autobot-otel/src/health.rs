@@ -67,6 +67,12 @@ pub struct HealthReport {
     pub pricing: PricingHealth,
     /// Every category with its metrics and live series counts.
     pub categories: Vec<CategoryHealth>,
+    /// The families beyond the catalog that the pipeline records itself, as
+    /// categories of their own: `process` (the process metrics, Linux, unless
+    /// turned off: their series are 0 where they are not recorded) and, with
+    /// the `http-server` feature, `http_server` (the HTTP server conventions'
+    /// metrics of [`crate::http::ServerMetricsLayer`]). Names are the scrape's.
+    pub runtime: Vec<CategoryHealth>,
     /// State of each exporter.
     pub exporters: ExportersHealth,
 }
@@ -194,6 +200,10 @@ pub struct FamilyCounts {
     /// The OpenTelemetry GenAI conventions' families (`gen_ai_client_*`) with
     /// at least one series.
     pub genai: usize,
+    /// The process metrics' families (`process_*`) with a series.
+    pub process: usize,
+    /// The HTTP server conventions' families (`http_server_*`) with a series.
+    pub http_server: usize,
     /// `target_info` and instruments of the application's own.
     pub other: usize,
 }
@@ -266,6 +276,7 @@ impl Telemetry {
                 }
             })
             .collect();
+        let runtime = runtime_categories(self, &series);
         let all = || categories.iter().flat_map(|c| c.metrics.iter());
         let otlp = self.otlp_state();
         let otlp_metrics = otlp.filter(|o| o.settings.metrics).map(|o| OtlpHealth {
@@ -333,8 +344,67 @@ impl Telemetry {
                 otlp_traces,
             },
             categories,
+            runtime,
         }
     }
+}
+
+/// The `process` and `http_server` categories of the report.
+fn runtime_categories(t: &Telemetry, series: &HashMap<String, usize>) -> Vec<CategoryHealth> {
+    use crate::catalog::process::PROCESS_METRICS;
+    let category = |key, title, metrics: Vec<MetricHealth>| CategoryHealth {
+        key,
+        title,
+        series: metrics.iter().map(|m| m.series).sum(),
+        metrics,
+    };
+    let process = PROCESS_METRICS
+        .iter()
+        .map(|def| MetricHealth {
+            name: def.fixed_prometheus_name.unwrap_or(def.name),
+            kind: def.kind.as_str(),
+            labels: &[],
+            source: def.source.as_str(),
+            buckets: None,
+            // The scrape sums the data points into one series.
+            series: usize::from(series.contains_key(def.name)),
+            series_limit: 1,
+            at_series_limit: false,
+        })
+        .collect();
+    let out = vec![category("process", "Process Metrics", process)];
+    #[cfg(feature = "http-server")]
+    let out = {
+        let mut out = out;
+        use crate::catalog::http_server::HTTP_SERVER_METRICS;
+        static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        let names = NAMES.get_or_init(|| {
+            HTTP_SERVER_METRICS
+                .iter()
+                .map(|d| d.prometheus_name())
+                .collect()
+        });
+        let http = t.metrics().http_server();
+        let metrics = HTTP_SERVER_METRICS
+            .iter()
+            .zip(names)
+            .map(|(def, name)| MetricHealth {
+                name: name.as_str(),
+                kind: def.kind.as_str(),
+                labels: def.labels,
+                source: def.source.as_str(),
+                buckets: (def.kind == Kind::Histogram).then(|| def.buckets.to_vec()),
+                series: series.get(def.name).copied().unwrap_or(0),
+                series_limit: def.max_series,
+                at_series_limit: http.at_limit(def.id),
+            })
+            .collect();
+        out.push(category("http_server", "HTTP Server Metrics", metrics));
+        out
+    };
+    #[cfg(not(feature = "http-server"))]
+    let _ = t;
+    out
 }
 
 /// The scrape counters as the report shows them.
@@ -367,13 +437,23 @@ fn family_counts(rm: &ResourceMetrics, series: &HashMap<String, usize>) -> Famil
         .keys()
         .filter(|name| GenAiMetricId::from_name(name).is_some())
         .count();
+    let process = crate::catalog::process::PROCESS_METRICS
+        .iter()
+        .filter(|d| series.contains_key(d.name))
+        .count();
+    let http_server = crate::catalog::http_server::HTTP_SERVER_METRICS
+        .iter()
+        .filter(|d| series.contains_key(d.name))
+        .count();
     let target_info = usize::from(!rm.resource().is_empty());
-    let other = series.len() - catalog - self_metrics - genai + target_info;
+    let other = series.len() - catalog - self_metrics - genai - process - http_server + target_info;
     FamilyCounts {
-        total: catalog + self_metrics + genai + other,
+        total: catalog + self_metrics + genai + process + http_server + other,
         catalog,
         self_metrics,
         genai,
+        process,
+        http_server,
         other,
     }
 }

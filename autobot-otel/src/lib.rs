@@ -79,6 +79,8 @@ pub mod llm;
 mod manager;
 mod pipeline;
 pub mod pricing;
+#[cfg(target_os = "linux")]
+mod process;
 pub mod scope;
 mod self_metrics;
 #[cfg(any(test, feature = "testing"))]

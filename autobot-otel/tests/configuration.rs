@@ -267,11 +267,17 @@ fn nothing_enabled_leaves_the_scrape_as_it_was() {
         .record_llm_request("openai", "gpt-4o", "chat", 1.0);
     t.metrics().record_llm_tokens("openai", "gpt-4o", 10, 20);
     let s = Scrape::parse(&t.render(autobot_otel::Exposition::Text)).unwrap();
+    // The process metrics are on by default (Linux): the only families an
+    // app that uses nothing new gets beyond what it records.
+    let process: Vec<String> = autobot_otel::catalog::process::PROCESS_METRICS
+        .iter()
+        .map(|d| d.prometheus_name())
+        .collect();
     let ours: Vec<&str> = s
         .families
         .keys()
         .map(String::as_str)
-        .filter(|n| !n.starts_with("autobot_otel_"))
+        .filter(|n| !n.starts_with("autobot_otel_") && !process.iter().any(|p| p == n))
         .collect();
     assert_eq!(
         ours,
@@ -281,6 +287,18 @@ fn nothing_enabled_leaves_the_scrape_as_it_was() {
             "autobot_llm_tokens_total",
             "target_info"
         ]
+    );
+    let present = process
+        .iter()
+        .filter(|p| s.families.contains_key(*p))
+        .count();
+    assert_eq!(
+        present,
+        if cfg!(target_os = "linux") {
+            process.len()
+        } else {
+            0
+        }
     );
 }
 

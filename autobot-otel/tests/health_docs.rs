@@ -92,12 +92,40 @@ fn the_readme_example_has_exactly_the_keys_served() {
     // The counts say what they claim.
     let families = &served["exporters"]["prometheus"]["families"];
     assert_eq!(families["catalog"], served["metrics_with_data"]);
-    let sum: u64 = ["catalog", "self_metrics", "other"]
-        .iter()
-        .map(|k| families[k].as_u64().unwrap())
-        .sum();
+    let sum: u64 = [
+        "catalog",
+        "self_metrics",
+        "genai",
+        "process",
+        "http_server",
+        "other",
+    ]
+    .iter()
+    .map(|k| families[k].as_u64().unwrap())
+    .sum();
     assert_eq!(families["total"].as_u64().unwrap(), sum);
     assert_eq!(served["exporters"]["prometheus"]["scrapes_succeeded"], 1);
+    // The process metrics (Linux): each family one series.
+    let runtime = served["runtime"].as_array().unwrap();
+    let keys: Vec<&str> = runtime.iter().map(|c| c["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["process", "http_server"]);
+    let process = if cfg!(target_os = "linux") { 7 } else { 0 };
+    assert_eq!(families["process"], process);
+    assert_eq!(runtime[0]["series"], process);
+    assert_eq!(runtime[1]["series"], 0, "no request served yet");
+    let names: Vec<&str> = runtime[1]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "http_server_request_duration_seconds",
+            "http_server_active_requests"
+        ]
+    );
 }
 
 #[test]

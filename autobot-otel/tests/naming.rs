@@ -1,5 +1,6 @@
 //! The naming table test: every name of every family (the catalog's 64, the
-//! self-metrics, the GenAI conventions') goes through the real exporter and
+//! self-metrics, the GenAI conventions', the process metrics, the HTTP server
+//! conventions') goes through the real exporter and
 //! comes out as `autobot_otel_catalog::naming` predicts from its definition:
 //! the family name (`# TYPE` line), its type, and its label names.
 //!
@@ -17,6 +18,8 @@ use std::collections::BTreeSet;
 
 use autobot_otel::Telemetry;
 use autobot_otel::catalog::genai::{GENAI_METRICS, GenAiMetricId};
+use autobot_otel::catalog::http_server::HTTP_SERVER_METRICS;
+use autobot_otel::catalog::process::PROCESS_METRICS;
 use autobot_otel::catalog::self_metrics::{SELF_METRICS, SelfMetric};
 use autobot_otel::catalog::{CATALOG, Kind, MetricDef, MetricId, Naming, SCOPE_NAME, Source};
 use autobot_otel::llm::LlmCall;
@@ -66,6 +69,8 @@ fn every_definition() -> Vec<Def> {
         .map(def)
         .chain(SELF_METRICS.iter().map(def))
         .chain(GENAI_METRICS.iter().map(def))
+        .chain(PROCESS_METRICS.iter().map(def))
+        .chain(HTTP_SERVER_METRICS.iter().map(def))
         .collect()
 }
 
@@ -89,10 +94,22 @@ fn predicted(d: &Def) -> (String, Vec<String>) {
             assert_eq!(d.otel_name, d.name);
             naming::prometheus_name(d.name, d.unit, counter)
         }
+        // Both names fixed: the process metrics' Prometheus client names,
+        // which no translation of the OpenTelemetry name gives.
+        Naming::Both => {
+            assert_eq!(d.otel_name, d.name);
+            let _ = counter;
+            d.prometheus_name.clone()
+        }
     };
     let histogram = d.kind == Kind::Histogram;
-    let mut labels: Vec<String> = d
-        .labels
+    // A `Both` family's scrape is one series, summed over its attributes.
+    let shown = if d.naming == Naming::Both {
+        &[][..]
+    } else {
+        d.labels
+    };
+    let mut labels: Vec<String> = shown
         .iter()
         .map(|k| naming::label_name(k, histogram).into_owned())
         .collect();
@@ -113,7 +130,11 @@ fn the_tables_are_complete_and_their_name_functions_agree_with_naming() {
     let defs = every_definition();
     assert_eq!(
         defs.len(),
-        CATALOG.len() + SELF_METRICS.len() + GENAI_METRICS.len()
+        CATALOG.len()
+            + SELF_METRICS.len()
+            + GENAI_METRICS.len()
+            + PROCESS_METRICS.len()
+            + HTTP_SERVER_METRICS.len()
     );
     let mut names = BTreeSet::new();
     for d in &defs {
@@ -249,6 +270,17 @@ async fn every_family_the_pipeline_records_has_the_predicted_names() {
             .stream_with(items, |_| "format")
     });
     assert_eq!(stream.collect::<Vec<_>>().await.len(), 3);
+    // A request through the HTTP server layer: its two families.
+    {
+        use tower::ServiceExt as _;
+        let app = axum::Router::new()
+            .route("/items/{id}", axum::routing::get(|| async { "ok" }))
+            .layer(autobot_otel::http::ServerMetricsLayer::new(&t));
+        let request = axum::http::Request::get("/items/1")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        assert_eq!(app.oneshot(request).await.unwrap().status(), 200);
+    }
     // Another scope's instrument named like a catalog metric:
     // `autobot_otel_instrument_conflicts` (reported from the last render on).
     let other = t.meter_provider().unwrap().meter("other");
@@ -282,7 +314,12 @@ async fn every_family_the_pipeline_records_has_the_predicted_names() {
             .map(String::from)
             .collect();
         let labels: BTreeSet<String> = labels.into_iter().collect();
-        if d.source == Source::GenAi {
+        if d.source == Source::HttpServer {
+            // No error here: `error.type` is left out, the others are there.
+            let mut want = labels.clone();
+            want.remove("error_type");
+            assert_eq!(keys, want, "{name}");
+        } else if d.source == Source::GenAi {
             // Attributes without a known value are left out.
             assert!(keys.is_subset(&labels), "{name}: {keys:?} {labels:?}");
             let id = GenAiMetricId::from_name(d.name).unwrap();
@@ -302,7 +339,10 @@ async fn every_family_the_pipeline_records_has_the_predicted_names() {
     }
     assert_eq!(
         seen.len(),
-        CATALOG.len() + SELF_METRICS.len() - 1 + GENAI_METRICS.len(),
+        CATALOG.len() + SELF_METRICS.len() - 1
+            + GENAI_METRICS.len()
+            + PROCESS_METRICS.len()
+            + HTTP_SERVER_METRICS.len(),
         "{text}"
     );
     // The scrape has nothing the tables do not predict.

@@ -54,7 +54,11 @@ pub fn facade(two_readers: bool) -> Telemetry {
 
 /// [`facade`] with the series limits of some metrics raised (or lowered).
 pub fn facade_with_limits(two_readers: bool, limits: &[(MetricId, usize)]) -> Telemetry {
-    let mut builder = Telemetry::builder().enabled(true);
+    // Without the process metrics: no peer baseline exports them, so a render
+    // compares the same families (their cost is `benches/runtime_metrics.rs`'s).
+    let mut builder = Telemetry::builder()
+        .enabled(true)
+        .with_process_metrics(false);
     for (id, limit) in limits {
         builder = builder.with_series_limit(*id, *limit);
     }

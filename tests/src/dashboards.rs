@@ -13,19 +13,7 @@ use crate::shipped::files_with_extension;
 use crate::tools::repo_root;
 
 pub use xtask::grafana::ALL_VALUE;
-pub use xtask::grafana::boards::PROCESS_AND_HTTP_DASHBOARDS;
 pub use xtask::grafana::promql::{RATE_INTERVAL, regex_escape, substitute};
-
-/// The series each of [`PROCESS_AND_HTTP_DASHBOARDS`] needs in the scrape: until
-/// the SDK records the process and HTTP server families (issue 23, part A), the
-/// data checks skip those two dashboards.
-pub const PENDING_FAMILIES: [(&str, &str); 2] = [
-    ("autobot-system.json", "process_cpu_seconds_total"),
-    (
-        "autobot-api-health.json",
-        "http_server_request_duration_seconds_count",
-    ),
-];
 
 /// One query variable of a dashboard.
 #[derive(Debug, Clone, PartialEq)]
@@ -171,8 +159,6 @@ pub struct DashboardCheck {
     pub problems: Vec<String>,
     /// Queries run.
     pub queries: usize,
-    /// Dashboards skipped, with why.
-    pub skipped: Vec<String>,
 }
 
 /// Runs every dashboard's variable queries and panel queries against the API at
@@ -182,25 +168,12 @@ pub struct DashboardCheck {
 /// variable set to one of the values it lists (the first with data: a value
 /// whose series have none of the panel's matchers, e.g. no failure, is no
 /// failure of the query) and the others "All"; each annotation query must run.
-/// The dashboards of [`PENDING_FAMILIES`] whose family `has_family` says the
-/// scrape lacks are skipped, listed in [`DashboardCheck::skipped`].
 pub fn check_dashboards(
     base_url: &str,
     query: impl Fn(&str) -> Result<Vec<Sample>>,
-    has_family: impl Fn(&str) -> bool,
 ) -> Result<DashboardCheck> {
     let mut out = DashboardCheck::default();
     for board in shipped_dashboards()? {
-        if let Some((_, family)) = PENDING_FAMILIES.iter().find(|(f, _)| *f == board.file)
-            && !has_family(family)
-        {
-            out.skipped.push(format!(
-                "{}: SKIPPED, the scrape has no `{family}` (the process and HTTP server \
-                 metrics of issue 23 part A are not merged yet)",
-                board.file
-            ));
-            continue;
-        }
         let mut offered: Vec<(String, Vec<String>)> = Vec::new();
         for v in &board.variables {
             let selector = board.all(&v.selector);
@@ -262,20 +235,6 @@ pub fn check_dashboards(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_the_process_and_http_dashboards_may_be_skipped() {
-        let files: Vec<&str> = PENDING_FAMILIES.iter().map(|(f, _)| *f).collect();
-        assert_eq!(files, PROCESS_AND_HTTP_DASHBOARDS);
-        let shipped: Vec<String> = shipped_dashboards()
-            .unwrap()
-            .into_iter()
-            .map(|b| b.file)
-            .collect();
-        for f in files {
-            assert!(shipped.iter().any(|s| s == f), "{f}");
-        }
-    }
 
     #[test]
     fn every_query_variable_is_read_from_its_label_values_query() {

@@ -29,8 +29,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use autobot_otel_tests::dashboards::{
-    ALL_VALUE, PENDING_FAMILIES, check_dashboards, label_values, regex_escape, shipped_dashboards,
-    substitute,
+    ALL_VALUE, check_dashboards, label_values, regex_escape, shipped_dashboards, substitute,
 };
 use autobot_otel_tests::shipped::{every_shipped_query, split_threshold};
 use autobot_otel_tests::{
@@ -255,24 +254,8 @@ fn three_replicas_remote_written_to_victoria_metrics_answer_every_query_like_pro
         );
     }
 
-    // 2 and 3: every shipped query (but the dashboards whose process and HTTP
-    // server families the scrape does not have yet, which `check_dashboards`
-    // below lists as skipped).
-    let has_family = |family: &str| {
-        prometheus
-            .query_vector_at(&format!("count({family})"), t)
-            .is_ok_and(|v| !v.is_empty())
-    };
-    let pending: Vec<&str> = PENDING_FAMILIES
-        .iter()
-        .filter(|(_, family)| !has_family(family))
-        .map(|(file, _)| *file)
-        .collect();
-    let queries: Vec<(String, String)> = every_shipped_query()
-        .unwrap()
-        .into_iter()
-        .filter(|(what, _)| !pending.iter().any(|f| what.starts_with(&format!("{f}: "))))
-        .collect();
+    // 2 and 3: every shipped query.
+    let queries: Vec<(String, String)> = every_shipped_query().unwrap();
     let mut problems = Vec::new();
     let mut notes = Vec::new();
     let mut rel_diffs = Vec::new();
@@ -338,22 +321,15 @@ fn three_replicas_remote_written_to_victoria_metrics_answer_every_query_like_pro
         (
             "prometheus",
             prometheus.base_url(),
-            check_dashboards(
-                &prometheus.base_url(),
-                |q| prometheus.query_vector_at(q, t),
-                has_family,
-            ),
+            check_dashboards(&prometheus.base_url(), |q| prometheus.query_vector_at(q, t)),
         ),
         (
             "victoria",
             vm.base_url(),
-            check_dashboards(&vm.base_url(), |q| vm.query_vector_at(q, t), has_family),
+            check_dashboards(&vm.base_url(), |q| vm.query_vector_at(q, t)),
         ),
     ] {
         let check = check.unwrap_or_else(|e| panic!("{name} ({base}): {e}"));
-        for s in &check.skipped {
-            eprintln!("{name}: {s}");
-        }
         eprintln!("{name}: {} dashboard queries run", check.queries);
         problems.extend(check.problems.into_iter().map(|p| format!("{name}: {p}")));
     }

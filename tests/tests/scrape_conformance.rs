@@ -86,12 +86,67 @@ fn live_scrape_has_exactly_the_catalog_families_with_their_label_sets() {
             }
         }
     }
+    // The process metrics (one series, no labels) and the HTTP server
+    // metrics of the demo's own scrapes (the monitoring endpoints record them).
+    use autobot_otel::catalog::http_server::HTTP_SERVER_METRICS;
+    use autobot_otel::catalog::process::PROCESS_METRICS;
+    let mut runtime: Vec<String> = Vec::new();
+    for def in PROCESS_METRICS {
+        let name = def.prometheus_name();
+        let family = s.family(&name).unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!(family.kind, def.kind.as_str(), "type of {name}");
+        assert_eq!(family.help, def.help, "help of {name}");
+        assert_eq!(family.samples.len(), 1, "{name}");
+        assert!(family.samples[0].labels.is_empty(), "{name}");
+        runtime.push(name);
+    }
+    for def in HTTP_SERVER_METRICS {
+        let name = def.prometheus_name();
+        let family = s.family(&name).unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!(family.kind, def.kind.as_str(), "type of {name}");
+        let allowed: Vec<String> = def.prometheus_labels().map(String::from).collect();
+        for sample in &family.samples {
+            assert!(
+                sample
+                    .labels
+                    .keys()
+                    .all(|k| k == "le" || allowed.contains(k)),
+                "labels of {name} in {sample:?}"
+            );
+            // The endpoints' own routes only (the active gauge has none).
+            let route = sample.labels.get("http_route").map(String::as_str);
+            match sample.name == name {
+                true => assert_eq!(route, None, "{sample:?}"),
+                false => assert!(
+                    matches!(
+                        route,
+                        Some("/api/monitoring/metrics" | "/api/monitoring/health/metrics")
+                    ),
+                    "{sample:?}"
+                ),
+            }
+        }
+        runtime.push(name);
+    }
+    let own = [
+        ("http_route", "/api/monitoring/metrics"),
+        ("http_request_method", "GET"),
+        ("http_response_status_code", "200"),
+        ("url_scheme", "http"),
+    ];
+    assert!(
+        s.value("http_server_request_duration_seconds_count", &own)
+            .unwrap()
+            >= 1.0,
+        "the earlier scrapes"
+    );
     let extra: Vec<&str> = s
         .families
         .keys()
         .map(String::as_str)
         .filter(|n| MetricId::from_name(n).is_none())
         .filter(|n| !n.starts_with(autobot_otel::catalog::self_metrics::PREFIX))
+        .filter(|n| !runtime.iter().any(|r| r == n))
         .collect();
     assert_eq!(extra, ["target_info"], "families besides the catalog");
     let target = &s.family("target_info").unwrap().samples[0];

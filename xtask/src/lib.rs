@@ -7,6 +7,7 @@
 pub mod grafana;
 pub mod guide_queries;
 pub mod public_api;
+pub mod runtime_reference;
 pub mod slo_dashboard;
 pub mod slo_rules;
 pub mod slo_specs;
@@ -109,6 +110,7 @@ pub fn metric_reference() -> String {
         out.push('\n');
     }
     out.push_str(&genai_reference());
+    out.push_str(&runtime_reference::runtime_reference());
     out
 }
 

@@ -8,6 +8,9 @@
 //!   when the request's `Accept` header prefers it (see [`negotiate`]).
 //! - `GET /api/monitoring/health/metrics`: the [`crate::health::HealthReport`] as JSON.
 //!
+//! Both record the HTTP server conventions' metrics of their own requests
+//! ([`ServerMetricsLayer`], which your own axum app can use too).
+//!
 //! With the `tls` cargo feature, `MetricsServer::with_tls` serves HTTPS instead
 //! (rustls with the `ring` provider; see `TlsConfig`).
 //!
@@ -47,6 +50,7 @@ mod negotiate;
 mod options;
 mod router;
 mod server;
+mod server_metrics;
 #[cfg(feature = "tls")]
 mod tls;
 
@@ -57,6 +61,9 @@ pub use options::{
 pub use router::{router, router_with};
 pub use server::{
     DEFAULT_ADDR, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_SHUTDOWN_GRACE, MetricsServer,
+};
+pub use server_metrics::{
+    CANCELLED_ERROR_TYPE, PANIC_ERROR_TYPE, ServerMetrics, ServerMetricsFuture, ServerMetricsLayer,
 };
 #[cfg(feature = "tls")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]

@@ -11,8 +11,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use subtle::ConstantTimeEq;
 
-use super::EndpointOptions;
 use super::negotiate::negotiate;
+use super::{EndpointOptions, ServerMetricsLayer};
 use crate::Telemetry;
 use crate::health::{HEALTH_PATH, METRICS_PATH};
 
@@ -26,6 +26,10 @@ struct AppState {
 
 /// A router serving both endpoints for `telemetry`, with the default options (no
 /// token: mount it only where the network is trusted, or use [`router_with`]).
+/// Their requests are recorded as the HTTP server conventions' metrics
+/// ([`ServerMetricsLayer`], `http_route` the endpoint's path): do not wrap the
+/// merged app in another `ServerMetricsLayer` of the same pipeline, or they
+/// count twice.
 ///
 /// ```
 /// let app: axum::Router = autobot_otel::http::router(autobot_otel::global().clone());
@@ -46,6 +50,9 @@ pub fn router(telemetry: Telemetry) -> Router {
 /// # Ok::<(), autobot_otel::http::InvalidToken>(())
 /// ```
 pub fn router_with(telemetry: Telemetry, options: EndpointOptions) -> Router {
+    // Their own requests, as the HTTP server conventions' metrics (matched
+    // routes only: a merged app's fallback stays the app's).
+    let server_metrics = ServerMetricsLayer::new(&telemetry);
     let state = AppState {
         telemetry,
         token: options.bearer_token,
@@ -55,6 +62,7 @@ pub fn router_with(telemetry: Telemetry, options: EndpointOptions) -> Router {
     Router::new()
         .route(METRICS_PATH, get(metrics_handler))
         .route(HEALTH_PATH, get(health_handler))
+        .route_layer(server_metrics)
         .with_state(state)
 }
 

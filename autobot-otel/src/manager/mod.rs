@@ -33,6 +33,8 @@
 mod exemplars;
 pub(crate) mod genai;
 mod handles;
+#[cfg(feature = "http-server")]
+pub(crate) mod http_server;
 mod instruments;
 mod limits;
 mod paired;
@@ -88,6 +90,10 @@ pub struct MetricsManager {
     genai: Option<genai::GenAiMetrics>,
     /// The price table (empty when none is configured).
     pricing: Arc<PriceBook>,
+    /// The HTTP server conventions' metrics (series only once a
+    /// [`crate::http::ServerMetricsLayer`] serves a request).
+    #[cfg(feature = "http-server")]
+    http_server: http_server::HttpServerMetrics,
 }
 
 impl std::fmt::Debug for MetricsManager {
@@ -134,6 +140,8 @@ impl MetricsManager {
             exemplars,
             genai: genai.then(|| genai::GenAiMetrics::new(meter)),
             pricing: Arc::new(PriceBook::new(None)),
+            #[cfg(feature = "http-server")]
+            http_server: http_server::HttpServerMetrics::new(meter),
         }
     }
 
@@ -147,6 +155,12 @@ impl MetricsManager {
     #[inline]
     pub(crate) fn pricing(&self) -> &Arc<PriceBook> {
         &self.pricing
+    }
+
+    /// The HTTP server conventions' metrics of this pipeline.
+    #[cfg(feature = "http-server")]
+    pub(crate) fn http_server(&self) -> &http_server::HttpServerMetrics {
+        &self.http_server
     }
 
     /// Which measurements keep an exemplar in this pipeline.

@@ -71,6 +71,7 @@ pub struct TelemetryBuilder {
     exemplars: Option<ExemplarFilter>,
     buckets: Vec<(MetricId, Vec<f64>)>,
     genai_metrics: Option<bool>,
+    process_metrics: bool,
     service_version: Option<ServiceVersion>,
     pricing: Option<PricingChoice>,
     env: EnvLookup,
@@ -83,6 +84,7 @@ impl std::fmt::Debug for TelemetryBuilder {
             .field("service_version", &self.service_version)
             .field("otlp", &self.otlp)
             .field("genai_metrics", &self.genai_metrics)
+            .field("process_metrics", &self.process_metrics)
             .field("disabled", &self.disabled)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .finish_non_exhaustive()
@@ -120,6 +122,7 @@ impl TelemetryBuilder {
             exemplars: None,
             buckets: Vec::new(),
             genai_metrics: None,
+            process_metrics: true,
             service_version: None,
             pricing: None,
             env: Arc::new(env::process_env),
@@ -226,6 +229,29 @@ impl TelemetryBuilder {
     /// ```
     pub fn with_pricing_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.pricing = Some(PricingChoice::File(path.into()));
+        self
+    }
+
+    /// Records the process metrics (on by default, Linux only; see
+    /// [`crate::catalog::process`]): `process_cpu_seconds_total`,
+    /// `process_resident_memory_bytes`, `process_virtual_memory_bytes`,
+    /// `process_open_fds`, `process_max_fds`, `process_threads` and
+    /// `process_start_time_seconds` in the scrape (no labels), the
+    /// OpenTelemetry `process.*` instruments over OTLP, read from `/proc` at
+    /// each collection. `false` leaves them out; on other operating systems
+    /// they are never recorded, whatever this says.
+    ///
+    /// ```
+    /// use autobot_otel::{Exposition, Telemetry};
+    /// let off = Telemetry::builder().without_otlp().with_process_metrics(false).build()?;
+    /// assert!(!off.render(Exposition::Text).contains("process_cpu_seconds_total"));
+    /// let on = Telemetry::builder().without_otlp().build()?;
+    /// let linux = cfg!(target_os = "linux");
+    /// assert_eq!(on.render(Exposition::Text).contains("\nprocess_cpu_seconds_total "), linux);
+    /// # Ok::<(), autobot_otel::InitError>(())
+    /// ```
+    pub fn with_process_metrics(mut self, enabled: bool) -> Self {
+        self.process_metrics = enabled;
         self
     }
 
@@ -501,6 +527,10 @@ impl TelemetryBuilder {
                 .filter(|o| o.settings.traces)
                 .map(|o| o.traces_status.clone()),
         };
+        #[cfg(target_os = "linux")]
+        let process = self
+            .process_metrics
+            .then(|| crate::process::ProcessMetrics::register(&meter, &diagnostics));
         self_metrics::register(&meter, diagnostics, exports);
         self_metrics::register_unpriced(&meter, metrics.pricing().clone());
         #[cfg(feature = "prometheus")]
@@ -511,6 +541,8 @@ impl TelemetryBuilder {
                 reader: Some(reader),
                 metrics,
                 otlp: pushed,
+                #[cfg(target_os = "linux")]
+                _process: process,
                 shutdown_started: AtomicBool::new(false),
                 shutdown_timeout: self.shutdown_timeout,
                 scrapes: Default::default(),

@@ -27,6 +27,9 @@ pub(super) struct Inner {
     pub(super) reader: Option<PipelineReader>,
     pub(super) metrics: MetricsManager,
     pub(super) otlp: Option<OtlpPush>,
+    /// The process metrics' instruments, when on (kept alive with the pipeline).
+    #[cfg(target_os = "linux")]
+    pub(super) _process: Option<crate::process::ProcessMetrics>,
     pub(super) shutdown_started: AtomicBool,
     pub(super) shutdown_timeout: Duration,
     pub(super) scrapes: crate::diagnostics::ScrapeStatus,
@@ -93,6 +96,8 @@ impl Telemetry {
                     false,
                 ),
                 otlp: None,
+                #[cfg(target_os = "linux")]
+                _process: None,
                 shutdown_started: AtomicBool::new(false),
                 shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
                 scrapes: Default::default(),

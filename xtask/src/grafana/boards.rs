@@ -489,12 +489,6 @@ pub fn dashboard_list(
 /// `examples/src/workload.rs` records it).
 pub const CLAUDE_PROVIDER: &str = "anthropic";
 
-/// The dashboards whose families come from the process and HTTP server metrics
-/// (issue 23, part A): their data tests skip while the scrape lacks those
-/// families.
-pub const PROCESS_AND_HTTP_DASHBOARDS: [&str; 2] =
-    ["autobot-system.json", "autobot-api-health.json"];
-
 /// Every dashboard as `(file name, JSON)` ([`dashboard_list`]).
 pub fn dashboards(
     guide: &[GuideQuery],

@@ -4,6 +4,8 @@
 //! scraped series also has `job` and `instance` ([`TARGET_LABELS`]).
 
 use autobot_otel::catalog::genai::GENAI_METRICS;
+use autobot_otel::catalog::http_server::HTTP_SERVER_METRICS;
+use autobot_otel::catalog::process::PROCESS_METRICS;
 use autobot_otel::catalog::self_metrics::SELF_METRICS;
 use autobot_otel::catalog::{CATALOG, Kind};
 
@@ -13,10 +15,6 @@ pub const TARGET_LABELS: [&str; 2] = ["job", "instance"];
 /// Series that are not families of the SDK's tables, with their labels:
 /// Prometheus's per-target series (`up`, `scrape_*`), the resource's
 /// `target_info`, and the `ALERTS` series of the rules.
-///
-/// The process and HTTP server families (issue 23, part A) are listed here with
-/// the names and labels that part defines until the catalog has them; once it
-/// does, [`labels_of`] finds them there first and these rows can go.
 pub const EXTERNAL: &[(&str, &[&str])] = &[
     ("up", &[]),
     ("scrape_duration_seconds", &[]),
@@ -36,27 +34,6 @@ pub const EXTERNAL: &[(&str, &[&str])] = &[
     (
         "ALERTS",
         &["alertname", "alertstate", "severity", "category"],
-    ),
-    ("process_cpu_seconds_total", &[]),
-    ("process_resident_memory_bytes", &[]),
-    ("process_virtual_memory_bytes", &[]),
-    ("process_open_fds", &[]),
-    ("process_max_fds", &[]),
-    ("process_start_time_seconds", &[]),
-    ("process_threads", &[]),
-    (
-        "http_server_request_duration_seconds",
-        &[
-            "http_request_method",
-            "http_route",
-            "http_response_status_code",
-            "error_type",
-            "url_scheme",
-        ],
-    ),
-    (
-        "http_server_active_requests",
-        &["http_request_method", "url_scheme"],
     ),
 ];
 
@@ -90,15 +67,26 @@ fn family(name: &str) -> Option<(Vec<String>, bool)> {
             ));
         }
     }
+    // The process families: one unlabelled series each in the scrape (the
+    // CPU time summed over its OTLP `cpu.mode` points).
+    if PROCESS_METRICS
+        .iter()
+        .any(|def| def.prometheus_name() == name)
+    {
+        return Some((Vec::new(), false));
+    }
+    for def in HTTP_SERVER_METRICS {
+        if def.prometheus_name() == name {
+            return Some((
+                def.prometheus_labels().map(|l| l.into_owned()).collect(),
+                def.kind == Kind::Histogram,
+            ));
+        }
+    }
     EXTERNAL
         .iter()
         .find(|(n, _)| *n == name)
-        .map(|(_, labels)| {
-            (
-                labels.iter().map(|l| l.to_string()).collect(),
-                name == "http_server_request_duration_seconds",
-            )
-        })
+        .map(|(_, labels)| (labels.iter().map(|l| l.to_string()).collect(), false))
 }
 
 /// The labels of series `name` (a family's name, or a histogram's

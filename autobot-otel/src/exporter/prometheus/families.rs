@@ -64,6 +64,9 @@ struct Entry<'a> {
     scope: &'a str,
     /// Not left out by [`resolve_family`].
     keep: bool,
+    /// Written as one series without labels, the sum of its data points (a
+    /// [`Naming::Both`](crate::catalog::Naming::Both) process metric).
+    summed: bool,
 }
 
 /// Who an entry comes from, in the order families are resolved.
@@ -107,6 +110,7 @@ pub(super) fn render_metrics<'a>(
             owner: Owner::Resource,
             scope: "",
             keep: true,
+            summed: false,
         });
     }
     // The SDK hands scopes over in hash order, which differs between
@@ -130,14 +134,23 @@ pub(super) fn render_metrics<'a>(
             let Some(kind) = kind_of(metric) else {
                 continue; // exponential histograms have no Prometheus form here
             };
+            // The process metrics' scrape names are fixed, not translated.
+            let fixed = match owner {
+                Owner::Catalog => fixed_name(metric.name()),
+                _ => None,
+            };
             entries.push(Entry {
-                name: Cow::Owned(prometheus_name(metric, kind)),
+                name: match fixed {
+                    Some(name) => Cow::Borrowed(name),
+                    None => Cow::Owned(prometheus_name(metric, kind)),
+                },
                 help: Cow::Borrowed(metric.description()),
                 kind,
                 source: Source::Metric(metric),
                 owner,
                 scope,
                 keep: true,
+                summed: fixed.is_some(),
             });
         }
     }
@@ -196,6 +209,11 @@ pub(super) fn render_metrics<'a>(
         for entry in family.iter().filter(|e| e.keep) {
             match entry.source {
                 Source::Resource(kvs) => fam.push_pinned(kvs.iter(), Point::Gauge(1.0)),
+                Source::Metric(metric) if entry.summed => match metric.data() {
+                    AggregatedMetrics::F64(data) => fam.push_summed(data),
+                    AggregatedMetrics::U64(data) => fam.push_summed(data),
+                    AggregatedMetrics::I64(data) => fam.push_summed(data),
+                },
                 Source::Metric(metric) => match metric.data() {
                     AggregatedMetrics::F64(data) => fam.push_data(data),
                     AggregatedMetrics::U64(data) => fam.push_data(data),
@@ -402,6 +420,21 @@ fn kind_of(metric: &Metric) -> Option<Kind> {
         AggregatedMetrics::F64(data) => of(data),
         AggregatedMetrics::U64(data) => of(data),
         AggregatedMetrics::I64(data) => of(data),
+    }
+}
+
+/// The fixed Prometheus name of a process metric's instrument
+/// ([`crate::catalog::Naming::Both`]); none on other systems, which record none.
+fn fixed_name(otel_name: &str) -> Option<&'static str> {
+    #[cfg(target_os = "linux")]
+    {
+        crate::catalog::process::ProcessMetric::from_otel_name(otel_name)
+            .and_then(|id| id.def().fixed_prometheus_name)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = otel_name;
+        None
     }
 }
 

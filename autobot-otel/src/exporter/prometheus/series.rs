@@ -186,6 +186,26 @@ impl<'a> Family<'a> {
         }
     }
 
+    /// Adds one series without labels: the sum of the instrument's data points
+    /// (a counter or gauge; a histogram has no such sum and adds nothing).
+    pub(super) fn push_summed<T: Number>(&mut self, data: &'a MetricData<T>) {
+        let point = match data {
+            MetricData::Gauge(gauge) => {
+                Point::Gauge(gauge.data_points().map(|dp| dp.value().as_f64()).sum())
+            }
+            MetricData::Sum(sum) => {
+                let total = sum.data_points().map(|dp| dp.value().as_f64()).sum();
+                if sum.is_monotonic() {
+                    Point::Counter(total)
+                } else {
+                    Point::Gauge(total)
+                }
+            }
+            MetricData::Histogram(_) | MetricData::ExponentialHistogram(_) => return,
+        };
+        self.push(std::iter::empty(), point);
+    }
+
     /// Whether every offset fits the `u32`s of [`Series`].
     pub(super) fn fits(&self) -> bool {
         u32::try_from(self.text.len()).is_ok()
