@@ -48,10 +48,10 @@ fn sync_code_records_into_its_scope_only() {
         value(&a, "autobot_workflow_executions_total", &wf("success")),
         Some(1.0)
     );
-    assert_eq!(
-        value(&a, "autobot_workflow_executions_total", &wf("failed")),
-        None
-    );
+    // No failure in `a`: absent, or at 0 when `a` is the pipeline the site
+    // first recorded into (a constant site creates its outcome series there).
+    let failed_in_a = value(&a, "autobot_workflow_executions_total", &wf("failed"));
+    assert!(matches!(failed_in_a, None | Some(0.0)), "{failed_in_a:?}");
     assert_eq!(
         value(&b, "autobot_workflow_executions_total", &wf("success")),
         Some(1.0)

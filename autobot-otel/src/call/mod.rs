@@ -239,11 +239,12 @@ impl Recorder {
     }
 
     /// The series this constant site keeps for manager `m`, if it is the one
-    /// they were resolved in.
+    /// they were resolved in. Resolving them (the site's first call) creates
+    /// its counter's series of every outcome at 0 ([`Self::outcome_counters`]).
     fn site_series(&self, m: &MetricsManager) -> Option<&SiteSeries> {
         let site = self.site.as_ref()?.get_or_init(|| SiteSeries {
             owner: m.id(),
-            counters: Default::default(),
+            counters: self.outcome_counters(m),
             histogram: OnceLock::new(),
             active: OnceLock::new(),
             first_chunk: OnceLock::new(),
@@ -252,6 +253,35 @@ impl Recorder {
             cost: Default::default(),
         });
         (site.owner == m.id()).then_some(site)
+    }
+
+    /// The counter series of a constant site (every label constant: a bounded
+    /// set, known from the code) for each outcome (success, failure,
+    /// cancelled), each created at 0 in the pipeline the site first records
+    /// into (an application's global one). A call with run-time labels, a
+    /// guard's, or a constant site's in another pipeline creates only the
+    /// series it records (its label sets count against the series limit). A ratio of failures to calls (an
+    /// objective's SLI, `autobot-slos.yml`) has its failure series from the
+    /// site's first call on, so `rate()` sees the first failure as an increase
+    /// from 0 instead of the start of a new series. Past the series limit an
+    /// outcome's series is `None` (each call with it then dropped and counted).
+    fn outcome_counters(&self, m: &MetricsManager) -> [OnceLock<Option<Arc<CounterSeries>>>; 3] {
+        let outcomes = [
+            CallOutcome::Success,
+            CallOutcome::Failure(Cow::Borrowed("")),
+            CallOutcome::Cancelled,
+        ];
+        outcomes.map(|outcome| {
+            let status = self.status(&outcome);
+            let series = m.counter_series(
+                self.spec.counter,
+                &self.values_for(self.spec.counter, status, None),
+            );
+            if let Some(series) = &series {
+                series.touch();
+            }
+            OnceLock::from(series)
+        })
     }
 
     fn begin(&self, m: &MetricsManager) {
@@ -777,8 +807,8 @@ mod tests {
         assert_eq!(site.owner, t.metrics().id());
         assert!(site.counters[0].get().is_some_and(Option::is_some));
         assert!(
-            site.counters[1].get().is_none(),
-            "failure counter not resolved before a failure"
+            site.counters[1].get().is_some_and(Option::is_some),
+            "every outcome's counter resolved with the site (at 0 until used)"
         );
         assert!(site.histogram.get().is_some_and(Option::is_some));
         assert!(site.active.get().is_some_and(Option::is_some));

@@ -92,6 +92,12 @@ pub(crate) struct CounterSeries {
 }
 
 impl CounterSeries {
+    /// Makes the series exist at its current total (0 for a new one) without
+    /// adding to it: the next collection exports it.
+    pub(crate) fn touch(&self) {
+        self.bound.add(0);
+    }
+
     /// Adds `n`, or what is left below `u64::MAX`; `false` when part of `n` was
     /// dropped for that reason.
     #[inline]
