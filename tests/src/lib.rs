@@ -31,6 +31,7 @@
 //!
 //! See `tests/README.md` for the format rotel prints.
 
+pub mod agreement;
 mod alertmanager;
 pub mod bad_input;
 pub mod dashboards;

@@ -11,7 +11,7 @@
 //!    VictoriaMetrics, with the same series set as on Prometheus;
 //! 3. with every range window shortened to [`WINDOW`], which the data covers, each of
 //!    those queries returns the same series with values that agree within
-//!    [`REL_TOLERANCE`]; this includes the cross-replica `sum by` aggregations.
+//!    [`autobot_otel_tests::agreement::REL_TOLERANCE`]; this includes the cross-replica `sum by` aggregations.
 //!
 //! Why values are compared on shortened windows, and why there is a tolerance:
 //! PromQL's `rate`/`increase` extrapolate from the first and last sample inside the
@@ -28,6 +28,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use autobot_otel_tests::agreement::{agree, with_window};
 use autobot_otel_tests::dashboards::{
     ALL_VALUE, check_dashboards, label_values, regex_escape, shipped_dashboards, substitute,
 };
@@ -42,18 +43,9 @@ const REPLICAS: usize = 3;
 /// The range window every query is rewritten to for the value comparison.
 const WINDOW: &str = "60s";
 const WINDOW_SECS: f64 = 60.0;
-/// Largest relative difference accepted between Prometheus and VictoriaMetrics on
-/// the shortened windows: `|p - v| <= REL_TOLERANCE * max(|p|, |v|) + ABS_TOLERANCE`.
-/// The two rates differ by what happened in the one scrape interval MetricsQL
-/// counts and PromQL extrapolates over; for the rarest counters of the demo (about
-/// 0.3 events/s, so some 18 events in the window) an unlucky second holds 2-3 of
-/// them, 10-20 %. Run with `--nocapture` to see the largest differences.
-const REL_TOLERANCE: f64 = 0.3;
 /// Relative difference of a raw sample read back from VictoriaMetrics, which keeps
 /// 12 significant decimal digits.
 const RAW_TOLERANCE: f64 = 1e-11;
-/// Absolute slack for values near 0 (ratios whose numerator is a rare event).
-const ABS_TOLERANCE: f64 = 0.02;
 
 /// The shipped `remote_write` stanza with its URL pointed at `url`.
 fn shipped_remote_write(url: &str) -> String {
@@ -69,39 +61,12 @@ fn shipped_remote_write(url: &str) -> String {
     serde_yaml::to_string(&top).unwrap()
 }
 
-/// Replaces every range selector `[<duration>]` of `expr` by `[window]`.
-fn with_window(expr: &str, window: &str) -> String {
-    let mut out = String::with_capacity(expr.len());
-    let mut rest = expr;
-    while let Some(open) = rest.find('[') {
-        out.push_str(&rest[..=open]);
-        rest = &rest[open + 1..];
-        match rest.find(']') {
-            Some(close)
-                if close > 1
-                    && rest[..close - 1].chars().all(|c| c.is_ascii_digit())
-                    && rest[close - 1..close].chars().all(|c| "smhdwy".contains(c)) =>
-            {
-                out.push_str(window);
-                rest = &rest[close..];
-            }
-            _ => {}
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 fn key(s: &Sample) -> String {
     format!("{:?}", s.labels)
 }
 
 fn by_key(v: &[Sample]) -> BTreeMap<String, f64> {
     v.iter().map(|s| (key(s), s.value)).collect()
-}
-
-fn agree(p: f64, v: f64) -> bool {
-    (p - v).abs() <= REL_TOLERANCE * p.abs().max(v.abs()) + ABS_TOLERANCE
 }
 
 /// Compares two results; returns the problems, and the relative differences seen.
