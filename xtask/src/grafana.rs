@@ -432,24 +432,7 @@ impl Dashboard {
     }
 
     fn variables_json(&self) -> Vec<Value> {
-        let mut out = vec![
-            json!({
-                "name": "datasource",
-                "label": "Prometheus",
-                "type": "datasource",
-                "query": "prometheus",
-                "current": { "text": "AutoBot Prometheus", "value": DATASOURCE_UID },
-                "hide": 0
-            }),
-            json!({
-                "name": TRACES_VARIABLE,
-                "label": "Traces",
-                "type": "datasource",
-                "query": "tempo",
-                "current": { "text": TRACES_DATASOURCE_NAME, "value": TRACES_DATASOURCE_UID },
-                "hide": 0
-            }),
-        ];
+        let mut out = datasource_variables().to_vec();
         let labels = [("job", "Job"), ("instance", "Instance")]
             .into_iter()
             .map(|(n, l)| (n.to_string(), l.to_string()))
@@ -730,6 +713,30 @@ fn traces_link() -> Value {
         "url": format!("/explore?schemaVersion=1&panes={}", json!({ "trc": pane })),
         "targetBlank": true
     })
+}
+
+/// The two data source variables every dashboard starts with: `datasource`
+/// (the Prometheus the panels query) and the traces data source its exemplar
+/// links open.
+pub fn datasource_variables() -> [Value; 2] {
+    [
+        json!({
+            "name": "datasource",
+            "label": "Prometheus",
+            "type": "datasource",
+            "query": "prometheus",
+            "current": { "text": "AutoBot Prometheus", "value": DATASOURCE_UID },
+            "hide": 0
+        }),
+        json!({
+            "name": TRACES_VARIABLE,
+            "label": "Traces",
+            "type": "datasource",
+            "query": "tempo",
+            "current": { "text": TRACES_DATASOURCE_NAME, "value": TRACES_DATASOURCE_UID },
+            "hide": 0
+        }),
+    ]
 }
 
 /// Every PromQL expression of a dashboard's panels (with the variables in them).

@@ -14,9 +14,6 @@ use serde_json::{Value, json};
 
 use autobot_otel_catalog::objectives::{OBJECTIVES, Objective, Tier};
 
-use crate::grafana::{
-    DATASOURCE_UID, TRACES_DATASOURCE_NAME, TRACES_DATASOURCE_UID, TRACES_VARIABLE,
-};
 use crate::slo_rules::{duration, total_events, windows};
 
 /// The dashboard's file name in [`crate::DASHBOARDS_DIR`].
@@ -209,21 +206,7 @@ pub fn dashboard() -> Value {
         "editable": true,
         "refresh": "30s",
         "time": { "from": "now-24h", "to": "now" },
-        "templating": { "list": [{
-            "name": "datasource",
-            "label": "Prometheus",
-            "type": "datasource",
-            "query": "prometheus",
-            "current": { "text": "AutoBot Prometheus", "value": DATASOURCE_UID },
-            "hide": 0
-        }, {
-            "name": TRACES_VARIABLE,
-            "label": "Traces",
-            "type": "datasource",
-            "query": "tempo",
-            "current": { "text": TRACES_DATASOURCE_NAME, "value": TRACES_DATASOURCE_UID },
-            "hide": 0
-        }]},
+        "templating": { "list": crate::grafana::datasource_variables() },
         "annotations": { "list": [] },
         "panels": panels,
     })
