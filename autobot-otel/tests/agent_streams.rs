@@ -13,31 +13,18 @@ use std::time::Duration;
 
 use autobot_otel::instrument::{ErrorType, LlmUsage};
 use autobot_otel::testing::Scrape;
-use autobot_otel::{Exposition, Telemetry, instrument_agent, instrument_llm, instrument_tool};
+use autobot_otel::{instrument_agent, instrument_llm, instrument_tool};
 use futures_core::Stream;
 use futures_util::StreamExt as _;
 use opentelemetry::trace::Status;
 use opentelemetry_sdk::trace::SpanData;
-use span_export::exporting;
+use span_export::{exporting, pipeline, scrape};
 
 fn attributes(span: &SpanData) -> BTreeMap<String, String> {
     span.attributes
         .iter()
         .map(|kv| (kv.key.to_string(), kv.value.to_string()))
         .collect()
-}
-
-fn pipeline() -> Telemetry {
-    Telemetry::builder()
-        .without_otlp()
-        .with_env_lookup(|_| None)
-        .with_genai_metrics(true)
-        .build()
-        .expect("pipeline")
-}
-
-fn scrape(t: &Telemetry) -> Scrape {
-    Scrape::parse(&t.render(Exposition::Text)).expect("valid scrape")
 }
 
 #[derive(Debug)]

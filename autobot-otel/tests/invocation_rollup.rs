@@ -17,12 +17,10 @@ use autobot_otel::agent::{AgentRun, ToolCall};
 use autobot_otel::instrument::{ErrorType, LlmChunk, LlmUsage};
 use autobot_otel::llm::LlmCall;
 use autobot_otel::testing::Scrape;
-use autobot_otel::{
-    Exposition, Telemetry, instrument_agent, instrument_llm, instrument_tool, instrument_workflow,
-};
+use autobot_otel::{instrument_agent, instrument_llm, instrument_tool, instrument_workflow};
 use futures_util::StreamExt as _;
 use opentelemetry::Value;
-use span_export::{Spans, exporting};
+use span_export::{Spans, exporting, pipeline, scrape};
 use tracing::Instrument as _;
 
 /// The attributes of the one span named `name`.
@@ -33,19 +31,6 @@ fn one(spans: &Spans, name: &str) -> BTreeMap<String, Value> {
         .iter()
         .map(|kv| (kv.key.to_string(), kv.value.clone()))
         .collect()
-}
-
-fn pipeline() -> Telemetry {
-    Telemetry::builder()
-        .without_otlp()
-        .with_env_lookup(|_| None)
-        .with_genai_metrics(true)
-        .build()
-        .expect("pipeline")
-}
-
-fn scrape(t: &Telemetry) -> Scrape {
-    Scrape::parse(&t.render(Exposition::Text)).expect("valid scrape")
 }
 
 const LLM_CALLS: &str = "autobot_agent_llm_calls_per_invocation";

@@ -7,6 +7,9 @@
 
 use std::sync::{Arc, Mutex};
 
+use autobot_otel::testing::Scrape;
+use autobot_otel::{Exposition, Telemetry};
+
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
@@ -67,4 +70,19 @@ pub fn exporting(
     let subscriber = tracing_subscriber::registry()
         .with(tracing_opentelemetry::layer().with_tracer(provider.tracer(tracer)));
     (subscriber, spans, provider)
+}
+
+/// A pipeline of the span tests: no OTLP, no environment, the GenAI metrics on.
+pub fn pipeline() -> Telemetry {
+    Telemetry::builder()
+        .without_otlp()
+        .with_env_lookup(|_| None)
+        .with_genai_metrics(true)
+        .build()
+        .expect("pipeline")
+}
+
+/// `t`'s text scrape, parsed.
+pub fn scrape(t: &Telemetry) -> Scrape {
+    Scrape::parse(&t.render(Exposition::Text)).expect("valid scrape")
 }
